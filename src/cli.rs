@@ -1,0 +1,497 @@
+//! The command line: clap definitions, settings assembly (flags over
+//! environment over `mdm.yaml` over defaults), and rendering of results.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::catalog::ProblemType;
+use crate::config::{Backend, LogLevel, Settings};
+use crate::error::{Error, Result};
+use crate::ops::info::{self, DatasetInfo};
+use crate::ops::list::{self, ListOptions, SortBy};
+use crate::ops::register::{self, RegisterOptions};
+use crate::ops::remove;
+use crate::ui::{self, human_bytes, Table, Ui};
+
+/// mdm — ML Data Manager: register, inspect and manage machine-learning datasets.
+#[derive(Debug, Parser)]
+#[command(name = "mdm", version, about, propagate_version = true)]
+pub struct Cli {
+    /// Configuration file to use instead of $MDM_HOME/mdm.yaml (also MDM_CONFIG_PATH).
+    #[arg(long, global = true, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+
+    /// No messages or progress bars on stderr (errors are still shown).
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+
+    /// More log output on stderr (-v info, -vv debug, -vvv trace).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Show the version, configuration, home and backend in use.
+    Info(InfoOpt),
+    /// Register, list, inspect and remove datasets.
+    #[command(subcommand)]
+    Dataset(DatasetCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct InfoOpt {
+    /// Machine-readable JSON on stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DatasetCommand {
+    /// Register a CSV file, a compressed file or a Kaggle-style folder.
+    Register(RegisterOpt),
+    /// List the datasets of the current backend.
+    List(ListOpt),
+    /// Show a dataset's tables, target, columns and sources.
+    Info(DatasetInfoOpt),
+    /// Delete a dataset and its database.
+    Remove(RemoveOpt),
+}
+
+#[derive(Debug, Args)]
+pub struct RegisterOpt {
+    /// Dataset name: letters, digits, `_` and `-`, starting with a letter, at most 63 characters.
+    pub name: String,
+    /// A data file (CSV/TSV, optionally .gz) or a folder (train/test/validation/sample_submission).
+    pub path: PathBuf,
+    /// The column to predict; must exist in the train table.
+    #[arg(long)]
+    pub target: Option<String>,
+    /// ID columns (comma-separated); detected from names and uniqueness when omitted.
+    #[arg(long, value_delimiter = ',')]
+    pub id_columns: Vec<String>,
+    /// The task; inferred from the target when omitted.
+    #[arg(long, value_parser = parse_choice::<ProblemType>)]
+    pub problem_type: Option<ProblemType>,
+    /// Tags (comma-separated).
+    #[arg(long, value_delimiter = ',')]
+    pub tags: Vec<String>,
+    /// Free-text description.
+    #[arg(long)]
+    pub description: Option<String>,
+    /// Replace an existing dataset of the same name (only after the new one loaded).
+    #[arg(long)]
+    pub force: bool,
+    /// Skip feature generation.
+    #[arg(long)]
+    pub no_features: bool,
+    /// Columns to treat as categorical (comma-separated).
+    #[arg(long, value_delimiter = ',')]
+    pub categorical_columns: Vec<String>,
+    /// Columns to store as timestamps (comma-separated).
+    #[arg(long, value_delimiter = ',')]
+    pub datetime_columns: Vec<String>,
+    /// Columns to store as numbers (comma-separated).
+    #[arg(long, value_delimiter = ',')]
+    pub numeric_columns: Vec<String>,
+    /// Columns to store as text (comma-separated).
+    #[arg(long, value_delimiter = ',')]
+    pub text_columns: Vec<String>,
+    /// Print the registered dataset's record as JSON on stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ListOpt {
+    /// Show at most this many datasets.
+    #[arg(long)]
+    pub limit: Option<usize>,
+    /// Sort order.
+    #[arg(long, default_value = "name", value_parser = parse_choice::<SortBy>)]
+    pub sort_by: SortBy,
+    /// Reverse the order.
+    #[arg(long)]
+    pub reverse: bool,
+    /// Machine-readable JSON on stdout.
+    #[arg(long)]
+    pub json: bool,
+    /// Include datasets of every backend.
+    #[arg(long)]
+    pub all_backends: bool,
+    /// Only datasets of this backend.
+    #[arg(long, value_parser = parse_choice::<Backend>)]
+    pub filter_backend: Option<Backend>,
+}
+
+#[derive(Debug, Args)]
+pub struct DatasetInfoOpt {
+    pub name: String,
+    /// Machine-readable JSON on stdout.
+    #[arg(long)]
+    pub json: bool,
+    /// Also list every column with its type, kind and statistics.
+    #[arg(long)]
+    pub show_columns: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RemoveOpt {
+    pub name: String,
+    /// Do not ask for confirmation.
+    #[arg(long)]
+    pub force: bool,
+    /// Show what would be deleted, delete nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+fn parse_choice<T: std::str::FromStr<Err = String>>(text: &str) -> std::result::Result<T, String> {
+    text.parse()
+}
+
+/// Runs mdm with the process arguments; returns the exit code.
+pub fn main() -> i32 {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) | Err(Error::BrokenPipe) => 0,
+        Err(err) => {
+            eprintln!("error: {err}");
+            err.exit_code()
+        }
+    }
+}
+
+/// Runs one parsed command line.
+pub fn run(cli: Cli) -> Result<()> {
+    let settings = Settings::load(cli.config.as_deref())?;
+    init_logging(&settings, cli.verbose)?;
+    crate::interrupt::install();
+    let ui = Ui {
+        quiet: cli.quiet,
+        show_progress: settings.config.cli.show_progress,
+    };
+    match cli.command {
+        Command::Info(opt) => system_info(&settings, opt),
+        Command::Dataset(DatasetCommand::Register(opt)) => register_dataset(&settings, opt, &ui),
+        Command::Dataset(DatasetCommand::List(opt)) => list_datasets(&settings, opt, &ui),
+        Command::Dataset(DatasetCommand::Info(opt)) => dataset_info(&settings, opt),
+        Command::Dataset(DatasetCommand::Remove(opt)) => remove_dataset(&settings, opt, &ui),
+    }
+}
+
+fn init_logging(settings: &Settings, verbose: u8) -> Result<()> {
+    let configured = match settings.config.logging.level {
+        LogLevel::Error => log::LevelFilter::Error,
+        LogLevel::Warning => log::LevelFilter::Warn,
+        LogLevel::Info => log::LevelFilter::Info,
+        LogLevel::Debug => log::LevelFilter::Debug,
+        LogLevel::Trace => log::LevelFilter::Trace,
+    };
+    let level = match verbose {
+        0 => configured,
+        1 => configured.max(log::LevelFilter::Info),
+        2 => configured.max(log::LevelFilter::Debug),
+        _ => log::LevelFilter::Trace,
+    };
+    let mut builder = env_logger::Builder::new();
+    builder.filter_level(level).format_timestamp_secs();
+    if let Some(file) = &settings.config.logging.file {
+        let logs = settings.logs_path();
+        std::fs::create_dir_all(&logs).map_err(|e| Error::io(&logs, "create directory", e))?;
+        let path = logs.join(file);
+        let target = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&path)
+            .map_err(|e| Error::io(&path, "open", e))?;
+        builder.target(env_logger::Target::Pipe(Box::new(target)));
+    }
+    let _ = builder.try_init();
+    Ok(())
+}
+
+fn system_info(settings: &Settings, opt: InfoOpt) -> Result<()> {
+    let InfoOpt { json } = opt;
+    let info = info::system_info(settings)?;
+    if json {
+        return ui::print_json(&info);
+    }
+    let mut text = format!(
+        "mdm {}\n\
+         config file:    {}\n\
+         home:           {}\n\
+         backend:        {}\n\
+         datasets path:  {}\n\
+         configs path:   {}\n\
+         datasets:       {} ({} in other backends)\n\
+         odbc support:   {}\n",
+        info.version,
+        info.config_file,
+        info.home,
+        info.backend,
+        info.datasets_path,
+        info.configs_path,
+        info.datasets,
+        info.datasets_other_backends,
+        if info.odbc_support {
+            "yes"
+        } else {
+            "no (embedded SQLite only)"
+        },
+    );
+    if info.environment.is_empty() {
+        text.push_str("environment:    no MDM_* variables set\n");
+    } else {
+        text.push_str("environment:\n");
+        for (key, value) in &info.environment {
+            text.push_str(&format!("  {key}={value}\n"));
+        }
+    }
+    ui::print(&text)
+}
+
+fn register_dataset(settings: &Settings, opt: RegisterOpt, ui: &Ui) -> Result<()> {
+    let RegisterOpt {
+        name,
+        path,
+        target,
+        id_columns,
+        problem_type,
+        tags,
+        description,
+        force,
+        no_features: _,
+        categorical_columns,
+        datetime_columns,
+        numeric_columns,
+        text_columns,
+        json,
+    } = opt;
+    let clean = |list: Vec<String>| -> Vec<String> {
+        list.into_iter()
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
+            .collect()
+    };
+    let options = RegisterOptions {
+        name,
+        path,
+        target,
+        id_columns: clean(id_columns),
+        problem_type,
+        tags: clean(tags),
+        description,
+        force,
+        categorical_columns: clean(categorical_columns),
+        datetime_columns: clean(datetime_columns),
+        numeric_columns: clean(numeric_columns),
+        text_columns: clean(text_columns),
+    };
+    let record = register::register(settings, &options, ui)?;
+    if json {
+        ui::print_json(&record)?;
+    }
+    Ok(())
+}
+
+fn list_datasets(settings: &Settings, opt: ListOpt, ui: &Ui) -> Result<()> {
+    let ListOpt {
+        limit,
+        sort_by,
+        reverse,
+        json,
+        all_backends,
+        filter_backend,
+    } = opt;
+    let options = ListOptions {
+        sort_by,
+        reverse,
+        limit,
+        all_backends,
+        filter_backend,
+    };
+    let datasets = list::list(settings, &options)?;
+    if json {
+        return ui::print_json(&datasets);
+    }
+    if datasets.is_empty() {
+        ui.message(&format!(
+            "no datasets registered in the {} backend{}",
+            filter_backend.unwrap_or(settings.backend()),
+            if all_backends { " (or any other)" } else { "" }
+        ));
+        return Ok(());
+    }
+    let mut table =
+        Table::new(&["NAME", "BACKEND", "TABLES", "ROWS", "SIZE", "CREATED"]).align_right(&[3, 4]);
+    for dataset in &datasets {
+        let record = &dataset.record;
+        table.push(vec![
+            record.name.clone(),
+            record.backend.to_string(),
+            record
+                .tables
+                .iter()
+                .map(|t| t.name.as_str())
+                .collect::<Vec<_>>()
+                .join(","),
+            dataset.rows.to_string(),
+            dataset.size_bytes.map_or_else(|| "-".into(), human_bytes),
+            record
+                .created_at
+                .replace('T', " ")
+                .trim_end_matches('Z')
+                .to_string(),
+        ]);
+    }
+    ui::print(&table.render())
+}
+
+fn dataset_info(settings: &Settings, opt: DatasetInfoOpt) -> Result<()> {
+    let DatasetInfoOpt {
+        name,
+        json,
+        show_columns,
+    } = opt;
+    let info = info::dataset_info(settings, &name)?;
+    if json {
+        let mut value = serde_json::to_value(&info).map_err(|e| Error::General(e.to_string()))?;
+        value["schema"] = serde_json::to_value(&info.metadata.tables).unwrap_or_default();
+        if show_columns {
+            value["statistics"] =
+                serde_json::to_value(&info.metadata.statistics).unwrap_or_default();
+        }
+        return ui::print_json(&value);
+    }
+    ui::print(&render_info(&info, show_columns))
+}
+
+fn render_info(info: &DatasetInfo, show_columns: bool) -> String {
+    let record = &info.record;
+    let or_dash = |value: Option<&str>| value.unwrap_or("-").to_string();
+    let list_or_dash = |values: &[String]| {
+        if values.is_empty() {
+            "-".into()
+        } else {
+            values.join(", ")
+        }
+    };
+    let location = record
+        .location
+        .path
+        .as_ref()
+        .map(|p| p.display().to_string())
+        .or_else(|| record.location.database.clone())
+        .unwrap_or_default();
+    let mut text = String::new();
+    let mut line =
+        |key: &str, value: String| text.push_str(&format!("{:<14}{value}\n", format!("{key}:")));
+    line("name", record.name.clone());
+    line("backend", record.backend.to_string());
+    line("database", location);
+    line(
+        "size",
+        info.size_bytes.map_or_else(|| "-".into(), human_bytes),
+    );
+    line(
+        "problem type",
+        or_dash(record.problem_type.map(|p| p.as_str())),
+    );
+    line("target", or_dash(record.target.as_deref()));
+    line("id columns", list_or_dash(&record.id_columns));
+    line("tags", list_or_dash(&record.tags));
+    line("description", or_dash(record.description.as_deref()));
+    line("created", record.created_at.clone());
+    line("updated", record.updated_at.clone());
+    line(
+        "source",
+        or_dash(record.source.as_ref().and_then(|p| p.to_str())),
+    );
+    text.push_str("tables:\n");
+    let mut tables = Table::new(&["TABLE", "ROWS", "COLUMNS"]).align_right(&[1, 2]);
+    for table in &record.tables {
+        tables.push(vec![
+            table.name.clone(),
+            table.rows.to_string(),
+            table.columns.to_string(),
+        ]);
+    }
+    for row in tables.render().lines() {
+        text.push_str(&format!("  {row}\n"));
+    }
+    if show_columns {
+        for table in &info.metadata.tables {
+            text.push_str(&format!("\ncolumns of {}:\n", table.name));
+            let stats = info.metadata.statistics.get(&table.name);
+            let mut columns = Table::new(&[
+                "COLUMN", "TYPE", "KIND", "NULLS", "DISTINCT", "MIN", "MAX", "MEAN",
+            ])
+            .align_right(&[3, 4, 5, 6, 7]);
+            for column in &table.columns {
+                let s = stats.and_then(|s| s.get(&column.name));
+                let value = |v: Option<&serde_json::Value>| match v {
+                    Some(serde_json::Value::String(s)) => s.clone(),
+                    Some(other) => other.to_string(),
+                    None => "-".into(),
+                };
+                let name = match &column.original_name {
+                    Some(original) => format!("{} (from {original:?})", column.name),
+                    None => column.name.clone(),
+                };
+                columns.push(vec![
+                    name,
+                    column.column_type.as_str().into(),
+                    column.kind.as_str().into(),
+                    s.map_or("-".into(), |s| s.nulls.to_string()),
+                    s.map_or("-".into(), |s| {
+                        format!("{}{}", if s.distinct_exact { "" } else { "~" }, s.distinct)
+                    }),
+                    value(s.and_then(|s| s.min.as_ref())),
+                    value(s.and_then(|s| s.max.as_ref())),
+                    s.and_then(|s| s.mean)
+                        .map_or("-".into(), |m| format!("{m:.4}")),
+                ]);
+            }
+            for row in columns.render().lines() {
+                text.push_str(&format!("  {row}\n"));
+            }
+        }
+    }
+    text
+}
+
+fn remove_dataset(settings: &Settings, opt: RemoveOpt, ui: &Ui) -> Result<()> {
+    let RemoveOpt {
+        name,
+        force,
+        dry_run,
+    } = opt;
+    let plan = remove::plan(settings, &name)?;
+    if dry_run {
+        let mut text = format!(
+            "would remove dataset '{}' ({} rows):\n",
+            name,
+            plan.record.total_rows()
+        );
+        for path in &plan.paths {
+            text.push_str(&format!("  {}\n", path.display()));
+        }
+        return ui::print(&text);
+    }
+    if !force
+        && settings.config.cli.confirm_destructive
+        && std::io::IsTerminal::is_terminal(&std::io::stdin())
+        && !ui::confirm(&format!("Remove dataset '{name}' and all its data?"))
+    {
+        ui.message("cancelled; nothing removed");
+        return Ok(());
+    }
+    remove::execute(settings, &plan)?;
+    ui.message(&format!("removed dataset '{name}'"));
+    Ok(())
+}

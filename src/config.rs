@@ -1,0 +1,653 @@
+//! System configuration: built-in defaults < `mdm.yaml` < `MDM_<SECTION>_<KEY>`
+//! environment variables < command-line flags, validated once into
+//! [`Settings`] and read-only afterwards.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use serde_yaml::Value;
+
+use crate::error::{Error, Result};
+
+choice!(
+    /// Where datasets are stored.
+    Backend { Sqlite => "sqlite", Duckdb => "duckdb", Postgresql => "postgresql" }
+);
+choice!(
+    /// SQLite `journal_mode`.
+    JournalMode { Delete => "DELETE", Truncate => "TRUNCATE", Persist => "PERSIST",
+                  Memory => "MEMORY", Wal => "WAL", Off => "OFF" }
+);
+choice!(
+    /// SQLite `synchronous`.
+    Synchronous { Off => "OFF", Normal => "NORMAL", Full => "FULL", Extra => "EXTRA" }
+);
+choice!(
+    /// SQLite `temp_store`.
+    TempStore { Default => "DEFAULT", File => "FILE", Memory => "MEMORY" }
+);
+choice!(
+    /// DuckDB `access_mode`.
+    AccessMode { Automatic => "AUTOMATIC", ReadWrite => "READ_WRITE", ReadOnly => "READ_ONLY" }
+);
+choice!(
+    /// libpq `sslmode`.
+    SslMode { Disable => "disable", Allow => "allow", Prefer => "prefer", Require => "require",
+              VerifyCa => "verify-ca", VerifyFull => "verify-full" }
+);
+choice!(
+    /// Log verbosity.
+    LogLevel { Error => "error", Warning => "warning", Info => "info", Debug => "debug",
+               Trace => "trace" }
+);
+choice!(
+    /// File format of `mdm dataset export`.
+    ExportFormat { Csv => "csv", Json => "json", Parquet => "parquet" }
+);
+choice!(
+    /// Compression of exported files.
+    Compression { None => "none", Gzip => "gzip", Zip => "zip", Zstd => "zstd" }
+);
+
+/// The whole of `mdm.yaml`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    pub paths: Paths,
+    pub database: Database,
+    pub performance: Performance,
+    pub logging: Logging,
+    pub export: Export,
+    pub validation: Validation,
+    pub cli: Cli,
+}
+
+/// `paths`: where mdm keeps its files; relative paths are under the home.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Paths {
+    pub datasets_path: String,
+    pub configs_path: String,
+    pub logs_path: String,
+}
+
+impl Default for Paths {
+    fn default() -> Self {
+        Paths {
+            datasets_path: "datasets".into(),
+            configs_path: "config/datasets".into(),
+            logs_path: "logs".into(),
+        }
+    }
+}
+
+/// `database`: the backend and its settings.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Database {
+    pub default_backend: Backend,
+    /// Seconds to wait for a connection or a lock.
+    pub connection_timeout: u64,
+    pub sqlite: SqliteSettings,
+    pub duckdb: DuckdbSettings,
+    pub postgresql: PostgresqlSettings,
+}
+
+impl Default for Database {
+    fn default() -> Self {
+        Database {
+            default_backend: Backend::Sqlite,
+            connection_timeout: 30,
+            sqlite: SqliteSettings::default(),
+            duckdb: DuckdbSettings::default(),
+            postgresql: PostgresqlSettings::default(),
+        }
+    }
+}
+
+/// `database.sqlite`: pragmas applied to every dataset database.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SqliteSettings {
+    pub journal_mode: JournalMode,
+    pub synchronous: Synchronous,
+    /// Pages when positive, KiB when negative (SQLite's convention).
+    pub cache_size: i64,
+    pub temp_store: TempStore,
+    /// Bytes of the database file to memory-map; 0 disables.
+    pub mmap_size: u64,
+}
+
+impl Default for SqliteSettings {
+    fn default() -> Self {
+        SqliteSettings {
+            journal_mode: JournalMode::Wal,
+            synchronous: Synchronous::Normal,
+            cache_size: -64_000,
+            temp_store: TempStore::Memory,
+            mmap_size: 268_435_456,
+        }
+    }
+}
+
+/// `database.duckdb`: settings applied on connect.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DuckdbSettings {
+    pub memory_limit: String,
+    pub threads: u32,
+    pub temp_directory: Option<String>,
+    pub access_mode: AccessMode,
+}
+
+impl Default for DuckdbSettings {
+    fn default() -> Self {
+        DuckdbSettings {
+            memory_limit: "2GB".into(),
+            threads: 2,
+            temp_directory: None,
+            access_mode: AccessMode::ReadWrite,
+        }
+    }
+}
+
+/// `database.postgresql`: server, credentials and per-dataset database names.
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PostgresqlSettings {
+    pub host: String,
+    pub port: u16,
+    pub user: String,
+    /// Never written to dataset files or logs.
+    pub password: Option<String>,
+    pub database_prefix: String,
+    pub sslmode: SslMode,
+    pub pool_size: u32,
+    /// Milliseconds; 0 means no limit.
+    pub statement_timeout: u64,
+}
+
+impl fmt::Debug for PostgresqlSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PostgresqlSettings")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("user", &self.user)
+            .field("password", &self.password.as_ref().map(|_| "***"))
+            .field("database_prefix", &self.database_prefix)
+            .field("sslmode", &self.sslmode)
+            .field("pool_size", &self.pool_size)
+            .field("statement_timeout", &self.statement_timeout)
+            .finish()
+    }
+}
+
+impl Default for PostgresqlSettings {
+    fn default() -> Self {
+        PostgresqlSettings {
+            host: "localhost".into(),
+            port: 5432,
+            user: "postgres".into(),
+            password: None,
+            database_prefix: "mdm_".into(),
+            sslmode: SslMode::Prefer,
+            pool_size: 5,
+            statement_timeout: 0,
+        }
+    }
+}
+
+/// `performance`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Performance {
+    /// Rows per batch when loading and exporting.
+    pub batch_size: usize,
+}
+
+impl Default for Performance {
+    fn default() -> Self {
+        Performance { batch_size: 10_000 }
+    }
+}
+
+/// `logging`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Logging {
+    pub level: LogLevel,
+    /// A log file (relative to `paths.logs_path`); none logs to stderr.
+    pub file: Option<String>,
+}
+
+impl Default for Logging {
+    fn default() -> Self {
+        Logging {
+            level: LogLevel::Warning,
+            file: None,
+        }
+    }
+}
+
+/// `export`: defaults of `mdm dataset export`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Export {
+    pub default_format: ExportFormat,
+    pub compression: Compression,
+}
+
+impl Default for Export {
+    fn default() -> Self {
+        Export {
+            default_format: ExportFormat::Csv,
+            compression: Compression::None,
+        }
+    }
+}
+
+/// `validation`: checks applied at registration.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Validation {
+    /// The train table must have at least this many rows.
+    pub min_rows: u64,
+    /// Detect ID columns (name pattern plus uniqueness) when none are given.
+    pub detect_id_columns: bool,
+    /// Text columns with at most this many distinct values are categorical.
+    pub max_categorical_cardinality: u64,
+}
+
+impl Default for Validation {
+    fn default() -> Self {
+        Validation {
+            min_rows: 1,
+            detect_id_columns: true,
+            max_categorical_cardinality: 1000,
+        }
+    }
+}
+
+/// `cli`: interactive behaviour.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Cli {
+    pub confirm_destructive: bool,
+    pub show_progress: bool,
+}
+
+impl Default for Cli {
+    fn default() -> Self {
+        Cli {
+            confirm_destructive: true,
+            show_progress: true,
+        }
+    }
+}
+
+/// The commented `mdm.yaml` written on first use. Its values are the
+/// built-in defaults (a unit test keeps the two in step).
+pub const DEFAULT_CONFIG_YAML: &str = r#"# mdm system configuration.
+# Every key can be overridden by an environment variable MDM_<SECTION>_<KEY>,
+# for example MDM_DATABASE_DEFAULT_BACKEND=sqlite or MDM_PERFORMANCE_BATCH_SIZE=50000.
+
+paths:
+  # Relative paths are resolved under the mdm home (~/.mdm or $MDM_HOME).
+  datasets_path: datasets
+  configs_path: config/datasets
+  logs_path: logs
+
+database:
+  # sqlite | duckdb | postgresql. Datasets are stored with the backend that is
+  # configured when they are registered and are only visible under it.
+  default_backend: sqlite
+  connection_timeout: 30          # seconds
+  sqlite:
+    journal_mode: WAL             # DELETE | TRUNCATE | PERSIST | MEMORY | WAL | OFF
+    synchronous: NORMAL           # OFF | NORMAL | FULL | EXTRA
+    cache_size: -64000            # pages, or KiB when negative
+    temp_store: MEMORY            # DEFAULT | FILE | MEMORY
+    mmap_size: 268435456          # bytes; 0 disables memory mapping
+  duckdb:
+    memory_limit: 2GB
+    threads: 2
+    temp_directory: null          # DuckDB's default when null
+    access_mode: READ_WRITE       # AUTOMATIC | READ_WRITE | READ_ONLY
+  postgresql:
+    host: localhost
+    port: 5432
+    user: postgres
+    password: null                # prefer MDM_DATABASE_POSTGRESQL_PASSWORD
+    database_prefix: mdm_         # one database per dataset: mdm_<name>
+    sslmode: prefer               # disable | allow | prefer | require | verify-ca | verify-full
+    pool_size: 5
+    statement_timeout: 0          # milliseconds; 0 = no limit
+
+performance:
+  batch_size: 10000               # rows per batch when loading and exporting
+
+logging:
+  level: warning                  # error | warning | info | debug | trace
+  file: null                      # a file under paths.logs_path; null = stderr
+
+export:
+  default_format: csv             # csv | json | parquet
+  compression: none               # none | gzip | zip | zstd
+
+validation:
+  min_rows: 1                     # the train table needs at least this many rows
+  detect_id_columns: true         # find ID columns by name and uniqueness
+  max_categorical_cardinality: 1000
+
+cli:
+  confirm_destructive: true       # ask before removing on a terminal
+  show_progress: true
+"#;
+
+/// Environment variables that are not configuration keys.
+const SPECIAL_ENV: &[&str] = &["MDM_HOME", "MDM_CONFIG_PATH"];
+
+/// Validated, read-only settings for one run of mdm.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    /// The mdm home directory.
+    pub home: PathBuf,
+    /// The configuration file that was read (it may not exist when given
+    /// explicitly by a test harness; then defaults apply).
+    pub config_file: PathBuf,
+    pub config: Config,
+    /// `MDM_*` variables that overrode a key: (variable, dotted key).
+    pub env_overrides: Vec<(String, String)>,
+}
+
+impl Settings {
+    /// Loads the settings: the home from `MDM_HOME` (or `~/.mdm`), the file
+    /// from `config_flag`, `MDM_CONFIG_PATH` or `<home>/mdm.yaml` (created with
+    /// commented defaults when it is the default and missing), then the
+    /// environment overrides.
+    pub fn load(config_flag: Option<&Path>) -> Result<Settings> {
+        let env: BTreeMap<String, String> = std::env::vars()
+            .filter(|(key, _)| key.starts_with("MDM_"))
+            .collect();
+        Self::load_from(config_flag, &env)
+    }
+
+    /// [`Settings::load`] with an explicit environment, for tests.
+    pub fn load_from(
+        config_flag: Option<&Path>,
+        env: &BTreeMap<String, String>,
+    ) -> Result<Settings> {
+        let home = match env.get("MDM_HOME").filter(|v| !v.is_empty()) {
+            Some(home) => expand_home(home),
+            None => home_dir()?.join(".mdm"),
+        };
+        let explicit = config_flag.map(Path::to_path_buf).or_else(|| {
+            env.get("MDM_CONFIG_PATH")
+                .filter(|v| !v.is_empty())
+                .map(|p| expand_home(p))
+        });
+        let config_file = explicit.clone().unwrap_or_else(|| home.join("mdm.yaml"));
+
+        let text = match std::fs::read_to_string(&config_file) {
+            Ok(text) => text,
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound && explicit.is_none() => {
+                write_default_config(&config_file)?;
+                DEFAULT_CONFIG_YAML.to_string()
+            }
+            Err(err) => {
+                return Err(Error::Config(format!(
+                    "cannot read configuration file {}: {err}",
+                    config_file.display()
+                )))
+            }
+        };
+        let mut tree: Value = if text.trim().is_empty() {
+            Value::Mapping(Default::default())
+        } else {
+            serde_yaml::from_str(&text).map_err(|err| {
+                Error::Config(format!("{}: invalid YAML: {err}", config_file.display()))
+            })?
+        };
+        if tree.is_null() {
+            tree = Value::Mapping(Default::default());
+        }
+        if !tree.is_mapping() {
+            return Err(Error::Config(format!(
+                "{}: expected a mapping of sections (paths, database, ...) at the top level",
+                config_file.display()
+            )));
+        }
+
+        let env_overrides = apply_env_overrides(&mut tree, env)?;
+        let config: Config = serde_path_to_error::deserialize(tree).map_err(|err| {
+            let key = err.path().to_string();
+            let source = env_overrides
+                .iter()
+                .find(|(_, k)| *k == key)
+                .map(|(var, _)| format!(" (set by {var})"))
+                .unwrap_or_else(|| format!(" in {}", config_file.display()));
+            Error::Config(format!(
+                "configuration key `{key}`{source}: {}",
+                err.inner()
+            ))
+        })?;
+        validate(&config)?;
+        Ok(Settings {
+            home,
+            config_file,
+            config,
+            env_overrides,
+        })
+    }
+
+    /// Resolves a configured path: `~/` expands, relative means under home.
+    pub fn resolve(&self, configured: &str) -> PathBuf {
+        let path = expand_home(configured);
+        if path.is_absolute() {
+            path
+        } else {
+            self.home.join(path)
+        }
+    }
+
+    /// Where dataset databases live.
+    pub fn datasets_path(&self) -> PathBuf {
+        self.resolve(&self.config.paths.datasets_path)
+    }
+
+    /// Where the per-dataset discovery YAML files live.
+    pub fn configs_path(&self) -> PathBuf {
+        self.resolve(&self.config.paths.configs_path)
+    }
+
+    /// Where log files go.
+    pub fn logs_path(&self) -> PathBuf {
+        self.resolve(&self.config.paths.logs_path)
+    }
+
+    /// The configured backend.
+    pub fn backend(&self) -> Backend {
+        self.config.database.default_backend
+    }
+}
+
+/// Rules serde cannot express.
+fn validate(config: &Config) -> Result<()> {
+    let bad = |key: &str, message: String| {
+        Err(Error::Config(format!(
+            "configuration key `{key}`: {message}"
+        )))
+    };
+    if config.performance.batch_size == 0 {
+        return bad("performance.batch_size", "must be at least 1, got 0".into());
+    }
+    if config.database.duckdb.threads == 0 {
+        return bad(
+            "database.duckdb.threads",
+            "must be at least 1, got 0".into(),
+        );
+    }
+    if config.database.postgresql.pool_size == 0 {
+        return bad(
+            "database.postgresql.pool_size",
+            "must be at least 1, got 0".into(),
+        );
+    }
+    for (key, value) in [
+        ("paths.datasets_path", &config.paths.datasets_path),
+        ("paths.configs_path", &config.paths.configs_path),
+        ("paths.logs_path", &config.paths.logs_path),
+        (
+            "database.duckdb.memory_limit",
+            &config.database.duckdb.memory_limit,
+        ),
+        ("database.postgresql.host", &config.database.postgresql.host),
+        ("database.postgresql.user", &config.database.postgresql.user),
+    ] {
+        if value.trim().is_empty() {
+            return bad(key, "must not be empty".into());
+        }
+    }
+    let prefix = &config.database.postgresql.database_prefix;
+    if !prefix
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '_')
+    {
+        return bad(
+            "database.postgresql.database_prefix",
+            format!("`{prefix}` may contain only letters, digits and `_`"),
+        );
+    }
+    Ok(())
+}
+
+/// Applies `MDM_<SECTION>_<KEY>` variables onto the YAML tree, returning
+/// which variable set which key. Variables whose first word names a section
+/// but no key are errors (a typo must not be silently ignored); other `MDM_*`
+/// variables belong to someone else and are left alone.
+fn apply_env_overrides(
+    tree: &mut Value,
+    env: &BTreeMap<String, String>,
+) -> Result<Vec<(String, String)>> {
+    let schema = serde_yaml::to_value(Config::default()).expect("defaults serialize");
+    let sections: Vec<String> = schema
+        .as_mapping()
+        .map(|m| {
+            m.keys()
+                .filter_map(|k| k.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut applied = Vec::new();
+    for (var, raw) in env {
+        if SPECIAL_ENV.contains(&var.as_str()) {
+            continue;
+        }
+        let rest = var["MDM_".len()..].to_ascii_lowercase();
+        let Some(path) = resolve_key(&schema, &rest) else {
+            if sections
+                .iter()
+                .any(|s| rest == *s || rest.starts_with(&format!("{s}_")))
+            {
+                return Err(Error::Config(format!(
+                    "environment variable {var} does not name a configuration key"
+                )));
+            }
+            continue;
+        };
+        let leaf = path.iter().fold(&schema, |node, key| &node[key.as_str()]);
+        let value = match leaf {
+            Value::String(_) | Value::Null => Value::String(raw.clone()),
+            _ => serde_yaml::from_str(raw).unwrap_or_else(|_| Value::String(raw.clone())),
+        };
+        set_path(tree, &path, value);
+        applied.push((var.clone(), path.join(".")));
+    }
+    Ok(applied)
+}
+
+/// Finds the key path whose `_`-joined spelling is `rest`.
+fn resolve_key(schema: &Value, rest: &str) -> Option<Vec<String>> {
+    let map = schema.as_mapping()?;
+    for (key, child) in map {
+        let key = key.as_str()?;
+        if rest == key && !child.is_mapping() {
+            return Some(vec![key.to_string()]);
+        }
+        if let Some(tail) = rest.strip_prefix(key).and_then(|t| t.strip_prefix('_')) {
+            if let Some(mut path) = resolve_key(child, tail) {
+                path.insert(0, key.to_string());
+                return Some(path);
+            }
+        }
+    }
+    None
+}
+
+fn set_path(tree: &mut Value, path: &[String], value: Value) {
+    let mut node = tree;
+    for (i, key) in path.iter().enumerate() {
+        if !node.is_mapping() {
+            *node = Value::Mapping(Default::default());
+        }
+        let map = node.as_mapping_mut().expect("just made a mapping");
+        let key = Value::String(key.clone());
+        if i + 1 == path.len() {
+            map.insert(key, value);
+            return;
+        }
+        node = map
+            .entry(key)
+            .or_insert_with(|| Value::Mapping(Default::default()));
+    }
+}
+
+fn write_default_config(path: &Path) -> Result<()> {
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, "create directory", e))?;
+    }
+    std::fs::write(path, DEFAULT_CONFIG_YAML).map_err(|e| Error::io(path, "write", e))
+}
+
+fn home_dir() -> Result<PathBuf> {
+    std::env::var_os("HOME")
+        .filter(|h| !h.is_empty())
+        .map(PathBuf::from)
+        .ok_or_else(|| Error::Config("neither MDM_HOME nor HOME is set".into()))
+}
+
+fn expand_home(path: &str) -> PathBuf {
+    match path.strip_prefix("~/") {
+        Some(rest) => home_dir()
+            .map(|h| h.join(rest))
+            .unwrap_or_else(|_| PathBuf::from(path)),
+        None => PathBuf::from(path),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_commented_template_parses_to_the_built_in_defaults() {
+        let parsed: Config = serde_yaml::from_str(DEFAULT_CONFIG_YAML).unwrap();
+        assert_eq!(parsed, Config::default());
+    }
+
+    #[test]
+    fn environment_names_resolve_to_nested_keys() {
+        let schema = serde_yaml::to_value(Config::default()).unwrap();
+        assert_eq!(
+            resolve_key(&schema, "database_sqlite_journal_mode").unwrap(),
+            ["database", "sqlite", "journal_mode"]
+        );
+        assert_eq!(
+            resolve_key(&schema, "database_default_backend").unwrap(),
+            ["database", "default_backend"]
+        );
+        assert!(resolve_key(&schema, "database_nope").is_none());
+    }
+}

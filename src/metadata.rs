@@ -1,0 +1,153 @@
+//! What mdm keeps inside each dataset database, in the `_metadata`
+//! key/value table: the schema (column types, kinds, original names), the
+//! column statistics from registration, the source files and the dataset's
+//! descriptive fields. Values are JSON so any SQL client can read them.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::catalog::{DatasetRecord, SourceRecord};
+use crate::error::{Error, Result};
+use crate::profile::ColumnStatistics;
+use crate::store::{self, ColumnDef, ColumnType, Store};
+
+choice!(
+    /// What a column means for machine learning (beyond its stored type).
+    ColumnKind {
+        Id => "id",
+        Target => "target",
+        Numeric => "numeric",
+        Categorical => "categorical",
+        Boolean => "boolean",
+        Datetime => "datetime",
+        Text => "text",
+    }
+);
+
+/// One stored column.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ColumnInfo {
+    pub name: String,
+    /// The header in the source file, when mdm had to change it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub original_name: Option<String>,
+    #[serde(rename = "type")]
+    pub column_type: ColumnType,
+    pub kind: ColumnKind,
+}
+
+impl ColumnInfo {
+    pub fn def(&self) -> ColumnDef {
+        ColumnDef {
+            name: self.name.clone(),
+            column_type: self.column_type,
+        }
+    }
+}
+
+/// One stored table.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TableInfo {
+    pub name: String,
+    pub rows: u64,
+    pub columns: Vec<ColumnInfo>,
+}
+
+impl TableInfo {
+    pub fn column(&self, name: &str) -> Option<&ColumnInfo> {
+        self.columns.iter().find(|c| c.name == name)
+    }
+
+    pub fn defs(&self) -> Vec<ColumnDef> {
+        self.columns.iter().map(ColumnInfo::def).collect()
+    }
+}
+
+/// Everything in `_metadata`.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DatasetMetadata {
+    pub tables: Vec<TableInfo>,
+    /// table -> column -> statistics.
+    pub statistics: BTreeMap<String, BTreeMap<String, ColumnStatistics>>,
+    pub sources: Vec<SourceRecord>,
+    pub fields: BTreeMap<String, serde_json::Value>,
+}
+
+impl DatasetMetadata {
+    pub fn table(&self, name: &str) -> Option<&TableInfo> {
+        self.tables.iter().find(|t| t.name == name)
+    }
+
+    /// Copies the descriptive fields of a dataset record.
+    pub fn set_fields(&mut self, record: &DatasetRecord) {
+        let fields = [
+            ("name", json(&record.name)),
+            ("target", json(&record.target)),
+            ("id_columns", json(&record.id_columns)),
+            ("problem_type", json(&record.problem_type)),
+            ("tags", json(&record.tags)),
+            ("description", json(&record.description)),
+            ("created_at", json(&record.created_at)),
+            ("updated_at", json(&record.updated_at)),
+            ("mdm_version", json(&env!("CARGO_PKG_VERSION"))),
+        ];
+        for (key, value) in fields {
+            self.fields.insert(key.to_string(), value);
+        }
+    }
+}
+
+fn json<T: Serialize + ?Sized>(value: &T) -> serde_json::Value {
+    serde_json::to_value(value).unwrap_or(serde_json::Value::Null)
+}
+
+fn to_json<T: Serialize>(value: &T) -> String {
+    serde_json::to_string(value).expect("metadata serializes")
+}
+
+/// Writes all metadata into the store, in one transaction.
+pub fn save(store: &mut dyn Store, metadata: &DatasetMetadata) -> Result<()> {
+    let mut entries: Vec<(&str, String)> = vec![
+        ("schema", to_json(&metadata.tables)),
+        ("statistics", to_json(&metadata.statistics)),
+        ("sources", to_json(&metadata.sources)),
+    ];
+    for (key, value) in &metadata.fields {
+        entries.push((key.as_str(), value.to_string()));
+    }
+    store::write_metadata(store, &entries)
+}
+
+/// Reads the metadata back.
+pub fn load(store: &mut dyn Store) -> Result<DatasetMetadata> {
+    let mut entries = store::read_metadata(store)?;
+    let mut metadata = DatasetMetadata {
+        tables: typed_entry(&mut entries, "schema")?.unwrap_or_default(),
+        statistics: typed_entry(&mut entries, "statistics")?.unwrap_or_default(),
+        sources: typed_entry(&mut entries, "sources")?.unwrap_or_default(),
+        fields: BTreeMap::new(),
+    };
+    for (key, text) in entries {
+        let value = serde_json::from_str(&text).map_err(|e| corrupt(&key, e))?;
+        metadata.fields.insert(key, value);
+    }
+    Ok(metadata)
+}
+
+fn corrupt(key: &str, err: serde_json::Error) -> Error {
+    Error::Backend(format!("corrupt `{key}` entry in _metadata: {err}"))
+}
+
+/// Takes `key` out of the entries and parses it as `T`.
+fn typed_entry<T: serde::de::DeserializeOwned>(
+    entries: &mut BTreeMap<String, String>,
+    key: &str,
+) -> Result<Option<T>> {
+    match entries.remove(key) {
+        Some(text) => serde_json::from_str(&text)
+            .map(Some)
+            .map_err(|e| corrupt(key, e)),
+        None => Ok(None),
+    }
+}

@@ -1,0 +1,64 @@
+//! `mdm dataset list`: the datasets of the current backend (or of all),
+//! sorted and limited.
+
+use crate::catalog::{Catalog, DatasetRecord};
+use crate::config::{Backend, Settings};
+use crate::error::Result;
+
+choice!(
+    /// Sort order of `mdm dataset list`.
+    SortBy { Name => "name", RegistrationDate => "registration_date", Size => "size", Rows => "rows" }
+);
+
+/// What to list.
+#[derive(Clone, Debug)]
+pub struct ListOptions {
+    pub sort_by: SortBy,
+    pub reverse: bool,
+    pub limit: Option<usize>,
+    pub all_backends: bool,
+    pub filter_backend: Option<Backend>,
+}
+
+/// A dataset with the figures shown in the listing.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct ListedDataset {
+    #[serde(flatten)]
+    pub record: DatasetRecord,
+    pub rows: u64,
+    pub size_bytes: Option<u64>,
+}
+
+/// The datasets to show, in order.
+pub fn list(settings: &Settings, options: &ListOptions) -> Result<Vec<ListedDataset>> {
+    let catalog = Catalog::new(settings);
+    let records = if options.all_backends || options.filter_backend.is_some() {
+        catalog.all()?
+    } else {
+        catalog.visible()?
+    };
+    let mut listed: Vec<ListedDataset> = records
+        .into_iter()
+        .filter(|r| options.filter_backend.is_none_or(|b| r.backend == b))
+        .map(|record| ListedDataset {
+            rows: record.total_rows(),
+            size_bytes: record.size_on_disk(),
+            record,
+        })
+        .collect();
+    match options.sort_by {
+        SortBy::Name => listed.sort_by(|a, b| a.record.name.cmp(&b.record.name)),
+        SortBy::RegistrationDate => {
+            listed.sort_by(|a, b| a.record.created_at.cmp(&b.record.created_at))
+        }
+        SortBy::Size => listed.sort_by_key(|d| d.size_bytes.unwrap_or(0)),
+        SortBy::Rows => listed.sort_by_key(|d| d.rows),
+    }
+    if options.reverse {
+        listed.reverse();
+    }
+    if let Some(limit) = options.limit {
+        listed.truncate(limit);
+    }
+    Ok(listed)
+}

@@ -1,0 +1,806 @@
+//! `mdm dataset register`: two streaming passes over each source file (infer
+//! the column types over the whole file, then load typed batches while
+//! profiling), into a private staging directory that is published with a
+//! rename once everything succeeded. The discovery YAML is written last.
+
+use std::collections::HashMap;
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use crate::catalog::{
+    self, Catalog, DatasetRecord, Location, ProblemType, SourceRecord, TableRecord,
+};
+use crate::config::Settings;
+use crate::error::{Error, Result};
+use crate::ingest::infer::{self, classify, is_null_token, Inferred};
+use crate::ingest::reader::{self, CsvFormat};
+use crate::ingest::{self, SourceFile};
+use crate::interrupt;
+use crate::metadata::{self, ColumnInfo, ColumnKind, DatasetMetadata, TableInfo};
+use crate::profile::{ColumnProfiler, ColumnStatistics};
+use crate::store::{Batch, ColumnData, ColumnDef, ColumnType, SqliteStore, Store};
+use crate::ui::Ui;
+
+/// Name of the database file inside a dataset directory.
+pub const SQLITE_FILE: &str = "dataset.sqlite";
+
+/// Integer targets with at most this many classes are classification.
+const MAX_CLASSES: u64 = 20;
+
+/// What the user asked for.
+#[derive(Clone, Debug, Default)]
+pub struct RegisterOptions {
+    pub name: String,
+    pub path: PathBuf,
+    pub target: Option<String>,
+    pub id_columns: Vec<String>,
+    pub problem_type: Option<ProblemType>,
+    pub tags: Vec<String>,
+    pub description: Option<String>,
+    pub force: bool,
+    pub categorical_columns: Vec<String>,
+    pub datetime_columns: Vec<String>,
+    pub numeric_columns: Vec<String>,
+    pub text_columns: Vec<String>,
+}
+
+/// One source file after the inference pass.
+struct TablePlan {
+    source: SourceFile,
+    format: CsvFormat,
+    /// Header as in the file (or generated names when it has none).
+    original_names: Vec<String>,
+    columns: Vec<ColumnDef>,
+    rows: u64,
+}
+
+/// Registers a dataset and returns its discovery record.
+pub fn register(settings: &Settings, options: &RegisterOptions, ui: &Ui) -> Result<DatasetRecord> {
+    catalog::validate_name(&options.name)?;
+    super::require_backend(settings)?;
+    let catalog = Catalog::new(settings);
+    let existing = check_existing(&catalog, options)?;
+
+    let datasets_path = settings.datasets_path();
+    std::fs::create_dir_all(&datasets_path)
+        .map_err(|e| Error::io(&datasets_path, "create directory", e))?;
+    let _lock = lock_dataset(&datasets_path, &options.name)?;
+    sweep_leftovers(&datasets_path);
+
+    let sources = ingest::discover(&options.path)?;
+    let mut plans = Vec::with_capacity(sources.len());
+    for source in sources {
+        plans.push(infer_table(source, ui)?);
+    }
+    unify_types(&mut plans);
+    apply_forced_types(&mut plans, options)?;
+    check_columns(&plans, options)?;
+    let train_rows = plans[0].rows;
+    if train_rows < settings.config.validation.min_rows {
+        return Err(Error::General(format!(
+            "{}: the train table has {train_rows} rows; at least {} are required (validation.min_rows)",
+            plans[0].source.path.display(),
+            settings.config.validation.min_rows
+        )));
+    }
+
+    let staging = Staging::new(&datasets_path, &options.name)?;
+    let database_path = staging.dir.join(SQLITE_FILE);
+    let mut store = SqliteStore::create_for_load(&database_path, &settings.config.database.sqlite)?;
+    let cap = settings.config.validation.max_categorical_cardinality as usize;
+    let mut statistics = Vec::with_capacity(plans.len());
+    for plan in &plans {
+        statistics.push(load_table(
+            &mut store,
+            plan,
+            settings.config.performance.batch_size,
+            cap,
+            ui,
+        )?);
+    }
+
+    let id_columns = if !options.id_columns.is_empty() {
+        options.id_columns.clone()
+    } else if settings.config.validation.detect_id_columns {
+        detect_id_columns(
+            &mut store,
+            &plans[0],
+            &statistics[0],
+            options.target.as_deref(),
+        )?
+    } else {
+        Vec::new()
+    };
+    let problem_type = options.problem_type.or_else(|| {
+        let target = options.target.as_deref()?;
+        let index = plans[0].columns.iter().position(|c| c.name == target)?;
+        Some(infer_problem_type(
+            plans[0].columns[index].column_type,
+            &statistics[0][index],
+        ))
+    });
+
+    let now = crate::time::now_rfc3339();
+    let created_at = existing
+        .as_ref()
+        .map_or_else(|| now.clone(), |r| r.created_at.clone());
+    let final_path = datasets_path.join(&options.name).join(SQLITE_FILE);
+    let record = DatasetRecord {
+        name: options.name.clone(),
+        backend: settings.backend(),
+        location: Location {
+            path: Some(final_path),
+            database: None,
+        },
+        tables: plans
+            .iter()
+            .map(|p| TableRecord {
+                name: p.source.table.clone(),
+                rows: p.rows,
+                columns: p.columns.len() as u64,
+            })
+            .collect(),
+        target: options.target.clone(),
+        id_columns: id_columns.clone(),
+        problem_type,
+        tags: options.tags.clone(),
+        description: options.description.clone(),
+        created_at,
+        updated_at: now,
+        source: Some(absolute(&options.path)),
+        source_files: plans.iter().map(source_record).collect(),
+    };
+
+    let mut metadata = DatasetMetadata {
+        sources: record.source_files.clone(),
+        ..Default::default()
+    };
+    for (plan, stats) in plans.iter().zip(&statistics) {
+        let columns = plan
+            .columns
+            .iter()
+            .zip(&plan.original_names)
+            .zip(stats)
+            .map(|((column, original), stats)| ColumnInfo {
+                name: column.name.clone(),
+                original_name: (original != &column.name).then(|| original.clone()),
+                column_type: column.column_type,
+                kind: column_kind(column, stats, options, &id_columns, cap as u64),
+            })
+            .collect();
+        metadata.tables.push(TableInfo {
+            name: plan.source.table.clone(),
+            rows: plan.rows,
+            columns,
+        });
+        metadata.statistics.insert(
+            plan.source.table.clone(),
+            plan.columns
+                .iter()
+                .map(|c| c.name.clone())
+                .zip(stats.iter().cloned())
+                .collect(),
+        );
+    }
+    metadata.set_fields(&record);
+    metadata::save(&mut store, &metadata)?;
+    interrupt::check()?;
+    store.finish_load()?;
+    drop(store);
+
+    staging.publish(&datasets_path.join(&options.name), || {
+        catalog.write(&record)
+    })?;
+    ui.message(&format!(
+        "registered '{}': {} ({} rows) in {}",
+        record.name,
+        record
+            .tables
+            .iter()
+            .map(|t| format!("{} {}", t.name, t.rows))
+            .collect::<Vec<_>>()
+            .join(", "),
+        record.total_rows(),
+        datasets_path.join(&record.name).display()
+    ));
+    Ok(record)
+}
+
+/// Refuses to overwrite without `--force`, and never touches a dataset of
+/// another backend (it is invisible here, and switching must not lose it).
+fn check_existing(catalog: &Catalog, options: &RegisterOptions) -> Result<Option<DatasetRecord>> {
+    let Some(existing) = catalog.find_any(&options.name)? else {
+        return Ok(None);
+    };
+    if existing.name != options.name {
+        return Err(Error::AlreadyExists(format!(
+            "dataset '{}' already exists; names differing only in case are not allowed",
+            existing.name
+        )));
+    }
+    if existing.backend != catalog.backend() {
+        return Err(Error::AlreadyExists(format!(
+            "dataset '{}' already exists in the {} backend; switch to it to remove or replace it",
+            existing.name, existing.backend
+        )));
+    }
+    if !options.force {
+        return Err(Error::AlreadyExists(format!(
+            "dataset '{}' already exists; use --force to replace it",
+            existing.name
+        )));
+    }
+    Ok(Some(existing))
+}
+
+/// Pass 1: sniff the format and infer every column's type over the whole file.
+fn infer_table(source: SourceFile, ui: &Ui) -> Result<TablePlan> {
+    let format = reader::sniff(&source.path)?;
+    let counter = Arc::new(AtomicU64::new(0));
+    let bar = ui.progress(format.size, &format!("scan {}", source.table));
+    let mut csv = reader::csv_reader(&format, counter.clone())?;
+    let path = &source.path;
+    let mut record = csv::ByteRecord::new();
+    let mut original_names = Vec::new();
+    let mut types: Vec<Inferred> = Vec::new();
+    let mut rows = 0u64;
+    let mut first = true;
+    loop {
+        match csv.read_byte_record(&mut record) {
+            Ok(true) => {}
+            Ok(false) => break,
+            Err(err) => return Err(reader::csv_error(path, err)),
+        }
+        if first {
+            first = false;
+            types = vec![Inferred::Null; record.len()];
+            if format.has_header {
+                for (index, field) in record.iter().enumerate() {
+                    let name = std::str::from_utf8(field).map_err(|_| {
+                        Error::General(format!(
+                            "{}: line 1: header field {} is not valid UTF-8; convert the file to UTF-8 (e.g. iconv -f latin1 -t utf-8)",
+                            path.display(),
+                            index + 1
+                        ))
+                    })?;
+                    original_names.push(name.to_string());
+                }
+                continue;
+            }
+            original_names = (1..=record.len()).map(|i| format!("column_{i}")).collect();
+        }
+        rows += 1;
+        for (index, field) in record.iter().enumerate() {
+            let current = types[index];
+            if current == Inferred::Text || is_null_token(field) {
+                continue;
+            }
+            let text = std::str::from_utf8(field)
+                .map_err(|_| utf8_error(path, &record, &original_names[index]))?;
+            types[index] = current.join(classify(text));
+        }
+        if rows % 65_536 == 0 {
+            interrupt::check()?;
+            bar.set_position(counter.load(Ordering::Relaxed));
+        }
+    }
+    bar.finish_and_clear();
+    if first {
+        return Err(Error::General(format!(
+            "{}: the file is empty",
+            path.display()
+        )));
+    }
+    let names = storage_names(&original_names);
+    let columns = names
+        .into_iter()
+        .zip(&types)
+        .map(|(name, inferred)| ColumnDef {
+            name,
+            column_type: inferred.column_type(),
+        })
+        .collect();
+    Ok(TablePlan {
+        source,
+        format,
+        original_names,
+        columns,
+        rows,
+    })
+}
+
+fn utf8_error(path: &Path, record: &csv::ByteRecord, column: &str) -> Error {
+    Error::General(format!(
+        "{}: line {}, column '{column}': invalid UTF-8; mdm reads UTF-8 (convert with iconv -f latin1 -t utf-8)",
+        path.display(),
+        record.position().map_or(0, |p| p.line())
+    ))
+}
+
+/// Column names as stored: empty headers become `column_N`, and names that
+/// collide (case-insensitively, as in SQL) get a `_2`, `_3`, ... suffix.
+fn storage_names(original: &[String]) -> Vec<String> {
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    let mut names = Vec::with_capacity(original.len());
+    for (index, name) in original.iter().enumerate() {
+        let base = if name.trim().is_empty() {
+            format!("column_{}", index + 1)
+        } else {
+            name.clone()
+        };
+        let mut candidate = base.clone();
+        let mut suffix = 1;
+        while seen.contains_key(&candidate.to_lowercase()) {
+            suffix += 1;
+            candidate = format!("{base}_{suffix}");
+        }
+        seen.insert(candidate.to_lowercase(), index);
+        names.push(candidate);
+    }
+    names
+}
+
+/// A column present in several tables gets one type, the join of its
+/// per-table types, so that train and test agree.
+fn unify_types(plans: &mut [TablePlan]) {
+    let mut joined: HashMap<String, Inferred> = HashMap::new();
+    for plan in plans.iter() {
+        for column in &plan.columns {
+            let entry = joined.entry(column.name.clone()).or_insert(Inferred::Null);
+            *entry = entry.join(Inferred::from(column.column_type));
+        }
+    }
+    for plan in plans.iter_mut() {
+        for column in &mut plan.columns {
+            // All-null columns were stored as text; let the other tables decide.
+            column.column_type = joined[&column.name].column_type();
+        }
+    }
+}
+
+fn apply_forced_types(plans: &mut [TablePlan], options: &RegisterOptions) -> Result<()> {
+    let groups: [(&str, &[String]); 4] = [
+        ("--numeric-columns", &options.numeric_columns),
+        ("--datetime-columns", &options.datetime_columns),
+        ("--text-columns", &options.text_columns),
+        ("--categorical-columns", &options.categorical_columns),
+    ];
+    for (flag, names) in groups {
+        for name in names {
+            let mut found = false;
+            for plan in plans.iter_mut() {
+                if let Some(column) = plan.columns.iter_mut().find(|c| &c.name == name) {
+                    found = true;
+                    column.column_type = match (flag, column.column_type) {
+                        ("--numeric-columns", ColumnType::Integer) => ColumnType::Integer,
+                        ("--numeric-columns", _) => ColumnType::Float,
+                        ("--datetime-columns", ColumnType::Date) => ColumnType::Date,
+                        ("--datetime-columns", _) => ColumnType::Datetime,
+                        ("--text-columns", _) => ColumnType::Text,
+                        (_, kept) => kept,
+                    };
+                }
+            }
+            if !found {
+                return Err(unknown_column(flag, name, &plans[0]));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn unknown_column(what: &str, name: &str, plan: &TablePlan) -> Error {
+    let available: Vec<&str> = plan.columns.iter().map(|c| c.name.as_str()).collect();
+    Error::InvalidArgument(format!(
+        "{what}: column '{name}' not found in {} (columns: {})",
+        plan.source.path.display(),
+        available.join(", ")
+    ))
+}
+
+/// The target and ID columns must exist in the train table.
+fn check_columns(plans: &[TablePlan], options: &RegisterOptions) -> Result<()> {
+    let train = &plans[0];
+    let has = |name: &str| train.columns.iter().any(|c| c.name == name);
+    if let Some(target) = &options.target {
+        if !has(target) {
+            return Err(unknown_column("--target", target, train));
+        }
+    }
+    for id in &options.id_columns {
+        if !has(id) {
+            return Err(unknown_column("--id-columns", id, train));
+        }
+    }
+    Ok(())
+}
+
+/// Pass 2: parse typed batches, profile them and append them to the store,
+/// in one transaction per table.
+fn load_table(
+    store: &mut SqliteStore,
+    plan: &TablePlan,
+    batch_size: usize,
+    cap: usize,
+    ui: &Ui,
+) -> Result<Vec<ColumnStatistics>> {
+    let table = &plan.source.table;
+    let create = store.dialect().create_table(table, &plan.columns);
+    store.execute(&create, &[])?;
+    store.begin()?;
+    let counter = Arc::new(AtomicU64::new(0));
+    let bar = ui.progress(plan.format.size, &format!("load {table}"));
+    let mut profilers: Vec<ColumnProfiler> = plan
+        .columns
+        .iter()
+        .map(|c| ColumnProfiler::new(c.column_type, cap))
+        .collect();
+    let mut batch = Batch::new(&plan.columns, batch_size);
+    let mut flush = |batch: &mut Batch, store: &mut SqliteStore| -> Result<()> {
+        for (profiler, column) in profilers.iter_mut().zip(&batch.columns) {
+            profiler.update(column);
+        }
+        store.append(table, &plan.columns, batch)?;
+        batch.clear();
+        interrupt::check()?;
+        bar.set_position(counter.load(Ordering::Relaxed));
+        Ok(())
+    };
+
+    let path = &plan.source.path;
+    let mut csv = reader::csv_reader(&plan.format, counter.clone())?;
+    let mut record = csv::ByteRecord::new();
+    let mut rows = 0u64;
+    let mut skip_header = plan.format.has_header;
+    loop {
+        match csv.read_byte_record(&mut record) {
+            Ok(true) => {}
+            Ok(false) => break,
+            Err(err) => return Err(reader::csv_error(path, err)),
+        }
+        if skip_header {
+            skip_header = false;
+            continue;
+        }
+        rows += 1;
+        for ((column, data), field) in plan
+            .columns
+            .iter()
+            .zip(batch.columns.iter_mut())
+            .zip(record.iter())
+        {
+            if !push_field(data, field) {
+                return Err(parse_error(path, &record, column, field));
+            }
+        }
+        if batch.len() >= batch_size {
+            flush(&mut batch, store)?;
+        }
+    }
+    if !batch.is_empty() {
+        flush(&mut batch, store)?;
+    }
+    if rows != plan.rows {
+        return Err(Error::General(format!(
+            "{}: the file changed while it was being registered ({} rows, then {rows})",
+            path.display(),
+            plan.rows
+        )));
+    }
+    store.commit()?;
+    bar.finish_and_clear();
+    Ok(profilers.iter().map(ColumnProfiler::finish).collect())
+}
+
+/// Parses one raw field into a typed column; false when it does not parse.
+#[inline]
+fn push_field(data: &mut ColumnData, field: &[u8]) -> bool {
+    if is_null_token(field) {
+        match data {
+            ColumnData::Boolean(v) => v.push(None),
+            ColumnData::Integer(v) => v.push(None),
+            ColumnData::Float(v) => v.push(None),
+            ColumnData::Date(v) => v.push(None),
+            ColumnData::Datetime(v) => v.push(None),
+            ColumnData::Text(v) => v.push(None),
+        }
+        return true;
+    }
+    let Ok(text) = std::str::from_utf8(field) else {
+        return false;
+    };
+    match data {
+        ColumnData::Boolean(v) => infer::parse_boolean(text)
+            .map(|x| v.push(Some(x)))
+            .is_some(),
+        ColumnData::Integer(v) => text.parse::<i64>().map(|x| v.push(Some(x))).is_ok(),
+        ColumnData::Float(v) => infer::parse_float(text).map(|x| v.push(Some(x))).is_some(),
+        ColumnData::Date(v) => crate::time::parse_date(text)
+            .map(|x| v.push(Some(x)))
+            .is_some(),
+        ColumnData::Datetime(v) => infer::parse_timestamp(text)
+            .map(|x| v.push(Some(x)))
+            .is_some(),
+        ColumnData::Text(v) => {
+            v.push(Some(text));
+            true
+        }
+    }
+}
+
+fn parse_error(path: &Path, record: &csv::ByteRecord, column: &ColumnDef, field: &[u8]) -> Error {
+    let line = record.position().map_or(0, |p| p.line());
+    let Ok(text) = std::str::from_utf8(field) else {
+        return utf8_error(path, record, &column.name);
+    };
+    let shown: String = text.chars().take(40).collect();
+    Error::General(format!(
+        "{}: line {line}, column '{}': `{shown}` is not a valid {} value",
+        path.display(),
+        column.name,
+        column.column_type.as_str()
+    ))
+}
+
+/// ID columns: named like an identifier (`id`, `*_id`, `*Id`, `id_*`,
+/// `uuid`, `key`, `index`), never null, and unique (checked exactly in the
+/// database after the distinct estimate says it may be).
+fn detect_id_columns(
+    store: &mut SqliteStore,
+    plan: &TablePlan,
+    statistics: &[ColumnStatistics],
+    target: Option<&str>,
+) -> Result<Vec<String>> {
+    let mut ids = Vec::new();
+    for ((column, original), stats) in plan
+        .columns
+        .iter()
+        .zip(&plan.original_names)
+        .zip(statistics)
+    {
+        if Some(column.name.as_str()) == target
+            || !matches!(column.column_type, ColumnType::Integer | ColumnType::Text)
+            || !looks_like_id_name(original)
+            || stats.nulls > 0
+            || stats.count == 0
+            || (stats.distinct as f64) < 0.95 * stats.count as f64
+        {
+            continue;
+        }
+        let sql = store
+            .dialect()
+            .count_distinct(&plan.source.table, &column.name);
+        let mut unique = false;
+        store.query(&sql, &[], &mut |row| {
+            unique = row.first().and_then(|v| v.as_i64()) == row.get(1).and_then(|v| v.as_i64());
+            Ok(())
+        })?;
+        if unique {
+            ids.push(column.name.clone());
+        }
+    }
+    Ok(ids)
+}
+
+fn looks_like_id_name(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    matches!(lower.as_str(), "id" | "uuid" | "guid" | "key" | "index")
+        || lower.ends_with("_id")
+        || lower.starts_with("id_")
+        || name.ends_with("Id")
+        || name.ends_with("ID")
+}
+
+/// Classification for text, boolean and few-valued integer targets;
+/// regression otherwise.
+fn infer_problem_type(column_type: ColumnType, stats: &ColumnStatistics) -> ProblemType {
+    match column_type {
+        ColumnType::Text | ColumnType::Boolean => ProblemType::Classification,
+        ColumnType::Integer if stats.distinct <= MAX_CLASSES => ProblemType::Classification,
+        ColumnType::Date | ColumnType::Datetime => ProblemType::TimeSeries,
+        _ => ProblemType::Regression,
+    }
+}
+
+fn column_kind(
+    column: &ColumnDef,
+    stats: &ColumnStatistics,
+    options: &RegisterOptions,
+    id_columns: &[String],
+    max_cardinality: u64,
+) -> ColumnKind {
+    let named = |list: &[String]| list.iter().any(|n| n == &column.name);
+    if options.target.as_deref() == Some(column.name.as_str()) {
+        return ColumnKind::Target;
+    }
+    if named(id_columns) {
+        return ColumnKind::Id;
+    }
+    if named(&options.categorical_columns) {
+        return ColumnKind::Categorical;
+    }
+    if named(&options.text_columns) {
+        return ColumnKind::Text;
+    }
+    match column.column_type {
+        ColumnType::Integer | ColumnType::Float => ColumnKind::Numeric,
+        ColumnType::Boolean => ColumnKind::Boolean,
+        ColumnType::Date | ColumnType::Datetime => ColumnKind::Datetime,
+        ColumnType::Text => {
+            let few = stats.distinct <= max_cardinality
+                && (stats.distinct as f64) <= 0.5 * stats.count as f64;
+            if few || stats.count == 0 {
+                ColumnKind::Categorical
+            } else {
+                ColumnKind::Text
+            }
+        }
+    }
+}
+
+fn source_record(plan: &TablePlan) -> SourceRecord {
+    let modified = std::fs::metadata(&plan.source.path)
+        .and_then(|m| m.modified())
+        .ok()
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .map(|d| crate::time::rfc3339(d.as_secs() as i64));
+    SourceRecord {
+        table: plan.source.table.clone(),
+        path: absolute(&plan.source.path),
+        size: plan.format.size,
+        modified,
+    }
+}
+
+fn absolute(path: &Path) -> PathBuf {
+    std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
+}
+
+/// Holds the per-dataset lock for the duration of a registration, so two
+/// processes cannot register the same name at once.
+fn lock_dataset(datasets_path: &Path, name: &str) -> Result<File> {
+    let path = datasets_path.join(format!(".{name}.lock"));
+    let file = File::options()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(|e| Error::io(&path, "open", e))?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(std::fs::TryLockError::WouldBlock) => Err(Error::AlreadyExists(format!(
+            "dataset '{name}' is being registered by another mdm process"
+        ))),
+        Err(std::fs::TryLockError::Error(e)) => Err(Error::io(&path, "lock", e)),
+    }
+}
+
+/// The private directory a registration loads into. Dropped without
+/// publishing (error, Ctrl-C), it removes itself.
+struct Staging {
+    dir: PathBuf,
+    published: bool,
+}
+
+const STAGING_MARK: &str = ".staging-";
+const RETIRED_MARK: &str = ".retired-";
+
+impl Staging {
+    fn new(datasets_path: &Path, name: &str) -> Result<Staging> {
+        let dir = datasets_path.join(format!(".{name}{STAGING_MARK}{}", std::process::id()));
+        if dir.exists() {
+            let _ = std::fs::remove_dir_all(&dir);
+        }
+        std::fs::create_dir(&dir).map_err(|e| Error::io(&dir, "create directory", e))?;
+        Ok(Staging {
+            dir,
+            published: false,
+        })
+    }
+
+    /// Moves the loaded dataset to `target`, retiring any old version first,
+    /// then runs `commit` (writing the discovery file). If `commit` fails the
+    /// old version is put back.
+    fn publish(mut self, target: &Path, commit: impl FnOnce() -> Result<()>) -> Result<()> {
+        let retired = target.with_file_name(format!(
+            ".{}{RETIRED_MARK}{}",
+            target
+                .file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or("dataset"),
+            std::process::id()
+        ));
+        let had_old = target.exists();
+        if had_old {
+            std::fs::rename(target, &retired).map_err(|e| Error::io(target, "move aside", e))?;
+        }
+        if let Err(e) = std::fs::rename(&self.dir, target) {
+            if had_old {
+                let _ = std::fs::rename(&retired, target);
+            }
+            return Err(Error::io(target, "publish", e));
+        }
+        self.published = true;
+        if let Err(err) = commit() {
+            let _ = std::fs::remove_dir_all(target);
+            if had_old {
+                let _ = std::fs::rename(&retired, target);
+            }
+            return Err(err);
+        }
+        if had_old {
+            let _ = std::fs::remove_dir_all(&retired);
+        }
+        Ok(())
+    }
+}
+
+impl Drop for Staging {
+    fn drop(&mut self) {
+        if !self.published {
+            let _ = std::fs::remove_dir_all(&self.dir);
+        }
+    }
+}
+
+/// Removes staging directories left by killed registrations and puts back a
+/// retired dataset whose replacement never arrived.
+fn sweep_leftovers(datasets_path: &Path) {
+    let Ok(entries) = std::fs::read_dir(datasets_path) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let file_name = entry.file_name();
+        let Some(name) = file_name.to_str() else {
+            continue;
+        };
+        for mark in [STAGING_MARK, RETIRED_MARK] {
+            let Some((dataset, pid)) = name.strip_prefix('.').and_then(|n| n.split_once(mark))
+            else {
+                continue;
+            };
+            if pid.parse::<u32>().is_ok_and(process_is_alive) {
+                continue;
+            }
+            let path = entry.path();
+            let live = datasets_path.join(dataset);
+            if mark == RETIRED_MARK && !live.exists() {
+                log::warn!(
+                    "restoring {} after an interrupted replacement",
+                    live.display()
+                );
+                let _ = std::fs::rename(&path, &live);
+            } else {
+                log::info!("removing leftover {}", path.display());
+                let _ = std::fs::remove_dir_all(&path);
+            }
+        }
+    }
+}
+
+fn process_is_alive(pid: u32) -> bool {
+    pid == std::process::id() || Path::new(&format!("/proc/{pid}")).exists()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn colliding_and_empty_headers_get_distinct_names() {
+        let names = storage_names(&["a".into(), "A".into(), "".into(), "a_2".into()]);
+        assert_eq!(names, ["a", "A_2", "column_3", "a_2_2"]);
+    }
+
+    #[test]
+    fn identifier_names_are_recognised() {
+        for name in ["id", "PassengerId", "user_id", "ID", "id_x", "uuid"] {
+            assert!(looks_like_id_name(name), "{name}");
+        }
+        for name in ["Survived", "width", "valid", "Paid"] {
+            assert!(!looks_like_id_name(name), "{name}");
+        }
+    }
+}

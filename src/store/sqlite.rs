@@ -1,0 +1,273 @@
+//! The embedded SQLite store (rusqlite with a bundled SQLite): the default
+//! backend, always compiled, needing nothing from the system.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use rusqlite::types::ValueRef;
+use rusqlite::{Connection, OpenFlags};
+
+use super::{Batch, ColumnData, ColumnDef, Store, Value};
+use crate::config::SqliteSettings;
+use crate::dialect::{Dialect, SqliteDialect};
+use crate::error::{Error, Result};
+
+/// Rows per multi-row `INSERT`; more saves little and costs parse time.
+const ROWS_PER_INSERT: usize = 256;
+
+/// One dataset database file opened with rusqlite.
+pub struct SqliteStore {
+    conn: Connection,
+    path: PathBuf,
+    settings: SqliteSettings,
+    dialect: SqliteDialect,
+    format_buffer: String,
+}
+
+impl SqliteStore {
+    /// Creates a new database file for a bulk load. The file is private to
+    /// the registration until it is published, so it is written without a
+    /// journal; [`Store::finish_load`] switches to the configured settings.
+    pub fn create_for_load(path: &Path, settings: &SqliteSettings) -> Result<SqliteStore> {
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = Connection::open_with_flags(path, flags).map_err(|e| Error::sqlite(path, e))?;
+        let store = SqliteStore::new(conn, path, settings);
+        store.pragmas(&[
+            "journal_mode = OFF".into(),
+            "synchronous = OFF".into(),
+            "locking_mode = EXCLUSIVE".into(),
+        ])?;
+        store.apply_cache_settings()?;
+        Ok(store)
+    }
+
+    /// Opens an existing dataset database with the configured pragmas.
+    pub fn open(
+        path: &Path,
+        settings: &SqliteSettings,
+        timeout_seconds: u64,
+    ) -> Result<SqliteStore> {
+        if !path.is_file() {
+            return Err(Error::Backend(format!(
+                "the dataset database {} is missing",
+                path.display()
+            )));
+        }
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = Connection::open_with_flags(path, flags).map_err(|e| Error::sqlite(path, e))?;
+        conn.busy_timeout(Duration::from_secs(timeout_seconds))
+            .map_err(|e| Error::sqlite(path, e))?;
+        let store = SqliteStore::new(conn, path, settings);
+        store.apply_durability_settings()?;
+        store.apply_cache_settings()?;
+        Ok(store)
+    }
+
+    fn new(conn: Connection, path: &Path, settings: &SqliteSettings) -> SqliteStore {
+        SqliteStore {
+            conn,
+            path: path.to_path_buf(),
+            settings: settings.clone(),
+            dialect: SqliteDialect,
+            format_buffer: String::new(),
+        }
+    }
+
+    fn pragmas(&self, pragmas: &[String]) -> Result<()> {
+        for pragma in pragmas {
+            // Values come from validated configuration enums and integers.
+            self.conn
+                .query_row(&format!("PRAGMA {pragma}"), [], |_| Ok(()))
+                .or_else(|e| match e {
+                    rusqlite::Error::QueryReturnedNoRows => Ok(()),
+                    other => Err(other),
+                })
+                .map_err(|e| Error::sqlite(&self.path, e))?;
+        }
+        Ok(())
+    }
+
+    fn apply_cache_settings(&self) -> Result<()> {
+        let s = &self.settings;
+        self.pragmas(&[
+            format!("cache_size = {}", s.cache_size),
+            format!("temp_store = {}", s.temp_store),
+            format!("mmap_size = {}", s.mmap_size),
+        ])
+    }
+
+    fn apply_durability_settings(&self) -> Result<()> {
+        let s = &self.settings;
+        self.pragmas(&[
+            format!("journal_mode = {}", s.journal_mode),
+            format!("synchronous = {}", s.synchronous),
+        ])
+    }
+
+    fn err(&self, e: rusqlite::Error) -> Error {
+        Error::sqlite(&self.path, e)
+    }
+
+    fn insert_rows(
+        &mut self,
+        table: &str,
+        columns: &[ColumnDef],
+        batch: &Batch,
+        start: usize,
+        rows: usize,
+    ) -> Result<()> {
+        let sql = self.dialect.insert(table, columns, rows);
+        let mut stmt = self
+            .conn
+            .prepare_cached(&sql)
+            .map_err(|e| Error::sqlite(&self.path, e))?;
+        let width = columns.len();
+        let buffer = &mut self.format_buffer;
+        for offset in 0..rows {
+            let row = start + offset;
+            for (index, column) in batch.columns.iter().enumerate() {
+                let parameter = offset * width + index + 1;
+                let bound = match column {
+                    ColumnData::Boolean(v) => stmt.raw_bind_parameter(parameter, v[row]),
+                    ColumnData::Integer(v) => stmt.raw_bind_parameter(parameter, v[row]),
+                    ColumnData::Float(v) => stmt.raw_bind_parameter(parameter, v[row]),
+                    ColumnData::Text(v) => stmt.raw_bind_parameter(parameter, v.get(row)),
+                    ColumnData::Date(v) => match v[row] {
+                        Some(days) => {
+                            buffer.clear();
+                            let _ = write!(buffer, "{}", crate::time::format_date(days));
+                            stmt.raw_bind_parameter(parameter, buffer.as_str())
+                        }
+                        None => stmt.raw_bind_parameter(parameter, rusqlite::types::Null),
+                    },
+                    ColumnData::Datetime(v) => match v[row] {
+                        Some(micros) => {
+                            buffer.clear();
+                            buffer.push_str(&crate::time::format_datetime(micros));
+                            stmt.raw_bind_parameter(parameter, buffer.as_str())
+                        }
+                        None => stmt.raw_bind_parameter(parameter, rusqlite::types::Null),
+                    },
+                };
+                bound.map_err(|e| Error::sqlite(&self.path, e))?;
+            }
+        }
+        stmt.raw_execute()
+            .map_err(|e| Error::sqlite(&self.path, e))?;
+        Ok(())
+    }
+}
+
+fn to_sql(value: &Value) -> rusqlite::types::Value {
+    match value {
+        Value::Null => rusqlite::types::Value::Null,
+        Value::Integer(v) => rusqlite::types::Value::Integer(*v),
+        Value::Float(v) => rusqlite::types::Value::Real(*v),
+        Value::Text(t) => rusqlite::types::Value::Text(t.clone()),
+    }
+}
+
+fn from_sql(value: ValueRef<'_>) -> Value {
+    match value {
+        ValueRef::Null => Value::Null,
+        ValueRef::Integer(v) => Value::Integer(v),
+        ValueRef::Real(v) => Value::Float(v),
+        ValueRef::Text(t) => Value::Text(String::from_utf8_lossy(t).into_owned()),
+        ValueRef::Blob(b) => Value::Text(String::from_utf8_lossy(b).into_owned()),
+    }
+}
+
+impl Store for SqliteStore {
+    fn dialect(&self) -> &dyn Dialect {
+        &self.dialect
+    }
+
+    fn execute(&mut self, sql: &str, params: &[Value]) -> Result<()> {
+        let params: Vec<_> = params.iter().map(to_sql).collect();
+        self.conn
+            .execute(sql, rusqlite::params_from_iter(params))
+            .map(|_| ())
+            .map_err(|e| self.err(e))
+    }
+
+    fn query(
+        &mut self,
+        sql: &str,
+        params: &[Value],
+        on_row: &mut dyn FnMut(&[Value]) -> Result<()>,
+    ) -> Result<()> {
+        let path = self.path.clone();
+        let wrap = |e| Error::sqlite(&path, e);
+        let mut stmt = self.conn.prepare(sql).map_err(wrap)?;
+        let width = stmt.column_count();
+        let params: Vec<_> = params.iter().map(to_sql).collect();
+        let mut rows = stmt
+            .query(rusqlite::params_from_iter(params))
+            .map_err(wrap)?;
+        let mut values = Vec::with_capacity(width);
+        while let Some(row) = rows.next().map_err(wrap)? {
+            values.clear();
+            for index in 0..width {
+                values.push(from_sql(row.get_ref(index).map_err(wrap)?));
+            }
+            on_row(&values)?;
+        }
+        Ok(())
+    }
+
+    fn begin(&mut self) -> Result<()> {
+        self.conn.execute_batch("BEGIN").map_err(|e| self.err(e))
+    }
+
+    fn commit(&mut self) -> Result<()> {
+        self.conn.execute_batch("COMMIT").map_err(|e| self.err(e))
+    }
+
+    fn rollback(&mut self) -> Result<()> {
+        self.conn.execute_batch("ROLLBACK").map_err(|e| self.err(e))
+    }
+
+    fn append(&mut self, table: &str, columns: &[ColumnDef], batch: &Batch) -> Result<()> {
+        let per_statement =
+            (self.dialect.max_parameters() / columns.len().max(1)).clamp(1, ROWS_PER_INSERT);
+        let total = batch.len();
+        let mut start = 0;
+        while start < total {
+            let rows = per_statement.min(total - start);
+            self.insert_rows(table, columns, batch, start, rows)?;
+            start += rows;
+        }
+        Ok(())
+    }
+
+    fn table_names(&mut self) -> Result<Vec<String>> {
+        let mut names = Vec::new();
+        self.query(
+            "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name",
+            &[],
+            &mut |row| {
+                if let Some(Value::Text(name)) = row.first() {
+                    names.push(name.clone());
+                }
+                Ok(())
+            },
+        )?;
+        Ok(names)
+    }
+
+    fn finish_load(&mut self) -> Result<()> {
+        self.pragmas(&["locking_mode = NORMAL".into()])?;
+        self.apply_durability_settings()?;
+        // A checkpoint-free way to get everything on disk before publishing.
+        self.conn
+            .execute_batch("PRAGMA synchronous = FULL; BEGIN IMMEDIATE; COMMIT;")
+            .map_err(|e| self.err(e))?;
+        self.apply_durability_settings()?;
+        std::fs::File::open(&self.path)
+            .and_then(|f| f.sync_all())
+            .map_err(|e| Error::io(&self.path, "sync", e))
+    }
+}
