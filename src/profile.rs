@@ -148,6 +148,9 @@ pub struct ColumnProfiler {
     max_float: f64,
     min_int: i64,
     max_int: i64,
+    /// Every integer so far was larger than the one before (so all distinct).
+    increasing: bool,
+    last_int: Option<i64>,
     zeros: u64,
     negatives: u64,
     min_length: u64,
@@ -172,6 +175,8 @@ impl ColumnProfiler {
             max_float: f64::NEG_INFINITY,
             min_int: i64::MAX,
             max_int: i64::MIN,
+            increasing: true,
+            last_int: None,
             zeros: 0,
             negatives: 0,
             min_length: u64::MAX,
@@ -202,6 +207,10 @@ impl ColumnProfiler {
 
     #[inline]
     fn add_int(&mut self, value: i64) {
+        if self.increasing {
+            self.increasing = self.last_int.is_none_or(|last| value > last);
+            self.last_int = Some(value);
+        }
         self.min_int = self.min_int.min(value);
         self.max_int = self.max_int.max(value);
         self.hll.add(mix(value as u64));
@@ -300,6 +309,12 @@ impl ColumnProfiler {
                 }
             }
         }
+    }
+
+    /// Whether the non-null integer values seen were strictly increasing,
+    /// which proves them unique without another pass.
+    pub fn is_strictly_increasing(&self) -> bool {
+        self.increasing && self.count > 0 && matches!(self.column_type, ColumnType::Integer)
     }
 
     /// The statistics gathered so far.

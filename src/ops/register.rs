@@ -90,9 +90,9 @@ pub fn register(settings: &Settings, options: &RegisterOptions, ui: &Ui) -> Resu
     let database_path = staging.dir.join(SQLITE_FILE);
     let mut store = SqliteStore::create_for_load(&database_path, &settings.config.database.sqlite)?;
     let cap = settings.config.validation.max_categorical_cardinality as usize;
-    let mut statistics = Vec::with_capacity(plans.len());
+    let mut profilers = Vec::with_capacity(plans.len());
     for plan in &plans {
-        statistics.push(load_table(
+        profilers.push(load_table(
             &mut store,
             plan,
             settings.config.performance.batch_size,
@@ -100,6 +100,10 @@ pub fn register(settings: &Settings, options: &RegisterOptions, ui: &Ui) -> Resu
             ui,
         )?);
     }
+    let statistics: Vec<Vec<ColumnStatistics>> = profilers
+        .iter()
+        .map(|table| table.iter().map(ColumnProfiler::finish).collect())
+        .collect();
 
     let id_columns = if !options.id_columns.is_empty() {
         options.id_columns.clone()
@@ -107,6 +111,7 @@ pub fn register(settings: &Settings, options: &RegisterOptions, ui: &Ui) -> Resu
         detect_id_columns(
             &mut store,
             &plans[0],
+            &profilers[0],
             &statistics[0],
             options.target.as_deref(),
         )?
@@ -425,7 +430,7 @@ fn load_table(
     batch_size: usize,
     cap: usize,
     ui: &Ui,
-) -> Result<Vec<ColumnStatistics>> {
+) -> Result<Vec<ColumnProfiler>> {
     let table = &plan.source.table;
     let create = store.dialect().create_table(table, &plan.columns);
     store.execute(&create, &[])?;
@@ -491,7 +496,7 @@ fn load_table(
     }
     store.commit()?;
     bar.finish_and_clear();
-    Ok(profilers.iter().map(ColumnProfiler::finish).collect())
+    Ok(profilers)
 }
 
 /// Parses one raw field into a typed column; false when it does not parse.
@@ -550,16 +555,13 @@ fn parse_error(path: &Path, record: &csv::ByteRecord, column: &ColumnDef, field:
 fn detect_id_columns(
     store: &mut SqliteStore,
     plan: &TablePlan,
+    profilers: &[ColumnProfiler],
     statistics: &[ColumnStatistics],
     target: Option<&str>,
 ) -> Result<Vec<String>> {
     let mut ids = Vec::new();
-    for ((column, original), stats) in plan
-        .columns
-        .iter()
-        .zip(&plan.original_names)
-        .zip(statistics)
-    {
+    let columns = plan.columns.iter().zip(&plan.original_names);
+    for ((column, original), (profiler, stats)) in columns.zip(profilers.iter().zip(statistics)) {
         if Some(column.name.as_str()) == target
             || !matches!(column.column_type, ColumnType::Integer | ColumnType::Text)
             || !looks_like_id_name(original)
@@ -567,6 +569,10 @@ fn detect_id_columns(
             || stats.count == 0
             || (stats.distinct as f64) < 0.95 * stats.count as f64
         {
+            continue;
+        }
+        if profiler.is_strictly_increasing() {
+            ids.push(column.name.clone());
             continue;
         }
         let sql = store

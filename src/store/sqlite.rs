@@ -16,6 +16,11 @@ use crate::error::{Error, Result};
 /// Rows per multi-row `INSERT`; more saves little and costs parse time.
 const ROWS_PER_INSERT: usize = 256;
 
+/// Page cache of a bulk-load connection, in KiB. Appends touch only the
+/// last pages of a table, so a small cache loads as fast as a large one and
+/// keeps memory flat however large the input is.
+const LOAD_CACHE_KIB: i64 = 8_000;
+
 /// One dataset database file opened with rusqlite.
 pub struct SqliteStore {
     conn: Connection,
@@ -28,7 +33,12 @@ pub struct SqliteStore {
 impl SqliteStore {
     /// Creates a new database file for a bulk load. The file is private to
     /// the registration until it is published, so it is written without a
-    /// journal; [`Store::finish_load`] switches to the configured settings.
+    /// journal; [`Store::finish_load`] switches to the configured journal
+    /// mode. The connection also skips memory mapping and keeps temporary
+    /// b-trees (uniqueness checks) on disk: mapped pages and in-memory sorts
+    /// would make the resident size grow with the input. The configured
+    /// cache, mmap and temp-store settings apply whenever the published
+    /// dataset is opened.
     pub fn create_for_load(path: &Path, settings: &SqliteSettings) -> Result<SqliteStore> {
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
             | OpenFlags::SQLITE_OPEN_CREATE
@@ -39,8 +49,10 @@ impl SqliteStore {
             "journal_mode = OFF".into(),
             "synchronous = OFF".into(),
             "locking_mode = EXCLUSIVE".into(),
+            format!("cache_size = -{LOAD_CACHE_KIB}"),
+            "mmap_size = 0".into(),
+            "temp_store = FILE".into(),
         ])?;
-        store.apply_cache_settings()?;
         Ok(store)
     }
 
