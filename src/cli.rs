@@ -53,7 +53,7 @@ pub struct InfoOpt {
 #[derive(Debug, Subcommand)]
 pub enum DatasetCommand {
     /// Register a CSV file, a compressed file or a Kaggle-style folder.
-    Register(RegisterOpt),
+    Register(Box<RegisterOpt>),
     /// List the datasets of the current backend.
     List(ListOpt),
     /// Show a dataset's tables, target, columns and sources.
@@ -177,7 +177,7 @@ pub fn run(cli: Cli) -> Result<()> {
     };
     match cli.command {
         Command::Info(opt) => system_info(&settings, opt),
-        Command::Dataset(DatasetCommand::Register(opt)) => register_dataset(&settings, opt, &ui),
+        Command::Dataset(DatasetCommand::Register(opt)) => register_dataset(&settings, *opt, &ui),
         Command::Dataset(DatasetCommand::List(opt)) => list_datasets(&settings, opt, &ui),
         Command::Dataset(DatasetCommand::Info(opt)) => dataset_info(&settings, opt),
         Command::Dataset(DatasetCommand::Remove(opt)) => remove_dataset(&settings, opt, &ui),
@@ -342,14 +342,15 @@ fn list_datasets(settings: &Settings, opt: ListOpt, ui: &Ui) -> Result<()> {
                 .join(","),
             dataset.rows.to_string(),
             dataset.size_bytes.map_or_else(|| "-".into(), human_bytes),
-            record
-                .created_at
-                .replace('T', " ")
-                .trim_end_matches('Z')
-                .to_string(),
+            short_time(&record.created_at),
         ]);
     }
     ui::print(&table.render())
+}
+
+/// `2026-01-02T03:04:05.123456Z` as `2026-01-02 03:04:05` (UTC).
+fn short_time(rfc3339: &str) -> String {
+    rfc3339.get(..19).unwrap_or(rfc3339).replace('T', " ")
 }
 
 fn dataset_info(settings: &Settings, opt: DatasetInfoOpt) -> Result<()> {
@@ -406,8 +407,8 @@ fn render_info(info: &DatasetInfo, show_columns: bool) -> String {
     line("id columns", list_or_dash(&record.id_columns));
     line("tags", list_or_dash(&record.tags));
     line("description", or_dash(record.description.as_deref()));
-    line("created", record.created_at.clone());
-    line("updated", record.updated_at.clone());
+    line("created", short_time(&record.created_at));
+    line("updated", short_time(&record.updated_at));
     line(
         "source",
         or_dash(record.source.as_ref().and_then(|p| p.to_str())),

@@ -163,13 +163,20 @@ pub fn format_datetime(micros: i64) -> String {
     out
 }
 
-/// The current time as an RFC 3339 UTC timestamp (seconds precision).
+/// The current time as an RFC 3339 UTC timestamp with microseconds, so
+/// that registrations in the same second still sort in order.
 pub fn now_rfc3339() -> String {
-    let now = std::time::SystemTime::now()
+    let micros = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
+        .map(|d| d.as_micros() as i64)
         .unwrap_or(0);
-    rfc3339(now)
+    let mut text = format!(
+        "{}.{:06}",
+        &rfc3339(micros.div_euclid(1_000_000))[..19],
+        micros.rem_euclid(1_000_000)
+    );
+    text.push('Z');
+    text
 }
 
 /// Formats seconds since the epoch as an RFC 3339 UTC timestamp.

@@ -286,7 +286,7 @@ fn infer_table(source: SourceFile, ui: &Ui) -> Result<TablePlan> {
                 .map_err(|_| utf8_error(path, &record, &original_names[index]))?;
             types[index] = current.join(classify(text));
         }
-        if rows % 65_536 == 0 {
+        if rows.is_multiple_of(65_536) {
             interrupt::check()?;
             bar.set_position(counter.load(Ordering::Relaxed));
         }

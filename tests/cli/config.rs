@@ -1,0 +1,194 @@
+//! Configuration: the first-run file, precedence, and errors that name the
+//! key, the bad value and the allowed values (exit 7).
+
+use crate::common::{titanic, Env};
+
+#[test]
+fn the_first_run_writes_a_commented_default_configuration() {
+    let env = Env::new();
+    let info = env.ok(&["info"]);
+    let config = std::fs::read_to_string(env.home().join("mdm.yaml")).unwrap();
+    assert!(
+        config.contains("default_backend: sqlite") && config.contains("# "),
+        "{config}"
+    );
+    assert!(
+        info.contains(&format!(
+            "config file:    {}",
+            env.home().join("mdm.yaml").display()
+        )),
+        "{info}"
+    );
+    assert!(info.contains("backend:        sqlite"), "{info}");
+    assert!(info.contains("MDM_HOME="), "{info}");
+    env.mdm(&["--version"])
+        .success()
+        .stdout(predicates::str::contains(env!("CARGO_PKG_VERSION")));
+}
+
+#[test]
+fn a_wrong_value_names_the_key_the_value_and_the_choices() {
+    let env = Env::new();
+    std::fs::create_dir_all(env.home()).unwrap();
+    std::fs::write(
+        env.home().join("mdm.yaml"),
+        "database:\n  default_backend: oracle\n",
+    )
+    .unwrap();
+    let stderr = env.fails(&["dataset", "list"], 7);
+    assert!(stderr.contains("database.default_backend"), "{stderr}");
+    assert!(
+        stderr.contains("oracle") && stderr.contains("sqlite, duckdb, postgresql"),
+        "{stderr}"
+    );
+
+    std::fs::write(
+        env.home().join("mdm.yaml"),
+        "performance:\n  batch_size: lots\n",
+    )
+    .unwrap();
+    let stderr = env.fails(&["dataset", "list"], 7);
+    assert!(
+        stderr.contains("performance.batch_size") && stderr.contains("lots"),
+        "{stderr}"
+    );
+
+    std::fs::write(
+        env.home().join("mdm.yaml"),
+        "performance:\n  batch_size: 0\n",
+    )
+    .unwrap();
+    let stderr = env.fails(&["dataset", "list"], 7);
+    assert!(
+        stderr.contains("performance.batch_size") && stderr.contains("at least 1"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn unknown_keys_and_broken_yaml_are_configuration_errors() {
+    let env = Env::new();
+    std::fs::create_dir_all(env.home()).unwrap();
+    std::fs::write(
+        env.home().join("mdm.yaml"),
+        "database:\n  sqlite:\n    journal: WAL\n",
+    )
+    .unwrap();
+    let stderr = env.fails(&["info"], 7);
+    assert!(
+        stderr.contains("database.sqlite") && stderr.contains("journal"),
+        "{stderr}"
+    );
+
+    std::fs::write(env.home().join("mdm.yaml"), "paths: [unclosed\n").unwrap();
+    let stderr = env.fails(&["info"], 7);
+    assert!(
+        stderr.contains("mdm.yaml") && stderr.contains("invalid YAML"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn environment_variables_override_the_file_and_are_validated() {
+    let env = Env::new();
+    std::fs::create_dir_all(env.home()).unwrap();
+    std::fs::write(
+        env.home().join("mdm.yaml"),
+        "paths:\n  datasets_path: from-file\n",
+    )
+    .unwrap();
+    let data = titanic();
+    env.cmd()
+        .env("MDM_PATHS_DATASETS_PATH", "from-env")
+        .args(["dataset", "register", "t", data.to_str().unwrap()])
+        .assert()
+        .success();
+    assert!(env.home().join("from-env/t/dataset.sqlite").exists());
+    assert!(!env.home().join("from-file").exists());
+
+    let out = env
+        .cmd()
+        .env("MDM_DATABASE_SQLITE_SYNCHRONOUS", "sometimes")
+        .arg("info")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(7));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("MDM_DATABASE_SQLITE_SYNCHRONOUS")
+            && stderr.contains("OFF, NORMAL, FULL, EXTRA"),
+        "{stderr}"
+    );
+
+    let out = env
+        .cmd()
+        .env("MDM_DATABASE_DEFAULT_BACKNED", "duckdb")
+        .arg("info")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(7));
+    assert!(String::from_utf8_lossy(&out.stderr)
+        .contains("MDM_DATABASE_DEFAULT_BACKNED does not name a configuration key"));
+}
+
+#[test]
+fn an_explicit_config_file_is_used_and_must_exist() {
+    let env = Env::new();
+    let custom = env.write("custom.yaml", "paths:\n  datasets_path: elsewhere\n");
+    let data = titanic();
+    env.ok(&[
+        "--config",
+        custom.to_str().unwrap(),
+        "dataset",
+        "register",
+        "t",
+        data.to_str().unwrap(),
+    ]);
+    assert!(env.home().join("elsewhere/t").is_dir());
+    assert!(!env.home().join("mdm.yaml").exists());
+    let out = env
+        .cmd()
+        .env("MDM_CONFIG_PATH", custom.to_str().unwrap())
+        .args(["info", "--json"])
+        .output()
+        .unwrap();
+    let info: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(info["config_file"], custom.to_str().unwrap());
+
+    let stderr = env.fails(&["--config", "/no/such/mdm.yaml", "info"], 7);
+    assert!(stderr.contains("/no/such/mdm.yaml"), "{stderr}");
+}
+
+#[test]
+fn a_backend_this_build_cannot_serve_is_a_clear_error() {
+    let env = Env::new();
+    let out = env
+        .cmd()
+        .env("MDM_DATABASE_DEFAULT_BACKEND", "duckdb")
+        .args(["dataset", "register", "t", titanic().to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(7));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("duckdb backend is reached through ODBC"),
+        "{stderr}"
+    );
+    assert!(!env.home().join("datasets/t").exists());
+}
+
+#[test]
+fn sqlite_pragmas_from_the_configuration_are_applied() {
+    let env = Env::new();
+    let data = titanic();
+    env.cmd()
+        .env("MDM_DATABASE_SQLITE_JOURNAL_MODE", "delete")
+        .args(["dataset", "register", "t", data.to_str().unwrap()])
+        .assert()
+        .success();
+    let conn = env.sqlite("t");
+    assert_eq!(
+        crate::common::scalar(&conn, "PRAGMA journal_mode"),
+        "delete"
+    );
+}

@@ -1,0 +1,209 @@
+//! `mdm dataset list|info|remove` and the single-backend visibility rule.
+
+use crate::common::{titanic, Env};
+
+fn register_small(env: &Env, name: &str, rows: usize) {
+    let mut content = String::from("k,v\n");
+    for i in 0..rows {
+        content.push_str(&format!("{i},{}\n", i * 2));
+    }
+    let path = env.write(&format!("{name}.csv"), content);
+    env.ok(&["dataset", "register", name, path.to_str().unwrap()]);
+}
+
+fn names(listing: &serde_json::Value) -> Vec<String> {
+    listing
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["name"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn list_sorts_limits_and_reverses() {
+    let env = Env::new();
+    register_small(&env, "bravo", 30);
+    register_small(&env, "alpha", 10);
+    register_small(&env, "charlie", 20);
+    assert_eq!(
+        names(&env.json(&["dataset", "list"])),
+        ["alpha", "bravo", "charlie"]
+    );
+    assert_eq!(
+        names(&env.json(&["dataset", "list", "--sort-by", "rows"])),
+        ["alpha", "charlie", "bravo"]
+    );
+    assert_eq!(
+        names(&env.json(&[
+            "dataset",
+            "list",
+            "--sort-by",
+            "rows",
+            "--reverse",
+            "--limit",
+            "2"
+        ])),
+        ["bravo", "charlie"]
+    );
+    assert_eq!(
+        names(&env.json(&["dataset", "list", "--sort-by", "registration_date"]))[0],
+        "bravo"
+    );
+    let listing = env.json(&["dataset", "list", "--limit", "1"]);
+    assert_eq!(listing[0]["rows"], 10);
+    assert!(listing[0]["size_bytes"].as_u64().unwrap() > 0);
+
+    let table = env.ok(&["dataset", "list"]);
+    let lines: Vec<&str> = table.lines().collect();
+    assert!(
+        lines[0].starts_with("NAME") && lines[0].contains("ROWS") && lines[0].contains("SIZE"),
+        "{table}"
+    );
+    assert!(
+        lines[2].starts_with("alpha") && lines[2].contains("sqlite"),
+        "{table}"
+    );
+    env.mdm(&["dataset", "list", "--sort-by", "colour"]).code(2);
+}
+
+#[test]
+fn an_empty_list_says_so_on_stderr() {
+    let env = Env::new();
+    env.mdm(&["dataset", "list"])
+        .success()
+        .stdout("")
+        .stderr(predicates::str::contains(
+            "no datasets registered in the sqlite backend",
+        ));
+}
+
+#[test]
+fn datasets_of_another_backend_are_invisible_but_kept() {
+    let env = Env::new();
+    env.ok(&[
+        "dataset",
+        "register",
+        "titanic",
+        titanic().to_str().unwrap(),
+    ]);
+    let other = |args: &[&str]| {
+        let mut cmd = env.cmd();
+        cmd.env("MDM_DATABASE_DEFAULT_BACKEND", "postgresql")
+            .args(args);
+        cmd.output().unwrap()
+    };
+    let listing = other(&["dataset", "list", "--json"]);
+    assert!(listing.status.success());
+    assert_eq!(
+        serde_json::from_slice::<serde_json::Value>(&listing.stdout).unwrap(),
+        serde_json::json!([])
+    );
+
+    let info = other(&["dataset", "info", "titanic"]);
+    assert_eq!(info.status.code(), Some(3));
+    let stderr = String::from_utf8_lossy(&info.stderr);
+    assert!(
+        stderr.contains("stored in the sqlite backend")
+            && stderr.contains("MDM_DATABASE_DEFAULT_BACKEND=sqlite"),
+        "{stderr}"
+    );
+    assert_eq!(
+        other(&["dataset", "remove", "titanic", "--force"])
+            .status
+            .code(),
+        Some(3)
+    );
+
+    let all = other(&["dataset", "list", "--all-backends", "--json"]);
+    assert_eq!(
+        names(&serde_json::from_slice(&all.stdout).unwrap()),
+        ["titanic"]
+    );
+    let filtered = other(&["dataset", "list", "--filter-backend", "sqlite", "--json"]);
+    assert_eq!(
+        names(&serde_json::from_slice(&filtered.stdout).unwrap()),
+        ["titanic"]
+    );
+
+    // Switching back shows it again, untouched.
+    assert_eq!(
+        env.json(&["dataset", "info", "titanic"])["tables"][0]["rows"],
+        200
+    );
+    assert!(env.database("titanic").exists());
+}
+
+#[test]
+fn info_shows_tables_columns_and_statistics() {
+    let env = Env::new();
+    env.ok(&[
+        "dataset",
+        "register",
+        "titanic",
+        titanic().to_str().unwrap(),
+        "--target",
+        "Survived",
+        "--tags",
+        "demo",
+        "--description",
+        "Passengers",
+    ]);
+    let text = env.ok(&["dataset", "info", "titanic"]);
+    for expected in [
+        "name:         titanic",
+        "backend:      sqlite",
+        "target:       Survived",
+        "id columns:   PassengerId",
+        "tags:         demo",
+        "description:  Passengers",
+    ] {
+        assert!(text.contains(expected), "missing {expected:?} in\n{text}");
+    }
+    assert!(text.contains("train") && text.contains("200"), "{text}");
+    let columns = env.ok(&["dataset", "info", "titanic", "--show-columns"]);
+    assert!(
+        columns.contains("columns of train:") && columns.contains("columns of test:"),
+        "{columns}"
+    );
+    let sex = columns
+        .lines()
+        .find(|l| l.trim_start().starts_with("Sex"))
+        .unwrap();
+    assert!(sex.contains("text") && sex.contains("categorical"), "{sex}");
+
+    let json = env.json(&["dataset", "info", "titanic", "--show-columns"]);
+    assert_eq!(json["statistics"]["train"]["Sex"]["distinct"], 2);
+    env.fails(&["dataset", "info", "nosuch"], 3);
+}
+
+#[test]
+fn remove_supports_dry_run_and_deletes_everything() {
+    let env = Env::new();
+    register_small(&env, "gone", 5);
+    let dry = env.ok(&["dataset", "remove", "gone", "--dry-run"]);
+    assert!(
+        dry.contains("would remove dataset 'gone'") && dry.contains("gone.yaml"),
+        "{dry}"
+    );
+    assert!(env.database("gone").exists());
+    env.ok(&["dataset", "remove", "gone", "--force"]);
+    assert!(!env.database("gone").exists());
+    assert!(!env.home().join("config/datasets/gone.yaml").exists());
+    let stderr = env.fails(&["dataset", "remove", "gone", "--force"], 3);
+    assert!(stderr.contains("dataset 'gone' not found"), "{stderr}");
+    // Without a terminal there is nobody to ask: remove proceeds.
+    register_small(&env, "again", 5);
+    env.ok(&["dataset", "remove", "again"]);
+    assert_eq!(env.json(&["dataset", "list"]), serde_json::json!([]));
+}
+
+#[test]
+fn a_dataset_whose_database_is_gone_is_reported_not_crashed_on() {
+    let env = Env::new();
+    register_small(&env, "broken", 5);
+    std::fs::remove_file(env.database("broken")).unwrap();
+    let stderr = env.fails(&["dataset", "info", "broken"], 6);
+    assert!(stderr.contains("dataset.sqlite is missing"), "{stderr}");
+    env.ok(&["dataset", "remove", "broken", "--force"]);
+}

@@ -1,0 +1,8 @@
+//! End-to-end tests of the `mdm` binary against real files and real
+//! databases, each in its own temporary MDM_HOME.
+
+mod common;
+
+mod config;
+mod lifecycle;
+mod register;

@@ -1,0 +1,678 @@
+//! `mdm dataset register`: layouts, formats, type inference, options and
+//! every error path, checked in the stored database itself.
+
+use std::io::Write;
+
+use crate::common::{scalar, titanic, Env};
+
+#[test]
+fn a_kaggle_folder_becomes_train_test_and_submission_tables() {
+    let env = Env::new();
+    env.ok(&[
+        "dataset",
+        "register",
+        "titanic",
+        titanic().to_str().unwrap(),
+        "--target",
+        "Survived",
+    ]);
+    let info = env.json(&["dataset", "info", "titanic"]);
+    let tables: Vec<(String, u64)> = info["tables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            (
+                t["name"].as_str().unwrap().to_string(),
+                t["rows"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        tables,
+        [
+            ("train".into(), 200),
+            ("test".into(), 80),
+            ("submission".into(), 80)
+        ]
+    );
+    assert_eq!(info["target"], "Survived");
+    assert_eq!(info["id_columns"], serde_json::json!(["PassengerId"]));
+    assert_eq!(info["problem_type"], "classification");
+
+    let conn = env.sqlite("titanic");
+    assert_eq!(scalar(&conn, "SELECT COUNT(*) FROM train"), "200");
+    assert_eq!(scalar(&conn, "SELECT COUNT(*) FROM test"), "80");
+    // The stored values equal the source file's, column by column.
+    let source = std::fs::read_to_string(titanic().join("train.csv")).unwrap();
+    let mut reader = csv::Reader::from_reader(source.as_bytes());
+    let first = reader.records().next().unwrap().unwrap();
+    assert_eq!(
+        scalar(&conn, "SELECT Name FROM train WHERE PassengerId = 1"),
+        &first[3]
+    );
+    assert_eq!(
+        scalar(&conn, "SELECT Fare FROM train WHERE PassengerId = 1"),
+        first[8].parse::<f64>().unwrap().to_string()
+    );
+    assert_eq!(
+        scalar(
+            &conn,
+            "SELECT typeof(Age) FROM train WHERE Age IS NOT NULL LIMIT 1"
+        ),
+        "real"
+    );
+    let missing_ages = csv::Reader::from_reader(source.as_bytes())
+        .records()
+        .filter(|r| r.as_ref().unwrap()[5].is_empty())
+        .count();
+    assert_eq!(
+        scalar(&conn, "SELECT COUNT(*) FROM train WHERE Age IS NULL"),
+        missing_ages.to_string()
+    );
+    // Declared SQL types, not everything as text.
+    let declared: Vec<(String, String)> = conn
+        .prepare("SELECT name, type FROM pragma_table_info('train')")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    let type_of = |name: &str| declared.iter().find(|(n, _)| n == name).unwrap().1.clone();
+    assert_eq!(type_of("PassengerId"), "INTEGER");
+    assert_eq!(type_of("Fare"), "REAL");
+    assert_eq!(type_of("Sex"), "TEXT");
+    // The database is in WAL mode as configured.
+    assert_eq!(scalar(&conn, "PRAGMA journal_mode"), "wal");
+    assert_eq!(scalar(&conn, "SELECT COUNT(*) FROM _metadata WHERE key IN ('schema', 'statistics', 'sources', 'created_at')"), "4");
+}
+
+#[test]
+fn the_discovery_file_is_written_with_the_dataset_facts() {
+    let env = Env::new();
+    env.ok(&[
+        "dataset",
+        "register",
+        "titanic",
+        titanic().to_str().unwrap(),
+        "--target",
+        "Survived",
+        "--tags",
+        "demo,ships",
+        "--description",
+        "Who survived",
+        "--problem-type",
+        "classification",
+    ]);
+    let yaml = std::fs::read_to_string(env.home().join("config/datasets/titanic.yaml")).unwrap();
+    let record: serde_yaml::Value = serde_yaml::from_str(&yaml).unwrap();
+    assert_eq!(record["backend"], "sqlite");
+    assert_eq!(record["tags"][1], "ships");
+    assert_eq!(record["description"], "Who survived");
+    assert_eq!(record["tables"][0]["rows"], 200);
+    assert!(record["location"]["path"]
+        .as_str()
+        .unwrap()
+        .ends_with("titanic/dataset.sqlite"));
+    assert_eq!(record["source_files"].as_sequence().unwrap().len(), 3);
+}
+
+#[test]
+fn a_gzip_file_is_read_transparently() {
+    let env = Env::new();
+    let path = env.input("data.csv.gz");
+    let mut encoder = flate2::write::GzEncoder::new(
+        std::fs::File::create(&path).unwrap(),
+        flate2::Compression::fast(),
+    );
+    writeln!(encoder, "x,y").unwrap();
+    for i in 0..5000 {
+        writeln!(encoder, "{i},{}", i % 7).unwrap();
+    }
+    encoder.finish().unwrap();
+    env.ok(&["dataset", "register", "gz", path.to_str().unwrap()]);
+    let conn = env.sqlite("gz");
+    assert_eq!(scalar(&conn, "SELECT COUNT(*) FROM train"), "5000");
+    assert_eq!(
+        scalar(&conn, "SELECT SUM(x) FROM train"),
+        (0..5000).sum::<i64>().to_string()
+    );
+}
+
+#[test]
+fn a_truncated_gzip_file_is_a_clear_error_and_stores_nothing() {
+    let env = Env::new();
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    for i in 0..20000 {
+        writeln!(encoder, "{i},{}", i * 3).unwrap();
+    }
+    let bytes = encoder.finish().unwrap();
+    let path = env.write("cut.csv.gz", &bytes[..bytes.len() / 2]);
+    let stderr = env.fails(&["dataset", "register", "cut", path.to_str().unwrap()], 1);
+    assert!(
+        stderr.contains("cut.csv.gz") && stderr.contains("truncated"),
+        "{stderr}"
+    );
+    assert!(
+        env.dataset_dir_entries().is_empty(),
+        "{:?}",
+        env.dataset_dir_entries()
+    );
+}
+
+#[test]
+fn quoted_fields_keep_embedded_delimiters_quotes_and_newlines() {
+    let env = Env::new();
+    let path = env.write(
+        "quoted.csv",
+        "id,text,n\n1,\"a, b\",1\n2,\"line one\nline two\",2\n3,\"say \"\"hi\"\"\",3\n4,plain,4\n",
+    );
+    env.ok(&["dataset", "register", "quoted", path.to_str().unwrap()]);
+    let conn = env.sqlite("quoted");
+    assert_eq!(scalar(&conn, "SELECT text FROM train WHERE id = 1"), "a, b");
+    assert_eq!(
+        scalar(&conn, "SELECT text FROM train WHERE id = 2"),
+        "line one\nline two"
+    );
+    assert_eq!(
+        scalar(&conn, "SELECT text FROM train WHERE id = 3"),
+        "say \"hi\""
+    );
+    assert_eq!(scalar(&conn, "SELECT SUM(n) FROM train"), "10");
+}
+
+#[test]
+fn a_type_change_in_the_last_row_widens_the_whole_column() {
+    let env = Env::new();
+    let mut content = String::from("id,code,amount\n");
+    for i in 0..120_000 {
+        content.push_str(&format!("{i},{},{}\n", i % 1000, i));
+    }
+    content.push_str("120000,X42,1.5\n");
+    let path = env.write("late.csv", content);
+    env.ok(&["dataset", "register", "late", path.to_str().unwrap()]);
+    let conn = env.sqlite("late");
+    assert_eq!(
+        scalar(
+            &conn,
+            "SELECT type FROM pragma_table_info('train') WHERE name = 'code'"
+        ),
+        "TEXT"
+    );
+    assert_eq!(
+        scalar(
+            &conn,
+            "SELECT type FROM pragma_table_info('train') WHERE name = 'amount'"
+        ),
+        "REAL"
+    );
+    assert_eq!(
+        scalar(&conn, "SELECT code FROM train WHERE id = 120000"),
+        "X42"
+    );
+    assert_eq!(
+        scalar(&conn, "SELECT typeof(code) FROM train WHERE id = 5"),
+        "text"
+    );
+    assert_eq!(scalar(&conn, "SELECT code FROM train WHERE id = 1005"), "5");
+    assert_eq!(scalar(&conn, "SELECT COUNT(*) FROM train"), "120001");
+}
+
+#[test]
+fn delimiters_and_headers_are_sniffed() {
+    let env = Env::new();
+    let tsv = env.write("data.tsv", "a\tb\n1\tx,y\n2\tz\n");
+    env.ok(&["dataset", "register", "tabbed", tsv.to_str().unwrap()]);
+    assert_eq!(
+        scalar(&env.sqlite("tabbed"), "SELECT b FROM train WHERE a = 1"),
+        "x,y"
+    );
+
+    let semicolon = env.write("euro.csv", "name;price\npen;1,5\nbook;12,25\n");
+    env.ok(&["dataset", "register", "euro", semicolon.to_str().unwrap()]);
+    assert_eq!(
+        scalar(
+            &env.sqlite("euro"),
+            "SELECT price FROM train WHERE name = 'pen'"
+        ),
+        "1,5"
+    );
+
+    let headerless = env.write("raw.csv", "1,2.5,a\n2,3.5,b\n3,4.5,c\n");
+    env.ok(&["dataset", "register", "raw", headerless.to_str().unwrap()]);
+    let conn = env.sqlite("raw");
+    assert_eq!(scalar(&conn, "SELECT COUNT(*) FROM train"), "3");
+    assert_eq!(
+        scalar(&conn, "SELECT column_2 FROM train WHERE column_1 = 1"),
+        "2.5"
+    );
+}
+
+#[test]
+fn a_utf8_byte_order_mark_is_skipped() {
+    let env = Env::new();
+    let path = env.write("bom.csv", b"\xef\xbb\xbfid,name\n1,\xc3\xa9t\xc3\xa9\n");
+    env.ok(&["dataset", "register", "bom", path.to_str().unwrap()]);
+    let conn = env.sqlite("bom");
+    assert_eq!(scalar(&conn, "SELECT name FROM train WHERE id = 1"), "été");
+}
+
+#[test]
+fn other_encodings_are_rejected_with_the_line_and_a_hint() {
+    let env = Env::new();
+    let latin1 = env.write("latin1.csv", b"id,name\n1,ok\n2,caf\xe9\n");
+    let stderr = env.fails(
+        &["dataset", "register", "latin", latin1.to_str().unwrap()],
+        1,
+    );
+    assert!(
+        stderr.contains("latin1.csv: line 3, column 'name': invalid UTF-8"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("iconv"), "{stderr}");
+
+    let utf16 = env.write("utf16.csv", b"\xff\xfei\x00d\x00\n\x001\x00\n\x00");
+    let stderr = env.fails(&["dataset", "register", "wide", utf16.to_str().unwrap()], 1);
+    assert!(stderr.contains("UTF-16"), "{stderr}");
+    assert!(env.dataset_dir_entries().is_empty());
+}
+
+#[test]
+fn ragged_rows_are_reported_with_their_line() {
+    let env = Env::new();
+    let path = env.write("ragged.csv", "a,b,c\n1,2,3\n4,5\n");
+    let stderr = env.fails(
+        &["dataset", "register", "ragged", path.to_str().unwrap()],
+        1,
+    );
+    assert!(
+        stderr.contains("ragged.csv: line 3: expected 3 fields"),
+        "{stderr}"
+    );
+    assert!(env.dataset_dir_entries().is_empty());
+}
+
+#[test]
+fn empty_and_header_only_files_are_rejected() {
+    let env = Env::new();
+    let empty = env.write("empty.csv", "");
+    let stderr = env.fails(
+        &["dataset", "register", "empty", empty.to_str().unwrap()],
+        1,
+    );
+    assert!(stderr.contains("empty.csv: the file is empty"), "{stderr}");
+    let header = env.write("header.csv", "a,b\n");
+    let stderr = env.fails(
+        &["dataset", "register", "header", header.to_str().unwrap()],
+        1,
+    );
+    assert!(
+        stderr.contains("0 rows") && stderr.contains("validation.min_rows"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn leading_zeros_and_huge_integers_stay_exact_text() {
+    let env = Env::new();
+    let path = env.write(
+        "codes.csv",
+        "zip,big,small\n02134,99999999999999999999,1\n10001,1,2\n",
+    );
+    env.ok(&["dataset", "register", "codes", path.to_str().unwrap()]);
+    let conn = env.sqlite("codes");
+    assert_eq!(
+        scalar(&conn, "SELECT zip FROM train WHERE small = 1"),
+        "02134"
+    );
+    assert_eq!(
+        scalar(&conn, "SELECT big FROM train WHERE small = 1"),
+        "99999999999999999999"
+    );
+}
+
+#[test]
+fn dates_booleans_and_extreme_numbers_get_real_types() {
+    let env = Env::new();
+    let path = env.write(
+        "types.csv",
+        "d,ts,flag,i,f\n2024-02-29,2024-02-29 13:45:10.5,true,9223372036854775807,1e308\n\
+         2023-12-31,2023-12-31T23:59:59Z,FALSE,-9223372036854775808,-0.0\n,,,,\n",
+    );
+    env.ok(&["dataset", "register", "types", path.to_str().unwrap()]);
+    let conn = env.sqlite("types");
+    let declared = |c: &str| {
+        scalar(
+            &conn,
+            &format!("SELECT type FROM pragma_table_info('train') WHERE name = '{c}'"),
+        )
+    };
+    assert_eq!(
+        ["d", "ts", "flag", "i", "f"].map(declared),
+        ["DATE", "TIMESTAMP", "BOOLEAN", "INTEGER", "REAL"]
+    );
+    assert_eq!(
+        scalar(&conn, "SELECT ts FROM train WHERE flag = 1"),
+        "2024-02-29 13:45:10.500000"
+    );
+    assert_eq!(
+        scalar(&conn, "SELECT ts FROM train WHERE flag = 0"),
+        "2023-12-31 23:59:59"
+    );
+    assert_eq!(
+        scalar(&conn, "SELECT i FROM train WHERE flag = 0"),
+        i64::MIN.to_string()
+    );
+    assert_eq!(
+        scalar(&conn, "SELECT f = 1e308 FROM train WHERE flag = 1"),
+        "1"
+    );
+    assert_eq!(
+        scalar(&conn, "SELECT i FROM train WHERE flag = 1"),
+        i64::MAX.to_string()
+    );
+    assert_eq!(
+        scalar(
+            &conn,
+            "SELECT COUNT(*) FROM train WHERE d IS NULL AND f IS NULL AND flag IS NULL"
+        ),
+        "1"
+    );
+}
+
+#[test]
+fn forced_column_types_win_over_inference() {
+    let env = Env::new();
+    let path = env.write(
+        "forced.csv",
+        "code,when,n,label\n1,2024-01-02,5,a\n2,2024-01-03,6,b\n",
+    );
+    env.ok(&[
+        "dataset",
+        "register",
+        "forced",
+        path.to_str().unwrap(),
+        "--text-columns",
+        "code",
+        "--datetime-columns",
+        "when",
+        "--numeric-columns",
+        "n",
+        "--categorical-columns",
+        "label",
+    ]);
+    let conn = env.sqlite("forced");
+    assert_eq!(
+        scalar(&conn, "SELECT typeof(code) FROM train LIMIT 1"),
+        "text"
+    );
+    // A column of dates is already a datetime kind and keeps its DATE type.
+    assert_eq!(
+        scalar(&conn, "SELECT \"when\" FROM train WHERE code = '1'"),
+        "2024-01-02"
+    );
+    assert_eq!(
+        scalar(
+            &conn,
+            "SELECT type FROM pragma_table_info('train') WHERE name = 'when'"
+        ),
+        "DATE"
+    );
+    assert_eq!(
+        scalar(
+            &conn,
+            "SELECT type FROM pragma_table_info('train') WHERE name = 'n'"
+        ),
+        "INTEGER"
+    );
+    let info = env.json(&["dataset", "info", "forced"]);
+    let kinds: Vec<(&str, &str)> = info["schema"][0]["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| (c["name"].as_str().unwrap(), c["kind"].as_str().unwrap()))
+        .collect();
+    assert!(kinds.contains(&("label", "categorical")), "{kinds:?}");
+    assert!(kinds.contains(&("when", "datetime")), "{kinds:?}");
+
+    let bad = env.write("bad.csv", "n\n1\nabc\n");
+    let stderr = env.fails(
+        &[
+            "dataset",
+            "register",
+            "bad",
+            bad.to_str().unwrap(),
+            "--numeric-columns",
+            "n",
+        ],
+        1,
+    );
+    assert!(
+        stderr.contains("bad.csv: line 3, column 'n': `abc` is not a valid float value"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn unknown_columns_in_options_are_invalid_arguments() {
+    let env = Env::new();
+    let data = titanic();
+    let data = data.to_str().unwrap();
+    for (flag, value) in [
+        ("--target", "Nope"),
+        ("--id-columns", "PassengerId,Missing"),
+        ("--numeric-columns", "Ghost"),
+    ] {
+        let stderr = env.fails(&["dataset", "register", "t", data, flag, value], 2);
+        assert!(
+            stderr.contains(flag) && stderr.contains("not found"),
+            "{stderr}"
+        );
+    }
+    assert!(
+        env.dataset_dir_entries().is_empty(),
+        "{:?}",
+        env.dataset_dir_entries()
+    );
+}
+
+#[test]
+fn invalid_names_and_paths_are_rejected_before_anything_is_written() {
+    let env = Env::new();
+    let data = titanic();
+    for name in ["../x", "a/b", "1abc", "a;b", "x\"y", &"n".repeat(64)] {
+        let stderr = env.fails(&["dataset", "register", name, data.to_str().unwrap()], 2);
+        assert!(stderr.contains("invalid dataset name"), "{stderr}");
+    }
+    let stderr = env.fails(&["dataset", "register", "missing", "/no/such/file.csv"], 2);
+    assert!(stderr.contains("/no/such/file.csv"), "{stderr}");
+    let empty_dir = env.input("emptydir");
+    std::fs::create_dir_all(&empty_dir).unwrap();
+    let stderr = env.fails(
+        &["dataset", "register", "nodata", empty_dir.to_str().unwrap()],
+        2,
+    );
+    assert!(stderr.contains("contains no data files"), "{stderr}");
+    assert!(env.dataset_dir_entries().is_empty());
+}
+
+#[test]
+fn an_existing_name_needs_force_and_a_failed_force_keeps_the_old_dataset() {
+    let env = Env::new();
+    let data = titanic();
+    let data = data.to_str().unwrap();
+    env.ok(&["dataset", "register", "t", data, "--target", "Survived"]);
+    let stderr = env.fails(&["dataset", "register", "t", data], 4);
+    assert!(
+        stderr.contains("already exists") && stderr.contains("--force"),
+        "{stderr}"
+    );
+    let stderr = env.fails(&["dataset", "register", "T", data], 4);
+    assert!(stderr.contains("differing only in case"), "{stderr}");
+
+    let broken = env.write("broken.csv", "a,b\n1,2\n3\n");
+    env.fails(
+        &[
+            "dataset",
+            "register",
+            "t",
+            broken.to_str().unwrap(),
+            "--force",
+        ],
+        1,
+    );
+    let info = env.json(&["dataset", "info", "t"]);
+    assert_eq!(info["tables"][0]["rows"], 200);
+    assert_eq!(
+        scalar(&env.sqlite("t"), "SELECT COUNT(*) FROM train"),
+        "200"
+    );
+
+    let small = env.write("small.csv", "a,b\n1,2\n");
+    env.ok(&[
+        "dataset",
+        "register",
+        "t",
+        small.to_str().unwrap(),
+        "--force",
+    ]);
+    let info = env.json(&["dataset", "info", "t"]);
+    assert_eq!(info["tables"][0]["rows"], 1);
+    assert_eq!(info["target"], serde_json::Value::Null);
+    assert_eq!(env.dataset_dir_entries(), ["t"]);
+}
+
+#[test]
+fn odd_column_names_are_stored_safely_with_their_mapping() {
+    let env = Env::new();
+    let path = env.write("odd.csv", "select,\"we\"\"ird\",,a b;--,A,a\n1,2,3,4,5,6\n");
+    env.ok(&["dataset", "register", "odd", path.to_str().unwrap()]);
+    let conn = env.sqlite("odd");
+    let names: Vec<String> = conn
+        .prepare("SELECT name FROM pragma_table_info('train')")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(
+        names,
+        ["select", "we\"ird", "column_3", "a b;--", "A", "a_2"]
+    );
+    assert_eq!(
+        scalar(&conn, "SELECT \"a b;--\" + \"select\" FROM train"),
+        "5"
+    );
+    let info = env.json(&["dataset", "info", "odd"]);
+    let renamed = &info["schema"][0]["columns"][5];
+    assert_eq!(
+        (renamed["name"].as_str(), renamed["original_name"].as_str()),
+        (Some("a_2"), Some("a"))
+    );
+}
+
+#[test]
+fn problem_types_and_kinds_are_inferred_from_the_data() {
+    let env = Env::new();
+    let mut content = String::from("row_id,price,color,note\n");
+    for i in 0..300 {
+        content.push_str(&format!(
+            "{i},{}.5,{},note number {i}\n",
+            i * 3,
+            ["red", "blue"][i % 2]
+        ));
+    }
+    let path = env.write("prices.csv", content);
+    env.ok(&[
+        "dataset",
+        "register",
+        "prices",
+        path.to_str().unwrap(),
+        "--target",
+        "price",
+    ]);
+    let info = env.json(&["dataset", "info", "prices", "--show-columns"]);
+    assert_eq!(info["problem_type"], "regression");
+    assert_eq!(info["id_columns"], serde_json::json!(["row_id"]));
+    let kinds: Vec<&str> = info["schema"][0]["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["id", "target", "categorical", "text"]);
+    let price = &info["statistics"]["train"]["price"];
+    let expected_mean = (0..300).map(|i| i as f64 * 3.0 + 0.5).sum::<f64>() / 300.0;
+    assert!((price["mean"].as_f64().unwrap() - expected_mean).abs() < 1e-9);
+    assert_eq!(price["min"].as_f64(), Some(0.5));
+    assert_eq!(price["max"].as_f64(), Some(897.5));
+    assert_eq!(
+        info["statistics"]["train"]["color"]["top_values"][0][1],
+        150
+    );
+}
+
+#[test]
+fn an_interrupted_registration_leaves_nothing_behind() {
+    let env = Env::new();
+    let path = env.input("big.csv");
+    {
+        let mut file = std::io::BufWriter::new(std::fs::File::create(&path).unwrap());
+        writeln!(file, "id,a,b,text").unwrap();
+        for i in 0..1_500_000 {
+            writeln!(file, "{i},{},{}.25,some text value {}", i % 97, i, i % 1013).unwrap();
+        }
+    }
+    let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("mdm"))
+        .args(["dataset", "register", "big", path.to_str().unwrap()])
+        .env("MDM_HOME", env.home())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Wait until loading has started (the staging directory exists).
+    let datasets = env.home().join("datasets");
+    let started = std::time::Instant::now();
+    while !std::fs::read_dir(&datasets)
+        .map(|d| {
+            d.flatten()
+                .any(|e| e.file_name().to_string_lossy().contains(".staging-"))
+        })
+        .unwrap_or(false)
+    {
+        assert!(
+            started.elapsed().as_secs() < 60,
+            "registration never started"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    let status = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(130), "{stderr}");
+    assert!(stderr.contains("interrupted"), "{stderr}");
+    assert!(
+        env.dataset_dir_entries().is_empty(),
+        "{:?}",
+        env.dataset_dir_entries()
+    );
+    assert!(!env.home().join("config/datasets/big.yaml").exists());
+    // And the same registration then succeeds.
+    let small = env.write("small.csv", "id\n1\n");
+    env.ok(&["dataset", "register", "big", small.to_str().unwrap()]);
+}
+
+#[test]
+fn leftovers_of_a_killed_registration_are_swept_by_the_next_one() {
+    let env = Env::new();
+    let datasets = env.home().join("datasets");
+    // A staging directory of a process that no longer exists.
+    let stale = datasets.join(".ghost.staging-999999999");
+    std::fs::create_dir_all(&stale).unwrap();
+    std::fs::write(stale.join("dataset.sqlite"), b"partial").unwrap();
+    env.ok(&["dataset", "register", "t", titanic().to_str().unwrap()]);
+    assert_eq!(env.dataset_dir_entries(), ["t"]);
+}
