@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::catalog::{DatasetRecord, SourceRecord};
+use crate::catalog::{DatasetRecord, ProblemType, SourceRecord};
 use crate::error::{Error, Result};
 use crate::profile::ColumnStatistics;
 use crate::store::{self, ColumnDef, ColumnType, Store};
@@ -24,6 +24,45 @@ choice!(
         Text => "text",
     }
 );
+
+/// Integer targets with at most this many classes are classification.
+const MAX_CLASSES: u64 = 20;
+
+/// What a column is when no role (target, ID) or flag says otherwise: text
+/// with few distinct values (at most `max_cardinality` and at most half the
+/// values) is categorical.
+pub fn natural_kind(
+    column_type: ColumnType,
+    stats: &ColumnStatistics,
+    max_cardinality: u64,
+) -> ColumnKind {
+    match column_type {
+        ColumnType::Integer | ColumnType::Float => ColumnKind::Numeric,
+        ColumnType::Boolean => ColumnKind::Boolean,
+        ColumnType::Date | ColumnType::Datetime => ColumnKind::Datetime,
+        ColumnType::Text => {
+            let few = stats.distinct <= max_cardinality
+                && (stats.distinct as f64) <= 0.5 * stats.count as f64;
+            if few || stats.count == 0 {
+                ColumnKind::Categorical
+            } else {
+                ColumnKind::Text
+            }
+        }
+    }
+}
+
+/// The problem type a target suggests: classification for text, boolean
+/// and integer targets with at most 20 classes; time series for dates;
+/// regression otherwise.
+pub fn infer_problem_type(column_type: ColumnType, stats: &ColumnStatistics) -> ProblemType {
+    match column_type {
+        ColumnType::Text | ColumnType::Boolean => ProblemType::Classification,
+        ColumnType::Integer if stats.distinct <= MAX_CLASSES => ProblemType::Classification,
+        ColumnType::Date | ColumnType::Datetime => ProblemType::TimeSeries,
+        _ => ProblemType::Regression,
+    }
+}
 
 /// One stored column.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -150,4 +189,38 @@ fn typed_entry<T: serde::de::DeserializeOwned>(
             .map_err(|e| corrupt(key, e)),
         None => Ok(None),
     }
+}
+
+/// File-name suffix of the metadata sidecar written next to exports.
+pub const SIDECAR_SUFFIX: &str = "_metadata.yaml";
+
+/// The sidecar `{name}_metadata.yaml` written by `export`: what
+/// re-registration needs to rebuild the same dataset (types, target, ID
+/// columns, descriptive fields).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Sidecar {
+    pub name: String,
+    pub exported_at: String,
+    pub mdm_version: String,
+    pub format: String,
+    #[serde(default)]
+    pub target: Option<String>,
+    #[serde(default)]
+    pub id_columns: Vec<String>,
+    #[serde(default)]
+    pub problem_type: Option<ProblemType>,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    #[serde(default)]
+    pub description: Option<String>,
+    pub tables: Vec<SidecarTable>,
+}
+
+/// One exported table in a sidecar.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SidecarTable {
+    pub name: String,
+    pub file: String,
+    pub rows: u64,
+    pub columns: Vec<ColumnInfo>,
 }

@@ -29,16 +29,24 @@ impl Ui {
 
     /// A byte-based progress bar, hidden unless stderr is a terminal.
     pub fn progress(&self, length: u64, prefix: &str) -> ProgressBar {
+        self.bar(length, prefix, "{bytes}/{total_bytes} {bytes_per_sec}")
+    }
+
+    /// A row-based progress bar, hidden unless stderr is a terminal.
+    pub fn progress_rows(&self, length: u64, prefix: &str) -> ProgressBar {
+        self.bar(length, prefix, "{human_pos}/{human_len} rows {per_sec}")
+    }
+
+    fn bar(&self, length: u64, prefix: &str, counts: &str) -> ProgressBar {
         if self.quiet || !self.show_progress || !std::io::stderr().is_terminal() {
             return ProgressBar::hidden();
         }
         let bar = ProgressBar::with_draw_target(Some(length), ProgressDrawTarget::stderr());
+        let template = format!("{{prefix:>14}} [{{bar:30}}] {counts} {{msg}}");
         bar.set_style(
-            ProgressStyle::with_template(
-                "{prefix:>12} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} {msg}",
-            )
-            .expect("valid template")
-            .progress_chars("=> "),
+            ProgressStyle::with_template(&template)
+                .expect("valid template")
+                .progress_chars("=> "),
         );
         bar.set_prefix(prefix.to_string());
         bar

@@ -50,6 +50,28 @@ pub trait Dialect: Send + Sync {
         format!("DROP TABLE IF EXISTS {}", self.quote_identifier(table))
     }
 
+    /// `SELECT` of some columns of a table, in storage order.
+    fn select_columns(&self, table: &str, columns: &[ColumnDef]) -> String {
+        let names: Vec<String> = columns
+            .iter()
+            .map(|c| self.quote_identifier(&c.name))
+            .collect();
+        format!(
+            "SELECT {} FROM {}",
+            names.join(", "),
+            self.quote_identifier(table)
+        )
+    }
+
+    /// The non-null values of one column in ascending order.
+    fn select_sorted(&self, table: &str, column: &str) -> String {
+        let column = self.quote_identifier(column);
+        format!(
+            "SELECT {column} FROM {} WHERE {column} IS NOT NULL ORDER BY {column}",
+            self.quote_identifier(table)
+        )
+    }
+
     /// A multi-row `INSERT` with `rows` rows of placeholders.
     fn insert(&self, table: &str, columns: &[ColumnDef], rows: usize) -> String {
         let names: Vec<String> = columns

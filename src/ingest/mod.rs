@@ -9,7 +9,14 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
 
-/// Extensions read as delimited text (each also with a `.gz` suffix).
+/// `train.csv.gz` -> `train.csv` (also `.zst`).
+pub fn strip_compression_suffix(name: &str) -> &str {
+    name.strip_suffix(".gz")
+        .or_else(|| name.strip_suffix(".zst"))
+        .unwrap_or(name)
+}
+
+/// Extensions read as delimited text (each also with `.gz` or `.zst`).
 const DATA_EXTENSIONS: &[&str] = &["csv", "tsv", "tab", "psv", "txt", "dat"];
 
 /// One input file and the table it becomes.
@@ -36,8 +43,7 @@ fn table_for_stem(stem: &str) -> Option<&'static str> {
 /// Splits `train.csv.gz` into (`train`, `csv`); `None` for non-data files.
 fn data_stem(path: &Path) -> Option<(String, String)> {
     let name = path.file_name()?.to_str()?;
-    let name = name.strip_suffix(".gz").unwrap_or(name);
-    let (stem, extension) = name.rsplit_once('.')?;
+    let (stem, extension) = strip_compression_suffix(name).rsplit_once('.')?;
     let extension = extension.to_ascii_lowercase();
     DATA_EXTENSIONS
         .contains(&extension.as_str())

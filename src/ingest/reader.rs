@@ -46,9 +46,10 @@ impl<R: Read> Read for CountingReader<R> {
     }
 }
 
-/// Opens `path` as a stream of UTF-8 text bytes: gunzips when the file
-/// starts with the gzip magic, skips a UTF-8 byte-order mark, and rejects
-/// UTF-16 with a hint. `counter` receives the raw bytes read.
+/// Opens `path` as a stream of UTF-8 text bytes: decompresses when the file
+/// starts with the gzip or zstd magic, skips a UTF-8 byte-order mark, and
+/// rejects UTF-16 with a hint. `counter` receives the raw bytes read. The
+/// flag says whether the file was compressed.
 pub fn open_text(path: &Path, counter: Arc<AtomicU64>) -> Result<(Box<dyn BufRead>, bool)> {
     let file = File::open(path).map_err(|e| Error::io(path, "open", e))?;
     let mut raw = BufReader::with_capacity(
@@ -59,12 +60,16 @@ pub fn open_text(path: &Path, counter: Arc<AtomicU64>) -> Result<(Box<dyn BufRea
         },
     );
     let head = raw.fill_buf().map_err(|e| Error::io(path, "read", e))?;
-    let compressed = head.starts_with(&[0x1f, 0x8b]);
-    let mut text: Box<dyn BufRead> = if compressed {
+    let gzip = head.starts_with(&[0x1f, 0x8b]);
+    let zstd = head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]);
+    let mut text: Box<dyn BufRead> = if gzip {
         Box::new(BufReader::with_capacity(
             BUFFER_SIZE,
             MultiGzDecoder::new(raw),
         ))
+    } else if zstd {
+        let decoder = zstd::Decoder::with_buffer(raw).map_err(|e| read_error(path, e))?;
+        Box::new(BufReader::with_capacity(BUFFER_SIZE, decoder))
     } else {
         Box::new(raw)
     };
@@ -78,7 +83,7 @@ pub fn open_text(path: &Path, counter: Arc<AtomicU64>) -> Result<(Box<dyn BufRea
             path.display()
         )));
     }
-    Ok((text, compressed))
+    Ok((text, gzip || zstd))
 }
 
 /// An I/O error while reading (decompressing) a file.
@@ -176,7 +181,7 @@ pub fn sniff(path: &Path) -> Result<CsvFormat> {
 
 fn extension_delimiter(path: &Path) -> Option<u8> {
     let name = path.file_name()?.to_str()?.to_ascii_lowercase();
-    let name = name.strip_suffix(".gz").unwrap_or(&name);
+    let name = super::strip_compression_suffix(&name);
     match name.rsplit_once('.')?.1 {
         "tsv" | "tab" => Some(b'\t'),
         "psv" => Some(b'|'),

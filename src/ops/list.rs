@@ -29,6 +29,16 @@ pub struct ListedDataset {
     pub size_bytes: Option<u64>,
 }
 
+impl From<DatasetRecord> for ListedDataset {
+    fn from(record: DatasetRecord) -> Self {
+        ListedDataset {
+            rows: record.total_rows(),
+            size_bytes: record.size_on_disk(),
+            record,
+        }
+    }
+}
+
 /// The datasets to show, in order.
 pub fn list(settings: &Settings, options: &ListOptions) -> Result<Vec<ListedDataset>> {
     let catalog = Catalog::new(settings);
@@ -40,11 +50,7 @@ pub fn list(settings: &Settings, options: &ListOptions) -> Result<Vec<ListedData
     let mut listed: Vec<ListedDataset> = records
         .into_iter()
         .filter(|r| options.filter_backend.is_none_or(|b| r.backend == b))
-        .map(|record| ListedDataset {
-            rows: record.total_rows(),
-            size_bytes: record.size_on_disk(),
-            record,
-        })
+        .map(ListedDataset::from)
         .collect();
     match options.sort_by {
         SortBy::Name => listed.sort_by(|a, b| a.record.name.cmp(&b.record.name)),

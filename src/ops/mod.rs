@@ -1,10 +1,14 @@
 //! The commands' logic, independent of how arguments were parsed and of how
 //! results are rendered.
 
+pub mod export;
 pub mod info;
 pub mod list;
 pub mod register;
 pub mod remove;
+pub mod search;
+pub mod stats;
+pub mod update;
 
 use crate::catalog::DatasetRecord;
 use crate::config::{Backend, Settings};

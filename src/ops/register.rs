@@ -3,7 +3,7 @@
 //! profiling), into a private staging directory that is published with a
 //! rename once everything succeeded. The discovery YAML is written last.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -18,16 +18,15 @@ use crate::ingest::infer::{self, classify, is_null_token, Inferred};
 use crate::ingest::reader::{self, CsvFormat};
 use crate::ingest::{self, SourceFile};
 use crate::interrupt;
-use crate::metadata::{self, ColumnInfo, ColumnKind, DatasetMetadata, TableInfo};
+use crate::metadata::{
+    self, ColumnInfo, ColumnKind, DatasetMetadata, Sidecar, TableInfo, SIDECAR_SUFFIX,
+};
 use crate::profile::{ColumnProfiler, ColumnStatistics};
 use crate::store::{Batch, ColumnData, ColumnDef, ColumnType, SqliteStore, Store};
 use crate::ui::Ui;
 
 /// Name of the database file inside a dataset directory.
 pub const SQLITE_FILE: &str = "dataset.sqlite";
-
-/// Integer targets with at most this many classes are classification.
-const MAX_CLASSES: u64 = 20;
 
 /// What the user asked for.
 #[derive(Clone, Debug, Default)]
@@ -44,6 +43,9 @@ pub struct RegisterOptions {
     pub datetime_columns: Vec<String>,
     pub numeric_columns: Vec<String>,
     pub text_columns: Vec<String>,
+    /// Exact stored types (from an export's metadata sidecar); applied
+    /// before the `*_columns` flags.
+    pub column_types: BTreeMap<String, ColumnType>,
 }
 
 /// One source file after the inference pass.
@@ -59,6 +61,12 @@ struct TablePlan {
 /// Registers a dataset and returns its discovery record.
 pub fn register(settings: &Settings, options: &RegisterOptions, ui: &Ui) -> Result<DatasetRecord> {
     catalog::validate_name(&options.name)?;
+    let mut options = options.clone();
+    if let Some((path, sidecar)) = find_sidecar(&options.path)? {
+        ui.message(&format!("using exported metadata from {}", path.display()));
+        apply_sidecar(&mut options, &sidecar);
+    }
+    let options = &options;
     super::require_backend(settings)?;
     let catalog = Catalog::new(settings);
     let existing = check_existing(&catalog, options)?;
@@ -121,7 +129,7 @@ pub fn register(settings: &Settings, options: &RegisterOptions, ui: &Ui) -> Resu
     let problem_type = options.problem_type.or_else(|| {
         let target = options.target.as_deref()?;
         let index = plans[0].columns.iter().position(|c| c.name == target)?;
-        Some(infer_problem_type(
+        Some(metadata::infer_problem_type(
             plans[0].columns[index].column_type,
             &statistics[0][index],
         ))
@@ -365,7 +373,102 @@ fn unify_types(plans: &mut [TablePlan]) {
     }
 }
 
+/// The metadata sidecar of an export: the only `*_metadata.yaml` in a
+/// folder, or the one next to a file that lists it.
+fn find_sidecar(path: &Path) -> Result<Option<(PathBuf, Sidecar)>> {
+    let (dir, file_name) = if path.is_dir() {
+        (path.to_path_buf(), None)
+    } else {
+        let dir = path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        (
+            dir.to_path_buf(),
+            path.file_name().map(|n| n.to_string_lossy().into_owned()),
+        )
+    };
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        return Ok(None);
+    };
+    let mut found = Vec::new();
+    for entry in entries.flatten() {
+        let candidate = entry.path();
+        if !candidate.to_string_lossy().ends_with(SIDECAR_SUFFIX) || !candidate.is_file() {
+            continue;
+        }
+        let text =
+            std::fs::read_to_string(&candidate).map_err(|e| Error::io(&candidate, "read", e))?;
+        let sidecar: Sidecar = serde_yaml::from_str(&text).map_err(|e| {
+            Error::General(format!(
+                "{}: not a valid mdm metadata file: {e}",
+                candidate.display()
+            ))
+        })?;
+        let relevant = match &file_name {
+            Some(name) => sidecar.tables.iter().any(|t| &t.file == name),
+            None => true,
+        };
+        if relevant {
+            found.push((candidate, sidecar));
+        }
+    }
+    match found.len() {
+        0 => Ok(None),
+        1 => Ok(found.pop()),
+        _ => Err(Error::InvalidArgument(format!(
+            "{} holds several metadata files ({}); keep one",
+            dir.display(),
+            found
+                .iter()
+                .map(|(p, _)| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))),
+    }
+}
+
+/// Fills what the command line left open from an export's sidecar.
+fn apply_sidecar(options: &mut RegisterOptions, sidecar: &Sidecar) {
+    if options.target.is_none() {
+        options.target = sidecar.target.clone();
+    }
+    if options.id_columns.is_empty() {
+        options.id_columns = sidecar.id_columns.clone();
+    }
+    if options.problem_type.is_none() {
+        options.problem_type = sidecar.problem_type;
+    }
+    if options.tags.is_empty() {
+        options.tags = sidecar.tags.clone();
+    }
+    if options.description.is_none() {
+        options.description = sidecar.description.clone();
+    }
+    for column in sidecar.tables.iter().flat_map(|t| &t.columns) {
+        options
+            .column_types
+            .entry(column.name.clone())
+            .or_insert(column.column_type);
+        let list = match column.kind {
+            ColumnKind::Categorical => &mut options.categorical_columns,
+            ColumnKind::Text => &mut options.text_columns,
+            _ => continue,
+        };
+        if !list.contains(&column.name) {
+            list.push(column.name.clone());
+        }
+    }
+}
+
 fn apply_forced_types(plans: &mut [TablePlan], options: &RegisterOptions) -> Result<()> {
+    for plan in plans.iter_mut() {
+        for column in &mut plan.columns {
+            if let Some(forced) = options.column_types.get(&column.name) {
+                column.column_type = *forced;
+            }
+        }
+    }
     let groups: [(&str, &[String]); 4] = [
         ("--numeric-columns", &options.numeric_columns),
         ("--datetime-columns", &options.datetime_columns),
@@ -599,17 +702,6 @@ fn looks_like_id_name(name: &str) -> bool {
         || name.ends_with("ID")
 }
 
-/// Classification for text, boolean and few-valued integer targets;
-/// regression otherwise.
-fn infer_problem_type(column_type: ColumnType, stats: &ColumnStatistics) -> ProblemType {
-    match column_type {
-        ColumnType::Text | ColumnType::Boolean => ProblemType::Classification,
-        ColumnType::Integer if stats.distinct <= MAX_CLASSES => ProblemType::Classification,
-        ColumnType::Date | ColumnType::Datetime => ProblemType::TimeSeries,
-        _ => ProblemType::Regression,
-    }
-}
-
 fn column_kind(
     column: &ColumnDef,
     stats: &ColumnStatistics,
@@ -630,20 +722,7 @@ fn column_kind(
     if named(&options.text_columns) {
         return ColumnKind::Text;
     }
-    match column.column_type {
-        ColumnType::Integer | ColumnType::Float => ColumnKind::Numeric,
-        ColumnType::Boolean => ColumnKind::Boolean,
-        ColumnType::Date | ColumnType::Datetime => ColumnKind::Datetime,
-        ColumnType::Text => {
-            let few = stats.distinct <= max_cardinality
-                && (stats.distinct as f64) <= 0.5 * stats.count as f64;
-            if few || stats.count == 0 {
-                ColumnKind::Categorical
-            } else {
-                ColumnKind::Text
-            }
-        }
-    }
+    metadata::natural_kind(column.column_type, stats, max_cardinality)
 }
 
 fn source_record(plan: &TablePlan) -> SourceRecord {

@@ -137,6 +137,18 @@ impl ColumnData {
         self.len() == 0
     }
 
+    /// Appends a null.
+    pub fn push_null(&mut self) {
+        match self {
+            ColumnData::Boolean(v) => v.push(None),
+            ColumnData::Integer(v) => v.push(None),
+            ColumnData::Float(v) => v.push(None),
+            ColumnData::Date(v) => v.push(None),
+            ColumnData::Datetime(v) => v.push(None),
+            ColumnData::Text(v) => v.push(None),
+        }
+    }
+
     /// Whether the value at `row` is null.
     pub fn is_null(&self, row: usize) -> bool {
         match self {
@@ -249,6 +261,16 @@ pub trait Store {
 
     /// Appends a batch of rows to `table`, whose columns are `columns`.
     fn append(&mut self, table: &str, columns: &[ColumnDef], batch: &Batch) -> Result<()>;
+
+    /// Reads `columns` of `table` in batches of at most `batch_size` rows,
+    /// converting stored values to the columns' logical types.
+    fn scan(
+        &mut self,
+        table: &str,
+        columns: &[ColumnDef],
+        batch_size: usize,
+        on_batch: &mut dyn FnMut(&Batch) -> Result<()>,
+    ) -> Result<()>;
 
     /// Names of the tables in the database.
     fn table_names(&mut self) -> Result<Vec<String>>;

@@ -173,6 +173,61 @@ impl SqliteStore {
     }
 }
 
+/// Converts one stored value into a typed column; false when it does not fit.
+fn push_value(data: &mut ColumnData, value: ValueRef<'_>) -> bool {
+    if let ValueRef::Null = value {
+        data.push_null();
+        return true;
+    }
+    let text = match value {
+        ValueRef::Text(bytes) => std::str::from_utf8(bytes).ok(),
+        _ => None,
+    };
+    match data {
+        ColumnData::Integer(v) => match value {
+            ValueRef::Integer(i) => v.push(Some(i)),
+            ValueRef::Real(f) if f.fract() == 0.0 && f.abs() < 9.2e18 => v.push(Some(f as i64)),
+            _ => match text.and_then(|t| t.parse().ok()) {
+                Some(i) => v.push(Some(i)),
+                None => return false,
+            },
+        },
+        ColumnData::Float(v) => match value {
+            ValueRef::Real(f) => v.push(Some(f)),
+            ValueRef::Integer(i) => v.push(Some(i as f64)),
+            _ => match text.and_then(|t| t.parse().ok()) {
+                Some(f) => v.push(Some(f)),
+                None => return false,
+            },
+        },
+        ColumnData::Boolean(v) => match value {
+            ValueRef::Integer(i) => v.push(Some(i != 0)),
+            _ => match text.and_then(crate::ingest::infer::parse_boolean) {
+                Some(b) => v.push(Some(b)),
+                None => return false,
+            },
+        },
+        ColumnData::Date(v) => match text.and_then(crate::time::parse_date) {
+            Some(d) => v.push(Some(d)),
+            None => return false,
+        },
+        ColumnData::Datetime(v) => match text.and_then(crate::ingest::infer::parse_timestamp) {
+            Some(t) => v.push(Some(t)),
+            None => return false,
+        },
+        ColumnData::Text(v) => match value {
+            ValueRef::Text(_) => match text {
+                Some(t) => v.push(Some(t)),
+                None => return false,
+            },
+            ValueRef::Integer(i) => v.push(Some(&i.to_string())),
+            ValueRef::Real(f) => v.push(Some(ryu::Buffer::new().format(f))),
+            _ => return false,
+        },
+    }
+    true
+}
+
 fn to_sql(value: &Value) -> rusqlite::types::Value {
     match value {
         Value::Null => rusqlite::types::Value::Null,
@@ -251,6 +306,46 @@ impl Store for SqliteStore {
             let rows = per_statement.min(total - start);
             self.insert_rows(table, columns, batch, start, rows)?;
             start += rows;
+        }
+        Ok(())
+    }
+
+    fn scan(
+        &mut self,
+        table: &str,
+        columns: &[ColumnDef],
+        batch_size: usize,
+        on_batch: &mut dyn FnMut(&Batch) -> Result<()>,
+    ) -> Result<()> {
+        let sql = self.dialect.select_columns(table, columns);
+        let path = self.path.clone();
+        let wrap = |e| Error::sqlite(&path, e);
+        let mut stmt = self.conn.prepare(&sql).map_err(wrap)?;
+        let mut rows = stmt.query([]).map_err(wrap)?;
+        let mut batch = Batch::new(columns, batch_size);
+        let mut number = 0u64;
+        while let Some(row) = rows.next().map_err(wrap)? {
+            number += 1;
+            for (index, (column, data)) in columns.iter().zip(batch.columns.iter_mut()).enumerate()
+            {
+                let value = row.get_ref(index).map_err(wrap)?;
+                if !push_value(data, value) {
+                    return Err(Error::Backend(format!(
+                        "{}: table {table}, row {number}, column '{}': stored value {:?} is not a {} value",
+                        path.display(),
+                        column.name,
+                        from_sql(value),
+                        column.column_type.as_str()
+                    )));
+                }
+            }
+            if batch.len() >= batch_size {
+                on_batch(&batch)?;
+                batch.clear();
+            }
+        }
+        if !batch.is_empty() {
+            on_batch(&batch)?;
         }
         Ok(())
     }

@@ -5,6 +5,9 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+mod batch;
+mod explore;
+
 use crate::catalog::ProblemType;
 use crate::config::{Backend, LogLevel, Settings};
 use crate::error::{Error, Result};
@@ -38,9 +41,12 @@ pub struct Cli {
 pub enum Command {
     /// Show the version, configuration, home and backend in use.
     Info(InfoOpt),
-    /// Register, list, inspect and remove datasets.
+    /// Register, list, inspect, profile, search, update, export and remove datasets.
     #[command(subcommand)]
     Dataset(DatasetCommand),
+    /// Export, profile or remove many datasets at once (names or globs).
+    #[command(subcommand)]
+    Batch(batch::BatchCommand),
 }
 
 #[derive(Debug, Args)]
@@ -58,6 +64,14 @@ pub enum DatasetCommand {
     List(ListOpt),
     /// Show a dataset's tables, target, columns and sources.
     Info(DatasetInfoOpt),
+    /// Column statistics of one table (stored at registration, or recomputed).
+    Stats(explore::StatsOpt),
+    /// Find datasets by name or description pattern, tag, problem type and size.
+    Search(explore::SearchOpt),
+    /// Change a dataset's description, target, problem type, tags or ID columns.
+    Update(explore::UpdateOpt),
+    /// Write tables to CSV, JSON Lines or Parquet files.
+    Export(explore::ExportOpt),
     /// Delete a dataset and its database.
     Remove(RemoveOpt),
 }
@@ -150,7 +164,9 @@ pub struct RemoveOpt {
     pub dry_run: bool,
 }
 
-fn parse_choice<T: std::str::FromStr<Err = String>>(text: &str) -> std::result::Result<T, String> {
+pub(crate) fn parse_choice<T: std::str::FromStr<Err = String>>(
+    text: &str,
+) -> std::result::Result<T, String> {
     text.parse()
 }
 
@@ -181,6 +197,11 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Dataset(DatasetCommand::List(opt)) => list_datasets(&settings, opt, &ui),
         Command::Dataset(DatasetCommand::Info(opt)) => dataset_info(&settings, opt),
         Command::Dataset(DatasetCommand::Remove(opt)) => remove_dataset(&settings, opt, &ui),
+        Command::Dataset(DatasetCommand::Stats(opt)) => explore::stats(&settings, opt),
+        Command::Dataset(DatasetCommand::Search(opt)) => explore::search(&settings, opt, &ui),
+        Command::Dataset(DatasetCommand::Update(opt)) => explore::update(&settings, opt, &ui),
+        Command::Dataset(DatasetCommand::Export(opt)) => explore::export(&settings, opt, &ui),
+        Command::Batch(command) => batch::run(&settings, command, &ui),
     }
 }
 
@@ -291,6 +312,7 @@ fn register_dataset(settings: &Settings, opt: RegisterOpt, ui: &Ui) -> Result<()
         datetime_columns: clean(datetime_columns),
         numeric_columns: clean(numeric_columns),
         text_columns: clean(text_columns),
+        column_types: Default::default(),
     };
     let record = register::register(settings, &options, ui)?;
     if json {
@@ -327,25 +349,26 @@ fn list_datasets(settings: &Settings, opt: ListOpt, ui: &Ui) -> Result<()> {
         ));
         return Ok(());
     }
+    ui::print(&dataset_table(&datasets))
+}
+
+/// The table of datasets shown by `list` and `search`.
+pub(crate) fn dataset_table(datasets: &[list::ListedDataset]) -> String {
     let mut table =
         Table::new(&["NAME", "BACKEND", "TABLES", "ROWS", "SIZE", "CREATED"]).align_right(&[3, 4]);
-    for dataset in &datasets {
+    for dataset in datasets {
         let record = &dataset.record;
+        let tables: Vec<&str> = record.tables.iter().map(|t| t.name.as_str()).collect();
         table.push(vec![
             record.name.clone(),
             record.backend.to_string(),
-            record
-                .tables
-                .iter()
-                .map(|t| t.name.as_str())
-                .collect::<Vec<_>>()
-                .join(","),
+            tables.join(","),
             dataset.rows.to_string(),
             dataset.size_bytes.map_or_else(|| "-".into(), human_bytes),
             short_time(&record.created_at),
         ]);
     }
-    ui::print(&table.render())
+    table.render()
 }
 
 /// `2026-01-02T03:04:05.123456Z` as `2026-01-02 03:04:05` (UTC).

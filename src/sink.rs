@@ -1,0 +1,428 @@
+//! Writing typed batches to files: CSV, JSON Lines and Parquet, optionally
+//! compressed (gzip, zstd, zip). Files are written under a temporary name
+//! and renamed into place when complete, so a failed export leaves nothing
+//! half-written.
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use arrow_array::builder::{
+    BooleanBuilder, Date32Builder, Float64Builder, Int64Builder, StringBuilder,
+    TimestampMicrosecondBuilder,
+};
+use arrow_array::{ArrayRef, RecordBatch};
+use arrow_schema::{DataType, Field, Schema, TimeUnit};
+use parquet::arrow::ArrowWriter;
+use parquet::basic::{GzipLevel, ZstdLevel};
+use parquet::file::properties::WriterProperties;
+
+use crate::config::{Compression, ExportFormat};
+use crate::error::{Error, Result};
+use crate::store::{Batch, ColumnData, ColumnDef};
+use crate::time;
+
+/// The file extension of a format (before any compression suffix).
+pub fn extension(format: ExportFormat) -> &'static str {
+    match format {
+        ExportFormat::Csv => "csv",
+        ExportFormat::Json => "jsonl",
+        ExportFormat::Parquet => "parquet",
+    }
+}
+
+/// The suffix a compression adds to file names (Parquet compresses inside).
+pub fn compression_suffix(format: ExportFormat, compression: Compression) -> &'static str {
+    match (format, compression) {
+        (ExportFormat::Parquet, _) | (_, Compression::None) => "",
+        (_, Compression::Gzip) => ".gz",
+        (_, Compression::Zstd) => ".zst",
+        (_, Compression::Zip) => ".zip",
+    }
+}
+
+/// A compressed (or plain) byte stream into a file.
+enum Stream {
+    Plain(BufWriter<File>),
+    Gzip(flate2::write::GzEncoder<BufWriter<File>>),
+    Zstd(zstd::Encoder<'static, BufWriter<File>>),
+    Zip(zip::ZipWriter<BufWriter<File>>),
+}
+
+impl Write for Stream {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        match self {
+            Stream::Plain(w) => w.write(buf),
+            Stream::Gzip(w) => w.write(buf),
+            Stream::Zstd(w) => w.write(buf),
+            Stream::Zip(w) => w.write(buf),
+        }
+    }
+
+    fn write_all(&mut self, buf: &[u8]) -> std::io::Result<()> {
+        match self {
+            Stream::Plain(w) => w.write_all(buf),
+            Stream::Gzip(w) => w.write_all(buf),
+            Stream::Zstd(w) => w.write_all(buf),
+            Stream::Zip(w) => w.write_all(buf),
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        match self {
+            Stream::Plain(w) => w.flush(),
+            Stream::Gzip(w) => w.flush(),
+            Stream::Zstd(w) => w.flush(),
+            Stream::Zip(w) => w.flush(),
+        }
+    }
+}
+
+impl Stream {
+    fn open(file: File, compression: Compression, entry_name: &str) -> std::io::Result<Stream> {
+        let buffered = BufWriter::with_capacity(256 * 1024, file);
+        Ok(match compression {
+            Compression::None => Stream::Plain(buffered),
+            Compression::Gzip => Stream::Gzip(flate2::write::GzEncoder::new(
+                buffered,
+                flate2::Compression::default(),
+            )),
+            Compression::Zstd => Stream::Zstd(zstd::Encoder::new(buffered, 3)?),
+            Compression::Zip => {
+                let mut zip = zip::ZipWriter::new(buffered);
+                let options = zip::write::SimpleFileOptions::default()
+                    .compression_method(zip::CompressionMethod::Deflated)
+                    .large_file(true);
+                zip.start_file(entry_name, options)
+                    .map_err(std::io::Error::other)?;
+                Stream::Zip(zip)
+            }
+        })
+    }
+
+    /// Finishes the compression and returns the file, flushed.
+    fn finish(self) -> std::io::Result<File> {
+        let buffered = match self {
+            Stream::Plain(w) => w,
+            Stream::Gzip(w) => w.finish()?,
+            Stream::Zstd(w) => w.finish()?,
+            Stream::Zip(w) => w.finish().map_err(std::io::Error::other)?,
+        };
+        buffered.into_inner().map_err(|e| e.into_error())
+    }
+}
+
+/// Where rows go.
+enum Writer {
+    Csv(csv::Writer<Stream>),
+    Json(Stream),
+    Parquet(Box<ArrowWriter<File>>, Arc<Schema>),
+}
+
+/// One export file being written.
+pub struct FileSink {
+    target: PathBuf,
+    temporary: PathBuf,
+    columns: Vec<ColumnDef>,
+    json_keys: Vec<String>,
+    writer: Option<Writer>,
+    rows: u64,
+}
+
+impl FileSink {
+    /// Starts writing `target` (which must not exist unless `overwrite`).
+    pub fn create(
+        target: &Path,
+        format: ExportFormat,
+        compression: Compression,
+        columns: &[ColumnDef],
+        overwrite: bool,
+    ) -> Result<FileSink> {
+        if target.exists() && !overwrite {
+            return Err(Error::General(format!(
+                "{} already exists; use --force to overwrite it",
+                target.display()
+            )));
+        }
+        if format == ExportFormat::Parquet && compression == Compression::Zip {
+            return Err(Error::InvalidArgument(
+                "--compression zip applies to csv and json; Parquet compresses internally (use none, gzip or zstd)".into(),
+            ));
+        }
+        let file_name = target
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or("export");
+        let temporary = target.with_file_name(format!(".{file_name}.tmp-{}", std::process::id()));
+        let file = File::create(&temporary).map_err(|e| Error::io(&temporary, "create", e))?;
+        let entry_name = file_name
+            .strip_suffix(".zip")
+            .unwrap_or(file_name)
+            .to_string();
+        let io = |e: std::io::Error| Error::io(target, "write", e);
+        let writer = match format {
+            ExportFormat::Csv => {
+                let mut writer = csv::Writer::from_writer(
+                    Stream::open(file, compression, &entry_name).map_err(io)?,
+                );
+                writer
+                    .write_record(columns.iter().map(|c| c.name.as_bytes()))
+                    .map_err(|e| csv_write_error(target, e))?;
+                Writer::Csv(writer)
+            }
+            ExportFormat::Json => {
+                Writer::Json(Stream::open(file, compression, &entry_name).map_err(io)?)
+            }
+            ExportFormat::Parquet => {
+                let schema = Arc::new(arrow_schema(columns));
+                let codec = match compression {
+                    Compression::None | Compression::Zip => {
+                        parquet::basic::Compression::UNCOMPRESSED
+                    }
+                    Compression::Gzip => parquet::basic::Compression::GZIP(GzipLevel::default()),
+                    Compression::Zstd => parquet::basic::Compression::ZSTD(ZstdLevel::default()),
+                };
+                let properties = WriterProperties::builder().set_compression(codec).build();
+                let writer = ArrowWriter::try_new(file, schema.clone(), Some(properties))
+                    .map_err(|e| Error::General(format!("{}: {e}", target.display())))?;
+                Writer::Parquet(Box::new(writer), schema)
+            }
+        };
+        let json_keys = columns
+            .iter()
+            .map(|c| serde_json::to_string(&c.name).expect("strings serialize"))
+            .collect();
+        Ok(FileSink {
+            target: target.to_path_buf(),
+            temporary,
+            columns: columns.to_vec(),
+            json_keys,
+            writer: Some(writer),
+            rows: 0,
+        })
+    }
+
+    /// Appends a batch of rows.
+    pub fn write(&mut self, batch: &Batch) -> Result<()> {
+        let target = self.target.clone();
+        match self.writer.as_mut().expect("not finished") {
+            Writer::Csv(writer) => {
+                write_csv(writer, batch).map_err(|e| csv_write_error(&target, e))?
+            }
+            Writer::Json(stream) => write_json(stream, &self.json_keys, batch)
+                .map_err(|e| Error::io(&target, "write", e))?,
+            Writer::Parquet(writer, schema) => {
+                let record_batch = record_batch(schema, batch)?;
+                writer
+                    .write(&record_batch)
+                    .map_err(|e| Error::General(format!("{}: {e}", target.display())))?;
+            }
+        }
+        self.rows += batch.len() as u64;
+        Ok(())
+    }
+
+    /// Completes the file and moves it into place; returns the rows written.
+    pub fn finish(mut self) -> Result<u64> {
+        let target = self.target.clone();
+        let io = |e: std::io::Error| Error::io(&target, "write", e);
+        let file = match self.writer.take().expect("not finished") {
+            Writer::Csv(writer) => writer
+                .into_inner()
+                .map_err(|e| io(e.into_error()))?
+                .finish()
+                .map_err(io)?,
+            Writer::Json(stream) => stream.finish().map_err(io)?,
+            Writer::Parquet(writer, _) => writer
+                .into_inner()
+                .map_err(|e| Error::General(format!("{}: {e}", target.display())))?,
+        };
+        file.sync_all().map_err(io)?;
+        std::fs::rename(&self.temporary, &target).map_err(io)?;
+        Ok(self.rows)
+    }
+
+    /// The columns being written.
+    pub fn columns(&self) -> &[ColumnDef] {
+        &self.columns
+    }
+}
+
+impl Drop for FileSink {
+    fn drop(&mut self) {
+        if self.writer.is_some() {
+            // Not finished (an error or an interrupt): leave nothing behind.
+            let _ = std::fs::remove_file(&self.temporary);
+        }
+    }
+}
+
+fn csv_write_error(path: &Path, err: csv::Error) -> Error {
+    match err.into_kind() {
+        csv::ErrorKind::Io(io) => Error::io(path, "write", io),
+        other => Error::General(format!("{}: {other:?}", path.display())),
+    }
+}
+
+fn write_csv(writer: &mut csv::Writer<Stream>, batch: &Batch) -> csv::Result<()> {
+    let mut integers = itoa::Buffer::new();
+    let mut floats = ryu::Buffer::new();
+    for row in 0..batch.len() {
+        for column in &batch.columns {
+            match column {
+                ColumnData::Integer(v) => match v[row] {
+                    Some(x) => writer.write_field(integers.format(x))?,
+                    None => writer.write_field("")?,
+                },
+                ColumnData::Float(v) => match v[row] {
+                    Some(x) => writer.write_field(format_float(&mut floats, x))?,
+                    None => writer.write_field("")?,
+                },
+                ColumnData::Boolean(v) => match v[row] {
+                    Some(x) => writer.write_field(if x { "true" } else { "false" })?,
+                    None => writer.write_field("")?,
+                },
+                ColumnData::Date(v) => match v[row] {
+                    Some(x) => writer.write_field(time::format_date(x))?,
+                    None => writer.write_field("")?,
+                },
+                ColumnData::Datetime(v) => match v[row] {
+                    Some(x) => writer.write_field(time::format_datetime(x))?,
+                    None => writer.write_field("")?,
+                },
+                // CSV cannot tell an empty string from a missing value: both
+                // are an empty field and read back as NULL.
+                ColumnData::Text(v) => writer.write_field(v.get(row).unwrap_or(""))?,
+            }
+        }
+        writer.write_record(None::<&[u8]>)?;
+    }
+    Ok(())
+}
+
+/// Shortest text that reads back as the same double (`1e308`, `-0.0`,
+/// `inf`).
+fn format_float(buffer: &mut ryu::Buffer, value: f64) -> &str {
+    if value.is_finite() {
+        buffer.format_finite(value)
+    } else if value.is_nan() {
+        "NaN"
+    } else if value > 0.0 {
+        "inf"
+    } else {
+        "-inf"
+    }
+}
+
+fn write_json(out: &mut Stream, keys: &[String], batch: &Batch) -> std::io::Result<()> {
+    let mut integers = itoa::Buffer::new();
+    let mut floats = ryu::Buffer::new();
+    let mut line = Vec::with_capacity(256);
+    for row in 0..batch.len() {
+        line.clear();
+        line.push(b'{');
+        for (index, (key, column)) in keys.iter().zip(&batch.columns).enumerate() {
+            if index > 0 {
+                line.push(b',');
+            }
+            line.extend_from_slice(key.as_bytes());
+            line.push(b':');
+            match column {
+                ColumnData::Integer(v) => match v[row] {
+                    Some(x) => line.extend_from_slice(integers.format(x).as_bytes()),
+                    None => line.extend_from_slice(b"null"),
+                },
+                // JSON has no infinities: they are written as null.
+                ColumnData::Float(v) => match v[row].filter(|x| x.is_finite()) {
+                    Some(x) => line.extend_from_slice(floats.format_finite(x).as_bytes()),
+                    None => line.extend_from_slice(b"null"),
+                },
+                ColumnData::Boolean(v) => match v[row] {
+                    Some(x) => line.extend_from_slice(if x { b"true" } else { b"false" }),
+                    None => line.extend_from_slice(b"null"),
+                },
+                ColumnData::Date(v) => match v[row] {
+                    Some(x) => serde_json::to_writer(&mut line, &time::format_date(x))?,
+                    None => line.extend_from_slice(b"null"),
+                },
+                ColumnData::Datetime(v) => match v[row] {
+                    Some(x) => serde_json::to_writer(&mut line, &time::format_datetime(x))?,
+                    None => line.extend_from_slice(b"null"),
+                },
+                ColumnData::Text(v) => match v.get(row) {
+                    Some(x) => serde_json::to_writer(&mut line, x)?,
+                    None => line.extend_from_slice(b"null"),
+                },
+            }
+        }
+        line.extend_from_slice(b"}\n");
+        out.write_all(&line)?;
+    }
+    Ok(())
+}
+
+/// The Arrow schema of the columns: int64, double, bool, date32,
+/// timestamp(us), utf8.
+pub fn arrow_schema(columns: &[ColumnDef]) -> Schema {
+    use crate::store::ColumnType;
+    Schema::new(
+        columns
+            .iter()
+            .map(|c| {
+                let data_type = match c.column_type {
+                    ColumnType::Boolean => DataType::Boolean,
+                    ColumnType::Integer => DataType::Int64,
+                    ColumnType::Float => DataType::Float64,
+                    ColumnType::Date => DataType::Date32,
+                    ColumnType::Datetime => DataType::Timestamp(TimeUnit::Microsecond, None),
+                    ColumnType::Text => DataType::Utf8,
+                };
+                Field::new(&c.name, data_type, true)
+            })
+            .collect::<Vec<_>>(),
+    )
+}
+
+fn record_batch(schema: &Arc<Schema>, batch: &Batch) -> Result<RecordBatch> {
+    let arrays: Vec<ArrayRef> = batch
+        .columns
+        .iter()
+        .map(|column| -> ArrayRef {
+            match column {
+                ColumnData::Boolean(v) => {
+                    let mut b = BooleanBuilder::with_capacity(v.len());
+                    v.iter().for_each(|x| b.append_option(*x));
+                    Arc::new(b.finish())
+                }
+                ColumnData::Integer(v) => {
+                    let mut b = Int64Builder::with_capacity(v.len());
+                    v.iter().for_each(|x| b.append_option(*x));
+                    Arc::new(b.finish())
+                }
+                ColumnData::Float(v) => {
+                    let mut b = Float64Builder::with_capacity(v.len());
+                    v.iter().for_each(|x| b.append_option(*x));
+                    Arc::new(b.finish())
+                }
+                ColumnData::Date(v) => {
+                    let mut b = Date32Builder::with_capacity(v.len());
+                    v.iter().for_each(|x| b.append_option(*x));
+                    Arc::new(b.finish())
+                }
+                ColumnData::Datetime(v) => {
+                    let mut b = TimestampMicrosecondBuilder::with_capacity(v.len());
+                    v.iter().for_each(|x| b.append_option(*x));
+                    Arc::new(b.finish())
+                }
+                ColumnData::Text(v) => {
+                    let mut b = StringBuilder::with_capacity(v.len(), 32 * v.len());
+                    (0..v.len()).for_each(|row| b.append_option(v.get(row)));
+                    Arc::new(b.finish())
+                }
+            }
+        })
+        .collect();
+    RecordBatch::try_new(schema.clone(), arrays)
+        .map_err(|e| Error::General(format!("cannot build a Parquet batch: {e}")))
+}
