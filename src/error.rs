@@ -70,6 +70,7 @@ impl Error {
     pub fn io(path: &Path, action: &str, err: std::io::Error) -> Error {
         let message = format!("cannot {action} {}: {}", path.display(), io_reason(&err));
         match err.kind() {
+            std::io::ErrorKind::BrokenPipe => Error::BrokenPipe,
             std::io::ErrorKind::PermissionDenied => Error::PermissionDenied(message),
             std::io::ErrorKind::NotFound => Error::InvalidArgument(message),
             _ => Error::General(message),

@@ -42,12 +42,46 @@ pub fn compression_suffix(format: ExportFormat, compression: Compression) -> &'s
     }
 }
 
-/// A compressed (or plain) byte stream into a file.
+/// Where the bytes finally go: a file, or standard output (`--output -`).
+enum Base {
+    File(File),
+    Stdout(std::io::Stdout),
+}
+
+impl Write for Base {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        match self {
+            Base::File(f) => f.write(buf),
+            Base::Stdout(s) => s.write(buf),
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        match self {
+            Base::File(f) => f.flush(),
+            Base::Stdout(s) => s.flush(),
+        }
+    }
+}
+
+impl std::io::Seek for Base {
+    fn seek(&mut self, position: std::io::SeekFrom) -> std::io::Result<u64> {
+        match self {
+            Base::File(f) => f.seek(position),
+            Base::Stdout(_) => Err(std::io::Error::new(
+                std::io::ErrorKind::Unsupported,
+                "standard output cannot seek",
+            )),
+        }
+    }
+}
+
+/// A compressed (or plain) byte stream.
 enum Stream {
-    Plain(BufWriter<File>),
-    Gzip(flate2::write::GzEncoder<BufWriter<File>>),
-    Zstd(zstd::Encoder<'static, BufWriter<File>>),
-    Zip(zip::ZipWriter<BufWriter<File>>),
+    Plain(BufWriter<Base>),
+    Gzip(flate2::write::GzEncoder<BufWriter<Base>>),
+    Zstd(zstd::Encoder<'static, BufWriter<Base>>),
+    Zip(zip::ZipWriter<BufWriter<Base>>),
 }
 
 impl Write for Stream {
@@ -80,8 +114,8 @@ impl Write for Stream {
 }
 
 impl Stream {
-    fn open(file: File, compression: Compression, entry_name: &str) -> std::io::Result<Stream> {
-        let buffered = BufWriter::with_capacity(256 * 1024, file);
+    fn open(base: Base, compression: Compression, entry_name: &str) -> std::io::Result<Stream> {
+        let buffered = BufWriter::with_capacity(256 * 1024, base);
         Ok(match compression {
             Compression::None => Stream::Plain(buffered),
             Compression::Gzip => Stream::Gzip(flate2::write::GzEncoder::new(
@@ -101,8 +135,8 @@ impl Stream {
         })
     }
 
-    /// Finishes the compression and returns the file, flushed.
-    fn finish(self) -> std::io::Result<File> {
+    /// Finishes the compression and returns the destination, flushed.
+    fn finish(self) -> std::io::Result<Base> {
         let buffered = match self {
             Stream::Plain(w) => w,
             Stream::Gzip(w) => w.finish()?,
@@ -115,15 +149,19 @@ impl Stream {
 
 /// Where rows go.
 enum Writer {
-    Csv(csv::Writer<Stream>),
-    Json(Stream),
-    Parquet(Box<ArrowWriter<File>>, Arc<Schema>),
+    Csv(Box<csv::Writer<Stream>>),
+    Json(Box<Stream>),
+    Parquet(Box<ArrowWriter<Base>>, Arc<Schema>),
 }
+
+/// The path that means standard output.
+pub const STDOUT: &str = "-";
 
 /// One export file being written.
 pub struct FileSink {
     target: PathBuf,
-    temporary: PathBuf,
+    /// `None` when writing to standard output.
+    temporary: Option<PathBuf>,
     columns: Vec<ColumnDef>,
     json_keys: Vec<String>,
     writer: Option<Writer>,
@@ -139,7 +177,13 @@ impl FileSink {
         columns: &[ColumnDef],
         overwrite: bool,
     ) -> Result<FileSink> {
-        if target.exists() && !overwrite {
+        let to_stdout = target.as_os_str() == STDOUT;
+        if to_stdout && compression == Compression::Zip {
+            return Err(Error::InvalidArgument(
+                "--compression zip cannot be streamed to standard output; use gzip or zstd".into(),
+            ));
+        }
+        if !to_stdout && target.exists() && !overwrite {
             return Err(Error::General(format!(
                 "{} already exists; use --force to overwrite it",
                 target.display()
@@ -154,8 +198,14 @@ impl FileSink {
             .file_name()
             .and_then(|n| n.to_str())
             .unwrap_or("export");
-        let temporary = target.with_file_name(format!(".{file_name}.tmp-{}", std::process::id()));
-        let file = File::create(&temporary).map_err(|e| Error::io(&temporary, "create", e))?;
+        let (file, temporary) = if to_stdout {
+            (Base::Stdout(std::io::stdout()), None)
+        } else {
+            let temporary =
+                target.with_file_name(format!(".{file_name}.tmp-{}", std::process::id()));
+            let file = File::create(&temporary).map_err(|e| Error::io(&temporary, "create", e))?;
+            (Base::File(file), Some(temporary))
+        };
         let entry_name = file_name
             .strip_suffix(".zip")
             .unwrap_or(file_name)
@@ -169,11 +219,11 @@ impl FileSink {
                 writer
                     .write_record(columns.iter().map(|c| c.name.as_bytes()))
                     .map_err(|e| csv_write_error(target, e))?;
-                Writer::Csv(writer)
+                Writer::Csv(Box::new(writer))
             }
-            ExportFormat::Json => {
-                Writer::Json(Stream::open(file, compression, &entry_name).map_err(io)?)
-            }
+            ExportFormat::Json => Writer::Json(Box::new(
+                Stream::open(file, compression, &entry_name).map_err(io)?,
+            )),
             ExportFormat::Parquet => {
                 let schema = Arc::new(arrow_schema(columns));
                 let codec = match compression {
@@ -227,7 +277,7 @@ impl FileSink {
     pub fn finish(mut self) -> Result<u64> {
         let target = self.target.clone();
         let io = |e: std::io::Error| Error::io(&target, "write", e);
-        let file = match self.writer.take().expect("not finished") {
+        let base = match self.writer.take().expect("not finished") {
             Writer::Csv(writer) => writer
                 .into_inner()
                 .map_err(|e| io(e.into_error()))?
@@ -238,8 +288,13 @@ impl FileSink {
                 .into_inner()
                 .map_err(|e| Error::General(format!("{}: {e}", target.display())))?,
         };
-        file.sync_all().map_err(io)?;
-        std::fs::rename(&self.temporary, &target).map_err(io)?;
+        match (base, &self.temporary) {
+            (Base::File(file), Some(temporary)) => {
+                file.sync_all().map_err(io)?;
+                std::fs::rename(temporary, &target).map_err(io)?;
+            }
+            (mut base, _) => base.flush().map_err(io)?,
+        }
         Ok(self.rows)
     }
 
@@ -251,9 +306,9 @@ impl FileSink {
 
 impl Drop for FileSink {
     fn drop(&mut self) {
-        if self.writer.is_some() {
+        if let (Some(_), Some(temporary)) = (&self.writer, &self.temporary) {
             // Not finished (an error or an interrupt): leave nothing behind.
-            let _ = std::fs::remove_file(&self.temporary);
+            let _ = std::fs::remove_file(temporary);
         }
     }
 }

@@ -112,7 +112,7 @@ pub struct ExportOpt {
     pub name: String,
     #[command(flatten)]
     pub format: ExportFormatOpt,
-    /// Write one file (requires a single table: use --table).
+    /// Write one file (requires a single table: use --table); `-` writes to standard output.
     #[arg(long, conflicts_with = "output_dir")]
     pub output: Option<PathBuf>,
     /// Write `{table}.{ext}` files into this directory (default: ./NAME).

@@ -4,5 +4,6 @@
 mod common;
 
 mod config;
+mod explore;
 mod lifecycle;
 mod register;
