@@ -125,9 +125,9 @@ impl Default for SqliteSettings {
         SqliteSettings {
             journal_mode: JournalMode::Wal,
             synchronous: Synchronous::Normal,
-            cache_size: -64_000,
+            cache_size: -16_000,
             temp_store: TempStore::Memory,
-            mmap_size: 268_435_456,
+            mmap_size: 0,
         }
     }
 }
@@ -307,9 +307,12 @@ database:
   sqlite:
     journal_mode: WAL             # DELETE | TRUNCATE | PERSIST | MEMORY | WAL | OFF
     synchronous: NORMAL           # OFF | NORMAL | FULL | EXTRA
-    cache_size: -64000            # pages, or KiB when negative
+    # Per connection of mdm's own. Its work is one-pass scans (export, stats),
+    # which larger caches or memory mapping do not speed up but make use more
+    # memory; other tools reading the dataset use their own settings.
+    cache_size: -16000            # pages, or KiB when negative
     temp_store: MEMORY            # DEFAULT | FILE | MEMORY
-    mmap_size: 268435456          # bytes; 0 disables memory mapping
+    mmap_size: 0                  # bytes of the file to memory-map; 0 disables
   duckdb:
     memory_limit: 2GB
     threads: 2

@@ -18,6 +18,7 @@ pub mod interrupt;
 pub mod metadata;
 pub mod ops;
 pub mod profile;
+pub mod quantile;
 pub mod sink;
 pub mod store;
 pub mod time;

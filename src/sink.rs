@@ -23,6 +23,9 @@ use crate::error::{Error, Result};
 use crate::store::{Batch, ColumnData, ColumnDef};
 use crate::time;
 
+/// Rows per Parquet row group.
+const PARQUET_ROW_GROUP_ROWS: usize = 128 * 1024;
+
 /// The file extension of a format (before any compression suffix).
 pub fn extension(format: ExportFormat) -> &'static str {
     match format {
@@ -233,7 +236,12 @@ impl FileSink {
                     Compression::Gzip => parquet::basic::Compression::GZIP(GzipLevel::default()),
                     Compression::Zstd => parquet::basic::Compression::ZSTD(ZstdLevel::default()),
                 };
-                let properties = WriterProperties::builder().set_compression(codec).build();
+                // Row groups are buffered in memory until complete: keep them
+                // small enough for flat memory, large enough for good scans.
+                let properties = WriterProperties::builder()
+                    .set_compression(codec)
+                    .set_max_row_group_size(PARQUET_ROW_GROUP_ROWS)
+                    .build();
                 let writer = ArrowWriter::try_new(file, schema.clone(), Some(properties))
                     .map_err(|e| Error::General(format!("{}: {e}", target.display())))?;
                 Writer::Parquet(Box::new(writer), schema)

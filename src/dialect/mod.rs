@@ -63,15 +63,6 @@ pub trait Dialect: Send + Sync {
         )
     }
 
-    /// The non-null values of one column in ascending order.
-    fn select_sorted(&self, table: &str, column: &str) -> String {
-        let column = self.quote_identifier(column);
-        format!(
-            "SELECT {column} FROM {} WHERE {column} IS NOT NULL ORDER BY {column}",
-            self.quote_identifier(table)
-        )
-    }
-
     /// A multi-row `INSERT` with `rows` rows of placeholders.
     fn insert(&self, table: &str, columns: &[ColumnDef], rows: usize) -> String {
         let names: Vec<String> = columns

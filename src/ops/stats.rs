@@ -1,7 +1,7 @@
 //! `mdm dataset stats`: column statistics of one table. The statistics
 //! stored at registration answer the basic question; `--refresh` recomputes
-//! them with a scan and stores them again; `--extended` adds percentiles and
-//! a histogram per numeric column from one sorted pass in the database.
+//! them with a scan and stores them again; `--extended` adds exact
+//! percentiles and a histogram per numeric column (see `quantile`).
 
 use std::collections::BTreeMap;
 
@@ -13,7 +13,8 @@ use crate::error::{Error, Result};
 use crate::interrupt;
 use crate::metadata::{self, ColumnKind};
 use crate::profile::{ColumnProfiler, ColumnStatistics};
-use crate::store::{self, ColumnType, Store, Value};
+use crate::quantile::{self, ColumnSummary};
+use crate::store::{self, ColumnDef, ColumnType, Store};
 
 /// Percentiles reported by `--extended`.
 pub const PERCENTILES: [(&str, f64); 5] = [
@@ -113,27 +114,22 @@ pub fn stats(settings: &Settings, name: &str, options: &StatsOptions) -> Result<
     }
     let statistics = &metadata.statistics[&table.name];
 
-    let mut columns = Vec::new();
-    for column in &table.columns {
-        if !options.columns.is_empty() && !options.columns.contains(&column.name) {
-            continue;
-        }
-        let stats = statistics.get(&column.name).cloned().unwrap_or_default();
-        let (percentiles, histogram) =
-            if options.extended && column.column_type.is_numeric() && stats.count > 0 {
-                let (p, h) = distribution(store.as_mut(), &table.name, &column.name, &stats)?;
-                (Some(p), Some(h))
-            } else {
-                (None, None)
-            };
-        columns.push(ColumnReport {
+    let mut columns: Vec<ColumnReport> = table
+        .columns
+        .iter()
+        .filter(|c| options.columns.is_empty() || options.columns.contains(&c.name))
+        .map(|column| ColumnReport {
             name: column.name.clone(),
             column_type: column.column_type,
             kind: column.kind,
-            statistics: stats,
-            percentiles,
-            histogram,
-        });
+            statistics: statistics.get(&column.name).cloned().unwrap_or_default(),
+            percentiles: None,
+            histogram: None,
+        })
+        .collect();
+    if options.extended {
+        let batch_size = settings.config.performance.batch_size;
+        add_distributions(store.as_mut(), &table.name, &mut columns, batch_size)?;
     }
     Ok(StatsReport {
         dataset: record.name,
@@ -169,84 +165,59 @@ pub fn profile_table(
         .collect())
 }
 
-/// Percentiles (linear interpolation between closest ranks, as numpy's
-/// default) and an equal-width histogram over `[min, max]`, from one pass
-/// over the sorted non-null values.
-fn distribution(
+/// Adds percentiles and histograms to the numeric columns.
+fn add_distributions(
     store: &mut dyn Store,
     table: &str,
-    column: &str,
-    stats: &ColumnStatistics,
-) -> Result<(BTreeMap<String, f64>, Vec<Bin>)> {
-    let count = stats.count;
-    let min = stats.min.as_ref().and_then(|v| v.as_f64()).unwrap_or(0.0);
-    let max = stats.max.as_ref().and_then(|v| v.as_f64()).unwrap_or(min);
-    let width = (max - min) / HISTOGRAM_BINS as f64;
-    let mut bins: Vec<Bin> = (0..HISTOGRAM_BINS)
-        .map(|i| Bin {
-            low: min + width * i as f64,
-            high: if i + 1 == HISTOGRAM_BINS {
-                max
-            } else {
-                min + width * (i + 1) as f64
-            },
-            count: 0,
-        })
+    columns: &mut [ColumnReport],
+    batch_size: usize,
+) -> Result<()> {
+    let numeric: Vec<usize> = (0..columns.len())
+        .filter(|&i| columns[i].column_type.is_numeric() && columns[i].statistics.count > 0)
         .collect();
-    // For each percentile: the rank below, the fraction towards the next,
-    // and the two values once seen.
-    let ranks: Vec<(u64, f64)> = PERCENTILES
-        .iter()
-        .map(|(_, p)| {
-            let position = p * (count - 1) as f64;
-            (position.floor() as u64, position - position.floor())
-        })
-        .collect();
-    let mut below = vec![f64::NAN; ranks.len()];
-    let mut above = vec![f64::NAN; ranks.len()];
-    let mut index = 0u64;
-    let sql = store.dialect().select_sorted(table, column);
-    store.query(&sql, &[], &mut |row| {
-        let value = match row.first() {
-            Some(Value::Integer(v)) => *v as f64,
-            Some(Value::Float(v)) => *v,
-            Some(Value::Text(t)) => t.parse().unwrap_or(f64::NAN),
-            _ => return Ok(()),
-        };
-        for (slot, (rank, _)) in ranks.iter().enumerate() {
-            if index == *rank {
-                below[slot] = value;
-            }
-            if index == rank + 1 {
-                above[slot] = value;
-            }
-        }
-        let bin = if width > 0.0 {
-            (((value - min) / width) as usize).min(HISTOGRAM_BINS - 1)
-        } else {
-            0
-        };
-        bins[bin].count += 1;
-        index += 1;
-        if index.is_multiple_of(65_536) {
-            interrupt::check()?;
-        }
-        Ok(())
-    })?;
-    if width == 0.0 {
-        bins.truncate(1);
+    if numeric.is_empty() {
+        return Ok(());
     }
-    let percentiles = PERCENTILES
+    let bound = |v: &Option<serde_json::Value>| v.as_ref().and_then(|v| v.as_f64());
+    let summaries: Vec<ColumnSummary> = numeric
         .iter()
-        .zip(ranks.iter().zip(below.iter().zip(&above)))
-        .map(|((name, _), ((_, fraction), (low, high)))| {
-            let value = if *fraction == 0.0 || high.is_nan() {
-                *low
-            } else {
-                low + fraction * (high - low)
-            };
-            (name.to_string(), value)
+        .map(|&i| {
+            let c = &columns[i];
+            ColumnSummary {
+                column: ColumnDef {
+                    name: c.name.clone(),
+                    column_type: c.column_type,
+                },
+                count: c.statistics.count,
+                min: bound(&c.statistics.min).unwrap_or(0.0),
+                max: bound(&c.statistics.max).unwrap_or(0.0),
+            }
         })
         .collect();
-    Ok((percentiles, bins))
+    let fractions: Vec<f64> = PERCENTILES.iter().map(|(_, p)| *p).collect();
+    let results = quantile::distributions(
+        store,
+        table,
+        &summaries,
+        &fractions,
+        HISTOGRAM_BINS,
+        batch_size,
+    )?;
+    for (&i, result) in numeric.iter().zip(results) {
+        columns[i].percentiles = Some(
+            PERCENTILES
+                .iter()
+                .zip(&result.percentiles)
+                .map(|((name, _), value)| (name.to_string(), *value))
+                .collect(),
+        );
+        columns[i].histogram = Some(
+            result
+                .histogram
+                .into_iter()
+                .map(|(low, high, count)| Bin { low, high, count })
+                .collect(),
+        );
+    }
+    Ok(())
 }
