@@ -107,10 +107,25 @@ impl Default for Database {
     }
 }
 
+/// `database.<backend>.odbc`: how a backend maps to ODBC — a DSN from
+/// `odbc.ini` or a driver name from `odbcinst.ini`, plus extra
+/// connection-string attributes.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct OdbcSettings {
+    pub dsn: Option<String>,
+    pub driver: Option<String>,
+    /// Extra `key=value` attributes appended to every connection string.
+    pub options: BTreeMap<String, String>,
+}
+
 /// `database.sqlite`: pragmas applied to every dataset database.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct SqliteSettings {
+    /// Reach SQLite through its ODBC driver instead of the embedded engine.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub odbc: Option<OdbcSettings>,
     pub journal_mode: JournalMode,
     pub synchronous: Synchronous,
     /// Pages when positive, KiB when negative (SQLite's convention).
@@ -123,6 +138,7 @@ pub struct SqliteSettings {
 impl Default for SqliteSettings {
     fn default() -> Self {
         SqliteSettings {
+            odbc: None,
             journal_mode: JournalMode::Wal,
             synchronous: Synchronous::Normal,
             cache_size: -16_000,
@@ -136,6 +152,10 @@ impl Default for SqliteSettings {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct DuckdbSettings {
+    /// The DuckDB ODBC driver (default: the driver `MDM DuckDB` that
+    /// drivers/setup.sh registers).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub odbc: Option<OdbcSettings>,
     pub memory_limit: String,
     pub threads: u32,
     pub temp_directory: Option<String>,
@@ -145,6 +165,7 @@ pub struct DuckdbSettings {
 impl Default for DuckdbSettings {
     fn default() -> Self {
         DuckdbSettings {
+            odbc: None,
             memory_limit: "2GB".into(),
             threads: 2,
             temp_directory: None,
@@ -157,6 +178,9 @@ impl Default for DuckdbSettings {
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct PostgresqlSettings {
+    /// The PostgreSQL ODBC driver (default: the driver `PostgreSQL Unicode`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub odbc: Option<OdbcSettings>,
     pub host: String,
     pub port: u16,
     pub user: String,
@@ -172,6 +196,7 @@ pub struct PostgresqlSettings {
 impl fmt::Debug for PostgresqlSettings {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("PostgresqlSettings")
+            .field("odbc", &self.odbc)
             .field("host", &self.host)
             .field("port", &self.port)
             .field("user", &self.user)
@@ -187,6 +212,7 @@ impl fmt::Debug for PostgresqlSettings {
 impl Default for PostgresqlSettings {
     fn default() -> Self {
         PostgresqlSettings {
+            odbc: None,
             host: "localhost".into(),
             port: 5432,
             user: "postgres".into(),
@@ -305,6 +331,8 @@ database:
   default_backend: sqlite
   connection_timeout: 30          # seconds
   sqlite:
+    # odbc: { dsn: mdm_sqlite }   # reach SQLite through its ODBC driver;
+                                  # absent = embedded SQLite (no setup needed)
     journal_mode: WAL             # DELETE | TRUNCATE | PERSIST | MEMORY | WAL | OFF
     synchronous: NORMAL           # OFF | NORMAL | FULL | EXTRA
     # Per connection of mdm's own. Its work is one-pass scans (export, stats),
@@ -314,12 +342,15 @@ database:
     temp_store: MEMORY            # DEFAULT | FILE | MEMORY
     mmap_size: 0                  # bytes of the file to memory-map; 0 disables
   duckdb:
+    # odbc: { driver: MDM DuckDB }  # the default; or { dsn: mdm_duckdb }
     memory_limit: 2GB
     threads: 2
     temp_directory: null          # DuckDB's default when null
     access_mode: READ_WRITE       # AUTOMATIC | READ_WRITE | READ_ONLY
   postgresql:
-    host: localhost
+    # odbc: { driver: PostgreSQL Unicode }   # the default; or { dsn: mdm_postgresql }
+    #   options: { sslrootcert: /path/root.crt }  # extra connection-string attributes
+    host: localhost                 # used when no DSN supplies it
     port: 5432
     user: postgres
     password: null                # prefer MDM_DATABASE_POSTGRESQL_PASSWORD
@@ -511,6 +542,20 @@ fn validate(config: &Config) -> Result<()> {
     ] {
         if value.trim().is_empty() {
             return bad(key, "must not be empty".into());
+        }
+    }
+    for (key, odbc) in [
+        ("database.sqlite.odbc", &config.database.sqlite.odbc),
+        ("database.duckdb.odbc", &config.database.duckdb.odbc),
+        ("database.postgresql.odbc", &config.database.postgresql.odbc),
+    ] {
+        if let Some(odbc) = odbc {
+            if odbc.dsn.is_some() && odbc.driver.is_some() {
+                return bad(key, "give either `dsn` or `driver`, not both".into());
+            }
+            if key == "database.sqlite.odbc" && odbc.dsn.is_none() && odbc.driver.is_none() {
+                return bad(key, "give `dsn` or `driver` (remove the key for embedded SQLite)".into());
+            }
         }
     }
     let prefix = &config.database.postgresql.database_prefix;

@@ -8,6 +8,7 @@
 #[macro_use]
 mod choice;
 
+pub mod backend;
 pub mod catalog;
 pub mod cli;
 pub mod config;

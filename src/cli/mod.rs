@@ -503,7 +503,7 @@ fn remove_dataset(settings: &Settings, opt: RemoveOpt, ui: &Ui) -> Result<()> {
             plan.record.total_rows()
         );
         for path in &plan.paths {
-            text.push_str(&format!("  {}\n", path.display()));
+            text.push_str(&format!("  {}\n", path));
         }
         return ui::print(&text);
     }

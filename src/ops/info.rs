@@ -75,7 +75,7 @@ pub fn system_info(settings: &Settings) -> Result<SystemInfo> {
         configs_path: settings.configs_path().display().to_string(),
         datasets: visible,
         datasets_other_backends: all.len() - visible,
-        odbc_support: false,
+        odbc_support: cfg!(feature = "odbc"),
         environment,
     })
 }

@@ -9,9 +9,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
-use crate::catalog::{
-    self, Catalog, DatasetRecord, Location, ProblemType, SourceRecord, TableRecord,
-};
+use crate::catalog::{self, Catalog, DatasetRecord, ProblemType, SourceRecord, TableRecord};
 use crate::config::Settings;
 use crate::error::{Error, Result};
 use crate::ingest::infer::{self, classify, is_null_token, Inferred};
@@ -22,11 +20,8 @@ use crate::metadata::{
     self, ColumnInfo, ColumnKind, DatasetMetadata, Sidecar, TableInfo, SIDECAR_SUFFIX,
 };
 use crate::profile::{ColumnProfiler, ColumnStatistics};
-use crate::store::{Batch, ColumnData, ColumnDef, ColumnType, SqliteStore, Store};
+use crate::store::{Batch, ColumnData, ColumnDef, ColumnType, Store};
 use crate::ui::Ui;
-
-/// Name of the database file inside a dataset directory.
-pub const SQLITE_FILE: &str = "dataset.sqlite";
 
 /// What the user asked for.
 #[derive(Clone, Debug, Default)]
@@ -67,7 +62,8 @@ pub fn register(settings: &Settings, options: &RegisterOptions, ui: &Ui) -> Resu
         apply_sidecar(&mut options, &sidecar);
     }
     let options = &options;
-    super::require_backend(settings)?;
+    let backend = crate::backend::for_settings(settings)?;
+    backend.check_name(&options.name)?;
     let catalog = Catalog::new(settings);
     let existing = check_existing(&catalog, options)?;
 
@@ -75,7 +71,7 @@ pub fn register(settings: &Settings, options: &RegisterOptions, ui: &Ui) -> Resu
     std::fs::create_dir_all(&datasets_path)
         .map_err(|e| Error::io(&datasets_path, "create directory", e))?;
     let _lock = lock_dataset(&datasets_path, &options.name)?;
-    sweep_leftovers(&datasets_path);
+    backend.sweep();
 
     let sources = ingest::discover(&options.path)?;
     let mut plans = Vec::with_capacity(sources.len());
@@ -94,14 +90,13 @@ pub fn register(settings: &Settings, options: &RegisterOptions, ui: &Ui) -> Resu
         )));
     }
 
-    let staging = Staging::new(&datasets_path, &options.name)?;
-    let database_path = staging.dir.join(SQLITE_FILE);
-    let mut store = SqliteStore::create_for_load(&database_path, &settings.config.database.sqlite)?;
+    let mut staged = backend.stage(&options.name)?;
+    let store = staged.store();
     let cap = settings.config.validation.max_categorical_cardinality as usize;
     let mut profilers = Vec::with_capacity(plans.len());
     for plan in &plans {
         profilers.push(load_table(
-            &mut store,
+            store,
             plan,
             settings.config.performance.batch_size,
             cap,
@@ -117,7 +112,7 @@ pub fn register(settings: &Settings, options: &RegisterOptions, ui: &Ui) -> Resu
         options.id_columns.clone()
     } else if settings.config.validation.detect_id_columns {
         detect_id_columns(
-            &mut store,
+            store,
             &plans[0],
             &profilers[0],
             &statistics[0],
@@ -139,14 +134,10 @@ pub fn register(settings: &Settings, options: &RegisterOptions, ui: &Ui) -> Resu
     let created_at = existing
         .as_ref()
         .map_or_else(|| now.clone(), |r| r.created_at.clone());
-    let final_path = datasets_path.join(&options.name).join(SQLITE_FILE);
     let record = DatasetRecord {
         name: options.name.clone(),
         backend: settings.backend(),
-        location: Location {
-            path: Some(final_path),
-            database: None,
-        },
+        location: backend.location(&options.name),
         tables: plans
             .iter()
             .map(|p| TableRecord {
@@ -198,14 +189,10 @@ pub fn register(settings: &Settings, options: &RegisterOptions, ui: &Ui) -> Resu
         );
     }
     metadata.set_fields(&record);
-    metadata::save(&mut store, &metadata)?;
+    metadata::save(store, &metadata)?;
     interrupt::check()?;
     store.finish_load()?;
-    drop(store);
-
-    staging.publish(&datasets_path.join(&options.name), || {
-        catalog.write(&record)
-    })?;
+    staged.publish(&mut || catalog.write(&record))?;
     ui.message(&format!(
         "registered '{}': {} ({} rows) in {}",
         record.name,
@@ -216,7 +203,14 @@ pub fn register(settings: &Settings, options: &RegisterOptions, ui: &Ui) -> Resu
             .collect::<Vec<_>>()
             .join(", "),
         record.total_rows(),
-        datasets_path.join(&record.name).display()
+        record
+            .location
+            .path
+            .as_ref()
+            .and_then(|p| p.parent())
+            .map(|p| p.display().to_string())
+            .or_else(|| record.location.database.clone())
+            .unwrap_or_default()
     ));
     Ok(record)
 }
@@ -528,7 +522,7 @@ fn check_columns(plans: &[TablePlan], options: &RegisterOptions) -> Result<()> {
 /// Pass 2: parse typed batches, profile them and append them to the store,
 /// in one transaction per table.
 fn load_table(
-    store: &mut SqliteStore,
+    store: &mut dyn Store,
     plan: &TablePlan,
     batch_size: usize,
     cap: usize,
@@ -546,7 +540,7 @@ fn load_table(
         .map(|c| ColumnProfiler::new(c.column_type, cap))
         .collect();
     let mut batch = Batch::new(&plan.columns, batch_size);
-    let mut flush = |batch: &mut Batch, store: &mut SqliteStore| -> Result<()> {
+    let mut flush = |batch: &mut Batch, store: &mut dyn Store| -> Result<()> {
         for (profiler, column) in profilers.iter_mut().zip(&batch.columns) {
             profiler.update(column);
         }
@@ -656,7 +650,7 @@ fn parse_error(path: &Path, record: &csv::ByteRecord, column: &ColumnDef, field:
 /// `uuid`, `key`, `index`), never null, and unique (checked exactly in the
 /// database after the distinct estimate says it may be).
 fn detect_id_columns(
-    store: &mut SqliteStore,
+    store: &mut dyn Store,
     plan: &TablePlan,
     profilers: &[ColumnProfiler],
     statistics: &[ColumnStatistics],
@@ -760,113 +754,6 @@ fn lock_dataset(datasets_path: &Path, name: &str) -> Result<File> {
         ))),
         Err(std::fs::TryLockError::Error(e)) => Err(Error::io(&path, "lock", e)),
     }
-}
-
-/// The private directory a registration loads into. Dropped without
-/// publishing (error, Ctrl-C), it removes itself.
-struct Staging {
-    dir: PathBuf,
-    published: bool,
-}
-
-const STAGING_MARK: &str = ".staging-";
-const RETIRED_MARK: &str = ".retired-";
-
-impl Staging {
-    fn new(datasets_path: &Path, name: &str) -> Result<Staging> {
-        let dir = datasets_path.join(format!(".{name}{STAGING_MARK}{}", std::process::id()));
-        if dir.exists() {
-            let _ = std::fs::remove_dir_all(&dir);
-        }
-        std::fs::create_dir(&dir).map_err(|e| Error::io(&dir, "create directory", e))?;
-        Ok(Staging {
-            dir,
-            published: false,
-        })
-    }
-
-    /// Moves the loaded dataset to `target`, retiring any old version first,
-    /// then runs `commit` (writing the discovery file). If `commit` fails the
-    /// old version is put back.
-    fn publish(mut self, target: &Path, commit: impl FnOnce() -> Result<()>) -> Result<()> {
-        let retired = target.with_file_name(format!(
-            ".{}{RETIRED_MARK}{}",
-            target
-                .file_name()
-                .and_then(|n| n.to_str())
-                .unwrap_or("dataset"),
-            std::process::id()
-        ));
-        let had_old = target.exists();
-        if had_old {
-            std::fs::rename(target, &retired).map_err(|e| Error::io(target, "move aside", e))?;
-        }
-        if let Err(e) = std::fs::rename(&self.dir, target) {
-            if had_old {
-                let _ = std::fs::rename(&retired, target);
-            }
-            return Err(Error::io(target, "publish", e));
-        }
-        self.published = true;
-        if let Err(err) = commit() {
-            let _ = std::fs::remove_dir_all(target);
-            if had_old {
-                let _ = std::fs::rename(&retired, target);
-            }
-            return Err(err);
-        }
-        if had_old {
-            let _ = std::fs::remove_dir_all(&retired);
-        }
-        Ok(())
-    }
-}
-
-impl Drop for Staging {
-    fn drop(&mut self) {
-        if !self.published {
-            let _ = std::fs::remove_dir_all(&self.dir);
-        }
-    }
-}
-
-/// Removes staging directories left by killed registrations and puts back a
-/// retired dataset whose replacement never arrived.
-fn sweep_leftovers(datasets_path: &Path) {
-    let Ok(entries) = std::fs::read_dir(datasets_path) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let file_name = entry.file_name();
-        let Some(name) = file_name.to_str() else {
-            continue;
-        };
-        for mark in [STAGING_MARK, RETIRED_MARK] {
-            let Some((dataset, pid)) = name.strip_prefix('.').and_then(|n| n.split_once(mark))
-            else {
-                continue;
-            };
-            if pid.parse::<u32>().is_ok_and(process_is_alive) {
-                continue;
-            }
-            let path = entry.path();
-            let live = datasets_path.join(dataset);
-            if mark == RETIRED_MARK && !live.exists() {
-                log::warn!(
-                    "restoring {} after an interrupted replacement",
-                    live.display()
-                );
-                let _ = std::fs::rename(&path, &live);
-            } else {
-                log::info!("removing leftover {}", path.display());
-                let _ = std::fs::remove_dir_all(&path);
-            }
-        }
-    }
-}
-
-fn process_is_alive(pid: u32) -> bool {
-    pid == std::process::id() || Path::new(&format!("/proc/{pid}")).exists()
 }
 
 #[cfg(test)]
