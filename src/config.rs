@@ -554,7 +554,10 @@ fn validate(config: &Config) -> Result<()> {
                 return bad(key, "give either `dsn` or `driver`, not both".into());
             }
             if key == "database.sqlite.odbc" && odbc.dsn.is_none() && odbc.driver.is_none() {
-                return bad(key, "give `dsn` or `driver` (remove the key for embedded SQLite)".into());
+                return bad(
+                    key,
+                    "give `dsn` or `driver` (remove the key for embedded SQLite)".into(),
+                );
             }
         }
     }

@@ -58,7 +58,10 @@ impl FileBackend {
             file_name,
             opener: Box::new(move |path, create| -> Result<Box<dyn Store>> {
                 if !create && !path.is_file() {
-                    return Err(Error::Backend(format!("the dataset database {} is missing", path.display())));
+                    return Err(Error::Backend(format!(
+                        "the dataset database {} is missing",
+                        path.display()
+                    )));
                 }
                 Ok(Box::new(target.connect_file(path, create)?))
             }),
@@ -137,7 +140,10 @@ impl Staged for FileStaged {
         let target = self.target.clone();
         let retired = target.with_file_name(format!(
             ".{}{RETIRED_MARK}{}",
-            target.file_name().and_then(|n| n.to_str()).unwrap_or("dataset"),
+            target
+                .file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or("dataset"),
             std::process::id()
         ));
         let had_old = target.exists();
@@ -177,12 +183,17 @@ impl Drop for FileStaged {
 /// Removes staging directories left by killed registrations and puts back a
 /// retired dataset whose replacement never arrived.
 pub fn sweep_leftovers(datasets_path: &Path) {
-    let Ok(entries) = std::fs::read_dir(datasets_path) else { return };
+    let Ok(entries) = std::fs::read_dir(datasets_path) else {
+        return;
+    };
     for entry in entries.flatten() {
         let file_name = entry.file_name();
-        let Some(name) = file_name.to_str() else { continue };
+        let Some(name) = file_name.to_str() else {
+            continue;
+        };
         for mark in [STAGING_MARK, RETIRED_MARK] {
-            let Some((dataset, pid)) = name.strip_prefix('.').and_then(|n| n.split_once(mark)) else {
+            let Some((dataset, pid)) = name.strip_prefix('.').and_then(|n| n.split_once(mark))
+            else {
                 continue;
             };
             if pid.parse::<u32>().is_ok_and(process_is_alive) {
@@ -191,7 +202,10 @@ pub fn sweep_leftovers(datasets_path: &Path) {
             let path = entry.path();
             let live = datasets_path.join(dataset);
             if mark == RETIRED_MARK && !live.exists() {
-                log::warn!("restoring {} after an interrupted replacement", live.display());
+                log::warn!(
+                    "restoring {} after an interrupted replacement",
+                    live.display()
+                );
                 let _ = std::fs::rename(&path, &live);
             } else {
                 log::info!("removing leftover {}", path.display());

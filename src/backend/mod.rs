@@ -85,6 +85,9 @@ fn odbc_backend(_settings: &Settings, kind: BackendKind) -> Result<Box<dyn Backe
 /// The location recorded for a dataset must belong to this backend.
 pub(crate) fn recorded_path(record: &DatasetRecord) -> Result<&std::path::Path> {
     record.location.path.as_deref().ok_or_else(|| {
-        Error::Backend(format!("the record of '{}' names no database file", record.name))
+        Error::Backend(format!(
+            "the record of '{}' names no database file",
+            record.name
+        ))
     })
 }

@@ -221,6 +221,11 @@ fn init_logging(settings: &Settings, verbose: u8) -> Result<()> {
     };
     let mut builder = env_logger::Builder::new();
     builder.filter_level(level).format_timestamp_secs();
+    // ODBC diagnostics (driver-manager version notices, truncation warnings
+    // that mdm handles itself) are noise below debug level.
+    if level < log::LevelFilter::Debug {
+        builder.filter_module("odbc_api", log::LevelFilter::Error);
+    }
     if let Some(file) = &settings.config.logging.file {
         let logs = settings.logs_path();
         std::fs::create_dir_all(&logs).map_err(|e| Error::io(&logs, "create directory", e))?;

@@ -2,11 +2,41 @@
 //! through a [`Dialect`]; only the per-dialect files know how a database
 //! spells a type or quotes a name.
 
+mod duckdb;
+mod postgresql;
 mod sqlite;
 
+pub use duckdb::DuckdbDialect;
+pub use postgresql::PostgresqlDialect;
 pub use sqlite::SqliteDialect;
 
+use crate::config::{Backend, Config};
 use crate::store::{ColumnDef, ColumnType};
+
+/// How values of a logical type travel through ODBC buffers (both when
+/// binding parameters and when fetching).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Transfer {
+    Integer,
+    Float,
+    /// SQL_C_BIT.
+    Bit,
+    /// SQL_C_TYPE_DATE.
+    Date,
+    /// SQL_C_TYPE_TIMESTAMP.
+    Timestamp,
+    /// Text in mdm's canonical spelling (ISO dates, `true`/`false`).
+    Text,
+}
+
+/// The dialect of a backend.
+pub fn for_backend(backend: Backend) -> Box<dyn Dialect> {
+    match backend {
+        Backend::Sqlite => Box::new(SqliteDialect),
+        Backend::Duckdb => Box::new(DuckdbDialect),
+        Backend::Postgresql => Box::new(PostgresqlDialect),
+    }
+}
 
 /// How one database spells the statements mdm needs. Most methods have the
 /// standard-SQL spelling as default; a dialect overrides what differs.
@@ -19,6 +49,42 @@ pub trait Dialect: Send + Sync {
 
     /// Largest number of bound parameters one statement may carry.
     fn max_parameters(&self) -> usize;
+
+    /// How a logical type is bound and fetched over ODBC.
+    fn transfer(&self, column_type: ColumnType) -> Transfer {
+        match column_type {
+            ColumnType::Boolean => Transfer::Bit,
+            ColumnType::Integer => Transfer::Integer,
+            ColumnType::Float => Transfer::Float,
+            ColumnType::Date => Transfer::Date,
+            ColumnType::Datetime => Transfer::Timestamp,
+            ColumnType::Text => Transfer::Text,
+        }
+    }
+
+    /// The byte length of a text expression.
+    fn octet_length(&self, expression: &str) -> String {
+        format!("OCTET_LENGTH({expression})")
+    }
+
+    /// Statements run on every new connection (settings, pragmas).
+    fn session_statements(&self, _config: &Config) -> Vec<String> {
+        Vec::new()
+    }
+
+    /// Statements run on a connection that bulk-loads a private, not yet
+    /// published database.
+    fn bulk_load_statements(&self, _config: &Config) -> Vec<String> {
+        Vec::new()
+    }
+
+    /// Statements that make a loaded database durable and ready for use.
+    fn finish_load_statements(&self, _config: &Config) -> Vec<String> {
+        Vec::new()
+    }
+
+    /// A query listing the user tables of the database (one text column).
+    fn list_tables(&self) -> String;
 
     /// Quotes an identifier so that any name (keywords, quotes, spaces,
     /// unicode) is taken literally.
@@ -90,9 +156,11 @@ pub trait Dialect: Send + Sync {
     /// The key/value metadata table.
     fn create_metadata_table(&self) -> String {
         format!(
-            "CREATE TABLE IF NOT EXISTS {} (key {} PRIMARY KEY, value {})",
+            "CREATE TABLE IF NOT EXISTS {} ({} {} PRIMARY KEY, {} {})",
             self.quote_identifier(crate::store::METADATA_TABLE),
+            self.quote_identifier("key"),
             self.type_name(ColumnType::Text),
+            self.quote_identifier("value"),
             self.type_name(ColumnType::Text)
         )
     }
@@ -103,7 +171,9 @@ pub trait Dialect: Send + Sync {
     /// All metadata entries.
     fn select_metadata(&self) -> String {
         format!(
-            "SELECT key, value FROM {}",
+            "SELECT {}, {} FROM {}",
+            self.quote_identifier("key"),
+            self.quote_identifier("value"),
             self.quote_identifier(crate::store::METADATA_TABLE)
         )
     }

@@ -1,7 +1,8 @@
 //! SQLite: <https://www.sqlite.org/lang.html>. Dates and timestamps are stored
 //! as ISO 8601 text under `DATE`/`TIMESTAMP` declared types, booleans as 0/1.
 
-use super::Dialect;
+use super::{Dialect, Transfer};
+use crate::config::Config;
 use crate::store::ColumnType;
 
 /// The SQLite dialect (embedded rusqlite and the SQLite ODBC driver).
@@ -29,10 +30,60 @@ impl Dialect for SqliteDialect {
         32_766
     }
 
+    /// Dates, timestamps and booleans are stored in mdm's canonical text and
+    /// integer forms, exactly as the embedded store writes them; the SQLite
+    /// ODBC driver would otherwise pick its own spellings.
+    fn transfer(&self, column_type: ColumnType) -> Transfer {
+        match column_type {
+            ColumnType::Boolean | ColumnType::Integer => Transfer::Integer,
+            ColumnType::Float => Transfer::Float,
+            ColumnType::Date | ColumnType::Datetime | ColumnType::Text => Transfer::Text,
+        }
+    }
+
+    fn octet_length(&self, expression: &str) -> String {
+        format!("LENGTH(CAST({expression} AS BLOB))")
+    }
+
+    fn session_statements(&self, config: &Config) -> Vec<String> {
+        let s = &config.database.sqlite;
+        vec![
+            format!(
+                "PRAGMA busy_timeout = {}",
+                config.database.connection_timeout * 1000
+            ),
+            format!("PRAGMA cache_size = {}", s.cache_size),
+            format!("PRAGMA temp_store = {}", s.temp_store),
+            format!("PRAGMA mmap_size = {}", s.mmap_size),
+            format!("PRAGMA synchronous = {}", s.synchronous),
+        ]
+    }
+
+    fn bulk_load_statements(&self, _config: &Config) -> Vec<String> {
+        vec![
+            "PRAGMA journal_mode = OFF".into(),
+            "PRAGMA synchronous = OFF".into(),
+        ]
+    }
+
+    fn finish_load_statements(&self, config: &Config) -> Vec<String> {
+        let s = &config.database.sqlite;
+        vec![
+            format!("PRAGMA journal_mode = {}", s.journal_mode),
+            format!("PRAGMA synchronous = {}", s.synchronous),
+        ]
+    }
+
+    fn list_tables(&self) -> String {
+        "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name".into()
+    }
+
     fn upsert_metadata(&self) -> String {
         format!(
-            "INSERT OR REPLACE INTO {} (key, value) VALUES (?, ?)",
-            self.quote_identifier(crate::store::METADATA_TABLE)
+            "INSERT OR REPLACE INTO {} ({}, {}) VALUES (?, ?)",
+            self.quote_identifier(crate::store::METADATA_TABLE),
+            self.quote_identifier("key"),
+            self.quote_identifier("value")
         )
     }
 }

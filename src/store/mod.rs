@@ -3,6 +3,8 @@
 //! their SQL through its [`Dialect`]; nothing above this layer knows which
 //! database holds a dataset.
 
+#[cfg(feature = "odbc")]
+pub mod odbc;
 mod sqlite;
 
 pub use sqlite::SqliteStore;

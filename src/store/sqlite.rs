@@ -352,16 +352,12 @@ impl Store for SqliteStore {
 
     fn table_names(&mut self) -> Result<Vec<String>> {
         let mut names = Vec::new();
-        self.query(
-            "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name",
-            &[],
-            &mut |row| {
-                if let Some(Value::Text(name)) = row.first() {
-                    names.push(name.clone());
-                }
-                Ok(())
-            },
-        )?;
+        self.query(&self.dialect.list_tables(), &[], &mut |row| {
+            if let Some(Value::Text(name)) = row.first() {
+                names.push(name.clone());
+            }
+            Ok(())
+        })?;
         Ok(names)
     }
 

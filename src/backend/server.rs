@@ -1,0 +1,268 @@
+//! Server backends (PostgreSQL): one database per dataset,
+//! `{database_prefix}{name}`. A registration loads into a staging database
+//! that is renamed into place through the maintenance database; a replaced
+//! dataset is renamed aside first and dropped only after the new one is
+//! published.
+
+use super::{Backend, Staged};
+use crate::catalog::{DatasetRecord, Location};
+use crate::config::{Backend as BackendKind, Settings};
+use crate::error::{Error, Result};
+use crate::store::odbc::{OdbcStore, OdbcTarget};
+use crate::store::{Store, Value};
+
+/// The database connected to for creating, renaming and dropping others.
+const MAINTENANCE_DATABASE: &str = "postgres";
+/// PostgreSQL truncates longer identifiers; mdm refuses them instead.
+const MAX_IDENTIFIER: usize = 63;
+const STAGING_MARK: &str = "_staging_";
+const RETIRED_MARK: &str = "_retired_";
+
+/// PostgreSQL over ODBC.
+pub struct ServerBackend {
+    target: OdbcTarget,
+    prefix: String,
+}
+
+impl ServerBackend {
+    pub fn new(settings: &Settings) -> Result<ServerBackend> {
+        Ok(ServerBackend {
+            target: OdbcTarget::new(settings, BackendKind::Postgresql)?,
+            prefix: settings.config.database.postgresql.database_prefix.clone(),
+        })
+    }
+
+    fn database(&self, name: &str) -> String {
+        format!("{}{name}", self.prefix)
+    }
+
+    fn maintenance(&self) -> Result<OdbcStore> {
+        self.target.connect(MAINTENANCE_DATABASE)
+    }
+
+    /// Names of the databases starting with the prefix.
+    fn databases(&self, maintenance: &mut OdbcStore) -> Result<Vec<String>> {
+        let mut names = Vec::new();
+        maintenance.query(
+            "SELECT datname FROM pg_database WHERE starts_with(datname, ?)",
+            &[Value::Text(self.prefix.clone())],
+            &mut |row| {
+                if let Some(Value::Text(name)) = row.first() {
+                    names.push(name.clone());
+                }
+                Ok(())
+            },
+        )?;
+        Ok(names)
+    }
+}
+
+fn quote(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+impl Backend for ServerBackend {
+    fn kind(&self) -> BackendKind {
+        BackendKind::Postgresql
+    }
+
+    fn check_name(&self, name: &str) -> Result<()> {
+        let staging = format!("{}{STAGING_MARK}{}", self.database(name), u32::MAX);
+        if staging.len() > MAX_IDENTIFIER {
+            return Err(Error::InvalidArgument(format!(
+                "dataset name {name:?} is too long for PostgreSQL: with the prefix {:?} and mdm's staging suffix \
+                 the database name must stay within {MAX_IDENTIFIER} characters (use at most {} characters)",
+                self.prefix,
+                MAX_IDENTIFIER - (staging.len() - name.len())
+            )));
+        }
+        Ok(())
+    }
+
+    fn location(&self, name: &str) -> Location {
+        Location {
+            path: None,
+            database: Some(self.database(name)),
+        }
+    }
+
+    fn stage(&self, name: &str) -> Result<Box<dyn Staged>> {
+        let mut maintenance = self.maintenance()?;
+        let staging = format!(
+            "{}{STAGING_MARK}{}",
+            self.database(name),
+            std::process::id()
+        );
+        maintenance.execute(&format!("DROP DATABASE IF EXISTS {}", quote(&staging)), &[])?;
+        maintenance.execute(&format!("CREATE DATABASE {}", quote(&staging)), &[])?;
+        let mut staged = ServerStaged {
+            maintenance,
+            staging: staging.clone(),
+            database: self.database(name),
+            store: None,
+            published: false,
+        };
+        let mut store = self.target.connect(&staging)?;
+        for statement in store.dialect().bulk_load_statements(self.target.config()) {
+            store.execute(&statement, &[])?;
+        }
+        staged.store = Some(store);
+        Ok(Box::new(staged))
+    }
+
+    fn open(&self, record: &DatasetRecord) -> Result<Box<dyn Store>> {
+        let database = record
+            .location
+            .database
+            .clone()
+            .unwrap_or_else(|| self.database(&record.name));
+        Ok(Box::new(self.target.connect(&database).map_err(
+            |err| match err {
+                Error::Backend(message) if message.contains("does not exist") => {
+                    Error::Backend(format!(
+                "the database {database} of dataset '{}' does not exist on the server ({message})",
+                record.name
+            ))
+                }
+                other => other,
+            },
+        )?))
+    }
+
+    fn removal_targets(&self, record: &DatasetRecord) -> Vec<String> {
+        let database = record
+            .location
+            .database
+            .clone()
+            .unwrap_or_else(|| self.database(&record.name));
+        vec![format!("PostgreSQL database {database}")]
+    }
+
+    fn remove(&self, record: &DatasetRecord) -> Result<()> {
+        let database = record
+            .location
+            .database
+            .clone()
+            .unwrap_or_else(|| self.database(&record.name));
+        self.maintenance()?.execute(
+            &format!("DROP DATABASE IF EXISTS {}", quote(&database)),
+            &[],
+        )
+    }
+
+    /// Drops staging databases of this host's registrations that were killed
+    /// and puts back a retired dataset whose replacement never arrived.
+    fn sweep(&self) {
+        let Ok(mut maintenance) = self.maintenance() else {
+            return;
+        };
+        let Ok(names) = self.databases(&mut maintenance) else {
+            return;
+        };
+        for name in &names {
+            for mark in [STAGING_MARK, RETIRED_MARK] {
+                let Some((live, pid)) = name.rsplit_once(mark) else {
+                    continue;
+                };
+                let Ok(pid) = pid.parse::<u32>() else {
+                    continue;
+                };
+                if pid == std::process::id()
+                    || std::path::Path::new(&format!("/proc/{pid}")).exists()
+                {
+                    continue;
+                }
+                let sql = if mark == RETIRED_MARK && !names.iter().any(|n| n == live) {
+                    format!("ALTER DATABASE {} RENAME TO {}", quote(name), quote(live))
+                } else {
+                    format!("DROP DATABASE IF EXISTS {}", quote(name))
+                };
+                if let Err(err) = maintenance.execute(&sql, &[]) {
+                    log::warn!("cannot clean up {name}: {err}");
+                }
+            }
+        }
+    }
+}
+
+/// A dataset loading into a staging database.
+struct ServerStaged {
+    maintenance: OdbcStore,
+    staging: String,
+    database: String,
+    store: Option<OdbcStore>,
+    published: bool,
+}
+
+impl Staged for ServerStaged {
+    fn store(&mut self) -> &mut dyn Store {
+        self.store.as_mut().expect("open until published")
+    }
+
+    fn publish(mut self: Box<Self>, commit: &mut dyn FnMut() -> Result<()>) -> Result<()> {
+        // A database cannot be renamed while anyone is connected to it.
+        self.store = None;
+        let retired = format!("{}{RETIRED_MARK}{}", self.database, std::process::id());
+        let mut exists = false;
+        self.maintenance.query(
+            "SELECT 1 FROM pg_database WHERE datname = ?",
+            &[Value::Text(self.database.clone())],
+            &mut |_| {
+                exists = true;
+                Ok(())
+            },
+        )?;
+        let rename = |m: &mut OdbcStore, from: &str, to: &str| {
+            m.execute(
+                &format!("ALTER DATABASE {} RENAME TO {}", quote(from), quote(to)),
+                &[],
+            )
+        };
+        if exists {
+            rename(&mut self.maintenance, &self.database, &retired).map_err(|e| {
+                Error::Backend(format!(
+                    "cannot replace database {} (is a client still connected to it?): {e}",
+                    self.database
+                ))
+            })?;
+        }
+        if let Err(err) = rename(&mut self.maintenance, &self.staging, &self.database) {
+            if exists {
+                let _ = rename(&mut self.maintenance, &retired, &self.database);
+            }
+            return Err(err);
+        }
+        self.published = true;
+        if let Err(err) = commit() {
+            let _ = self.maintenance.execute(
+                &format!("DROP DATABASE IF EXISTS {}", quote(&self.database)),
+                &[],
+            );
+            if exists {
+                let _ = rename(&mut self.maintenance, &retired, &self.database);
+            }
+            return Err(err);
+        }
+        if exists {
+            if let Err(err) = self
+                .maintenance
+                .execute(&format!("DROP DATABASE IF EXISTS {}", quote(&retired)), &[])
+            {
+                log::warn!("cannot drop the replaced database {retired}: {err}");
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Drop for ServerStaged {
+    fn drop(&mut self) {
+        self.store = None;
+        if !self.published {
+            let _ = self.maintenance.execute(
+                &format!("DROP DATABASE IF EXISTS {}", quote(&self.staging)),
+                &[],
+            );
+        }
+    }
+}

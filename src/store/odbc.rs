@@ -1,0 +1,799 @@
+//! The generic ODBC store: one code path (odbc-api over unixODBC) for the
+//! SQLite, DuckDB and PostgreSQL drivers. What differs between them comes
+//! from the [`Dialect`]: type names, how values travel through buffers,
+//! session settings and catalog queries. Parameter arrays carry whole
+//! batches per round trip; block cursors fetch whole batches.
+
+use std::path::Path;
+use std::sync::OnceLock;
+
+use odbc_api::buffers::{AnySlice, BufferDesc, ColumnarAnyBuffer};
+use odbc_api::handles::StatementImpl;
+use odbc_api::parameter::InputParameter;
+use odbc_api::sys::{Date, Timestamp};
+use odbc_api::{
+    Bit, ConnectionOptions, Cursor, CursorImpl, DataType, Environment, IntoParameter, Nullable,
+    ResultSetMetadata,
+};
+
+use super::{Batch, ColumnData, ColumnDef, ColumnType, Store, Value};
+use crate::config::{Backend, Config, OdbcSettings, Settings};
+use crate::dialect::{self, Dialect, Transfer};
+use crate::error::{Error, Result};
+use crate::time;
+
+/// Bytes of text buffers bound at once; batches with long values are split
+/// so that memory stays bounded.
+const BUFFER_BUDGET: usize = 64 * 1024 * 1024;
+
+/// The default ODBC driver of each backend, as registered by drivers/setup.sh.
+pub fn default_driver(backend: Backend) -> &'static str {
+    match backend {
+        Backend::Sqlite => "SQLite3",
+        Backend::Duckdb => "MDM DuckDB",
+        Backend::Postgresql => "PostgreSQL Unicode",
+    }
+}
+
+fn environment() -> Result<&'static Environment> {
+    static ENVIRONMENT: OnceLock<std::result::Result<Environment, String>> = OnceLock::new();
+    ENVIRONMENT
+        .get_or_init(|| Environment::new().map_err(|e| e.to_string()))
+        .as_ref()
+        .map_err(|e| Error::Backend(format!("cannot initialise unixODBC: {e}")))
+}
+
+/// Quotes a connection-string value when it needs it (`{...}`, with `}`
+/// doubled).
+pub fn quote_value(value: &str) -> String {
+    if value.contains([';', '{', '}', '=']) || value.trim() != value || value.is_empty() {
+        format!("{{{}}}", value.replace('}', "}}"))
+    } else {
+        value.to_string()
+    }
+}
+
+/// How to reach one backend over ODBC: the DSN or driver, the attributes
+/// that do not depend on the dataset, and the secret to keep out of
+/// messages.
+#[derive(Clone)]
+pub struct OdbcTarget {
+    backend: Backend,
+    /// `DSN=` or `Driver=` first, then fixed attributes.
+    attributes: Vec<(String, String)>,
+    password: Option<String>,
+    config: Config,
+    /// What the connection is called in messages (DSN or driver name).
+    label: String,
+}
+
+impl OdbcTarget {
+    /// The ODBC target of `backend` in `settings`.
+    pub fn new(settings: &Settings, backend: Backend) -> Result<OdbcTarget> {
+        let database = &settings.config.database;
+        let odbc = match backend {
+            Backend::Sqlite => database.sqlite.odbc.clone(),
+            Backend::Duckdb => database.duckdb.odbc.clone(),
+            Backend::Postgresql => database.postgresql.odbc.clone(),
+        }
+        .unwrap_or_default();
+        let OdbcSettings {
+            dsn,
+            driver,
+            options,
+        } = odbc;
+        let (mut attributes, label) = match (dsn, driver) {
+            (Some(dsn), _) => (vec![("DSN".to_string(), dsn.clone())], format!("DSN {dsn}")),
+            (None, Some(driver)) => (
+                vec![("Driver".to_string(), driver.clone())],
+                format!("driver {driver}"),
+            ),
+            (None, None) => {
+                let driver = default_driver(backend).to_string();
+                (
+                    vec![("Driver".to_string(), driver.clone())],
+                    format!("driver {driver}"),
+                )
+            }
+        };
+        let uses_dsn = attributes[0].0 == "DSN";
+        let mut password = None;
+        match backend {
+            Backend::Postgresql => {
+                let pg = &database.postgresql;
+                if !uses_dsn {
+                    attributes.push(("Server".into(), pg.host.clone()));
+                    attributes.push(("Port".into(), pg.port.to_string()));
+                }
+                attributes.push(("Uid".into(), pg.user.clone()));
+                attributes.push(("SSLmode".into(), pg.sslmode.to_string()));
+                // Booleans as SQL_BIT, text without the 8190-byte default
+                // limit, and results fetched in chunks instead of buffered
+                // whole in the driver.
+                attributes.push(("BoolsAsChar".into(), "0".into()));
+                attributes.push(("MaxLongVarcharSize".into(), "1073741823".into()));
+                attributes.push(("UseDeclareFetch".into(), "1".into()));
+                attributes.push((
+                    "Fetch".into(),
+                    settings.config.performance.batch_size.to_string(),
+                ));
+                attributes.push(("ConnSettings".into(), String::new()));
+                attributes.retain(|(k, v)| !(k == "ConnSettings" && v.is_empty()));
+                password = pg.password.clone().filter(|p| !p.is_empty());
+            }
+            Backend::Sqlite => {
+                attributes.push((
+                    "Timeout".into(),
+                    (database.connection_timeout * 1000).to_string(),
+                ));
+            }
+            Backend::Duckdb => {
+                let d = &database.duckdb;
+                attributes.push(("access_mode".into(), d.access_mode.to_string()));
+            }
+        }
+        for (key, value) in options {
+            attributes.push((key, value));
+        }
+        Ok(OdbcTarget {
+            backend,
+            attributes,
+            password,
+            config: settings.config.clone(),
+            label,
+        })
+    }
+
+    /// The backend this target reaches.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// The connection string for database `database` (a file path for
+    /// SQLite and DuckDB, a database name for PostgreSQL); the password is
+    /// `***` unless `show_password`.
+    pub fn connection_string(&self, database: &str, show_password: bool) -> String {
+        let mut parts: Vec<String> = Vec::new();
+        for (index, (key, value)) in self.attributes.iter().enumerate() {
+            parts.push(format!("{key}={}", quote_value(value)));
+            if index == 0 {
+                parts.push(format!("Database={}", quote_value(database)));
+            }
+        }
+        if let Some(password) = &self.password {
+            let shown = if show_password {
+                password.as_str()
+            } else {
+                "***"
+            };
+            parts.push(format!("Pwd={}", quote_value(shown)));
+        }
+        parts.join(";") + ";"
+    }
+
+    /// Hides the password in any text.
+    pub fn redact(&self, text: &str) -> String {
+        match &self.password {
+            Some(password) if !password.is_empty() => text.replace(password.as_str(), "***"),
+            _ => text.to_string(),
+        }
+    }
+
+    /// Connects to database `database`.
+    pub fn connect(&self, database: &str) -> Result<OdbcStore> {
+        let environment = environment()?;
+        let connection_string = self.connection_string(database, true);
+        let conn = environment
+            .connect_with_connection_string(&connection_string, ConnectionOptions::default())
+            .map_err(|e| {
+                Error::Backend(format!(
+                    "cannot connect to {} database {database} through ODBC {}: {}",
+                    self.backend,
+                    self.label,
+                    self.redact(&e.to_string())
+                ))
+            })?;
+        let mut store = OdbcStore {
+            conn,
+            dialect: dialect::for_backend(self.backend),
+            target: self.clone(),
+            database: database.to_string(),
+        };
+        for statement in store.dialect.session_statements(&self.config) {
+            store.execute(&statement, &[])?;
+        }
+        Ok(store)
+    }
+
+    /// Connects to a database file (SQLite, DuckDB); with `bulk_load`, the
+    /// file is new and private and gets the dialect's bulk-load settings.
+    pub fn connect_file(&self, path: &Path, bulk_load: bool) -> Result<OdbcStore> {
+        let mut store = self.connect(&path.display().to_string())?;
+        if bulk_load {
+            for statement in store.dialect.bulk_load_statements(&self.config) {
+                store.execute(&statement, &[])?;
+            }
+        }
+        Ok(store)
+    }
+
+    /// The configuration this target was made from.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+}
+
+/// A dataset database reached over ODBC.
+pub struct OdbcStore {
+    conn: odbc_api::Connection<'static>,
+    dialect: Box<dyn Dialect>,
+    target: OdbcTarget,
+    database: String,
+}
+
+impl OdbcStore {
+    fn error(&self, what: &str, err: odbc_api::Error) -> Error {
+        Error::Backend(format!(
+            "{} database {} ({}): {what}: {}",
+            self.target.backend,
+            self.database,
+            self.target.label,
+            self.target.redact(&err.to_string())
+        ))
+    }
+
+    fn parameters(params: &[Value]) -> Vec<Box<dyn InputParameter>> {
+        params
+            .iter()
+            .map(|value| -> Box<dyn InputParameter> {
+                match value {
+                    Value::Null => Box::new(Nullable::<i64>::null()),
+                    Value::Integer(v) => Box::new(*v),
+                    Value::Float(v) => Box::new(*v),
+                    Value::Text(t) => Box::new(t.clone().into_parameter()),
+                }
+            })
+            .collect()
+    }
+
+    fn insert_chunk(
+        &mut self,
+        table: &str,
+        columns: &[ColumnDef],
+        batch: &Batch,
+        start: usize,
+        rows: usize,
+    ) -> Result<()> {
+        let transfers: Vec<Transfer> = columns
+            .iter()
+            .map(|c| self.dialect.transfer(c.column_type))
+            .collect();
+        let texts: Vec<Option<Vec<Option<String>>>> = batch
+            .columns
+            .iter()
+            .zip(&transfers)
+            .map(|(data, transfer)| {
+                (*transfer == Transfer::Text).then(|| text_values(data, start, rows))
+            })
+            .collect();
+        let descs: Vec<BufferDesc> = transfers
+            .iter()
+            .zip(&texts)
+            .map(|(transfer, text)| match transfer {
+                Transfer::Integer => BufferDesc::I64 { nullable: true },
+                Transfer::Float => BufferDesc::F64 { nullable: true },
+                Transfer::Bit => BufferDesc::Bit { nullable: true },
+                Transfer::Date => BufferDesc::Date { nullable: true },
+                Transfer::Timestamp => BufferDesc::Timestamp { nullable: true },
+                Transfer::Text => BufferDesc::Text {
+                    max_str_len: text
+                        .as_ref()
+                        .map(|values| values.iter().flatten().map(String::len).max().unwrap_or(0))
+                        .unwrap_or(0)
+                        .max(1),
+                },
+            })
+            .collect();
+        let sql = self.dialect.insert(table, columns, 1);
+        let prepared = self
+            .conn
+            .prepare(&sql)
+            .map_err(|e| self.error("prepare insert", e))?;
+        let mut inserter = prepared.into_column_inserter(rows, descs).map_err(|e| {
+            Error::Backend(format!(
+                "cannot bind insert buffers: {}",
+                self.target.redact(&e.to_string())
+            ))
+        })?;
+        inserter.set_num_rows(rows);
+        for (index, ((data, transfer), text)) in
+            batch.columns.iter().zip(&transfers).zip(&texts).enumerate()
+        {
+            let column = inserter.column_mut(index);
+            match (transfer, data) {
+                (Transfer::Text, _) => {
+                    let mut view = column.as_text_view().expect("text buffer");
+                    for (row, value) in text.as_ref().expect("text values").iter().enumerate() {
+                        view.set_cell(row, value.as_deref().map(str::as_bytes));
+                    }
+                }
+                (Transfer::Integer, ColumnData::Integer(v)) => {
+                    let mut cells = column.as_nullable_slice::<i64>().expect("i64 buffer");
+                    for row in 0..rows {
+                        cells.set_cell(row, v[start + row]);
+                    }
+                }
+                (Transfer::Integer, ColumnData::Boolean(v)) => {
+                    let mut cells = column.as_nullable_slice::<i64>().expect("i64 buffer");
+                    for row in 0..rows {
+                        cells.set_cell(row, v[start + row].map(i64::from));
+                    }
+                }
+                (Transfer::Float, ColumnData::Float(v)) => {
+                    let mut cells = column.as_nullable_slice::<f64>().expect("f64 buffer");
+                    for row in 0..rows {
+                        cells.set_cell(row, v[start + row]);
+                    }
+                }
+                (Transfer::Bit, ColumnData::Boolean(v)) => {
+                    let mut cells = column.as_nullable_slice::<Bit>().expect("bit buffer");
+                    for row in 0..rows {
+                        cells.set_cell(row, v[start + row].map(Bit::from_bool));
+                    }
+                }
+                (Transfer::Date, ColumnData::Date(v)) => {
+                    let mut cells = column.as_nullable_slice::<Date>().expect("date buffer");
+                    for row in 0..rows {
+                        cells.set_cell(row, v[start + row].map(to_odbc_date));
+                    }
+                }
+                (Transfer::Timestamp, ColumnData::Datetime(v)) => {
+                    let mut cells = column
+                        .as_nullable_slice::<Timestamp>()
+                        .expect("timestamp buffer");
+                    for row in 0..rows {
+                        cells.set_cell(row, v[start + row].map(to_odbc_timestamp));
+                    }
+                }
+                (transfer, _) => {
+                    return Err(Error::Backend(format!(
+                        "the {} dialect cannot bind column '{}' as {transfer:?}",
+                        self.dialect.name(),
+                        columns[index].name
+                    )))
+                }
+            }
+        }
+        inserter
+            .execute()
+            .map_err(|e| self.error(&format!("insert into {table}"), e))?;
+        Ok(())
+    }
+
+    fn max_text_lengths(&mut self, table: &str, columns: &[ColumnDef]) -> Result<Vec<usize>> {
+        let text_columns: Vec<usize> = (0..columns.len())
+            .filter(|&i| self.dialect.transfer(columns[i].column_type) == Transfer::Text)
+            .collect();
+        let mut lengths = vec![0usize; columns.len()];
+        if text_columns.is_empty() {
+            return Ok(lengths);
+        }
+        let expressions: Vec<String> = text_columns
+            .iter()
+            .map(|&i| {
+                let column = self.dialect.quote_identifier(&columns[i].name);
+                format!("MAX({})", self.dialect.octet_length(&column))
+            })
+            .collect();
+        let sql = format!(
+            "SELECT {} FROM {}",
+            expressions.join(", "),
+            self.dialect.quote_identifier(table)
+        );
+        let mut found = Vec::new();
+        self.query(&sql, &[], &mut |row| {
+            found = row
+                .iter()
+                .map(|v| v.as_i64().unwrap_or(0).max(0) as usize)
+                .collect();
+            Ok(())
+        })?;
+        for (slot, &index) in text_columns.iter().enumerate() {
+            // Dates and timestamps as text are at most 26 bytes.
+            lengths[index] = found.get(slot).copied().unwrap_or(0).max(32);
+        }
+        Ok(lengths)
+    }
+}
+
+/// A column's values in mdm's canonical text form.
+fn text_values(data: &ColumnData, start: usize, rows: usize) -> Vec<Option<String>> {
+    let range = start..start + rows;
+    match data {
+        ColumnData::Text(v) => range.map(|r| v.get(r).map(str::to_string)).collect(),
+        ColumnData::Date(v) => v[range].iter().map(|d| d.map(time::format_date)).collect(),
+        ColumnData::Datetime(v) => v[range]
+            .iter()
+            .map(|t| t.map(time::format_datetime))
+            .collect(),
+        ColumnData::Integer(v) => v[range].iter().map(|x| x.map(|x| x.to_string())).collect(),
+        ColumnData::Float(v) => v[range]
+            .iter()
+            .map(|x| x.map(|x| ryu::Buffer::new().format(x).to_string()))
+            .collect(),
+        ColumnData::Boolean(v) => v[range].iter().map(|x| x.map(|x| x.to_string())).collect(),
+    }
+}
+
+fn to_odbc_date(days: i32) -> Date {
+    let (year, month, day) = time::civil_from_days(days as i64);
+    Date {
+        year: year as i16,
+        month: month as u16,
+        day: day as u16,
+    }
+}
+
+fn to_odbc_timestamp(micros: i64) -> Timestamp {
+    let seconds = micros.div_euclid(1_000_000);
+    let fraction = micros.rem_euclid(1_000_000);
+    let (year, month, day) = time::civil_from_days(seconds.div_euclid(86_400));
+    let in_day = seconds.rem_euclid(86_400);
+    Timestamp {
+        year: year as i16,
+        month: month as u16,
+        day: day as u16,
+        hour: (in_day / 3600) as u16,
+        minute: (in_day % 3600 / 60) as u16,
+        second: (in_day % 60) as u16,
+        fraction: (fraction * 1000) as u32,
+    }
+}
+
+fn from_odbc_date(date: &Date) -> i32 {
+    time::days_from_civil(date.year as i64, date.month as u32, date.day as u32) as i32
+}
+
+fn from_odbc_timestamp(ts: &Timestamp) -> i64 {
+    let days = time::days_from_civil(ts.year as i64, ts.month as u32, ts.day as u32);
+    let seconds = days * 86_400 + ts.hour as i64 * 3600 + ts.minute as i64 * 60 + ts.second as i64;
+    seconds * 1_000_000 + (ts.fraction / 1000) as i64
+}
+
+fn is_integer_type(data_type: &DataType) -> bool {
+    matches!(
+        data_type,
+        DataType::TinyInt
+            | DataType::SmallInt
+            | DataType::Integer
+            | DataType::BigInt
+            | DataType::Bit
+    ) || matches!(
+        data_type,
+        DataType::Numeric { scale: 0, .. } | DataType::Decimal { scale: 0, .. }
+    )
+}
+
+fn is_float_type(data_type: &DataType) -> bool {
+    matches!(
+        data_type,
+        DataType::Float { .. }
+            | DataType::Real
+            | DataType::Double
+            | DataType::Numeric { .. }
+            | DataType::Decimal { .. }
+    )
+}
+
+/// Reads all rows of a cursor as generic values.
+fn read_rows(
+    mut cursor: CursorImpl<StatementImpl<'_>>,
+    on_row: &mut dyn FnMut(&[Value]) -> Result<()>,
+    wrap: &dyn Fn(odbc_api::Error) -> Error,
+) -> Result<()> {
+    let width = cursor.num_result_cols().map_err(wrap)? as u16;
+    let mut types = Vec::with_capacity(width as usize);
+    for column in 1..=width {
+        types.push(cursor.col_data_type(column).map_err(wrap)?);
+    }
+    let mut text = Vec::new();
+    let mut values = Vec::with_capacity(width as usize);
+    while let Some(mut row) = cursor.next_row().map_err(wrap)? {
+        values.clear();
+        for (index, data_type) in types.iter().enumerate() {
+            let column = index as u16 + 1;
+            let value = if is_integer_type(data_type) {
+                let mut v = Nullable::<i64>::null();
+                row.get_data(column, &mut v).map_err(wrap)?;
+                v.into_opt().map_or(Value::Null, Value::Integer)
+            } else if is_float_type(data_type) {
+                let mut v = Nullable::<f64>::null();
+                row.get_data(column, &mut v).map_err(wrap)?;
+                v.into_opt().map_or(Value::Null, Value::Float)
+            } else if row.get_text(column, &mut text).map_err(wrap)? {
+                Value::Text(String::from_utf8_lossy(&text).into_owned())
+            } else {
+                Value::Null
+            };
+            values.push(value);
+        }
+        on_row(&values)?;
+    }
+    Ok(())
+}
+
+impl Store for OdbcStore {
+    fn dialect(&self) -> &dyn Dialect {
+        self.dialect.as_ref()
+    }
+
+    fn execute(&mut self, sql: &str, params: &[Value]) -> Result<()> {
+        let parameters = Self::parameters(params);
+        self.conn
+            .execute(sql, &parameters[..], None)
+            .map(|_| ())
+            .map_err(|e| self.error(&format!("execute `{}`", short_sql(sql)), e))
+    }
+
+    fn query(
+        &mut self,
+        sql: &str,
+        params: &[Value],
+        on_row: &mut dyn FnMut(&[Value]) -> Result<()>,
+    ) -> Result<()> {
+        let parameters = Self::parameters(params);
+        let wrap = |e: odbc_api::Error| self.error(&format!("query `{}`", short_sql(sql)), e);
+        match self
+            .conn
+            .execute(sql, &parameters[..], None)
+            .map_err(wrap)?
+        {
+            Some(cursor) => read_rows(cursor, on_row, &wrap),
+            None => Ok(()),
+        }
+    }
+
+    fn begin(&mut self) -> Result<()> {
+        self.conn
+            .set_autocommit(false)
+            .map_err(|e| self.error("begin a transaction", e))
+    }
+
+    fn commit(&mut self) -> Result<()> {
+        self.conn.commit().map_err(|e| self.error("commit", e))?;
+        self.conn
+            .set_autocommit(true)
+            .map_err(|e| self.error("end the transaction", e))
+    }
+
+    fn rollback(&mut self) -> Result<()> {
+        self.conn
+            .rollback()
+            .map_err(|e| self.error("roll back", e))?;
+        self.conn
+            .set_autocommit(true)
+            .map_err(|e| self.error("end the transaction", e))
+    }
+
+    fn append(&mut self, table: &str, columns: &[ColumnDef], batch: &Batch) -> Result<()> {
+        // Rows per round trip, bounded by the bytes their text buffers need.
+        let total = batch.len();
+        let row_bytes: usize = batch
+            .columns
+            .iter()
+            .zip(columns)
+            .map(
+                |(data, c)| match (self.dialect.transfer(c.column_type), data) {
+                    (Transfer::Text, ColumnData::Text(v)) => {
+                        (0..v.len())
+                            .map(|r| v.get(r).map_or(0, str::len))
+                            .max()
+                            .unwrap_or(0)
+                            + 1
+                    }
+                    (Transfer::Text, _) => 32,
+                    _ => 16,
+                },
+            )
+            .sum::<usize>()
+            .max(1);
+        let per_chunk = (BUFFER_BUDGET / row_bytes).clamp(1, total.max(1));
+        let mut start = 0;
+        while start < total {
+            let rows = per_chunk.min(total - start);
+            self.insert_chunk(table, columns, batch, start, rows)?;
+            start += rows;
+        }
+        Ok(())
+    }
+
+    fn scan(
+        &mut self,
+        table: &str,
+        columns: &[ColumnDef],
+        batch_size: usize,
+        on_batch: &mut dyn FnMut(&Batch) -> Result<()>,
+    ) -> Result<()> {
+        let lengths = self.max_text_lengths(table, columns)?;
+        let transfers: Vec<Transfer> = columns
+            .iter()
+            .map(|c| self.dialect.transfer(c.column_type))
+            .collect();
+        let descs: Vec<BufferDesc> = transfers
+            .iter()
+            .zip(&lengths)
+            .map(|(transfer, length)| match transfer {
+                Transfer::Integer => BufferDesc::I64 { nullable: true },
+                Transfer::Float => BufferDesc::F64 { nullable: true },
+                Transfer::Bit => BufferDesc::Bit { nullable: true },
+                Transfer::Date => BufferDesc::Date { nullable: true },
+                Transfer::Timestamp => BufferDesc::Timestamp { nullable: true },
+                Transfer::Text => BufferDesc::Text {
+                    max_str_len: *length,
+                },
+            })
+            .collect();
+        let row_bytes: usize = descs
+            .iter()
+            .map(|d| d.bytes_per_row())
+            .sum::<usize>()
+            .max(1);
+        let rows = (BUFFER_BUDGET / row_bytes).clamp(1, batch_size.max(1));
+        let sql = self.dialect.select_columns(table, columns);
+        let wrap = |e: odbc_api::Error| self.error(&format!("read {table}"), e);
+        let Some(cursor) = self.conn.execute(&sql, (), None).map_err(wrap)? else {
+            return Ok(());
+        };
+        let buffer = ColumnarAnyBuffer::try_from_descs(rows, descs).map_err(|e| {
+            Error::Backend(format!("cannot allocate fetch buffers for {table}: {e}"))
+        })?;
+        let mut block = cursor.bind_buffer(buffer).map_err(wrap)?;
+        let mut batch = Batch::new(columns, rows);
+        while let Some(fetched) = block.fetch_with_truncation_check(true).map_err(wrap)? {
+            batch.clear();
+            for (index, (column, data)) in columns.iter().zip(batch.columns.iter_mut()).enumerate()
+            {
+                fill_column(data, fetched.column(index), fetched.num_rows()).map_err(|why| {
+                    Error::Backend(format!(
+                        "{} database {}: table {table}, column '{}': {why}",
+                        self.target.backend, self.database, column.name
+                    ))
+                })?;
+            }
+            on_batch(&batch)?;
+        }
+        Ok(())
+    }
+
+    fn table_names(&mut self) -> Result<Vec<String>> {
+        let sql = self.dialect.list_tables();
+        let mut names = Vec::new();
+        self.query(&sql, &[], &mut |row| {
+            if let Some(Value::Text(name)) = row.first() {
+                names.push(name.clone());
+            }
+            Ok(())
+        })?;
+        Ok(names)
+    }
+
+    fn finish_load(&mut self) -> Result<()> {
+        for statement in self.dialect.finish_load_statements(self.target.config()) {
+            self.execute(&statement, &[])?;
+        }
+        Ok(())
+    }
+}
+
+/// Moves one fetched column into a typed batch column.
+fn fill_column(
+    data: &mut ColumnData,
+    slice: AnySlice<'_>,
+    rows: usize,
+) -> std::result::Result<(), String> {
+    match (data, slice) {
+        (ColumnData::Integer(out), AnySlice::NullableI64(values)) => {
+            out.extend(values.take(rows).map(|v| v.copied()))
+        }
+        (ColumnData::Boolean(out), AnySlice::NullableI64(values)) => {
+            out.extend(values.take(rows).map(|v| v.map(|x| *x != 0)))
+        }
+        (ColumnData::Float(out), AnySlice::NullableF64(values)) => {
+            out.extend(values.take(rows).map(|v| v.copied()))
+        }
+        (ColumnData::Boolean(out), AnySlice::NullableBit(values)) => {
+            out.extend(values.take(rows).map(|v| v.map(|b| b.as_bool())))
+        }
+        (ColumnData::Date(out), AnySlice::NullableDate(values)) => {
+            out.extend(values.take(rows).map(|v| v.map(from_odbc_date)))
+        }
+        (ColumnData::Datetime(out), AnySlice::NullableTimestamp(values)) => {
+            out.extend(values.take(rows).map(|v| v.map(from_odbc_timestamp)))
+        }
+        (data, AnySlice::Text(view)) => {
+            for row in 0..rows {
+                match view.get(row) {
+                    None => data.push_null(),
+                    Some(bytes) => {
+                        let text = std::str::from_utf8(bytes)
+                            .map_err(|_| format!("row {}: invalid UTF-8", row + 1))?;
+                        let ok = match data {
+                            ColumnData::Text(v) => {
+                                v.push(Some(text));
+                                true
+                            }
+                            ColumnData::Date(v) => {
+                                time::parse_date(text).map(|d| v.push(Some(d))).is_some()
+                            }
+                            ColumnData::Datetime(v) => crate::ingest::infer::parse_timestamp(text)
+                                .map(|t| v.push(Some(t)))
+                                .is_some(),
+                            ColumnData::Boolean(v) => crate::ingest::infer::parse_boolean(text)
+                                .map(|b| v.push(Some(b)))
+                                .is_some(),
+                            ColumnData::Integer(v) => text.parse().map(|i| v.push(Some(i))).is_ok(),
+                            ColumnData::Float(v) => text.parse().map(|f| v.push(Some(f))).is_ok(),
+                        };
+                        if !ok {
+                            return Err(format!(
+                                "row {}: stored value {text:?} does not fit its type",
+                                row + 1
+                            ));
+                        }
+                    }
+                }
+            }
+        }
+        (data, _) => {
+            return Err(format!(
+                "unexpected buffer for a {} column",
+                column_type_name(data)
+            ))
+        }
+    }
+    Ok(())
+}
+
+fn column_type_name(data: &ColumnData) -> &'static str {
+    match data {
+        ColumnData::Boolean(_) => ColumnType::Boolean.as_str(),
+        ColumnData::Integer(_) => ColumnType::Integer.as_str(),
+        ColumnData::Float(_) => ColumnType::Float.as_str(),
+        ColumnData::Date(_) => ColumnType::Date.as_str(),
+        ColumnData::Datetime(_) => ColumnType::Datetime.as_str(),
+        ColumnData::Text(_) => ColumnType::Text.as_str(),
+    }
+}
+
+fn short_sql(sql: &str) -> String {
+    let flat: String = sql.split_whitespace().collect::<Vec<_>>().join(" ");
+    if flat.chars().count() > 80 {
+        format!("{}…", flat.chars().take(79).collect::<String>())
+    } else {
+        flat
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn connection_string_values_are_quoted_when_needed() {
+        assert_eq!(quote_value("plain"), "plain");
+        assert_eq!(quote_value("a;b"), "{a;b}");
+        assert_eq!(quote_value("x}y"), "{x}}y}");
+        assert_eq!(quote_value(" padded"), "{ padded}");
+        assert_eq!(quote_value(""), "{}");
+    }
+
+    #[test]
+    fn odbc_dates_and_timestamps_convert_both_ways() {
+        for micros in [0i64, -1, 1_709_164_800_123_456, -62_135_596_800_000_000] {
+            assert_eq!(from_odbc_timestamp(&to_odbc_timestamp(micros)), micros);
+        }
+        for days in [0, -1, 19_782, -719_162] {
+            assert_eq!(from_odbc_date(&to_odbc_date(days)), days);
+        }
+    }
+}
