@@ -1,6 +1,11 @@
 #!/usr/bin/env bash
-# Installs what the tests need and runs them all: formatting, lints, unit
-# and end-to-end tests against the real mdm binary. Idempotent.
+# Installs what the tests need and runs them all. Idempotent.
+#  1. the ODBC drivers (drivers/setup.sh) and a reachable PostgreSQL server;
+#  2. formatting and lints (with and without the `odbc` feature);
+#  3. unit tests and the end-to-end suite against the embedded SQLite
+#     default, then the same end-to-end suite once per ODBC backend profile
+#     (SQLite through its ODBC driver, PostgreSQL through psqlODBC);
+#  4. a build without the `odbc` feature, checking its configuration errors.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -8,21 +13,33 @@ cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$HOME/.cache/mdm-target}
 export CARGO_TERM_COLOR=${CARGO_TERM_COLOR:-never}
 
+SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 need_apt=()
 command -v cc >/dev/null || need_apt+=(gcc)
-command -v pkg-config >/dev/null || need_apt+=(pkg-config)
+command -v psql >/dev/null || need_apt+=(postgresql-client)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "test.sh: installing ${need_apt[*]}" >&2
-  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
   $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}"
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
 fi
-
 rustup component list --installed 2>/dev/null | grep -q '^rustfmt' || rustup component add rustfmt clippy
+
+echo "== ODBC drivers and PostgreSQL"
+drivers/setup.sh sqlite postgresql
+scripts/ensure-postgres.sh
 
 echo "== cargo fmt --check"
 cargo fmt --all -- --check
 echo "== cargo clippy"
 cargo clippy --all-targets --all-features --quiet -- -D warnings
-echo "== cargo test"
+cargo clippy --all-targets --quiet -- -D warnings
+
+echo "== tests: unit tests and the embedded SQLite profile"
 cargo test --all-features
+for profile in sqlite-odbc postgresql; do
+  echo "== tests: the $profile profile"
+  # The configuration tests are about the configuration layer, not a backend.
+  MDM_TEST_PROFILE=$profile cargo test --all-features --test cli -- --skip config::
+done
+echo "== tests: a build without the odbc feature"
+cargo test --test cli config::

@@ -178,7 +178,8 @@ impl Default for DuckdbSettings {
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct PostgresqlSettings {
-    /// The PostgreSQL ODBC driver (default: the driver `PostgreSQL Unicode`).
+    /// The PostgreSQL ODBC driver (default: the driver `MDM PostgreSQL` that
+    /// drivers/setup.sh registers).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub odbc: Option<OdbcSettings>,
     pub host: String,
@@ -331,8 +332,8 @@ database:
   default_backend: sqlite
   connection_timeout: 30          # seconds
   sqlite:
-    # odbc: { dsn: mdm_sqlite }   # reach SQLite through its ODBC driver;
-                                  # absent = embedded SQLite (no setup needed)
+    # odbc: { driver: MDM SQLite3 }  # reach SQLite through its ODBC driver (or
+                                    # { dsn: mdm_sqlite }); absent = embedded SQLite
     journal_mode: WAL             # DELETE | TRUNCATE | PERSIST | MEMORY | WAL | OFF
     synchronous: NORMAL           # OFF | NORMAL | FULL | EXTRA
     # Per connection of mdm's own. Its work is one-pass scans (export, stats),
@@ -348,7 +349,7 @@ database:
     temp_directory: null          # DuckDB's default when null
     access_mode: READ_WRITE       # AUTOMATIC | READ_WRITE | READ_ONLY
   postgresql:
-    # odbc: { driver: PostgreSQL Unicode }   # the default; or { dsn: mdm_postgresql }
+    # odbc: { driver: MDM PostgreSQL }   # the default; or { dsn: mdm_postgresql }
     #   options: { sslrootcert: /path/root.crt }  # extra connection-string attributes
     host: localhost                 # used when no DSN supplies it
     port: 5432

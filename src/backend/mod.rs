@@ -54,6 +54,12 @@ pub trait Backend {
 
     /// Removes leftovers of registrations that were killed.
     fn sweep(&self) {}
+
+    /// Bytes each dataset takes, when known (an unreachable server gives
+    /// `None`, not an error: listings must work without it).
+    fn sizes(&self, records: &[&DatasetRecord]) -> Vec<Option<u64>> {
+        records.iter().map(|r| r.size_on_disk()).collect()
+    }
 }
 
 /// The backend configured in `settings`.

@@ -150,6 +150,30 @@ impl Backend for ServerBackend {
         )
     }
 
+    fn sizes(&self, records: &[&DatasetRecord]) -> Vec<Option<u64>> {
+        let Ok(mut maintenance) = self.maintenance() else {
+            return vec![None; records.len()];
+        };
+        records
+            .iter()
+            .map(|record| {
+                let database = record.location.database.clone()?;
+                let mut size = None;
+                maintenance
+                    .query(
+                        "SELECT pg_database_size(datname) FROM pg_database WHERE datname = ?",
+                        &[Value::Text(database)],
+                        &mut |row| {
+                            size = row.first().and_then(Value::as_i64).map(|s| s as u64);
+                            Ok(())
+                        },
+                    )
+                    .ok()?;
+                size
+            })
+            .collect()
+    }
+
     /// Drops staging databases of this host's registrations that were killed
     /// and puts back a retired dataset whose replacement never arrived.
     fn sweep(&self) {

@@ -351,10 +351,8 @@ pub fn search(settings: &Settings, opt: SearchOpt, ui: &Ui) -> Result<()> {
         min_rows,
         max_rows,
     };
-    let found: Vec<ListedDataset> = search::search(settings, &options)?
-        .into_iter()
-        .map(ListedDataset::from)
-        .collect();
+    let found: Vec<ListedDataset> =
+        crate::ops::list::with_sizes(settings, search::search(settings, &options)?);
     if json {
         return ui::print_json(&found);
     }

@@ -62,6 +62,13 @@ pub trait Dialect: Send + Sync {
         }
     }
 
+    /// SQL expressions `(mantissa, shift)` that carry a double column
+    /// exactly as two integers, for dialects whose driver rounds doubles
+    /// when fetching them; `None` when doubles travel exactly.
+    fn exact_float_parts(&self, _column: &str) -> Option<(String, String)> {
+        None
+    }
+
     /// The byte length of a text expression.
     fn octet_length(&self, expression: &str) -> String {
         format!("OCTET_LENGTH({expression})")

@@ -41,6 +41,26 @@ impl Dialect for SqliteDialect {
         }
     }
 
+    /// The SQLite ODBC driver fetches REAL values through SQLite's 15-digit
+    /// text form, so doubles needing 16 or 17 digits (or the largest ones,
+    /// which come back infinite) would change. They travel instead as an
+    /// integer mantissa scaled by 2^(54 - floor(log2|x|)) — exact, and below
+    /// 2^57 even when log2 rounds by one either way (it does near powers of
+    /// two) — and that shift. The scaling is split in two powers of two so
+    /// that neither overflows (subnormals need shifts up to 1128). Zero is
+    /// (0, 0); infinities are (±1, -100000).
+    fn exact_float_parts(&self, column: &str) -> Option<(String, String)> {
+        let shift = format!("(54 - CAST(floor(log2(abs({column}))) AS INTEGER))");
+        let finite = format!("abs({column}) <= 1.7976931348623157e308");
+        let mantissa = format!(
+            "CASE WHEN {column} IS NULL THEN NULL WHEN {column} = 0 THEN 0              WHEN {finite} THEN CAST({column} * pow(2.0, {shift} / 2) * pow(2.0, {shift} - {shift} / 2) AS INTEGER)              WHEN {column} > 0 THEN 1 ELSE -1 END"
+        );
+        let shift = format!(
+            "CASE WHEN {column} IS NULL THEN NULL WHEN {column} = 0 THEN 0              WHEN {finite} THEN {shift} ELSE -100000 END"
+        );
+        Some((mantissa, shift))
+    }
+
     fn octet_length(&self, expression: &str) -> String {
         format!("LENGTH(CAST({expression} AS BLOB))")
     }

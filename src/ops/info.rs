@@ -21,10 +21,12 @@ pub struct DatasetInfo {
 /// Reads a dataset's record and metadata.
 pub fn dataset_info(settings: &Settings, name: &str) -> Result<DatasetInfo> {
     let record = Catalog::new(settings).get(name)?;
-    let mut store = super::open_store(settings, &record)?;
+    let backend = crate::backend::for_settings(settings)?;
+    let mut store = backend.open(&record)?;
     let metadata = metadata::load(store.as_mut())?;
+    drop(store);
     Ok(DatasetInfo {
-        size_bytes: record.size_on_disk(),
+        size_bytes: backend.sizes(&[&record])[0],
         record,
         metadata,
     })

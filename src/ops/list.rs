@@ -29,14 +29,35 @@ pub struct ListedDataset {
     pub size_bytes: Option<u64>,
 }
 
-impl From<DatasetRecord> for ListedDataset {
-    fn from(record: DatasetRecord) -> Self {
-        ListedDataset {
-            rows: record.total_rows(),
-            size_bytes: record.size_on_disk(),
-            record,
-        }
-    }
+/// Datasets with their row counts and sizes; sizes of the current
+/// backend's datasets come from the backend (PostgreSQL asks the server).
+pub fn with_sizes(settings: &Settings, records: Vec<DatasetRecord>) -> Vec<ListedDataset> {
+    let current: Vec<&DatasetRecord> = records
+        .iter()
+        .filter(|r| r.backend == settings.backend())
+        .collect();
+    let sizes = match crate::backend::for_settings(settings) {
+        Ok(backend) if !current.is_empty() => backend.sizes(&current),
+        _ => vec![None; current.len()],
+    };
+    let mut sizes = current
+        .iter()
+        .map(|r| r.name.clone())
+        .zip(sizes)
+        .collect::<std::collections::HashMap<_, _>>();
+    records
+        .into_iter()
+        .map(|record| {
+            let size_bytes = sizes
+                .remove(&record.name)
+                .unwrap_or_else(|| record.size_on_disk());
+            ListedDataset {
+                rows: record.total_rows(),
+                size_bytes,
+                record,
+            }
+        })
+        .collect()
 }
 
 /// The datasets to show, in order.
@@ -47,11 +68,11 @@ pub fn list(settings: &Settings, options: &ListOptions) -> Result<Vec<ListedData
     } else {
         catalog.visible()?
     };
-    let mut listed: Vec<ListedDataset> = records
+    let records: Vec<DatasetRecord> = records
         .into_iter()
         .filter(|r| options.filter_backend.is_none_or(|b| r.backend == b))
-        .map(ListedDataset::from)
         .collect();
+    let mut listed = with_sizes(settings, records);
     match options.sort_by {
         SortBy::Name => listed.sort_by(|a, b| a.record.name.cmp(&b.record.name)),
         SortBy::RegistrationDate => {

@@ -29,9 +29,9 @@ const BUFFER_BUDGET: usize = 64 * 1024 * 1024;
 /// The default ODBC driver of each backend, as registered by drivers/setup.sh.
 pub fn default_driver(backend: Backend) -> &'static str {
     match backend {
-        Backend::Sqlite => "SQLite3",
+        Backend::Sqlite => "MDM SQLite3",
         Backend::Duckdb => "MDM DuckDB",
-        Backend::Postgresql => "PostgreSQL Unicode",
+        Backend::Postgresql => "MDM PostgreSQL",
     }
 }
 
@@ -450,6 +450,23 @@ fn to_odbc_timestamp(micros: i64) -> Timestamp {
     }
 }
 
+/// Rebuilds a double from the parts of [`Dialect::exact_float_parts`]:
+/// mantissa × 2^-shift, scaled in the same two steps (exact: the value was
+/// a double, so only the last step can round, and it has nothing to drop).
+fn from_float_parts(mantissa: Option<&i64>, shift: Option<&i64>) -> Option<f64> {
+    let (mantissa, shift) = (*mantissa?, *shift?);
+    if shift == -100_000 {
+        return Some(if mantissa > 0 {
+            f64::INFINITY
+        } else {
+            f64::NEG_INFINITY
+        });
+    }
+    let first = (shift / 2) as i32;
+    let second = (shift - shift / 2) as i32;
+    Some(mantissa as f64 * 2f64.powi(-first) * 2f64.powi(-second))
+}
+
 fn from_odbc_date(date: &Date) -> i32 {
     time::days_from_civil(date.year as i64, date.month as u32, date.day as u32) as i32
 }
@@ -615,14 +632,28 @@ impl Store for OdbcStore {
         on_batch: &mut dyn FnMut(&Batch) -> Result<()>,
     ) -> Result<()> {
         let lengths = self.max_text_lengths(table, columns)?;
-        let transfers: Vec<Transfer> = columns
-            .iter()
-            .map(|c| self.dialect.transfer(c.column_type))
-            .collect();
-        let descs: Vec<BufferDesc> = transfers
-            .iter()
-            .zip(&lengths)
-            .map(|(transfer, length)| match transfer {
+        // What each column fetches: one buffer (`Some(transfer)`), or two
+        // integers for doubles the driver would round (`None`).
+        let mut expressions = Vec::new();
+        let mut descs = Vec::new();
+        let mut plans = Vec::new();
+        for (column, length) in columns.iter().zip(&lengths) {
+            let quoted = self.dialect.quote_identifier(&column.name);
+            let transfer = self.dialect.transfer(column.column_type);
+            if transfer == Transfer::Float {
+                if let Some((mantissa, shift)) = self.dialect.exact_float_parts(&quoted) {
+                    plans.push((None, descs.len()));
+                    expressions.extend([mantissa, shift]);
+                    descs.extend([
+                        BufferDesc::I64 { nullable: true },
+                        BufferDesc::I64 { nullable: true },
+                    ]);
+                    continue;
+                }
+            }
+            plans.push((Some(transfer), descs.len()));
+            expressions.push(quoted);
+            descs.push(match transfer {
                 Transfer::Integer => BufferDesc::I64 { nullable: true },
                 Transfer::Float => BufferDesc::F64 { nullable: true },
                 Transfer::Bit => BufferDesc::Bit { nullable: true },
@@ -631,15 +662,19 @@ impl Store for OdbcStore {
                 Transfer::Text => BufferDesc::Text {
                     max_str_len: *length,
                 },
-            })
-            .collect();
+            });
+        }
         let row_bytes: usize = descs
             .iter()
             .map(|d| d.bytes_per_row())
             .sum::<usize>()
             .max(1);
         let rows = (BUFFER_BUDGET / row_bytes).clamp(1, batch_size.max(1));
-        let sql = self.dialect.select_columns(table, columns);
+        let sql = format!(
+            "SELECT {} FROM {}",
+            expressions.join(", "),
+            self.dialect.quote_identifier(table)
+        );
         let wrap = |e: odbc_api::Error| self.error(&format!("read {table}"), e);
         let Some(cursor) = self.conn.execute(&sql, (), None).map_err(wrap)? else {
             return Ok(());
@@ -651,9 +686,28 @@ impl Store for OdbcStore {
         let mut batch = Batch::new(columns, rows);
         while let Some(fetched) = block.fetch_with_truncation_check(true).map_err(wrap)? {
             batch.clear();
-            for (index, (column, data)) in columns.iter().zip(batch.columns.iter_mut()).enumerate()
+            let count = fetched.num_rows();
+            for ((column, data), (transfer, at)) in
+                columns.iter().zip(batch.columns.iter_mut()).zip(&plans)
             {
-                fill_column(data, fetched.column(index), fetched.num_rows()).map_err(|why| {
+                let filled = match (transfer, data) {
+                    (None, ColumnData::Float(out)) => {
+                        match (fetched.column(*at), fetched.column(at + 1)) {
+                            (AnySlice::NullableI64(mantissas), AnySlice::NullableI64(shifts)) => {
+                                out.extend(
+                                    mantissas
+                                        .zip(shifts)
+                                        .take(count)
+                                        .map(|(m, s)| from_float_parts(m, s)),
+                                );
+                                Ok(())
+                            }
+                            _ => Err("unexpected buffers for an exact double".to_string()),
+                        }
+                    }
+                    (_, data) => fill_column(data, fetched.column(*at), count),
+                };
+                filled.map_err(|why| {
                     Error::Backend(format!(
                         "{} database {}: table {table}, column '{}': {why}",
                         self.target.backend, self.database, column.name
@@ -785,6 +839,42 @@ mod tests {
         assert_eq!(quote_value("x}y"), "{x}}y}");
         assert_eq!(quote_value(" padded"), "{ padded}");
         assert_eq!(quote_value(""), "{}");
+    }
+
+    #[test]
+    fn doubles_are_rebuilt_exactly_from_their_parts() {
+        for value in [
+            1.0f64,
+            0.1,
+            -0.30000000000000004,
+            123456789.12345679,
+            f64::MAX,
+            f64::MIN_POSITIVE,
+            5e-324,
+            -1.5e-300,
+            1e308,
+        ] {
+            // What the SQL expression computes: floor(log2|x|), give or take one.
+            for error in [-1i64, 0, 1] {
+                let exponent = value.abs().log2().floor() as i64 + error;
+                let shift = 54 - exponent;
+                let first = (shift / 2) as i32;
+                let second = (shift - shift / 2) as i32;
+                let scaled = value * 2f64.powi(first) * 2f64.powi(second);
+                assert_eq!(scaled.fract(), 0.0, "{value} scaled by {shift}");
+                let rebuilt = from_float_parts(Some(&(scaled as i64)), Some(&shift)).unwrap();
+                assert_eq!(
+                    rebuilt.to_bits(),
+                    value.to_bits(),
+                    "{value} via shift {shift}"
+                );
+            }
+        }
+        assert_eq!(
+            from_float_parts(Some(&-1), Some(&-100_000)),
+            Some(f64::NEG_INFINITY)
+        );
+        assert_eq!(from_float_parts(None, None), None);
     }
 
     #[test]

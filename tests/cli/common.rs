@@ -1,28 +1,104 @@
 //! Shared test helpers: each test gets its own MDM_HOME in a temporary
-//! directory and drives the real `mdm` binary.
+//! directory and drives the real `mdm` binary. `MDM_TEST_PROFILE` picks the
+//! backend every test runs against (scripts/test.sh runs the suite once per
+//! profile): `embedded` (default), `sqlite-odbc` or `postgresql`.
 
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use assert_cmd::Command;
 use tempfile::TempDir;
 
-/// An isolated mdm installation: its own home, config and datasets.
+/// The backend a test run exercises.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Profile {
+    Embedded,
+    SqliteOdbc,
+    Postgresql,
+}
+
+impl Profile {
+    pub fn current() -> Profile {
+        match std::env::var("MDM_TEST_PROFILE").as_deref() {
+            Ok("sqlite-odbc") => Profile::SqliteOdbc,
+            Ok("postgresql") => Profile::Postgresql,
+            Ok("embedded") | Err(_) => Profile::Embedded,
+            Ok(other) => panic!("unknown MDM_TEST_PROFILE {other:?}"),
+        }
+    }
+
+    /// The `database.default_backend` of this profile.
+    pub fn backend(self) -> &'static str {
+        match self {
+            Profile::Embedded | Profile::SqliteOdbc => "sqlite",
+            Profile::Postgresql => "postgresql",
+        }
+    }
+
+    /// A backend other than this profile's, for visibility tests.
+    pub fn other_backend(self) -> &'static str {
+        match self {
+            Profile::Postgresql => "sqlite",
+            _ => "postgresql",
+        }
+    }
+
+    /// Whether datasets are SQLite files (readable with rusqlite).
+    pub fn stores_sqlite_files(self) -> bool {
+        self != Profile::Postgresql
+    }
+}
+
+static NEXT_ENV: AtomicUsize = AtomicUsize::new(0);
+
+/// An isolated mdm installation: its own home, config and datasets (and,
+/// on PostgreSQL, its own database prefix).
 pub struct Env {
     pub dir: TempDir,
+    pub profile: Profile,
+    /// PostgreSQL database prefix of this environment.
+    pub prefix: String,
 }
 
 impl Env {
     pub fn new() -> Env {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let profile = Profile::current();
+        let prefix = format!(
+            "mdmt{}x{}_",
+            std::process::id(),
+            NEXT_ENV.fetch_add(1, Ordering::SeqCst)
+        );
+        let home = dir.path().join("home");
+        std::fs::create_dir_all(&home).unwrap();
+        let config = match profile {
+            Profile::Embedded => None,
+            Profile::SqliteOdbc => Some("database:\n  sqlite:\n    odbc: { driver: MDM SQLite3 }\n".to_string()),
+            Profile::Postgresql => Some(format!(
+                "database:\n  default_backend: postgresql\n  postgresql:\n    host: 127.0.0.1\n    user: postgres\n    database_prefix: {prefix}\n"
+            )),
+        };
+        if let Some(config) = config {
+            std::fs::write(home.join("mdm.yaml"), config).unwrap();
+        }
         Env {
-            dir: tempfile::tempdir().expect("temp dir"),
+            dir,
+            profile,
+            prefix,
         }
     }
 
     /// The mdm home of this environment.
     pub fn home(&self) -> PathBuf {
         self.dir.path().join("home")
+    }
+
+    /// Replaces the configuration file (keeping this profile's backend
+    /// settings in front of `extra` YAML sections).
+    pub fn write_config(&self, yaml: &str) {
+        std::fs::write(self.home().join("mdm.yaml"), yaml).unwrap();
     }
 
     /// A path for input files.
@@ -90,31 +166,260 @@ impl Env {
         serde_json::from_str(&self.ok(&all)).expect("valid JSON")
     }
 
-    /// The database file of a registered dataset.
+    /// The database file of a registered dataset (file-based profiles).
     pub fn database(&self, name: &str) -> PathBuf {
+        assert!(
+            self.profile.stores_sqlite_files(),
+            "no database file on {:?}",
+            self.profile
+        );
         self.home()
             .join("datasets")
             .join(name)
             .join("dataset.sqlite")
     }
 
-    /// Opens a registered dataset's database directly.
+    /// Opens a registered dataset's SQLite file directly.
     pub fn sqlite(&self, name: &str) -> rusqlite::Connection {
         rusqlite::Connection::open(self.database(name)).unwrap()
     }
 
-    /// Entries of the datasets directory (including hidden ones).
-    pub fn dataset_dir_entries(&self) -> Vec<String> {
-        match std::fs::read_dir(self.home().join("datasets")) {
-            Ok(entries) => {
-                let mut names: Vec<String> = entries
-                    .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-                    .filter(|n| !n.ends_with(".lock"))
+    fn psql(&self, database: &str, sql: &str) -> String {
+        let output = std::process::Command::new("psql")
+            .args([
+                "-h",
+                "127.0.0.1",
+                "-U",
+                "postgres",
+                "-d",
+                database,
+                "-AtXq",
+                "-P",
+                "null=NULL",
+                "-F",
+                "\u{1f}",
+                "-R",
+                "\u{1e}",
+                "-c",
+                sql,
+            ])
+            .output()
+            .expect("psql");
+        assert!(
+            output.status.success(),
+            "psql {sql}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8(output.stdout).unwrap()
+    }
+
+    /// Runs a query on a dataset's database and returns its one value as
+    /// text (NULL as "NULL"). Write identifiers in double quotes so the
+    /// query is the same on every backend.
+    pub fn scalar(&self, dataset: &str, sql: &str) -> String {
+        if self.profile.stores_sqlite_files() {
+            scalar(&self.sqlite(dataset), sql)
+        } else {
+            let out = self.psql(&format!("{}{dataset}", self.prefix), sql);
+            let first = records(&out).next().unwrap_or_default().to_string();
+            first
+        }
+    }
+
+    /// Runs a statement on a dataset's database.
+    pub fn execute(&self, dataset: &str, sql: &str) {
+        if self.profile.stores_sqlite_files() {
+            self.sqlite(dataset).execute(sql, []).unwrap();
+        } else {
+            self.psql(&format!("{}{dataset}", self.prefix), sql);
+        }
+    }
+
+    /// Every row of a table ordered by its first column, cells joined by
+    /// `|` (same backend comparisons only).
+    pub fn rows(&self, dataset: &str, table: &str) -> Vec<String> {
+        let sql = format!("SELECT * FROM \"{table}\" ORDER BY 1");
+        if self.profile.stores_sqlite_files() {
+            let conn = self.sqlite(dataset);
+            let mut stmt = conn.prepare(&sql).unwrap();
+            let width = stmt.column_count();
+            stmt.query_map([], |row| {
+                let cells: rusqlite::Result<Vec<String>> = (0..width)
+                    .map(|i| Ok(render(row.get::<_, rusqlite::types::Value>(i)?)))
                     .collect();
-                names.sort();
-                names
-            }
+                Ok(cells?
+                    .iter()
+                    .map(|c| summarize(c))
+                    .collect::<Vec<_>>()
+                    .join("|"))
+            })
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+        } else {
+            let out = self.psql(&format!("{}{dataset}", self.prefix), &sql);
+            records(&out)
+                .map(|l| {
+                    l.split('\u{1f}')
+                        .map(summarize)
+                        .collect::<Vec<_>>()
+                        .join("|")
+                })
+                .collect()
+        }
+    }
+
+    /// The columns of a table with their logical types (integer, float,
+    /// boolean, date, datetime, text), in order.
+    pub fn columns(&self, dataset: &str, table: &str) -> Vec<(String, String)> {
+        let (sql, database) = if self.profile.stores_sqlite_files() {
+            (
+                format!("SELECT name, type FROM pragma_table_info('{table}') ORDER BY cid"),
+                None,
+            )
+        } else {
+            (
+                format!(
+                    "SELECT column_name, data_type FROM information_schema.columns \
+                     WHERE table_name = '{table}' AND table_schema = current_schema() ORDER BY ordinal_position"
+                ),
+                Some(format!("{}{dataset}", self.prefix)),
+            )
+        };
+        let pairs: Vec<(String, String)> = match database {
+            None => self
+                .sqlite(dataset)
+                .prepare(&sql)
+                .unwrap()
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+                .unwrap()
+                .map(Result::unwrap)
+                .collect(),
+            Some(database) => self
+                .psql(&database, &sql)
+                .split_terminator('\u{1e}')
+                .map(|l| {
+                    let l = l.trim_end_matches('\n');
+                    let (name, kind) = l.split_once('\u{1f}').unwrap();
+                    (name.to_string(), kind.to_string())
+                })
+                .collect(),
+        };
+        pairs
+            .into_iter()
+            .map(|(name, declared)| {
+                let logical = match declared.to_ascii_lowercase().as_str() {
+                    "integer" | "bigint" => "integer",
+                    "real" | "double precision" | "double" => "float",
+                    "boolean" => "boolean",
+                    "date" => "date",
+                    "timestamp" | "timestamp without time zone" => "datetime",
+                    "text" | "varchar" | "character varying" => "text",
+                    other => panic!("unexpected declared type {other}"),
+                };
+                (name, logical.to_string())
+            })
+            .collect()
+    }
+
+    /// The logical type of one column.
+    pub fn column_type(&self, dataset: &str, table: &str, column: &str) -> String {
+        self.columns(dataset, table)
+            .into_iter()
+            .find(|(name, _)| name == column)
+            .unwrap_or_else(|| panic!("no column {column}"))
+            .1
+    }
+
+    /// Whether the stored data of a dataset exists (file or database).
+    pub fn data_exists(&self, name: &str) -> bool {
+        self.stored().iter().any(|n| n == name)
+    }
+
+    /// Deletes a dataset's data behind mdm's back.
+    pub fn destroy_data(&self, name: &str) {
+        if self.profile.stores_sqlite_files() {
+            std::fs::remove_file(self.database(name)).unwrap();
+        } else {
+            self.psql(
+                "postgres",
+                &format!("DROP DATABASE \"{}{name}\"", self.prefix),
+            );
+        }
+    }
+
+    /// What is stored for this environment, sorted: entries of the datasets
+    /// directory (hidden staging ones included, lock files excluded) or,
+    /// on PostgreSQL, the databases with this environment's prefix (without
+    /// it).
+    pub fn stored(&self) -> Vec<String> {
+        let mut names: Vec<String> = match std::fs::read_dir(self.home().join("datasets")) {
+            Ok(entries) => entries
+                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .filter(|n| !n.ends_with(".lock"))
+                .collect(),
             Err(_) => Vec::new(),
+        };
+        if self.profile == Profile::Postgresql {
+            let sql = format!(
+                "SELECT datname FROM pg_database WHERE starts_with(datname, '{}')",
+                self.prefix
+            );
+            names.extend(
+                records(&self.psql("postgres", &sql))
+                    .map(|n| n.strip_prefix(&self.prefix).unwrap_or(n).to_string()),
+            );
+        }
+        names.sort();
+        names
+    }
+
+    /// Creates leftovers as a killed registration of process `pid` would.
+    pub fn fake_staging_leftover(&self, dataset: &str, pid: u32) {
+        if self.profile == Profile::Postgresql {
+            self.psql(
+                "postgres",
+                &format!("CREATE DATABASE \"{}{dataset}_staging_{pid}\"", self.prefix),
+            );
+        } else {
+            let stale = self
+                .home()
+                .join("datasets")
+                .join(format!(".{dataset}.staging-{pid}"));
+            std::fs::create_dir_all(&stale).unwrap();
+            std::fs::write(stale.join("dataset.sqlite"), b"partial").unwrap();
+        }
+    }
+}
+
+impl Drop for Env {
+    fn drop(&mut self) {
+        if self.profile == Profile::Postgresql {
+            let sql = format!(
+                "SELECT datname FROM pg_database WHERE starts_with(datname, '{}')",
+                self.prefix
+            );
+            if let Ok(output) = std::process::Command::new("psql")
+                .args([
+                    "-h",
+                    "127.0.0.1",
+                    "-U",
+                    "postgres",
+                    "-d",
+                    "postgres",
+                    "-AtXq",
+                    "-c",
+                    &sql,
+                ])
+                .output()
+            {
+                for database in String::from_utf8_lossy(&output.stdout).lines() {
+                    let _ = std::process::Command::new("psql")
+                        .args(["-h", "127.0.0.1", "-U", "postgres", "-d", "postgres", "-qc"])
+                        .arg(format!("DROP DATABASE IF EXISTS \"{database}\""))
+                        .output();
+                }
+            }
         }
     }
 }
@@ -124,17 +429,36 @@ pub fn titanic() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/titanic")
 }
 
-/// Runs a query returning one text/number cell as a string.
+/// The records of psql's unaligned output (separated by U+001E).
+fn records(out: &str) -> impl Iterator<Item = &str> {
+    out.strip_suffix('\n')
+        .unwrap_or(out)
+        .split_terminator('\u{1e}')
+}
+
+/// A cell as shown in row comparisons: long values as length and hash.
+fn summarize(cell: &str) -> String {
+    use std::hash::{Hash, Hasher};
+    if cell.len() <= 80 {
+        return cell.to_string();
+    }
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    cell.hash(&mut hasher);
+    format!("<{} bytes #{:016x}>", cell.len(), hasher.finish())
+}
+
+fn render(value: rusqlite::types::Value) -> String {
+    match value {
+        rusqlite::types::Value::Null => "NULL".to_string(),
+        rusqlite::types::Value::Integer(v) => v.to_string(),
+        rusqlite::types::Value::Real(v) => v.to_string(),
+        rusqlite::types::Value::Text(t) => t,
+        rusqlite::types::Value::Blob(_) => "<blob>".to_string(),
+    }
+}
+
+/// Runs a query on a SQLite connection returning one cell as a string.
 pub fn scalar(conn: &rusqlite::Connection, sql: &str) -> String {
-    conn.query_row(sql, [], |row| {
-        let value: rusqlite::types::Value = row.get(0)?;
-        Ok(match value {
-            rusqlite::types::Value::Null => "NULL".to_string(),
-            rusqlite::types::Value::Integer(v) => v.to_string(),
-            rusqlite::types::Value::Real(v) => v.to_string(),
-            rusqlite::types::Value::Text(t) => t,
-            rusqlite::types::Value::Blob(_) => "<blob>".to_string(),
-        })
-    })
-    .unwrap()
+    conn.query_row(sql, [], |row| Ok(render(row.get(0)?)))
+        .unwrap()
 }

@@ -159,6 +159,7 @@ fn an_explicit_config_file_is_used_and_must_exist() {
     assert!(stderr.contains("/no/such/mdm.yaml"), "{stderr}");
 }
 
+#[cfg(not(feature = "odbc"))]
 #[test]
 fn a_backend_this_build_cannot_serve_is_a_clear_error() {
     let env = Env::new();
@@ -174,7 +175,45 @@ fn a_backend_this_build_cannot_serve_is_a_clear_error() {
         stderr.contains("duckdb backend is reached through ODBC"),
         "{stderr}"
     );
+    assert!(stderr.contains("--features odbc"), "{stderr}");
     assert!(!env.home().join("datasets/t").exists());
+}
+
+#[cfg(feature = "odbc")]
+#[test]
+fn a_misconfigured_odbc_backend_is_a_backend_error_naming_the_driver() {
+    let env = Env::new();
+    env.write_config(
+        "database:\n  default_backend: postgresql\n  postgresql:\n    odbc: { driver: No Such Driver }\n    password: s3cret-pw\n",
+    );
+    let stderr = env.fails(
+        &["dataset", "register", "t", titanic().to_str().unwrap()],
+        6,
+    );
+    assert!(stderr.contains("No Such Driver"), "{stderr}");
+    assert!(
+        !stderr.contains("s3cret-pw"),
+        "the password leaked: {stderr}"
+    );
+    assert!(env.stored().is_empty(), "{:?}", env.stored());
+    assert_eq!(
+        env.json(&["dataset", "list", "--all-backends"]),
+        serde_json::json!([])
+    );
+
+    // A server that does not answer: the same exit code and the DSN/driver named.
+    env.write_config(
+        "database:\n  default_backend: postgresql\n  postgresql:\n    host: 127.0.0.1\n    port: 1\n    password: s3cret-pw\n",
+    );
+    let stderr = env.fails(
+        &["dataset", "register", "t", titanic().to_str().unwrap()],
+        6,
+    );
+    assert!(stderr.contains("MDM PostgreSQL"), "{stderr}");
+    assert!(
+        !stderr.contains("s3cret-pw"),
+        "the password leaked: {stderr}"
+    );
 }
 
 #[test]

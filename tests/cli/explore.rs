@@ -3,7 +3,7 @@
 
 use std::io::Read;
 
-use crate::common::{scalar, titanic, Env};
+use crate::common::{titanic, Env};
 
 fn register_titanic(env: &Env, name: &str) {
     env.ok(&[
@@ -16,45 +16,8 @@ fn register_titanic(env: &Env, name: &str) {
     ]);
 }
 
-/// Every row of a table as text, in rowid order (NULL as "NULL").
-fn rows(conn: &rusqlite::Connection, table: &str) -> Vec<Vec<String>> {
-    let mut stmt = conn
-        .prepare(&format!("SELECT * FROM \"{table}\" ORDER BY rowid"))
-        .unwrap();
-    let width = stmt.column_count();
-    stmt.query_map([], |row| {
-        (0..width)
-            .map(|i| {
-                let value: rusqlite::types::Value = row.get(i)?;
-                Ok(match value {
-                    rusqlite::types::Value::Null => "NULL".to_string(),
-                    rusqlite::types::Value::Integer(v) => format!("i{v}"),
-                    rusqlite::types::Value::Real(v) => format!("f{v:e}"),
-                    rusqlite::types::Value::Text(t) => format!("t{t}"),
-                    rusqlite::types::Value::Blob(_) => "blob".into(),
-                })
-            })
-            .collect()
-    })
-    .unwrap()
-    .map(Result::unwrap)
-    .collect()
-}
-
-fn declared_types(conn: &rusqlite::Connection, table: &str) -> Vec<(String, String)> {
-    conn.prepare(&format!(
-        "SELECT name, type FROM pragma_table_info('{table}')"
-    ))
-    .unwrap()
-    .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-    .unwrap()
-    .map(Result::unwrap)
-    .collect()
-}
-
 /// Asserts two registered datasets hold the same tables, types and values.
 fn assert_same_dataset(env: &Env, a: &str, b: &str) {
-    let (left, right) = (env.sqlite(a), env.sqlite(b));
     let info_a = env.json(&["dataset", "info", a]);
     let info_b = env.json(&["dataset", "info", b]);
     for key in [
@@ -70,11 +33,11 @@ fn assert_same_dataset(env: &Env, a: &str, b: &str) {
     for table in info_a["tables"].as_array().unwrap() {
         let table = table["name"].as_str().unwrap();
         assert_eq!(
-            declared_types(&left, table),
-            declared_types(&right, table),
+            env.columns(a, table),
+            env.columns(b, table),
             "types of {table}"
         );
-        assert_eq!(rows(&left, table), rows(&right, table), "values of {table}");
+        assert_eq!(env.rows(a, table), env.rows(b, table), "values of {table}");
     }
 }
 
@@ -195,9 +158,7 @@ fn stats_refresh_recomputes_and_stores() {
     let path = env.write("small.csv", "x\n1\n2\n3\n");
     env.ok(&["dataset", "register", "small", path.to_str().unwrap()]);
     // Another tool appends to the table.
-    env.sqlite("small")
-        .execute("INSERT INTO train (x) VALUES (100)", [])
-        .unwrap();
+    env.execute("small", "INSERT INTO train (x) VALUES (100)");
     let stale = env.json(&["dataset", "stats", "small"]);
     assert_eq!(stale["columns"][0]["max"], 3);
     let fresh = env.json(&["dataset", "stats", "small", "--refresh"]);
@@ -275,7 +236,7 @@ fn search_matches_names_descriptions_tags_types_and_sizes() {
     // Only the current backend's datasets.
     let out = env
         .cmd()
-        .env("MDM_DATABASE_DEFAULT_BACKEND", "postgresql")
+        .env("MDM_DATABASE_DEFAULT_BACKEND", env.profile.other_backend())
         .args(["dataset", "search", "sales", "--json"])
         .output()
         .unwrap();
@@ -323,21 +284,18 @@ fn update_changes_the_discovery_file_and_the_metadata_together() {
     )
     .unwrap();
     assert_eq!(yaml["target"], "Pclass");
-    let conn = env.sqlite("t");
+    let sql = |q: &str| env.scalar("t", q);
     assert_eq!(
-        scalar(&conn, "SELECT value FROM _metadata WHERE key = 'target'"),
+        sql("SELECT value FROM _metadata WHERE key = 'target'"),
         "\"Pclass\""
     );
     assert_eq!(
-        scalar(&conn, "SELECT value FROM _metadata WHERE key = 'tags'"),
+        sql("SELECT value FROM _metadata WHERE key = 'tags'"),
         "[\"b\",\"c\"]"
     );
     // Kinds follow the new roles; the old target becomes a plain number again.
-    let kinds: serde_json::Value = serde_json::from_str(&scalar(
-        &conn,
-        "SELECT value FROM _metadata WHERE key = 'schema'",
-    ))
-    .unwrap();
+    let kinds: serde_json::Value =
+        serde_json::from_str(&sql("SELECT value FROM _metadata WHERE key = 'schema'")).unwrap();
     let kind = |name: &str| {
         kinds[0]["columns"]
             .as_array()
@@ -436,17 +394,14 @@ fn hostile_values_survive_the_round_trip() {
         env.ok(&["dataset", "register", &copy, dir.to_str().unwrap()]);
         assert_same_dataset(&env, "hostile", &copy);
     }
-    let conn = env.sqlite("copy-none");
+    let sql = |q: &str| env.scalar("copy-none", q);
+    assert_eq!(sql("SELECT length(text) FROM train WHERE id = 4"), "100000");
     assert_eq!(
-        scalar(&conn, "SELECT length(text) FROM train WHERE id = 4"),
-        "100000"
-    );
-    assert_eq!(
-        scalar(&conn, "SELECT text FROM train WHERE id = 1"),
+        sql("SELECT text FROM train WHERE id = 1"),
         "comma, quote \" and\nnewline"
     );
     assert_eq!(
-        scalar(&conn, "SELECT real = 1e308 FROM train WHERE id = 1"),
+        sql("SELECT CASE WHEN \"real\" = 1e308 THEN 1 ELSE 0 END FROM train WHERE id = 1"),
         "1"
     );
 }

@@ -61,7 +61,7 @@ fn list_sorts_limits_and_reverses() {
         "{table}"
     );
     assert!(
-        lines[2].starts_with("alpha") && lines[2].contains("sqlite"),
+        lines[2].starts_with("alpha") && lines[2].contains(env.profile.backend()),
         "{table}"
     );
     env.mdm(&["dataset", "list", "--sort-by", "colour"]).code(2);
@@ -70,12 +70,14 @@ fn list_sorts_limits_and_reverses() {
 #[test]
 fn an_empty_list_says_so_on_stderr() {
     let env = Env::new();
+    let expected = format!(
+        "no datasets registered in the {} backend",
+        env.profile.backend()
+    );
     env.mdm(&["dataset", "list"])
         .success()
         .stdout("")
-        .stderr(predicates::str::contains(
-            "no datasets registered in the sqlite backend",
-        ));
+        .stderr(predicates::str::contains(expected));
 }
 
 #[test]
@@ -89,7 +91,7 @@ fn datasets_of_another_backend_are_invisible_but_kept() {
     ]);
     let other = |args: &[&str]| {
         let mut cmd = env.cmd();
-        cmd.env("MDM_DATABASE_DEFAULT_BACKEND", "postgresql")
+        cmd.env("MDM_DATABASE_DEFAULT_BACKEND", env.profile.other_backend())
             .args(args);
         cmd.output().unwrap()
     };
@@ -103,9 +105,10 @@ fn datasets_of_another_backend_are_invisible_but_kept() {
     let info = other(&["dataset", "info", "titanic"]);
     assert_eq!(info.status.code(), Some(3));
     let stderr = String::from_utf8_lossy(&info.stderr);
+    let backend = env.profile.backend();
     assert!(
-        stderr.contains("stored in the sqlite backend")
-            && stderr.contains("MDM_DATABASE_DEFAULT_BACKEND=sqlite"),
+        stderr.contains(&format!("stored in the {backend} backend"))
+            && stderr.contains(&format!("MDM_DATABASE_DEFAULT_BACKEND={backend}")),
         "{stderr}"
     );
     assert_eq!(
@@ -120,7 +123,13 @@ fn datasets_of_another_backend_are_invisible_but_kept() {
         names(&serde_json::from_slice(&all.stdout).unwrap()),
         ["titanic"]
     );
-    let filtered = other(&["dataset", "list", "--filter-backend", "sqlite", "--json"]);
+    let filtered = other(&[
+        "dataset",
+        "list",
+        "--filter-backend",
+        env.profile.backend(),
+        "--json",
+    ]);
     assert_eq!(
         names(&serde_json::from_slice(&filtered.stdout).unwrap()),
         ["titanic"]
@@ -131,7 +140,7 @@ fn datasets_of_another_backend_are_invisible_but_kept() {
         env.json(&["dataset", "info", "titanic"])["tables"][0]["rows"],
         200
     );
-    assert!(env.database("titanic").exists());
+    assert!(env.data_exists("titanic"));
 }
 
 #[test]
@@ -150,9 +159,10 @@ fn info_shows_tables_columns_and_statistics() {
         "Passengers",
     ]);
     let text = env.ok(&["dataset", "info", "titanic"]);
+    let backend = format!("backend:      {}", env.profile.backend());
     for expected in [
         "name:         titanic",
-        "backend:      sqlite",
+        backend.as_str(),
         "target:       Survived",
         "id columns:   PassengerId",
         "tags:         demo",
@@ -186,9 +196,9 @@ fn remove_supports_dry_run_and_deletes_everything() {
         dry.contains("would remove dataset 'gone'") && dry.contains("gone.yaml"),
         "{dry}"
     );
-    assert!(env.database("gone").exists());
+    assert!(env.data_exists("gone"));
     env.ok(&["dataset", "remove", "gone", "--force"]);
-    assert!(!env.database("gone").exists());
+    assert!(!env.data_exists("gone"));
     assert!(!env.home().join("config/datasets/gone.yaml").exists());
     let stderr = env.fails(&["dataset", "remove", "gone", "--force"], 3);
     assert!(stderr.contains("dataset 'gone' not found"), "{stderr}");
@@ -202,8 +212,11 @@ fn remove_supports_dry_run_and_deletes_everything() {
 fn a_dataset_whose_database_is_gone_is_reported_not_crashed_on() {
     let env = Env::new();
     register_small(&env, "broken", 5);
-    std::fs::remove_file(env.database("broken")).unwrap();
+    env.destroy_data("broken");
     let stderr = env.fails(&["dataset", "info", "broken"], 6);
-    assert!(stderr.contains("dataset.sqlite is missing"), "{stderr}");
+    assert!(
+        stderr.contains("dataset.sqlite is missing") || stderr.contains("does not exist"),
+        "{stderr}"
+    );
     env.ok(&["dataset", "remove", "broken", "--force"]);
 }

@@ -40,51 +40,43 @@ fn a_kaggle_folder_becomes_train_test_and_submission_tables() {
     assert_eq!(info["id_columns"], serde_json::json!(["PassengerId"]));
     assert_eq!(info["problem_type"], "classification");
 
-    let conn = env.sqlite("titanic");
-    assert_eq!(scalar(&conn, "SELECT COUNT(*) FROM train"), "200");
-    assert_eq!(scalar(&conn, "SELECT COUNT(*) FROM test"), "80");
+    let sql = |q: &str| env.scalar("titanic", q);
+    assert_eq!(sql("SELECT COUNT(*) FROM train"), "200");
+    assert_eq!(sql("SELECT COUNT(*) FROM test"), "80");
     // The stored values equal the source file's, column by column.
     let source = std::fs::read_to_string(titanic().join("train.csv")).unwrap();
     let mut reader = csv::Reader::from_reader(source.as_bytes());
     let first = reader.records().next().unwrap().unwrap();
     assert_eq!(
-        scalar(&conn, "SELECT Name FROM train WHERE PassengerId = 1"),
+        sql("SELECT \"Name\" FROM train WHERE \"PassengerId\" = 1"),
         &first[3]
     );
     assert_eq!(
-        scalar(&conn, "SELECT Fare FROM train WHERE PassengerId = 1"),
+        sql("SELECT \"Fare\" FROM train WHERE \"PassengerId\" = 1"),
         first[8].parse::<f64>().unwrap().to_string()
-    );
-    assert_eq!(
-        scalar(
-            &conn,
-            "SELECT typeof(Age) FROM train WHERE Age IS NOT NULL LIMIT 1"
-        ),
-        "real"
     );
     let missing_ages = csv::Reader::from_reader(source.as_bytes())
         .records()
         .filter(|r| r.as_ref().unwrap()[5].is_empty())
         .count();
     assert_eq!(
-        scalar(&conn, "SELECT COUNT(*) FROM train WHERE Age IS NULL"),
+        sql("SELECT COUNT(*) FROM train WHERE \"Age\" IS NULL"),
         missing_ages.to_string()
     );
     // Declared SQL types, not everything as text.
-    let declared: Vec<(String, String)> = conn
-        .prepare("SELECT name, type FROM pragma_table_info('train')")
-        .unwrap()
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-        .unwrap()
-        .map(Result::unwrap)
-        .collect();
-    let type_of = |name: &str| declared.iter().find(|(n, _)| n == name).unwrap().1.clone();
-    assert_eq!(type_of("PassengerId"), "INTEGER");
-    assert_eq!(type_of("Fare"), "REAL");
-    assert_eq!(type_of("Sex"), "TEXT");
-    // The database is in WAL mode as configured.
-    assert_eq!(scalar(&conn, "PRAGMA journal_mode"), "wal");
-    assert_eq!(scalar(&conn, "SELECT COUNT(*) FROM _metadata WHERE key IN ('schema', 'statistics', 'sources', 'created_at')"), "4");
+    let type_of = |name: &str| env.column_type("titanic", "train", name);
+    assert_eq!(type_of("PassengerId"), "integer");
+    assert_eq!(type_of("Fare"), "float");
+    assert_eq!(type_of("Age"), "float");
+    assert_eq!(type_of("Sex"), "text");
+    assert_eq!(
+        sql("SELECT COUNT(*) FROM _metadata WHERE key IN ('schema', 'statistics', 'sources', 'created_at')"),
+        "4"
+    );
+    if env.profile.stores_sqlite_files() {
+        // The database is in WAL mode as configured.
+        assert_eq!(scalar(&env.sqlite("titanic"), "PRAGMA journal_mode"), "wal");
+    }
 }
 
 #[test]
@@ -106,14 +98,21 @@ fn the_discovery_file_is_written_with_the_dataset_facts() {
     ]);
     let yaml = std::fs::read_to_string(env.home().join("config/datasets/titanic.yaml")).unwrap();
     let record: serde_yaml::Value = serde_yaml::from_str(&yaml).unwrap();
-    assert_eq!(record["backend"], "sqlite");
+    assert_eq!(record["backend"], env.profile.backend());
     assert_eq!(record["tags"][1], "ships");
     assert_eq!(record["description"], "Who survived");
     assert_eq!(record["tables"][0]["rows"], 200);
-    assert!(record["location"]["path"]
-        .as_str()
-        .unwrap()
-        .ends_with("titanic/dataset.sqlite"));
+    if env.profile.stores_sqlite_files() {
+        assert!(record["location"]["path"]
+            .as_str()
+            .unwrap()
+            .ends_with("titanic/dataset.sqlite"));
+    } else {
+        assert_eq!(
+            record["location"]["database"],
+            format!("{}titanic", env.prefix)
+        );
+    }
     assert_eq!(record["source_files"].as_sequence().unwrap().len(), 3);
 }
 
@@ -131,10 +130,9 @@ fn a_gzip_file_is_read_transparently() {
     }
     encoder.finish().unwrap();
     env.ok(&["dataset", "register", "gz", path.to_str().unwrap()]);
-    let conn = env.sqlite("gz");
-    assert_eq!(scalar(&conn, "SELECT COUNT(*) FROM train"), "5000");
+    assert_eq!(env.scalar("gz", "SELECT COUNT(*) FROM train"), "5000");
     assert_eq!(
-        scalar(&conn, "SELECT SUM(x) FROM train"),
+        env.scalar("gz", "SELECT SUM(x) FROM train"),
         (0..5000).sum::<i64>().to_string()
     );
 }
@@ -153,11 +151,7 @@ fn a_truncated_gzip_file_is_a_clear_error_and_stores_nothing() {
         stderr.contains("cut.csv.gz") && stderr.contains("truncated"),
         "{stderr}"
     );
-    assert!(
-        env.dataset_dir_entries().is_empty(),
-        "{:?}",
-        env.dataset_dir_entries()
-    );
+    assert!(env.stored().is_empty(), "{:?}", env.stored());
 }
 
 #[test]
@@ -168,17 +162,14 @@ fn quoted_fields_keep_embedded_delimiters_quotes_and_newlines() {
         "id,text,n\n1,\"a, b\",1\n2,\"line one\nline two\",2\n3,\"say \"\"hi\"\"\",3\n4,plain,4\n",
     );
     env.ok(&["dataset", "register", "quoted", path.to_str().unwrap()]);
-    let conn = env.sqlite("quoted");
-    assert_eq!(scalar(&conn, "SELECT text FROM train WHERE id = 1"), "a, b");
+    let sql = |q: &str| env.scalar("quoted", q);
+    assert_eq!(sql("SELECT text FROM train WHERE id = 1"), "a, b");
     assert_eq!(
-        scalar(&conn, "SELECT text FROM train WHERE id = 2"),
+        sql("SELECT text FROM train WHERE id = 2"),
         "line one\nline two"
     );
-    assert_eq!(
-        scalar(&conn, "SELECT text FROM train WHERE id = 3"),
-        "say \"hi\""
-    );
-    assert_eq!(scalar(&conn, "SELECT SUM(n) FROM train"), "10");
+    assert_eq!(sql("SELECT text FROM train WHERE id = 3"), "say \"hi\"");
+    assert_eq!(sql("SELECT SUM(n) FROM train"), "10");
 }
 
 #[test]
@@ -191,31 +182,13 @@ fn a_type_change_in_the_last_row_widens_the_whole_column() {
     content.push_str("120000,X42,1.5\n");
     let path = env.write("late.csv", content);
     env.ok(&["dataset", "register", "late", path.to_str().unwrap()]);
-    let conn = env.sqlite("late");
-    assert_eq!(
-        scalar(
-            &conn,
-            "SELECT type FROM pragma_table_info('train') WHERE name = 'code'"
-        ),
-        "TEXT"
-    );
-    assert_eq!(
-        scalar(
-            &conn,
-            "SELECT type FROM pragma_table_info('train') WHERE name = 'amount'"
-        ),
-        "REAL"
-    );
-    assert_eq!(
-        scalar(&conn, "SELECT code FROM train WHERE id = 120000"),
-        "X42"
-    );
-    assert_eq!(
-        scalar(&conn, "SELECT typeof(code) FROM train WHERE id = 5"),
-        "text"
-    );
-    assert_eq!(scalar(&conn, "SELECT code FROM train WHERE id = 1005"), "5");
-    assert_eq!(scalar(&conn, "SELECT COUNT(*) FROM train"), "120001");
+    let sql = |q: &str| env.scalar("late", q);
+    assert_eq!(env.column_type("late", "train", "code"), "text");
+    assert_eq!(env.column_type("late", "train", "amount"), "float");
+    assert_eq!(sql("SELECT code FROM train WHERE id = 120000"), "X42");
+    assert_eq!(sql("SELECT code FROM train WHERE id = 1005"), "5");
+    assert_eq!(sql("SELECT COUNT(*) FROM train WHERE code = '5'"), "120");
+    assert_eq!(sql("SELECT COUNT(*) FROM train"), "120001");
 }
 
 #[test]
@@ -224,26 +197,22 @@ fn delimiters_and_headers_are_sniffed() {
     let tsv = env.write("data.tsv", "a\tb\n1\tx,y\n2\tz\n");
     env.ok(&["dataset", "register", "tabbed", tsv.to_str().unwrap()]);
     assert_eq!(
-        scalar(&env.sqlite("tabbed"), "SELECT b FROM train WHERE a = 1"),
+        env.scalar("tabbed", "SELECT b FROM train WHERE a = 1"),
         "x,y"
     );
 
     let semicolon = env.write("euro.csv", "name;price\npen;1,5\nbook;12,25\n");
     env.ok(&["dataset", "register", "euro", semicolon.to_str().unwrap()]);
     assert_eq!(
-        scalar(
-            &env.sqlite("euro"),
-            "SELECT price FROM train WHERE name = 'pen'"
-        ),
+        env.scalar("euro", "SELECT price FROM train WHERE name = 'pen'"),
         "1,5"
     );
 
     let headerless = env.write("raw.csv", "1,2.5,a\n2,3.5,b\n3,4.5,c\n");
     env.ok(&["dataset", "register", "raw", headerless.to_str().unwrap()]);
-    let conn = env.sqlite("raw");
-    assert_eq!(scalar(&conn, "SELECT COUNT(*) FROM train"), "3");
+    assert_eq!(env.scalar("raw", "SELECT COUNT(*) FROM train"), "3");
     assert_eq!(
-        scalar(&conn, "SELECT column_2 FROM train WHERE column_1 = 1"),
+        env.scalar("raw", "SELECT column_2 FROM train WHERE column_1 = 1"),
         "2.5"
     );
 }
@@ -253,8 +222,11 @@ fn a_utf8_byte_order_mark_is_skipped() {
     let env = Env::new();
     let path = env.write("bom.csv", b"\xef\xbb\xbfid,name\n1,\xc3\xa9t\xc3\xa9\n");
     env.ok(&["dataset", "register", "bom", path.to_str().unwrap()]);
-    let conn = env.sqlite("bom");
-    assert_eq!(scalar(&conn, "SELECT name FROM train WHERE id = 1"), "été");
+    assert_eq!(
+        env.scalar("bom", "SELECT name FROM train WHERE id = 1"),
+        "été"
+    );
+    assert_eq!(env.columns("bom", "train")[0].0, "id");
 }
 
 #[test]
@@ -274,7 +246,7 @@ fn other_encodings_are_rejected_with_the_line_and_a_hint() {
     let utf16 = env.write("utf16.csv", b"\xff\xfei\x00d\x00\n\x001\x00\n\x00");
     let stderr = env.fails(&["dataset", "register", "wide", utf16.to_str().unwrap()], 1);
     assert!(stderr.contains("UTF-16"), "{stderr}");
-    assert!(env.dataset_dir_entries().is_empty());
+    assert!(env.stored().is_empty());
 }
 
 #[test]
@@ -289,7 +261,7 @@ fn ragged_rows_are_reported_with_their_line() {
         stderr.contains("ragged.csv: line 3: expected 3 fields"),
         "{stderr}"
     );
-    assert!(env.dataset_dir_entries().is_empty());
+    assert!(env.stored().is_empty());
 }
 
 #[test]
@@ -320,15 +292,15 @@ fn leading_zeros_and_huge_integers_stay_exact_text() {
         "zip,big,small\n02134,99999999999999999999,1\n10001,1,2\n",
     );
     env.ok(&["dataset", "register", "codes", path.to_str().unwrap()]);
-    let conn = env.sqlite("codes");
     assert_eq!(
-        scalar(&conn, "SELECT zip FROM train WHERE small = 1"),
+        env.scalar("codes", "SELECT zip FROM train WHERE small = 1"),
         "02134"
     );
     assert_eq!(
-        scalar(&conn, "SELECT big FROM train WHERE small = 1"),
+        env.scalar("codes", "SELECT big FROM train WHERE small = 1"),
         "99999999999999999999"
     );
+    assert_eq!(env.column_type("codes", "train", "zip"), "text");
 }
 
 #[test]
@@ -340,44 +312,41 @@ fn dates_booleans_and_extreme_numbers_get_real_types() {
          2023-12-31,2023-12-31T23:59:59Z,FALSE,-9223372036854775808,-0.0\n,,,,\n",
     );
     env.ok(&["dataset", "register", "types", path.to_str().unwrap()]);
-    let conn = env.sqlite("types");
-    let declared = |c: &str| {
-        scalar(
-            &conn,
-            &format!("SELECT type FROM pragma_table_info('train') WHERE name = '{c}'"),
-        )
-    };
+    let types: Vec<String> = env
+        .columns("types", "train")
+        .into_iter()
+        .map(|(_, t)| t)
+        .collect();
+    assert_eq!(types, ["date", "datetime", "boolean", "integer", "float"]);
+    let sql = |q: &str| env.scalar("types", q);
     assert_eq!(
-        ["d", "ts", "flag", "i", "f"].map(declared),
-        ["DATE", "TIMESTAMP", "BOOLEAN", "INTEGER", "REAL"]
-    );
-    assert_eq!(
-        scalar(&conn, "SELECT ts FROM train WHERE flag = 1"),
-        "2024-02-29 13:45:10.500000"
-    );
-    assert_eq!(
-        scalar(&conn, "SELECT ts FROM train WHERE flag = 0"),
-        "2023-12-31 23:59:59"
-    );
-    assert_eq!(
-        scalar(&conn, "SELECT i FROM train WHERE flag = 0"),
+        sql("SELECT i FROM train WHERE d = '2023-12-31'"),
         i64::MIN.to_string()
     );
     assert_eq!(
-        scalar(&conn, "SELECT f = 1e308 FROM train WHERE flag = 1"),
-        "1"
-    );
-    assert_eq!(
-        scalar(&conn, "SELECT i FROM train WHERE flag = 1"),
+        sql("SELECT i FROM train WHERE d = '2024-02-29'"),
         i64::MAX.to_string()
     );
     assert_eq!(
-        scalar(
-            &conn,
-            "SELECT COUNT(*) FROM train WHERE d IS NULL AND f IS NULL AND flag IS NULL"
-        ),
+        sql("SELECT CASE WHEN f = 1e308 THEN 1 ELSE 0 END FROM train WHERE d = '2024-02-29'"),
         "1"
     );
+    assert_eq!(sql("SELECT COUNT(*) FROM train WHERE d IS NULL AND f IS NULL AND flag IS NULL AND ts IS NULL"), "1");
+    // What comes back out is mdm's canonical form, whatever the backend.
+    let exported = env.ok(&["dataset", "export", "types", "--output", "-"]);
+    let lines: Vec<&str> = exported.lines().collect();
+    assert_eq!(lines[0], "d,ts,flag,i,f");
+    assert_eq!(
+        lines[1],
+        "2024-02-29,2024-02-29 13:45:10.500000,true,9223372036854775807,1e308"
+    );
+    assert!(
+        lines[2] == "2023-12-31,2023-12-31 23:59:59,false,-9223372036854775808,-0.0"
+            || lines[2] == "2023-12-31,2023-12-31 23:59:59,false,-9223372036854775808,0.0",
+        "{}",
+        lines[2]
+    );
+    assert_eq!(lines[3], ",,,,");
 }
 
 #[test]
@@ -401,29 +370,16 @@ fn forced_column_types_win_over_inference() {
         "--categorical-columns",
         "label",
     ]);
-    let conn = env.sqlite("forced");
+    // A column of dates is already a datetime kind and keeps its date type.
+    let types: Vec<String> = env
+        .columns("forced", "train")
+        .into_iter()
+        .map(|(_, t)| t)
+        .collect();
+    assert_eq!(types, ["text", "date", "integer", "text"]);
     assert_eq!(
-        scalar(&conn, "SELECT typeof(code) FROM train LIMIT 1"),
-        "text"
-    );
-    // A column of dates is already a datetime kind and keeps its DATE type.
-    assert_eq!(
-        scalar(&conn, "SELECT \"when\" FROM train WHERE code = '1'"),
-        "2024-01-02"
-    );
-    assert_eq!(
-        scalar(
-            &conn,
-            "SELECT type FROM pragma_table_info('train') WHERE name = 'when'"
-        ),
-        "DATE"
-    );
-    assert_eq!(
-        scalar(
-            &conn,
-            "SELECT type FROM pragma_table_info('train') WHERE name = 'n'"
-        ),
-        "INTEGER"
+        env.scalar("forced", "SELECT n FROM train WHERE code = '1'"),
+        "5"
     );
     let info = env.json(&["dataset", "info", "forced"]);
     let kinds: Vec<(&str, &str)> = info["schema"][0]["columns"]
@@ -469,11 +425,7 @@ fn unknown_columns_in_options_are_invalid_arguments() {
             "{stderr}"
         );
     }
-    assert!(
-        env.dataset_dir_entries().is_empty(),
-        "{:?}",
-        env.dataset_dir_entries()
-    );
+    assert!(env.stored().is_empty(), "{:?}", env.stored());
 }
 
 #[test]
@@ -493,7 +445,7 @@ fn invalid_names_and_paths_are_rejected_before_anything_is_written() {
         2,
     );
     assert!(stderr.contains("contains no data files"), "{stderr}");
-    assert!(env.dataset_dir_entries().is_empty());
+    assert!(env.stored().is_empty());
 }
 
 #[test]
@@ -523,10 +475,7 @@ fn an_existing_name_needs_force_and_a_failed_force_keeps_the_old_dataset() {
     );
     let info = env.json(&["dataset", "info", "t"]);
     assert_eq!(info["tables"][0]["rows"], 200);
-    assert_eq!(
-        scalar(&env.sqlite("t"), "SELECT COUNT(*) FROM train"),
-        "200"
-    );
+    assert_eq!(env.scalar("t", "SELECT COUNT(*) FROM train"), "200");
 
     let small = env.write("small.csv", "a,b\n1,2\n");
     env.ok(&[
@@ -539,7 +488,7 @@ fn an_existing_name_needs_force_and_a_failed_force_keeps_the_old_dataset() {
     let info = env.json(&["dataset", "info", "t"]);
     assert_eq!(info["tables"][0]["rows"], 1);
     assert_eq!(info["target"], serde_json::Value::Null);
-    assert_eq!(env.dataset_dir_entries(), ["t"]);
+    assert_eq!(env.stored(), ["t"]);
 }
 
 #[test]
@@ -547,20 +496,17 @@ fn odd_column_names_are_stored_safely_with_their_mapping() {
     let env = Env::new();
     let path = env.write("odd.csv", "select,\"we\"\"ird\",,a b;--,A,a\n1,2,3,4,5,6\n");
     env.ok(&["dataset", "register", "odd", path.to_str().unwrap()]);
-    let conn = env.sqlite("odd");
-    let names: Vec<String> = conn
-        .prepare("SELECT name FROM pragma_table_info('train')")
-        .unwrap()
-        .query_map([], |r| r.get(0))
-        .unwrap()
-        .map(Result::unwrap)
+    let names: Vec<String> = env
+        .columns("odd", "train")
+        .into_iter()
+        .map(|(n, _)| n)
         .collect();
     assert_eq!(
         names,
         ["select", "we\"ird", "column_3", "a b;--", "A", "a_2"]
     );
     assert_eq!(
-        scalar(&conn, "SELECT \"a b;--\" + \"select\" FROM train"),
+        env.scalar("odd", "SELECT \"a b;--\" + \"select\" FROM train"),
         "5"
     );
     let info = env.json(&["dataset", "info", "odd"]);
@@ -629,21 +575,14 @@ fn an_interrupted_registration_leaves_nothing_behind() {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    // Wait until loading has started (the staging directory exists).
-    let datasets = env.home().join("datasets");
+    // Wait until loading has started (the staging directory or database exists).
     let started = std::time::Instant::now();
-    while !std::fs::read_dir(&datasets)
-        .map(|d| {
-            d.flatten()
-                .any(|e| e.file_name().to_string_lossy().contains(".staging-"))
-        })
-        .unwrap_or(false)
-    {
+    while !env.stored().iter().any(|n| n.contains("staging")) {
         assert!(
             started.elapsed().as_secs() < 60,
             "registration never started"
         );
-        std::thread::sleep(std::time::Duration::from_millis(5));
+        std::thread::sleep(std::time::Duration::from_millis(20));
     }
     let status = std::process::Command::new("kill")
         .args(["-INT", &child.id().to_string()])
@@ -654,11 +593,7 @@ fn an_interrupted_registration_leaves_nothing_behind() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(130), "{stderr}");
     assert!(stderr.contains("interrupted"), "{stderr}");
-    assert!(
-        env.dataset_dir_entries().is_empty(),
-        "{:?}",
-        env.dataset_dir_entries()
-    );
+    assert!(env.stored().is_empty(), "{:?}", env.stored());
     assert!(!env.home().join("config/datasets/big.yaml").exists());
     // And the same registration then succeeds.
     let small = env.write("small.csv", "id\n1\n");
@@ -668,11 +603,9 @@ fn an_interrupted_registration_leaves_nothing_behind() {
 #[test]
 fn leftovers_of_a_killed_registration_are_swept_by_the_next_one() {
     let env = Env::new();
-    let datasets = env.home().join("datasets");
-    // A staging directory of a process that no longer exists.
-    let stale = datasets.join(".ghost.staging-999999999");
-    std::fs::create_dir_all(&stale).unwrap();
-    std::fs::write(stale.join("dataset.sqlite"), b"partial").unwrap();
+    // What a registration killed with SIGKILL leaves behind.
+    env.fake_staging_leftover("ghost", 999_999_999);
+    assert_eq!(env.stored().len(), 1);
     env.ok(&["dataset", "register", "t", titanic().to_str().unwrap()]);
-    assert_eq!(env.dataset_dir_entries(), ["t"]);
+    assert_eq!(env.stored(), ["t"]);
 }

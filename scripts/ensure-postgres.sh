@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Makes sure a PostgreSQL server accepts connections on 127.0.0.1:5432 as
+# user postgres: starts an installed cluster that is down, or installs one
+# with apt (trust authentication on localhost for the test user). Idempotent.
+set -euo pipefail
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+
+ready() { pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null && psql -h 127.0.0.1 -U postgres -Atc 'select 1' >/dev/null 2>&1; }
+
+command -v pg_isready >/dev/null && ready && exit 0
+
+if ! command -v pg_lsclusters >/dev/null || [ -z "$(ls /etc/postgresql 2>/dev/null)" ]; then
+  echo "ensure-postgres.sh: installing PostgreSQL" >&2
+  if [ ! -f /tmp/.mdm-apt-updated ]; then $SUDO apt-get update -qq && touch /tmp/.mdm-apt-updated; fi
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq postgresql >/dev/null
+fi
+version=$(ls /etc/postgresql | sort -V | tail -1)
+hba=/etc/postgresql/$version/main/pg_hba.conf
+if ! grep -q '^host all all 127.0.0.1/32 trust' "$hba"; then
+  # Local test server: trust connections from this machine only.
+  $SUDO sed -i '1i host all all 127.0.0.1/32 trust\nhost all all ::1/128 trust\nlocal all all trust' "$hba"
+fi
+$SUDO pg_ctlcluster --skip-systemctl-redirect "$version" main start 2>/dev/null \
+  || $SUDO pg_ctlcluster --skip-systemctl-redirect "$version" main reload 2>/dev/null || true
+for _ in $(seq 1 30); do
+  ready && exit 0
+  sleep 1
+done
+echo "ensure-postgres.sh: PostgreSQL did not come up on 127.0.0.1:5432" >&2
+exit 1
