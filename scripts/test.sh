@@ -17,6 +17,7 @@ SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 need_apt=()
 command -v cc >/dev/null || need_apt+=(gcc)
 command -v psql >/dev/null || need_apt+=(postgresql-client)
+[ -x /usr/bin/python3 ] && /usr/bin/python3 -c "import pyodbc" 2>/dev/null || need_apt+=(python3-pyodbc)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "test.sh: installing ${need_apt[*]}" >&2
   $SUDO apt-get update -qq

@@ -5,7 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::{Backend, Staged};
+use super::{Backend, Connection, Staged};
 use crate::catalog::{DatasetRecord, Location};
 use crate::config::{Backend as BackendKind, Settings};
 use crate::error::{Error, Result};
@@ -20,6 +20,8 @@ type Opener = Box<dyn Fn(&Path, bool) -> Result<Box<dyn Store>>>;
 /// A backend storing each dataset as a file.
 pub struct FileBackend {
     kind: BackendKind,
+    /// Attributes before `Database=` in connection strings for clients.
+    client: Box<dyn Fn(&Path) -> Connection>,
     datasets_path: PathBuf,
     file_name: &'static str,
     opener: Opener,
@@ -32,6 +34,14 @@ impl FileBackend {
         let timeout = settings.config.database.connection_timeout;
         FileBackend {
             kind: BackendKind::Sqlite,
+            // Other tools read the same file through the SQLite ODBC driver.
+            client: Box::new(|path| Connection {
+                attributes: vec![
+                    ("Driver".into(), "MDM SQLite3".into()),
+                    ("Database".into(), path.display().to_string()),
+                ],
+                password: None,
+            }),
             datasets_path: settings.datasets_path(),
             file_name: "dataset.sqlite",
             opener: Box::new(move |path, create| -> Result<Box<dyn Store>> {
@@ -48,12 +58,14 @@ impl FileBackend {
     #[cfg(feature = "odbc")]
     pub fn odbc(settings: &Settings, kind: BackendKind) -> Result<FileBackend> {
         let target = crate::store::odbc::OdbcTarget::new(settings, kind)?;
+        let client_target = target.clone();
         let file_name = match kind {
             BackendKind::Duckdb => "dataset.duckdb",
             _ => "dataset.sqlite",
         };
         Ok(FileBackend {
             kind,
+            client: Box::new(move |path| client_target.connection(&path.display().to_string())),
             datasets_path: settings.datasets_path(),
             file_name,
             opener: Box::new(move |path, create| -> Result<Box<dyn Store>> {
@@ -118,6 +130,10 @@ impl Backend for FileBackend {
 
     fn sweep(&self) {
         sweep_leftovers(&self.datasets_path);
+    }
+
+    fn connection(&self, record: &DatasetRecord) -> Result<Connection> {
+        Ok((self.client)(super::recorded_path(record)?))
     }
 }
 

@@ -4,7 +4,7 @@
 //! dataset is renamed aside first and dropped only after the new one is
 //! published.
 
-use super::{Backend, Staged};
+use super::{Backend, Connection, Staged};
 use crate::catalog::{DatasetRecord, Location};
 use crate::config::{Backend as BackendKind, Settings};
 use crate::error::{Error, Result};
@@ -148,6 +148,15 @@ impl Backend for ServerBackend {
             &format!("DROP DATABASE IF EXISTS {}", quote(&database)),
             &[],
         )
+    }
+
+    fn connection(&self, record: &DatasetRecord) -> Result<Connection> {
+        let database = record
+            .location
+            .database
+            .clone()
+            .unwrap_or_else(|| self.database(&record.name));
+        Ok(self.target.connection(&database))
     }
 
     fn sizes(&self, records: &[&DatasetRecord]) -> Vec<Option<u64>> {

@@ -135,6 +135,50 @@ pub struct ExportOpt {
     pub json: bool,
 }
 
+#[derive(Debug, Args)]
+pub struct ConnectionOpt {
+    pub name: String,
+    /// Include the password instead of `***`.
+    #[arg(long)]
+    pub show_password: bool,
+    /// Print a ready odbc.ini section `[mdm_NAME]` instead of a connection string.
+    #[arg(long)]
+    pub odbc_ini: bool,
+    /// Machine-readable JSON on stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub fn connection(settings: &Settings, opt: ConnectionOpt) -> Result<()> {
+    let ConnectionOpt {
+        name,
+        show_password,
+        odbc_ini,
+        json,
+    } = opt;
+    let connection = crate::ops::info::connection(settings, &name)?;
+    if json {
+        let attributes: serde_json::Map<String, serde_json::Value> = connection
+            .attributes
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone().into()))
+            .collect();
+        return ui::print_json(&serde_json::json!({
+            "dataset": name,
+            "connection_string": connection.connection_string(show_password),
+            "attributes": attributes,
+            "has_password": connection.password.is_some(),
+        }));
+    }
+    if odbc_ini {
+        return ui::print(&connection.odbc_ini(&format!("mdm_{name}"), show_password));
+    }
+    ui::print(&format!(
+        "{}\n",
+        connection.connection_string(show_password)
+    ))
+}
+
 pub fn stats(settings: &Settings, opt: StatsOpt) -> Result<()> {
     let StatsOpt {
         name,

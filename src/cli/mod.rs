@@ -72,6 +72,8 @@ pub enum DatasetCommand {
     Update(explore::UpdateOpt),
     /// Write tables to CSV, JSON Lines or Parquet files.
     Export(explore::ExportOpt),
+    /// Print the ODBC connection string (or an odbc.ini section) that BI tools use to read the dataset.
+    Connection(explore::ConnectionOpt),
     /// Delete a dataset and its database.
     Remove(RemoveOpt),
 }
@@ -201,6 +203,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Dataset(DatasetCommand::Search(opt)) => explore::search(&settings, opt, &ui),
         Command::Dataset(DatasetCommand::Update(opt)) => explore::update(&settings, opt, &ui),
         Command::Dataset(DatasetCommand::Export(opt)) => explore::export(&settings, opt, &ui),
+        Command::Dataset(DatasetCommand::Connection(opt)) => explore::connection(&settings, opt),
         Command::Batch(command) => batch::run(&settings, command, &ui),
     }
 }

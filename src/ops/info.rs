@@ -81,3 +81,9 @@ pub fn system_info(settings: &Settings) -> Result<SystemInfo> {
         environment,
     })
 }
+
+/// How an ODBC client reaches dataset `name`.
+pub fn connection(settings: &Settings, name: &str) -> Result<crate::backend::Connection> {
+    let record = Catalog::new(settings).get(name)?;
+    crate::backend::for_settings(settings)?.connection(&record)
+}

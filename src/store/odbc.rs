@@ -17,6 +17,7 @@ use odbc_api::{
 };
 
 use super::{Batch, ColumnData, ColumnDef, ColumnType, Store, Value};
+use crate::backend::Connection;
 use crate::config::{Backend, Config, OdbcSettings, Settings};
 use crate::dialect::{self, Dialect, Transfer};
 use crate::error::{Error, Result};
@@ -41,16 +42,6 @@ fn environment() -> Result<&'static Environment> {
         .get_or_init(|| Environment::new().map_err(|e| e.to_string()))
         .as_ref()
         .map_err(|e| Error::Backend(format!("cannot initialise unixODBC: {e}")))
-}
-
-/// Quotes a connection-string value when it needs it (`{...}`, with `}`
-/// doubled).
-pub fn quote_value(value: &str) -> String {
-    if value.contains([';', '{', '}', '=']) || value.trim() != value || value.is_empty() {
-        format!("{{{}}}", value.replace('}', "}}"))
-    } else {
-        value.to_string()
-    }
 }
 
 /// How to reach one backend over ODBC: the DSN or driver, the attributes
@@ -149,26 +140,15 @@ impl OdbcTarget {
         self.backend
     }
 
-    /// The connection string for database `database` (a file path for
-    /// SQLite and DuckDB, a database name for PostgreSQL); the password is
-    /// `***` unless `show_password`.
-    pub fn connection_string(&self, database: &str, show_password: bool) -> String {
-        let mut parts: Vec<String> = Vec::new();
-        for (index, (key, value)) in self.attributes.iter().enumerate() {
-            parts.push(format!("{key}={}", quote_value(value)));
-            if index == 0 {
-                parts.push(format!("Database={}", quote_value(database)));
-            }
+    /// How a client reaches database `database` (a file path for SQLite and
+    /// DuckDB, a database name for PostgreSQL).
+    pub fn connection(&self, database: &str) -> Connection {
+        let mut attributes = self.attributes.clone();
+        attributes.insert(1, ("Database".to_string(), database.to_string()));
+        Connection {
+            attributes,
+            password: self.password.clone(),
         }
-        if let Some(password) = &self.password {
-            let shown = if show_password {
-                password.as_str()
-            } else {
-                "***"
-            };
-            parts.push(format!("Pwd={}", quote_value(shown)));
-        }
-        parts.join(";") + ";"
     }
 
     /// Hides the password in any text.
@@ -182,7 +162,7 @@ impl OdbcTarget {
     /// Connects to database `database`.
     pub fn connect(&self, database: &str) -> Result<OdbcStore> {
         let environment = environment()?;
-        let connection_string = self.connection_string(database, true);
+        let connection_string = self.connection(database).connection_string(true);
         let conn = environment
             .connect_with_connection_string(&connection_string, ConnectionOptions::default())
             .map_err(|e| {
@@ -831,15 +811,6 @@ fn short_sql(sql: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn connection_string_values_are_quoted_when_needed() {
-        assert_eq!(quote_value("plain"), "plain");
-        assert_eq!(quote_value("a;b"), "{a;b}");
-        assert_eq!(quote_value("x}y"), "{x}}y}");
-        assert_eq!(quote_value(" padded"), "{ padded}");
-        assert_eq!(quote_value(""), "{}");
-    }
 
     #[test]
     fn doubles_are_rebuilt_exactly_from_their_parts() {

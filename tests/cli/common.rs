@@ -393,8 +393,10 @@ impl Env {
 }
 
 impl Drop for Env {
+    /// Drops this environment's PostgreSQL databases (any profile: some
+    /// tests use PostgreSQL explicitly).
     fn drop(&mut self) {
-        if self.profile == Profile::Postgresql {
+        if self.profile == Profile::Postgresql || cfg!(feature = "odbc") {
             let sql = format!(
                 "SELECT datname FROM pg_database WHERE starts_with(datname, '{}')",
                 self.prefix

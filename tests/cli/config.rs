@@ -231,3 +231,52 @@ fn sqlite_pragmas_from_the_configuration_are_applied() {
         "delete"
     );
 }
+
+#[cfg(feature = "odbc")]
+#[test]
+fn a_configured_password_is_shown_only_on_request_and_never_stored() {
+    let env = Env::new();
+    let prefix = &env.prefix;
+    env.write_config(&format!(
+        "database:\n  default_backend: postgresql\n  postgresql:\n    host: 127.0.0.1\n    user: postgres\n    password: s3cret-pw\n    database_prefix: {prefix}\n"
+    ));
+    env.ok(&["dataset", "register", "t", titanic().to_str().unwrap()]);
+    let hidden = env.ok(&["dataset", "connection", "t"]);
+    assert!(
+        hidden.contains("Pwd=***") && !hidden.contains("s3cret-pw"),
+        "{hidden}"
+    );
+    let shown = env.ok(&["dataset", "connection", "t", "--show-password"]);
+    assert!(shown.contains("Pwd=s3cret-pw"), "{shown}");
+    let ini = env.ok(&["dataset", "connection", "t", "--odbc-ini"]);
+    assert!(ini.contains("Password=***"), "{ini}");
+    for args in [
+        &["info"][..],
+        &["dataset", "info", "t", "--json"],
+        &["dataset", "list", "--json"],
+    ] {
+        let out = env.ok(args);
+        assert!(!out.contains("s3cret-pw"), "{args:?} printed the password");
+    }
+    let record = std::fs::read_to_string(env.home().join("config/datasets/t.yaml")).unwrap();
+    assert!(!record.contains("s3cret-pw"));
+    let metadata = std::process::Command::new("psql")
+        .args([
+            "-h",
+            "127.0.0.1",
+            "-U",
+            "postgres",
+            "-d",
+            &format!("{prefix}t"),
+            "-Atc",
+            "SELECT string_agg(value, ' ') FROM _metadata",
+        ])
+        .output()
+        .unwrap();
+    let metadata = String::from_utf8_lossy(&metadata.stdout);
+    assert!(
+        metadata.contains("schema") || metadata.contains("train"),
+        "{metadata}"
+    );
+    assert!(!metadata.contains("s3cret-pw"));
+}

@@ -220,3 +220,83 @@ fn a_dataset_whose_database_is_gone_is_reported_not_crashed_on() {
     );
     env.ok(&["dataset", "remove", "broken", "--force"]);
 }
+
+/// Runs unixODBC's isql with `args`, feeding it `sql`; returns its output.
+fn isql(args: &[&str], odbc_ini: Option<&std::path::Path>, sql: &str) -> String {
+    use std::io::Write;
+    let mut command = std::process::Command::new("isql");
+    command.args(args).args(["-b", "-d,"]);
+    if let Some(path) = odbc_ini {
+        command.env("ODBCINI", path);
+    }
+    let mut child = command
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("isql (unixodbc)");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(sql.as_bytes())
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(
+        output.status.success(),
+        "isql {args:?}: {stdout}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    stdout
+}
+
+#[test]
+fn bi_tools_read_a_dataset_through_its_printed_connection() {
+    let env = Env::new();
+    register_small(&env, "shared", 25);
+    let connection = env.ok(&["dataset", "connection", "shared"]);
+    let connection = connection.trim();
+    assert!(connection.contains("Database="), "{connection}");
+
+    // unixODBC's isql with the connection string.
+    let out = isql(
+        &["-k", connection],
+        None,
+        "SELECT COUNT(*), SUM(v) FROM train\n",
+    );
+    assert!(out.contains("25,600"), "{out}");
+
+    // The printed odbc.ini section works as a DSN.
+    let ini = env.dir.path().join("odbc.ini");
+    std::fs::write(
+        &ini,
+        env.ok(&["dataset", "connection", "shared", "--odbc-ini"]),
+    )
+    .unwrap();
+    let out = isql(&["mdm_shared"], Some(&ini), "SELECT MAX(k) FROM train\n");
+    assert!(out.contains("24"), "{out}");
+
+    // Python's pyodbc, with a bound parameter.
+    let script = "import pyodbc, sys\n\
+                  c = pyodbc.connect(sys.argv[1])\n\
+                  rows = c.cursor().execute('SELECT k, v FROM train WHERE k >= ? ORDER BY k', 20).fetchall()\n\
+                  print([(int(k), int(v)) for k, v in rows])\n";
+    let output = std::process::Command::new("/usr/bin/python3")
+        .args(["-c", script, connection])
+        .output()
+        .expect("python3 with pyodbc (Debian python3-pyodbc)");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout).trim(),
+        "[(20, 40), (21, 42), (22, 44), (23, 46), (24, 48)]"
+    );
+
+    let json = env.json(&["dataset", "connection", "shared"]);
+    assert_eq!(json["connection_string"], connection);
+    env.fails(&["dataset", "connection", "ghost"], 3);
+}
