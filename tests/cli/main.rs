@@ -4,6 +4,7 @@
 mod common;
 
 mod config;
+mod cross;
 mod explore;
 mod lifecycle;
 mod register;
