@@ -115,8 +115,37 @@ impl Default for Database {
 pub struct OdbcSettings {
     pub dsn: Option<String>,
     pub driver: Option<String>,
-    /// Extra `key=value` attributes appended to every connection string.
+    /// Extra `key=value` attributes appended to every connection string
+    /// (numbers and booleans are written as they read).
+    #[serde(deserialize_with = "scalar_strings")]
     pub options: BTreeMap<String, String>,
+}
+
+/// A map whose values may be written as strings, numbers or booleans.
+fn scalar_strings<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> std::result::Result<BTreeMap<String, String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Scalar {
+        Text(String),
+        Integer(i64),
+        Float(f64),
+        Flag(bool),
+    }
+    let map = BTreeMap::<String, Scalar>::deserialize(d)?;
+    Ok(map
+        .into_iter()
+        .map(|(k, v)| {
+            let text = match v {
+                Scalar::Text(t) => t,
+                Scalar::Integer(i) => i.to_string(),
+                Scalar::Float(f) => f.to_string(),
+                Scalar::Flag(b) => if b { "1" } else { "0" }.to_string(),
+            };
+            (k, text)
+        })
+        .collect())
 }
 
 /// `database.sqlite`: pragmas applied to every dataset database.

@@ -50,6 +50,13 @@ pub trait Dialect: Send + Sync {
     /// Largest number of bound parameters one statement may carry.
     fn max_parameters(&self) -> usize;
 
+    /// An `INSERT` that takes each column of a batch as one array parameter
+    /// (text in the database's array syntax, see [`Dialect::array_literal`]),
+    /// for databases that can unnest arrays; `None` to use parameter arrays.
+    fn insert_column_arrays(&self, _table: &str, _columns: &[ColumnDef]) -> Option<String> {
+        None
+    }
+
     /// How a logical type is bound and fetched over ODBC.
     fn transfer(&self, column_type: ColumnType) -> Transfer {
         match column_type {

@@ -236,6 +236,20 @@ impl OdbcStore {
             .collect()
     }
 
+    /// Inserts a batch with one array parameter per column.
+    fn insert_arrays(&mut self, sql: &str, table: &str, batch: &Batch) -> Result<()> {
+        let arrays: Vec<String> = batch.columns.iter().map(array_literal).collect();
+        let parameters: Vec<Box<dyn InputParameter>> = arrays
+            .into_iter()
+            .map(|a| -> Box<dyn InputParameter> { Box::new(a.into_parameter()) })
+            .collect();
+        self.conn
+            .execute(sql, &parameters[..], None)
+            .map(|_| ())
+            .map_err(|e| self.error(&format!("insert into {table}"), e))
+    }
+
+    /// Inserts `rows` rows from `start` as one parameter array.
     fn insert_chunk(
         &mut self,
         table: &str,
@@ -290,6 +304,7 @@ impl OdbcStore {
             batch.columns.iter().zip(&transfers).zip(&texts).enumerate()
         {
             let column = inserter.column_mut(index);
+            let range = start..start + rows;
             match (transfer, data) {
                 (Transfer::Text, _) => {
                     let mut view = column.as_text_view().expect("text buffer");
@@ -299,41 +314,29 @@ impl OdbcStore {
                 }
                 (Transfer::Integer, ColumnData::Integer(v)) => {
                     let mut cells = column.as_nullable_slice::<i64>().expect("i64 buffer");
-                    for row in 0..rows {
-                        cells.set_cell(row, v[start + row]);
-                    }
+                    cells.write(v[range].iter().copied());
                 }
                 (Transfer::Integer, ColumnData::Boolean(v)) => {
                     let mut cells = column.as_nullable_slice::<i64>().expect("i64 buffer");
-                    for row in 0..rows {
-                        cells.set_cell(row, v[start + row].map(i64::from));
-                    }
+                    cells.write(v[range].iter().map(|x| x.map(i64::from)));
                 }
                 (Transfer::Float, ColumnData::Float(v)) => {
                     let mut cells = column.as_nullable_slice::<f64>().expect("f64 buffer");
-                    for row in 0..rows {
-                        cells.set_cell(row, v[start + row]);
-                    }
+                    cells.write(v[range].iter().copied());
                 }
                 (Transfer::Bit, ColumnData::Boolean(v)) => {
                     let mut cells = column.as_nullable_slice::<Bit>().expect("bit buffer");
-                    for row in 0..rows {
-                        cells.set_cell(row, v[start + row].map(Bit::from_bool));
-                    }
+                    cells.write(v[range].iter().map(|x| x.map(Bit::from_bool)));
                 }
                 (Transfer::Date, ColumnData::Date(v)) => {
                     let mut cells = column.as_nullable_slice::<Date>().expect("date buffer");
-                    for row in 0..rows {
-                        cells.set_cell(row, v[start + row].map(to_odbc_date));
-                    }
+                    cells.write(v[range].iter().map(|x| x.map(to_odbc_date)));
                 }
                 (Transfer::Timestamp, ColumnData::Datetime(v)) => {
                     let mut cells = column
                         .as_nullable_slice::<Timestamp>()
                         .expect("timestamp buffer");
-                    for row in 0..rows {
-                        cells.set_cell(row, v[start + row].map(to_odbc_timestamp));
-                    }
+                    cells.write(v[range].iter().map(|x| x.map(to_odbc_timestamp)));
                 }
                 (transfer, _) => {
                     return Err(Error::Backend(format!(
@@ -384,6 +387,62 @@ impl OdbcStore {
         }
         Ok(lengths)
     }
+}
+
+/// A column as an array literal (`{1,NULL,"text"}`): numbers in shortest
+/// round-trip form, text always quoted with `\\` and `"` escaped.
+fn array_literal(data: &ColumnData) -> String {
+    use std::fmt::Write;
+    let mut out = String::with_capacity(data.len() * 12 + 2);
+    out.push('{');
+    let mut integers = itoa::Buffer::new();
+    let mut floats = ryu::Buffer::new();
+    for row in 0..data.len() {
+        if row > 0 {
+            out.push(',');
+        }
+        match data {
+            ColumnData::Integer(v) => match v[row] {
+                Some(x) => out.push_str(integers.format(x)),
+                None => out.push_str("NULL"),
+            },
+            ColumnData::Float(v) => match v[row] {
+                Some(x) if x.is_finite() => out.push_str(floats.format_finite(x)),
+                Some(x) if x > 0.0 => out.push_str("Infinity"),
+                Some(_) => out.push_str("-Infinity"),
+                None => out.push_str("NULL"),
+            },
+            ColumnData::Boolean(v) => match v[row] {
+                Some(x) => out.push(if x { 't' } else { 'f' }),
+                None => out.push_str("NULL"),
+            },
+            ColumnData::Date(v) => match v[row] {
+                Some(x) => out.push_str(&time::format_date(x)),
+                None => out.push_str("NULL"),
+            },
+            ColumnData::Datetime(v) => match v[row] {
+                Some(x) => {
+                    let _ = write!(out, "\"{}\"", time::format_datetime(x));
+                }
+                None => out.push_str("NULL"),
+            },
+            ColumnData::Text(v) => match v.get(row) {
+                Some(text) => {
+                    out.push('"');
+                    for c in text.chars() {
+                        if c == '"' || c == '\\' {
+                            out.push('\\');
+                        }
+                        out.push(c);
+                    }
+                    out.push('"');
+                }
+                None => out.push_str("NULL"),
+            },
+        }
+    }
+    out.push('}');
+    out
 }
 
 /// A column's values in mdm's canonical text form.
@@ -573,6 +632,9 @@ impl Store for OdbcStore {
     }
 
     fn append(&mut self, table: &str, columns: &[ColumnDef], batch: &Batch) -> Result<()> {
+        if let Some(sql) = self.dialect.insert_column_arrays(table, columns) {
+            return self.insert_arrays(&sql, table, batch);
+        }
         // Rows per round trip, bounded by the bytes their text buffers need.
         let total = batch.len();
         let row_bytes: usize = batch
@@ -811,6 +873,31 @@ fn short_sql(sql: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn array_literals_quote_text_and_spell_nulls() {
+        let mut text = crate::store::TextColumn::default();
+        for value in [
+            Some("a\"b"),
+            None,
+            Some("NULL"),
+            Some("back\\slash"),
+            Some(""),
+        ] {
+            text.push(value);
+        }
+        assert_eq!(
+            array_literal(&ColumnData::Text(text)),
+            r#"{"a\"b",NULL,"NULL","back\\slash",""}"#
+        );
+        let floats =
+            ColumnData::Float(vec![Some(1e308), None, Some(f64::NEG_INFINITY), Some(-0.0)]);
+        assert_eq!(array_literal(&floats), "{1e308,NULL,-Infinity,-0.0}");
+        assert_eq!(
+            array_literal(&ColumnData::Boolean(vec![Some(true), None])),
+            "{t,NULL}"
+        );
+    }
 
     #[test]
     fn doubles_are_rebuilt_exactly_from_their_parts() {
