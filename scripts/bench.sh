@@ -4,6 +4,9 @@
 #   export:   `mdm dataset export` to CSV and Parquet vs `sqlite3 -csv`
 #   stats:    `mdm dataset stats --extended`
 #   memory:   peak RSS registering 3x the rows (flat memory means ~equal)
+#   odbc:     (when built with the odbc feature and the drivers are set up)
+#             register/export through the SQLite ODBC driver vs embedded, and
+#             on PostgreSQL vs `psql \copy` in and out
 # Reports wall seconds, ratios and peak RSS (from /usr/bin/time -v).
 # Usage: scripts/bench.sh [ROWS]   (default 1000000; BENCH_FLAT=0 skips the 3x run)
 set -euo pipefail
@@ -17,7 +20,9 @@ for tool in sqlite3 python3 /usr/bin/time; do
   command -v "$tool" >/dev/null || { echo "bench: $tool is required (apt-get install sqlite3 python3 time)" >&2; exit 1; }
 done
 
-cargo build --release --quiet
+features=()
+if odbcinst -q -d 2>/dev/null | grep -q 'MDM PostgreSQL'; then features=(--features odbc); fi
+cargo build --release --quiet "${features[@]}"
 mdm="$CARGO_TARGET_DIR/release/mdm"
 
 csv="$work/bench_${rows}.csv"
@@ -68,4 +73,34 @@ if [ "${BENCH_FLAT:-1}" != 0 ]; then
   echo
   echo "== memory: register $big_rows rows ($(du -h "$big" | cut -f1)) =="
   measure mdm_register_3x "$mdm" --quiet dataset register bench3 "$big" --target label
+fi
+
+if [ ${#features[@]} -gt 0 ]; then
+  echo
+  echo "== SQLite through its ODBC driver, $rows rows =="
+  odbc_home="$work/home-sqlite-odbc"
+  rm -rf "$odbc_home"; mkdir -p "$odbc_home"
+  printf 'database:\n  sqlite:\n    odbc: { driver: MDM SQLite3 }\n' >"$odbc_home/mdm.yaml"
+  MDM_HOME=$odbc_home measure sqlite_odbc_register "$mdm" --quiet dataset register bench "$csv" --target label
+  MDM_HOME=$odbc_home measure sqlite_odbc_export_csv "$mdm" --quiet dataset export bench --table train --output "$work/out-odbc.csv" --force
+  echo "ratio register sqlite-odbc/embedded: $(ratio "$wall_sqlite_odbc_register" "$wall_mdm_register")"
+  echo "ratio export sqlite-odbc/embedded: $(ratio "$wall_sqlite_odbc_export_csv" "$wall_mdm_export_csv")"
+
+  if psql -h 127.0.0.1 -U postgres -Atc 'select 1' >/dev/null 2>&1; then
+    echo
+    echo "== PostgreSQL through psqlODBC, $rows rows =="
+    pg_home="$work/home-postgresql"
+    rm -rf "$pg_home"; mkdir -p "$pg_home"
+    printf 'database:\n  default_backend: postgresql\n  postgresql:\n    host: 127.0.0.1\n    database_prefix: mdmbench_\n' >"$pg_home/mdm.yaml"
+    psql -h 127.0.0.1 -U postgres -qc 'DROP DATABASE IF EXISTS mdmbench_bench' -c 'DROP DATABASE IF EXISTS mdmbench_reference' -c 'CREATE DATABASE mdmbench_reference'
+    psql -h 127.0.0.1 -U postgres -d mdmbench_reference -qc "CREATE TABLE train (id bigint, age bigint, visits bigint, score double precision, ratio double precision, color text, city text, signup_date date, comment text, balance double precision, clicks bigint, label bigint)"
+    measure psql_copy_in psql -h 127.0.0.1 -U postgres -d mdmbench_reference -qc "\\copy train FROM '$csv' CSV HEADER"
+    MDM_HOME=$pg_home measure postgresql_register "$mdm" --quiet dataset register bench "$csv" --target label
+    measure psql_copy_out psql -h 127.0.0.1 -U postgres -d mdmbench_reference -qc "\\copy train TO '$work/pg-reference.csv' CSV HEADER"
+    MDM_HOME=$pg_home measure postgresql_export_csv "$mdm" --quiet dataset export bench --table train --output "$work/out-pg.csv" --force
+    echo "ratio register postgresql/psql \\copy: $(ratio "$wall_postgresql_register" "$wall_psql_copy_in")"
+    echo "ratio export postgresql/psql \\copy: $(ratio "$wall_postgresql_export_csv" "$wall_psql_copy_out")"
+    MDM_HOME=$pg_home "$mdm" --quiet dataset remove bench --force
+    psql -h 127.0.0.1 -U postgres -qc 'DROP DATABASE IF EXISTS mdmbench_reference'
+  fi
 fi

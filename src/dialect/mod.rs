@@ -57,6 +57,14 @@ pub trait Dialect: Send + Sync {
         None
     }
 
+    /// Rows per `INSERT` statement when bulk loading with parameter arrays
+    /// (the statement then runs once per parameter set). Drivers that
+    /// prepare the statement again for every set load faster with
+    /// multi-row statements.
+    fn rows_per_insert(&self, _columns: usize) -> usize {
+        1
+    }
+
     /// How a logical type is bound and fetched over ODBC.
     fn transfer(&self, column_type: ColumnType) -> Transfer {
         match column_type {

@@ -249,7 +249,9 @@ impl OdbcStore {
             .map_err(|e| self.error(&format!("insert into {table}"), e))
     }
 
-    /// Inserts `rows` rows from `start` as one parameter array.
+    /// Inserts `rows` rows from `start`: full statements of the dialect's
+    /// rows per `INSERT` as one parameter array, then one statement for the
+    /// rest.
     fn insert_chunk(
         &mut self,
         table: &str,
@@ -258,6 +260,33 @@ impl OdbcStore {
         start: usize,
         rows: usize,
     ) -> Result<()> {
+        let per_statement = self
+            .dialect
+            .rows_per_insert(columns.len())
+            .clamp(1, rows.max(1));
+        let full = rows / per_statement;
+        if full > 0 {
+            self.insert_statements(table, columns, batch, start, per_statement, full)?;
+        }
+        let rest = rows - full * per_statement;
+        if rest > 0 {
+            self.insert_statements(table, columns, batch, start + full * per_statement, rest, 1)?;
+        }
+        Ok(())
+    }
+
+    /// Executes an `INSERT` of `per_statement` rows once per parameter set;
+    /// set `k` carries rows `first + k * per_statement ..` of the batch.
+    fn insert_statements(
+        &mut self,
+        table: &str,
+        columns: &[ColumnDef],
+        batch: &Batch,
+        first: usize,
+        per_statement: usize,
+        sets: usize,
+    ) -> Result<()> {
+        let rows = per_statement * sets;
         let transfers: Vec<Transfer> = columns
             .iter()
             .map(|c| self.dialect.transfer(c.column_type))
@@ -267,10 +296,10 @@ impl OdbcStore {
             .iter()
             .zip(&transfers)
             .map(|(data, transfer)| {
-                (*transfer == Transfer::Text).then(|| text_values(data, start, rows))
+                (*transfer == Transfer::Text).then(|| text_values(data, first, rows))
             })
             .collect();
-        let descs: Vec<BufferDesc> = transfers
+        let column_descs: Vec<BufferDesc> = transfers
             .iter()
             .zip(&texts)
             .map(|(transfer, text)| match transfer {
@@ -288,62 +317,70 @@ impl OdbcStore {
                 },
             })
             .collect();
-        let sql = self.dialect.insert(table, columns, 1);
+        let descs: Vec<BufferDesc> = (0..per_statement)
+            .flat_map(|_| column_descs.iter().copied())
+            .collect();
+        let sql = self.dialect.insert(table, columns, per_statement);
         let prepared = self
             .conn
             .prepare(&sql)
             .map_err(|e| self.error("prepare insert", e))?;
-        let mut inserter = prepared.into_column_inserter(rows, descs).map_err(|e| {
+        let mut inserter = prepared.into_column_inserter(sets, descs).map_err(|e| {
             Error::Backend(format!(
                 "cannot bind insert buffers: {}",
                 self.target.redact(&e.to_string())
             ))
         })?;
-        inserter.set_num_rows(rows);
-        for (index, ((data, transfer), text)) in
-            batch.columns.iter().zip(&transfers).zip(&texts).enumerate()
-        {
-            let column = inserter.column_mut(index);
-            let range = start..start + rows;
-            match (transfer, data) {
-                (Transfer::Text, _) => {
-                    let mut view = column.as_text_view().expect("text buffer");
-                    for (row, value) in text.as_ref().expect("text values").iter().enumerate() {
-                        view.set_cell(row, value.as_deref().map(str::as_bytes));
+        inserter.set_num_rows(sets);
+        let width = columns.len();
+        for slot in 0..per_statement {
+            // Batch rows of this placeholder row, one per parameter set.
+            let offsets = || (0..sets).map(move |set| set * per_statement + slot);
+            for (index, ((data, transfer), text)) in
+                batch.columns.iter().zip(&transfers).zip(&texts).enumerate()
+            {
+                let column = inserter.column_mut(slot * width + index);
+                match (transfer, data) {
+                    (Transfer::Text, _) => {
+                        let values = text.as_ref().expect("text values");
+                        let mut view = column.as_text_view().expect("text buffer");
+                        for (set, offset) in offsets().enumerate() {
+                            view.set_cell(set, values[offset].as_deref().map(str::as_bytes));
+                        }
                     }
-                }
-                (Transfer::Integer, ColumnData::Integer(v)) => {
-                    let mut cells = column.as_nullable_slice::<i64>().expect("i64 buffer");
-                    cells.write(v[range].iter().copied());
-                }
-                (Transfer::Integer, ColumnData::Boolean(v)) => {
-                    let mut cells = column.as_nullable_slice::<i64>().expect("i64 buffer");
-                    cells.write(v[range].iter().map(|x| x.map(i64::from)));
-                }
-                (Transfer::Float, ColumnData::Float(v)) => {
-                    let mut cells = column.as_nullable_slice::<f64>().expect("f64 buffer");
-                    cells.write(v[range].iter().copied());
-                }
-                (Transfer::Bit, ColumnData::Boolean(v)) => {
-                    let mut cells = column.as_nullable_slice::<Bit>().expect("bit buffer");
-                    cells.write(v[range].iter().map(|x| x.map(Bit::from_bool)));
-                }
-                (Transfer::Date, ColumnData::Date(v)) => {
-                    let mut cells = column.as_nullable_slice::<Date>().expect("date buffer");
-                    cells.write(v[range].iter().map(|x| x.map(to_odbc_date)));
-                }
-                (Transfer::Timestamp, ColumnData::Datetime(v)) => {
-                    let mut cells = column
-                        .as_nullable_slice::<Timestamp>()
-                        .expect("timestamp buffer");
-                    cells.write(v[range].iter().map(|x| x.map(to_odbc_timestamp)));
-                }
-                (transfer, _) => {
-                    return Err(Error::Backend(format!(
-                        "the {} dialect cannot bind column '{}' as {transfer:?}",
-                        self.dialect.name(),
-                        columns[index].name
-                    )))
+                    (Transfer::Integer, ColumnData::Integer(v)) => {
+                        let mut cells = column.as_nullable_slice::<i64>().expect("i64 buffer");
+                        cells.write(offsets().map(|o| v[first + o]));
+                    }
+                    (Transfer::Integer, ColumnData::Boolean(v)) => {
+                        let mut cells = column.as_nullable_slice::<i64>().expect("i64 buffer");
+                        cells.write(offsets().map(|o| v[first + o].map(i64::from)));
+                    }
+                    (Transfer::Float, ColumnData::Float(v)) => {
+                        let mut cells = column.as_nullable_slice::<f64>().expect("f64 buffer");
+                        cells.write(offsets().map(|o| v[first + o]));
+                    }
+                    (Transfer::Bit, ColumnData::Boolean(v)) => {
+                        let mut cells = column.as_nullable_slice::<Bit>().expect("bit buffer");
+                        cells.write(offsets().map(|o| v[first + o].map(Bit::from_bool)));
+                    }
+                    (Transfer::Date, ColumnData::Date(v)) => {
+                        let mut cells = column.as_nullable_slice::<Date>().expect("date buffer");
+                        cells.write(offsets().map(|o| v[first + o].map(to_odbc_date)));
+                    }
+                    (Transfer::Timestamp, ColumnData::Datetime(v)) => {
+                        let mut cells = column
+                            .as_nullable_slice::<Timestamp>()
+                            .expect("timestamp buffer");
+                        cells.write(offsets().map(|o| v[first + o].map(to_odbc_timestamp)));
+                    }
+                    (transfer, _) => {
+                        return Err(Error::Backend(format!(
+                            "the {} dialect cannot bind column '{}' as {transfer:?}",
+                            self.dialect.name(),
+                            columns[index].name
+                        )))
+                    }
                 }
             }
         }
