@@ -625,10 +625,18 @@ impl Store for OdbcStore {
 
     fn execute(&mut self, sql: &str, params: &[Value]) -> Result<()> {
         let parameters = Self::parameters(params);
-        self.conn
+        let wrap = |e: odbc_api::Error| self.error(&format!("execute `{}`", short_sql(sql)), e);
+        // Drivers that step lazily (SQLite with StepAPI) only run a
+        // statement that returns rows (`PRAGMA journal_mode = WAL`) as its
+        // rows are fetched.
+        if let Some(mut cursor) = self
+            .conn
             .execute(sql, &parameters[..], None)
-            .map(|_| ())
-            .map_err(|e| self.error(&format!("execute `{}`", short_sql(sql)), e))
+            .map_err(wrap)?
+        {
+            while cursor.next_row().map_err(wrap)?.is_some() {}
+        }
+        Ok(())
     }
 
     fn query(
