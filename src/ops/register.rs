@@ -600,14 +600,7 @@ fn load_table(
 #[inline]
 fn push_field(data: &mut ColumnData, field: &[u8]) -> bool {
     if is_null_token(field) {
-        match data {
-            ColumnData::Boolean(v) => v.push(None),
-            ColumnData::Integer(v) => v.push(None),
-            ColumnData::Float(v) => v.push(None),
-            ColumnData::Date(v) => v.push(None),
-            ColumnData::Datetime(v) => v.push(None),
-            ColumnData::Text(v) => v.push(None),
-        }
+        data.push_null();
         return true;
     }
     let Ok(text) = std::str::from_utf8(field) else {

@@ -207,6 +207,14 @@ impl Batch {
     }
 }
 
+/// `(start, rows)` pieces of at most `size` rows covering `0..total`.
+pub(crate) fn chunks(total: usize, size: usize) -> impl Iterator<Item = (usize, usize)> {
+    let size = size.max(1);
+    (0..total)
+        .step_by(size)
+        .map(move |start| (start, size.min(total - start)))
+}
+
 /// One value of a query result or a bound parameter.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Value {

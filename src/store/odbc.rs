@@ -704,12 +704,8 @@ impl Store for OdbcStore {
             )
             .sum::<usize>()
             .max(1);
-        let per_chunk = (BUFFER_BUDGET / row_bytes).clamp(1, total.max(1));
-        let mut start = 0;
-        while start < total {
-            let rows = per_chunk.min(total - start);
+        for (start, rows) in super::chunks(total, BUFFER_BUDGET / row_bytes) {
             self.insert_chunk(table, columns, batch, start, rows)?;
-            start += rows;
         }
         Ok(())
     }

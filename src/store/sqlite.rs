@@ -300,12 +300,8 @@ impl Store for SqliteStore {
     fn append(&mut self, table: &str, columns: &[ColumnDef], batch: &Batch) -> Result<()> {
         let per_statement =
             (self.dialect.max_parameters() / columns.len().max(1)).clamp(1, ROWS_PER_INSERT);
-        let total = batch.len();
-        let mut start = 0;
-        while start < total {
-            let rows = per_statement.min(total - start);
+        for (start, rows) in super::chunks(batch.len(), per_statement) {
             self.insert_rows(table, columns, batch, start, rows)?;
-            start += rows;
         }
         Ok(())
     }
