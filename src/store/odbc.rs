@@ -154,11 +154,13 @@ impl OdbcTarget {
         }
     }
 
-    /// Hides the password in any text.
+    /// Hides the password in any text, on one line (driver diagnostics
+    /// span several lines).
     pub fn redact(&self, text: &str) -> String {
+        let one_line = text.split_whitespace().collect::<Vec<_>>().join(" ");
         match &self.password {
-            Some(password) if !password.is_empty() => text.replace(password.as_str(), "***"),
-            _ => text.to_string(),
+            Some(password) if !password.is_empty() => one_line.replace(password.as_str(), "***"),
+            _ => one_line,
         }
     }
 

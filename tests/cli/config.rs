@@ -191,6 +191,7 @@ fn a_misconfigured_odbc_backend_is_a_backend_error_naming_the_driver() {
         6,
     );
     assert!(stderr.contains("No Such Driver"), "{stderr}");
+    assert_eq!(stderr.trim_end().lines().count(), 1, "one line: {stderr}");
     assert!(
         !stderr.contains("s3cret-pw"),
         "the password leaked: {stderr}"
