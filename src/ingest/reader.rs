@@ -104,14 +104,49 @@ pub fn read_error(path: &Path, err: std::io::Error) -> Error {
 pub fn csv_reader(
     format: &CsvFormat,
     counter: Arc<AtomicU64>,
-) -> Result<csv::Reader<Box<dyn BufRead>>> {
+) -> Result<csv::Reader<TailReader<Box<dyn BufRead>>>> {
     let (text, _) = open_text(&format.path, counter)?;
     Ok(csv::ReaderBuilder::new()
         .delimiter(format.delimiter)
         .has_headers(false)
         .flexible(false)
         .buffer_capacity(BUFFER_SIZE)
-        .from_reader(text))
+        .from_reader(TailReader::new(text)))
+}
+
+/// Remembers the last bytes of the decoded text, to tell a quoted field
+/// that is never closed (the parser then runs to the end of the file).
+pub struct TailReader<R> {
+    inner: R,
+    tail: [u8; 3],
+}
+
+impl<R> TailReader<R> {
+    fn new(inner: R) -> Self {
+        TailReader {
+            inner,
+            tail: [0; 3],
+        }
+    }
+
+    /// Whether the text ends with a closing quote, optionally followed by
+    /// a line break.
+    pub fn ends_with_quote(&self) -> bool {
+        matches!(
+            self.tail,
+            [_, _, b'"'] | [_, b'"', b'\n' | b'\r'] | [b'"', b'\r', b'\n']
+        )
+    }
+}
+
+impl<R: Read> Read for TailReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        for &byte in &buf[..n.min(buf.len())][n.saturating_sub(3)..] {
+            self.tail = [self.tail[1], self.tail[2], byte];
+        }
+        Ok(n)
+    }
 }
 
 /// Turns a csv error into a one-line message naming the file and line.

@@ -254,6 +254,9 @@ fn infer_table(source: SourceFile, ui: &Ui) -> Result<TablePlan> {
     let mut types: Vec<Inferred> = Vec::new();
     let mut rows = 0u64;
     let mut first = true;
+    // The line of the last record when its last field ends with a line
+    // break (only an unclosed quote, or a quoted break, does that).
+    let mut open_quote_line: Option<u64> = None;
     loop {
         match csv.read_byte_record(&mut record) {
             Ok(true) => {}
@@ -279,6 +282,12 @@ fn infer_table(source: SourceFile, ui: &Ui) -> Result<TablePlan> {
             original_names = (1..=record.len()).map(|i| format!("column_{i}")).collect();
         }
         rows += 1;
+        if record.as_slice().contains(&0) {
+            return Err(nul_error(path, &record, &original_names));
+        }
+        let last = record.iter().last().unwrap_or_default();
+        open_quote_line = (last.ends_with(b"\n") || last.ends_with(b"\r"))
+            .then(|| record.position().map_or(0, |p| p.line()));
         for (index, field) in record.iter().enumerate() {
             let current = types[index];
             if current == Inferred::Text || is_null_token(field) {
@@ -300,6 +309,17 @@ fn infer_table(source: SourceFile, ui: &Ui) -> Result<TablePlan> {
             path.display()
         )));
     }
+    // A quoted field that is never closed runs to the end of the file, so
+    // the last field ends with the file's final line break but the file
+    // does not end with a closing quote.
+    if let Some(line) = open_quote_line {
+        if !csv.get_ref().ends_with_quote() {
+            return Err(Error::General(format!(
+                "{}: line {line}: a quoted field that starts in this record is never closed",
+                path.display()
+            )));
+        }
+    }
     let names = storage_names(&original_names);
     let columns = names
         .into_iter()
@@ -318,6 +338,19 @@ fn infer_table(source: SourceFile, ui: &Ui) -> Result<TablePlan> {
     })
 }
 
+fn nul_error(path: &Path, record: &csv::ByteRecord, names: &[String]) -> Error {
+    let column = record
+        .iter()
+        .position(|field| field.contains(&0))
+        .and_then(|index| names.get(index))
+        .map_or_else(String::new, |name| format!(", column '{name}'"));
+    Error::General(format!(
+        "{}: line {}{column}: contains a NUL byte (binary data is not CSV text)",
+        path.display(),
+        record.position().map_or(0, |p| p.line())
+    ))
+}
+
 fn utf8_error(path: &Path, record: &csv::ByteRecord, column: &str) -> Error {
     Error::General(format!(
         "{}: line {}, column '{column}': invalid UTF-8; mdm reads UTF-8 (convert with iconv -f latin1 -t utf-8)",
@@ -326,22 +359,37 @@ fn utf8_error(path: &Path, record: &csv::ByteRecord, column: &str) -> Error {
     ))
 }
 
-/// Column names as stored: empty headers become `column_N`, and names that
-/// collide (case-insensitively, as in SQL) get a `_2`, `_3`, ... suffix.
+/// Longest stored column name, in bytes: PostgreSQL's identifier limit,
+/// applied on every backend so that a dataset keeps its column names
+/// wherever it moves.
+pub const MAX_COLUMN_NAME_BYTES: usize = 63;
+
+/// Column names as stored: empty headers become `column_N`, longer names
+/// are cut to [`MAX_COLUMN_NAME_BYTES`] (at a character boundary), and names
+/// that collide (case-insensitively, as in SQL) get a `_2`, `_3`, ...
+/// suffix. The originals are kept in the metadata.
 fn storage_names(original: &[String]) -> Vec<String> {
+    let cut = |name: &str, room: usize| -> String {
+        let mut end = name.len().min(room);
+        while !name.is_char_boundary(end) {
+            end -= 1;
+        }
+        name[..end].to_string()
+    };
     let mut seen: HashMap<String, usize> = HashMap::new();
     let mut names = Vec::with_capacity(original.len());
     for (index, name) in original.iter().enumerate() {
         let base = if name.trim().is_empty() {
             format!("column_{}", index + 1)
         } else {
-            name.clone()
+            cut(name, MAX_COLUMN_NAME_BYTES)
         };
         let mut candidate = base.clone();
         let mut suffix = 1;
         while seen.contains_key(&candidate.to_lowercase()) {
             suffix += 1;
-            candidate = format!("{base}_{suffix}");
+            let tail = format!("_{suffix}");
+            candidate = format!("{}{tail}", cut(&base, MAX_COLUMN_NAME_BYTES - tail.len()));
         }
         seen.insert(candidate.to_lowercase(), index);
         names.push(candidate);
@@ -752,6 +800,18 @@ fn lock_dataset(datasets_path: &Path, name: &str) -> Result<File> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn long_names_are_cut_at_a_character_boundary_and_kept_distinct() {
+        let long = "é".repeat(100);
+        let names = storage_names(&[long.clone(), long.clone()]);
+        assert!(
+            names.iter().all(|n| n.len() <= MAX_COLUMN_NAME_BYTES),
+            "{names:?}"
+        );
+        assert_eq!(names[0], "é".repeat(31));
+        assert_eq!(names[1], format!("{}_2", "é".repeat(30)));
+    }
 
     #[test]
     fn colliding_and_empty_headers_get_distinct_names() {

@@ -1,0 +1,135 @@
+//! The committed corpus of hostile inputs (tests/corpus/): each is rejected
+//! with a one-line error naming the file and line and stores nothing, or is
+//! stored safely. Existing datasets are never touched.
+
+use std::path::PathBuf;
+
+use crate::common::{titanic, Env};
+
+fn corpus(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/corpus")
+        .join(name)
+}
+
+#[test]
+fn hostile_inputs_are_rejected_with_a_clear_line_and_nothing_stored() {
+    let env = Env::new();
+    env.ok(&[
+        "dataset",
+        "register",
+        "keep",
+        titanic().to_str().unwrap(),
+        "--target",
+        "Survived",
+    ]);
+    let cases: &[(&str, i32, &str)] = &[
+        ("empty.csv", 1, "the file is empty"),
+        ("header_only.csv", 1, "has 0 rows"),
+        (
+            "ragged_too_many.csv",
+            1,
+            "line 3: expected 2 fields like the first row, found 3",
+        ),
+        (
+            "ragged_too_few.csv",
+            1,
+            "line 3: expected 3 fields like the first row, found 2",
+        ),
+        (
+            "unterminated_quote.csv",
+            1,
+            "line 3: a quoted field that starts in this record is never closed",
+        ),
+        (
+            "nul_byte.csv",
+            1,
+            "line 2, column 'text': contains a NUL byte",
+        ),
+        ("utf16_bom.csv", 1, "UTF-16"),
+        ("latin1.csv", 1, "line 2, column 'city': invalid UTF-8"),
+        (
+            "truncated.csv.gz",
+            1,
+            "corrupt or truncated compressed data",
+        ),
+        ("no_data_files", 2, "contains no data files"),
+    ];
+    for (file, code, message) in cases {
+        let path = corpus(file);
+        let stderr = env.fails(
+            &["dataset", "register", "hostile", path.to_str().unwrap()],
+            *code,
+        );
+        assert_eq!(
+            stderr.trim_end().lines().count(),
+            1,
+            "{file}: one line: {stderr}"
+        );
+        assert!(
+            stderr.contains(file) && stderr.contains(message),
+            "{file}: {stderr}"
+        );
+        assert_eq!(env.stored(), ["keep"], "{file} left something behind");
+    }
+    // The symlink that points at itself.
+    let looped = env.dir.path().join("loop.csv");
+    std::os::unix::fs::symlink(&looped, &looped).unwrap();
+    let stderr = env.fails(
+        &["dataset", "register", "hostile", looped.to_str().unwrap()],
+        1,
+    );
+    assert!(stderr.contains("loop.csv"), "{stderr}");
+    assert_eq!(env.stored(), ["keep"]);
+    // The dataset that was there is intact.
+    assert_eq!(env.scalar("keep", "SELECT COUNT(*) FROM train"), "200");
+    assert_eq!(env.json(&["dataset", "list"]).as_array().unwrap().len(), 1);
+}
+
+#[test]
+fn odd_line_endings_and_names_are_stored_safely() {
+    let env = Env::new();
+    for (name, file) in [("cr", "cr_only.csv"), ("crlf", "crlf.csv")] {
+        env.ok(&["dataset", "register", name, corpus(file).to_str().unwrap()]);
+        assert_eq!(env.scalar(name, "SELECT text FROM train WHERE id = 2"), "b");
+    }
+    env.ok(&[
+        "dataset",
+        "register",
+        "dups",
+        corpus("duplicate_and_empty_names.csv").to_str().unwrap(),
+    ]);
+    let names: Vec<String> = env
+        .columns("dups", "train")
+        .into_iter()
+        .map(|(n, _)| n)
+        .collect();
+    assert_eq!(names, ["x", "X_2", "column_3", "x_3"]);
+
+    env.ok(&[
+        "dataset",
+        "register",
+        "names",
+        corpus("hostile_names.csv").to_str().unwrap(),
+    ]);
+    let names: Vec<String> = env
+        .columns("names", "train")
+        .into_iter()
+        .map(|(n, _)| n)
+        .collect();
+    assert_eq!(
+        names[..6],
+        ["select", "we\"ird", "a.b", "a b", "drop table x;--", "été"]
+    );
+    assert_eq!(names[6], "n".repeat(63));
+    // Exactly the intended table exists; the ";--" name injected nothing.
+    assert_eq!(
+        env.scalar("names", "SELECT \"drop table x;--\" FROM train"),
+        "5"
+    );
+    let info = env.json(&["dataset", "info", "names"]);
+    assert_eq!(
+        info["schema"][0]["columns"][6]["original_name"],
+        "n".repeat(210)
+    );
+}
