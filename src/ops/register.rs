@@ -285,7 +285,7 @@ fn infer_table(source: SourceFile, ui: &Ui) -> Result<TablePlan> {
         if record.as_slice().contains(&0) {
             return Err(nul_error(path, &record, &original_names));
         }
-        let last = record.iter().last().unwrap_or_default();
+        let last = record.iter().next_back().unwrap_or_default();
         open_quote_line = (last.ends_with(b"\n") || last.ends_with(b"\r"))
             .then(|| record.position().map_or(0, |p| p.line()));
         for (index, field) in record.iter().enumerate() {
