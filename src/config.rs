@@ -498,6 +498,15 @@ impl Settings {
             ))
         })?;
         validate(&config)?;
+        let file_password = serde_yaml::from_str::<Config>(&text)
+            .ok()
+            .and_then(|file| file.database.postgresql.password)
+            .is_some();
+        if file_password {
+            if let Some(warning) = exposed_password_warning(&config_file, &config) {
+                eprintln!("warning: {warning}");
+            }
+        }
         Ok(Settings {
             home,
             config_file,
@@ -685,11 +694,42 @@ fn set_path(tree: &mut Value, path: &[String], value: Value) {
     }
 }
 
+/// Writes the commented defaults, readable by the owner only (the file may
+/// later hold a password).
 fn write_default_config(path: &Path) -> Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
     if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, "create directory", e))?;
     }
-    std::fs::write(path, DEFAULT_CONFIG_YAML).map_err(|e| Error::io(path, "write", e))
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+        .and_then(|mut file| file.write_all(DEFAULT_CONFIG_YAML.as_bytes()))
+        .map_err(|e| Error::io(path, "write", e))
+}
+
+/// A warning when the configuration file holds a password that other users
+/// can read.
+fn exposed_password_warning(path: &Path, config: &Config) -> Option<String> {
+    use std::os::unix::fs::PermissionsExt;
+    config
+        .database
+        .postgresql
+        .password
+        .as_ref()
+        .filter(|p| !p.is_empty())?;
+    let mode = std::fs::metadata(path).ok()?.permissions().mode();
+    (mode & 0o077 != 0).then(|| {
+        format!(
+            "{} holds a database password and can be read by other users (mode {:o}); run: chmod 600 {}",
+            path.display(),
+            mode & 0o777,
+            path.display()
+        )
+    })
 }
 
 fn home_dir() -> Result<PathBuf> {

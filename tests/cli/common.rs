@@ -118,9 +118,10 @@ impl Env {
         path
     }
 
-    /// `mdm` with this environment and no inherited `MDM_*` variables.
-    pub fn cmd(&self) -> Command {
-        let mut cmd = Command::cargo_bin("mdm").expect("mdm binary");
+    /// `mdm` with this environment and no inherited `MDM_*` variables, as a
+    /// plain process (for spawning and killing).
+    pub fn process(&self) -> std::process::Command {
+        let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("mdm"));
         for (key, _) in std::env::vars() {
             if key.starts_with("MDM_") {
                 cmd.env_remove(key);
@@ -128,6 +129,11 @@ impl Env {
         }
         cmd.env("MDM_HOME", self.home());
         cmd
+    }
+
+    /// `mdm` with this environment, for assertions.
+    pub fn cmd(&self) -> Command {
+        Command::from_std(self.process())
     }
 
     /// Runs `mdm args...` and returns the assertion handle.

@@ -281,3 +281,40 @@ fn a_configured_password_is_shown_only_on_request_and_never_stored() {
     );
     assert!(!metadata.contains("s3cret-pw"));
 }
+
+#[test]
+fn a_password_in_the_configuration_file_must_not_be_readable_by_others() {
+    use std::os::unix::fs::PermissionsExt;
+    let env = Env::new();
+    env.ok(&["info"]);
+    let file = env.home().join("mdm.yaml");
+    if env.profile == crate::common::Profile::Embedded {
+        // Created by mdm on first use: owner only.
+        assert_eq!(
+            std::fs::metadata(&file).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+    }
+    std::fs::write(&file, "database:\n  postgresql:\n    password: s3cret-pw\n").unwrap();
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let out = env.cmd().arg("info").output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success());
+    assert!(
+        stderr.contains("holds a database password") && stderr.contains("chmod 600"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("s3cret-pw"), "{stderr}");
+
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).unwrap();
+    env.mdm(&["info"]).success().stderr("");
+    // A password from the environment leaves the file out of it.
+    std::fs::write(&file, "paths:\n  logs_path: logs\n").unwrap();
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
+    env.cmd()
+        .env("MDM_DATABASE_POSTGRESQL_PASSWORD", "from-env")
+        .arg("info")
+        .assert()
+        .success()
+        .stderr("");
+}

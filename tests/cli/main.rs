@@ -7,5 +7,6 @@ mod config;
 mod corpus;
 mod cross;
 mod explore;
+mod faults;
 mod lifecycle;
 mod register;

@@ -1,0 +1,168 @@
+//! Faults: registrations killed midway, and several processes at once.
+//! Nothing is lost, nothing is half-visible, and re-running works.
+
+use std::process::{Child, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::common::Env;
+
+/// A CSV large enough that loading it takes a while.
+fn big_csv(env: &Env, name: &str, rows: usize) -> std::path::PathBuf {
+    use std::io::Write;
+    let path = env.input(name);
+    let mut file = std::io::BufWriter::new(std::fs::File::create(&path).unwrap());
+    writeln!(file, "id,a,b,text").unwrap();
+    for i in 0..rows {
+        writeln!(
+            file,
+            "{i},{},{}.5,row {i} of a file that takes a while",
+            i % 89,
+            i
+        )
+        .unwrap();
+    }
+    path
+}
+
+fn spawn(env: &Env, args: &[&str]) -> Child {
+    env.process()
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+fn wait_for_staging(env: &Env) {
+    let started = Instant::now();
+    while !env.stored().iter().any(|n| n.contains("staging")) {
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "registration never started"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+#[test]
+fn a_registration_killed_during_load_is_invisible_and_can_be_repeated() {
+    let env = Env::new();
+    let path = big_csv(&env, "big.csv", 1_500_000);
+    let mut child = spawn(
+        &env,
+        &["dataset", "register", "big", path.to_str().unwrap()],
+    );
+    wait_for_staging(&env);
+    child.kill().unwrap(); // SIGKILL: no cleanup runs.
+    child.wait().unwrap();
+    assert_eq!(
+        env.json(&["dataset", "list", "--all-backends"]),
+        serde_json::json!([])
+    );
+    env.fails(&["dataset", "info", "big"], 3);
+    // The next registration sweeps the leftovers and succeeds.
+    let small = env.write("small.csv", "id,a\n1,2\n");
+    env.ok(&["dataset", "register", "big", small.to_str().unwrap()]);
+    assert_eq!(env.stored(), ["big"]);
+    assert_eq!(
+        env.json(&["dataset", "info", "big"])["tables"][0]["rows"],
+        1
+    );
+}
+
+#[test]
+fn a_killed_force_registration_leaves_the_old_dataset_intact() {
+    let env = Env::new();
+    let small = env.write("small.csv", "id,a\n1,2\n2,3\n");
+    env.ok(&["dataset", "register", "keep", small.to_str().unwrap()]);
+    let path = big_csv(&env, "big.csv", 1_500_000);
+    let mut child = spawn(
+        &env,
+        &[
+            "dataset",
+            "register",
+            "keep",
+            path.to_str().unwrap(),
+            "--force",
+        ],
+    );
+    wait_for_staging(&env);
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_eq!(
+        env.json(&["dataset", "info", "keep"])["tables"][0]["rows"],
+        2
+    );
+    assert_eq!(env.scalar("keep", "SELECT SUM(a) FROM train"), "5");
+}
+
+#[test]
+fn concurrent_registrations_of_one_name_let_exactly_one_win() {
+    let env = Env::new();
+    let path = big_csv(&env, "mid.csv", 200_000);
+    let children: Vec<Child> = (0..2)
+        .map(|_| {
+            spawn(
+                &env,
+                &["dataset", "register", "same", path.to_str().unwrap()],
+            )
+        })
+        .collect();
+    let outputs: Vec<_> = children
+        .into_iter()
+        .map(|c| c.wait_with_output().unwrap())
+        .collect();
+    let mut codes: Vec<i32> = outputs.iter().map(|o| o.status.code().unwrap()).collect();
+    codes.sort();
+    assert_eq!(
+        codes,
+        [0, 4],
+        "{:?}",
+        outputs
+            .iter()
+            .map(|o| String::from_utf8_lossy(&o.stderr).into_owned())
+            .collect::<Vec<_>>()
+    );
+    assert_eq!(
+        env.json(&["dataset", "info", "same"])["tables"][0]["rows"],
+        200_000
+    );
+    assert_eq!(env.stored(), ["same"]);
+}
+
+#[test]
+fn concurrent_registrations_of_different_names_both_succeed_and_list_never_sees_half() {
+    let env = Env::new();
+    let path = big_csv(&env, "mid.csv", 300_000);
+    let first = spawn(
+        &env,
+        &["dataset", "register", "one", path.to_str().unwrap()],
+    );
+    let second = spawn(
+        &env,
+        &["dataset", "register", "two", path.to_str().unwrap()],
+    );
+    // While they run, every listing shows each dataset complete or not at all.
+    let mut observations = 0;
+    let started = Instant::now();
+    while started.elapsed() < Duration::from_secs(120) {
+        let listing = env.json(&["dataset", "list"]);
+        for dataset in listing.as_array().unwrap() {
+            assert_eq!(dataset["rows"], 300_000, "{dataset}");
+        }
+        observations += 1;
+        if listing.as_array().unwrap().len() == 2 {
+            break;
+        }
+    }
+    for child in [first, second] {
+        let output = child.wait_with_output().unwrap();
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    assert!(observations > 0);
+    assert_eq!(env.stored(), ["one", "two"]);
+}
