@@ -95,10 +95,13 @@ impl Env {
         self.dir.path().join("home")
     }
 
-    /// Replaces the configuration file (keeping this profile's backend
-    /// settings in front of `extra` YAML sections).
+    /// Replaces the configuration file (owner-readable, as it may hold a
+    /// password).
     pub fn write_config(&self, yaml: &str) {
-        std::fs::write(self.home().join("mdm.yaml"), yaml).unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        let path = self.home().join("mdm.yaml");
+        std::fs::write(&path, yaml).unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
     }
 
     /// A path for input files.
