@@ -4,7 +4,8 @@
 #  2. formatting and lints (with and without the `odbc` feature);
 #  3. unit tests and the end-to-end suite against the embedded SQLite
 #     default, then the same end-to-end suite once per ODBC backend profile
-#     (SQLite through its ODBC driver, PostgreSQL through psqlODBC);
+#     (SQLite through its ODBC driver, PostgreSQL through psqlODBC, DuckDB
+#     through mdm's own driver);
 #  4. a build without the `odbc` feature, checking its configuration errors.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,18 +27,24 @@ fi
 rustup component list --installed 2>/dev/null | grep -q '^rustfmt' || rustup component add rustfmt clippy
 
 echo "== ODBC drivers and PostgreSQL"
-drivers/setup.sh sqlite postgresql
+drivers/setup.sh sqlite postgresql duckdb
 scripts/ensure-postgres.sh
+# The DuckDB driver builds and runs against the libduckdb.so installed with it.
+DUCKDB_LIB_DIR=$(drivers/duckdb.sh --print-install-dir)
+export DUCKDB_LIB_DIR
 
 echo "== cargo fmt --check"
 cargo fmt --all -- --check
 echo "== cargo clippy"
 cargo clippy --all-targets --all-features --quiet -- -D warnings
 cargo clippy --all-targets --quiet -- -D warnings
+cargo clippy -p mdm-duckdb-odbc --all-targets --quiet -- -D warnings
 
+echo "== tests: the DuckDB ODBC driver's own"
+LD_LIBRARY_PATH=$DUCKDB_LIB_DIR cargo test -p mdm-duckdb-odbc
 echo "== tests: unit tests and the embedded SQLite profile"
 cargo test --all-features
-for profile in sqlite-odbc postgresql; do
+for profile in sqlite-odbc postgresql duckdb; do
   echo "== tests: the $profile profile"
   # The configuration and cross-backend tests choose their backends themselves.
   MDM_TEST_PROFILE=$profile cargo test --all-features --test cli -- --skip config:: --skip cross::

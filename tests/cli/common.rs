@@ -17,6 +17,7 @@ pub enum Profile {
     Embedded,
     SqliteOdbc,
     Postgresql,
+    Duckdb,
 }
 
 impl Profile {
@@ -24,6 +25,7 @@ impl Profile {
         match std::env::var("MDM_TEST_PROFILE").as_deref() {
             Ok("sqlite-odbc") => Profile::SqliteOdbc,
             Ok("postgresql") => Profile::Postgresql,
+            Ok("duckdb") => Profile::Duckdb,
             Ok("embedded") | Err(_) => Profile::Embedded,
             Ok(other) => panic!("unknown MDM_TEST_PROFILE {other:?}"),
         }
@@ -34,20 +36,21 @@ impl Profile {
         match self {
             Profile::Embedded | Profile::SqliteOdbc => "sqlite",
             Profile::Postgresql => "postgresql",
+            Profile::Duckdb => "duckdb",
         }
     }
 
     /// A backend other than this profile's, for visibility tests.
     pub fn other_backend(self) -> &'static str {
         match self {
-            Profile::Postgresql => "sqlite",
+            Profile::Postgresql | Profile::Duckdb => "sqlite",
             _ => "postgresql",
         }
     }
 
     /// Whether datasets are SQLite files (readable with rusqlite).
     pub fn stores_sqlite_files(self) -> bool {
-        self != Profile::Postgresql
+        matches!(self, Profile::Embedded | Profile::SqliteOdbc)
     }
 }
 
@@ -76,6 +79,7 @@ impl Env {
         let config = match profile {
             Profile::Embedded => None,
             Profile::SqliteOdbc => Some("database:\n  sqlite:\n    odbc: { driver: MDM SQLite3 }\n".to_string()),
+            Profile::Duckdb => Some("database:\n  default_backend: duckdb\n".to_string()),
             Profile::Postgresql => Some(format!(
                 "database:\n  default_backend: postgresql\n  postgresql:\n    host: 127.0.0.1\n    user: postgres\n    database_prefix: {prefix}\n"
             )),
@@ -226,6 +230,14 @@ impl Env {
     /// text (NULL as "NULL"). Write identifiers in double quotes so the
     /// query is the same on every backend.
     pub fn scalar(&self, dataset: &str, sql: &str) -> String {
+        if self.profile == Profile::Duckdb {
+            return self
+                .duckdb(dataset, sql)
+                .into_iter()
+                .next()
+                .and_then(|r| r.into_iter().next())
+                .unwrap_or_default();
+        }
         if self.profile.stores_sqlite_files() {
             scalar(&self.sqlite(dataset), sql)
         } else {
@@ -237,7 +249,9 @@ impl Env {
 
     /// Runs a statement on a dataset's database.
     pub fn execute(&self, dataset: &str, sql: &str) {
-        if self.profile.stores_sqlite_files() {
+        if self.profile == Profile::Duckdb {
+            self.duckdb(dataset, sql);
+        } else if self.profile.stores_sqlite_files() {
             self.sqlite(dataset).execute(sql, []).unwrap();
         } else {
             self.psql(&format!("{}{dataset}", self.prefix), sql);
@@ -248,6 +262,18 @@ impl Env {
     /// `|` (same backend comparisons only).
     pub fn rows(&self, dataset: &str, table: &str) -> Vec<String> {
         let sql = format!("SELECT * FROM \"{table}\" ORDER BY 1");
+        if self.profile == Profile::Duckdb {
+            return self
+                .duckdb(dataset, &sql)
+                .into_iter()
+                .map(|row| {
+                    row.iter()
+                        .map(|c| summarize(c))
+                        .collect::<Vec<_>>()
+                        .join("|")
+                })
+                .collect();
+        }
         if self.profile.stores_sqlite_files() {
             let conn = self.sqlite(dataset);
             let mut stmt = conn.prepare(&sql).unwrap();
@@ -281,6 +307,18 @@ impl Env {
     /// The columns of a table with their logical types (integer, float,
     /// boolean, date, datetime, text), in order.
     pub fn columns(&self, dataset: &str, table: &str) -> Vec<(String, String)> {
+        if self.profile == Profile::Duckdb {
+            let sql = format!(
+                "SELECT column_name, data_type FROM information_schema.columns \
+                 WHERE table_name = '{table}' ORDER BY ordinal_position"
+            );
+            let pairs = self
+                .duckdb(dataset, &sql)
+                .into_iter()
+                .map(|r| (r[0].clone(), r[1].clone()))
+                .collect();
+            return logical_types(pairs);
+        }
         let (sql, database) = if self.profile.stores_sqlite_files() {
             (
                 format!("SELECT name, type FROM pragma_table_info('{table}') ORDER BY cid"),
@@ -314,23 +352,37 @@ impl Env {
                 })
                 .collect(),
         };
-        pairs
-            .into_iter()
-            .map(|(name, declared)| {
-                let logical = match declared.to_ascii_lowercase().as_str() {
-                    "integer" | "bigint" => "integer",
-                    "real" | "double precision" | "double" => "float",
-                    "boolean" => "boolean",
-                    "date" => "date",
-                    "timestamp" | "timestamp without time zone" => "datetime",
-                    "text" | "varchar" | "character varying" => "text",
-                    other => panic!("unexpected declared type {other}"),
-                };
-                (name, logical.to_string())
-            })
-            .collect()
+        logical_types(pairs)
     }
 
+    /// Runs a query on a DuckDB dataset through the DuckDB ODBC driver
+    /// (with pyodbc); cells as text, NULL as "NULL".
+    pub fn duckdb(&self, dataset: &str, sql: &str) -> Vec<Vec<String>> {
+        let path = self
+            .home()
+            .join("datasets")
+            .join(dataset)
+            .join("dataset.duckdb");
+        let script = "import json, pyodbc, sys\n\
+                      c = pyodbc.connect('Driver={MDM DuckDB};Database={' + sys.argv[1] + '}', autocommit=True)\n\
+                      cur = c.cursor().execute(sys.argv[2])\n\
+                      rows = cur.fetchall() if cur.description else []\n\
+                      cell = lambda v: 'NULL' if v is None else repr(v) if isinstance(v, float) else str(v)\n\
+                      print(json.dumps([[cell(v) for v in r] for r in rows]))\n";
+        let output = std::process::Command::new("/usr/bin/python3")
+            .args(["-c", script, path.to_str().unwrap(), sql])
+            .output()
+            .expect("python3 with pyodbc");
+        assert!(
+            output.status.success(),
+            "{sql}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        serde_json::from_slice(&output.stdout).unwrap()
+    }
+}
+
+impl Env {
     /// The logical type of one column.
     pub fn column_type(&self, dataset: &str, table: &str, column: &str) -> String {
         self.columns(dataset, table)
@@ -347,7 +399,15 @@ impl Env {
 
     /// Deletes a dataset's data behind mdm's back.
     pub fn destroy_data(&self, name: &str) {
-        if self.profile.stores_sqlite_files() {
+        if self.profile == Profile::Duckdb {
+            std::fs::remove_file(
+                self.home()
+                    .join("datasets")
+                    .join(name)
+                    .join("dataset.duckdb"),
+            )
+            .unwrap();
+        } else if self.profile.stores_sqlite_files() {
             std::fs::remove_file(self.database(name)).unwrap();
         } else {
             self.psql(
@@ -472,4 +532,23 @@ fn render(value: rusqlite::types::Value) -> String {
 pub fn scalar(conn: &rusqlite::Connection, sql: &str) -> String {
     conn.query_row(sql, [], |row| Ok(render(row.get(0)?)))
         .unwrap()
+}
+
+/// Declared column types mapped to mdm's logical types.
+fn logical_types(pairs: Vec<(String, String)>) -> Vec<(String, String)> {
+    pairs
+        .into_iter()
+        .map(|(name, declared)| {
+            let logical = match declared.to_ascii_lowercase().as_str() {
+                "integer" | "bigint" => "integer",
+                "real" | "double precision" | "double" => "float",
+                "boolean" => "boolean",
+                "date" => "date",
+                "timestamp" | "timestamp without time zone" => "datetime",
+                "text" | "varchar" | "character varying" => "text",
+                other => panic!("unexpected declared type {other}"),
+            };
+            (name, logical.to_string())
+        })
+        .collect()
 }

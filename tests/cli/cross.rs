@@ -20,6 +20,10 @@ fn configs(env: &Env) -> Vec<(&'static str, std::path::PathBuf)> {
             "database:\n  sqlite:\n    odbc: { driver: MDM SQLite3 }\n".to_string(),
         ),
         ("postgresql", postgresql),
+        (
+            "duckdb",
+            "database:\n  default_backend: duckdb\n".to_string(),
+        ),
     ]
     .into_iter()
     .map(|(name, yaml)| (name, env.write(&format!("{name}.yaml"), yaml)))

@@ -102,16 +102,23 @@ fn the_discovery_file_is_written_with_the_dataset_facts() {
     assert_eq!(record["tags"][1], "ships");
     assert_eq!(record["description"], "Who survived");
     assert_eq!(record["tables"][0]["rows"], 200);
-    if env.profile.stores_sqlite_files() {
-        assert!(record["location"]["path"]
+    match env.profile {
+        crate::common::Profile::Postgresql => {
+            assert_eq!(
+                record["location"]["database"],
+                format!("{}titanic", env.prefix)
+            )
+        }
+        crate::common::Profile::Duckdb => {
+            assert!(record["location"]["path"]
+                .as_str()
+                .unwrap()
+                .ends_with("titanic/dataset.duckdb"))
+        }
+        _ => assert!(record["location"]["path"]
             .as_str()
             .unwrap()
-            .ends_with("titanic/dataset.sqlite"));
-    } else {
-        assert_eq!(
-            record["location"]["database"],
-            format!("{}titanic", env.prefix)
-        );
+            .ends_with("titanic/dataset.sqlite")),
     }
     assert_eq!(record["source_files"].as_sequence().unwrap().len(), 3);
 }
