@@ -954,6 +954,33 @@ pub unsafe extern "C" fn SQLGetDiagField(
 
 #[cfg(test)]
 mod tests {
+    use crate::driver::{parse_plain_insert, InsertTarget};
+
+    #[test]
+    fn plain_inserts_are_recognised_for_the_appender() {
+        assert_eq!(
+            parse_plain_insert(r#"INSERT INTO "tr""ain" ("a","b c") VALUES (?,?)"#),
+            Some(InsertTarget {
+                schema: None,
+                table: "tr\"ain".into(),
+                columns: vec!["a".into(), "b c".into()]
+            })
+        );
+        assert_eq!(
+            parse_plain_insert("insert into main.t (x) values ( ? );").map(|t| (t.schema, t.table)),
+            Some((Some("main".into()), "t".into()))
+        );
+        for other in [
+            "INSERT INTO t (a, b) VALUES (?, 1)",
+            "INSERT INTO t (a) SELECT ?",
+            "INSERT INTO t (a) VALUES (?), (?)",
+            "INSERT INTO t VALUES (?)",
+            "UPDATE t SET a = ?",
+        ] {
+            assert_eq!(parse_plain_insert(other), None, "{other}");
+        }
+    }
+
     #[test]
     fn connection_strings_parse_with_braced_values() {
         let pairs = crate::driver::parse_connection_string(

@@ -480,3 +480,30 @@ pub fn describe_type(column_type: ffi::duckdb_type) -> (i16, usize, i16) {
         _ => (odbc::SQL_VARCHAR, 65_535, 0),
     }
 }
+
+/// Appends `cell` as the next value of an appender row.
+///
+/// # Safety
+/// `appender` must be a valid appender.
+pub unsafe fn append_cell(appender: ffi::duckdb_appender, cell: &Cell) -> ffi::duckdb_state {
+    match cell {
+        Cell::Null => ffi::duckdb_append_null(appender),
+        Cell::Bool(b) => ffi::duckdb_append_bool(appender, *b),
+        Cell::Int(i) => ffi::duckdb_append_int64(appender, *i),
+        Cell::Huge(i) => ffi::duckdb_append_hugeint(
+            appender,
+            ffi::duckdb_hugeint {
+                lower: *i as u64,
+                upper: (*i >> 64) as i64,
+            },
+        ),
+        Cell::Double(f) => ffi::duckdb_append_double(appender, *f),
+        Cell::Date(d) => ffi::duckdb_append_date(appender, ffi::duckdb_date { days: *d }),
+        Cell::Timestamp(t) => {
+            ffi::duckdb_append_timestamp(appender, ffi::duckdb_timestamp { micros: *t })
+        }
+        Cell::Text(t) => {
+            ffi::duckdb_append_varchar_length(appender, t.as_ptr() as *const _, t.len() as u64)
+        }
+    }
+}
