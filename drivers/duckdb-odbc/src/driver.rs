@@ -504,9 +504,14 @@ impl Statement {
             }
             unsafe {
                 let mut result: ffi::duckdb_result = std::mem::zeroed();
-                if ffi::duckdb_execute_prepared(self.prepared, &mut result)
-                    != ffi::duckdb_state_DuckDBSuccess
-                {
+                // A single execution streams its result (chunks are produced
+                // as they are fetched), so large results take bounded memory.
+                let state = if sets == 1 {
+                    ffi::duckdb_execute_prepared_streaming(self.prepared, &mut result)
+                } else {
+                    ffi::duckdb_execute_prepared(self.prepared, &mut result)
+                };
+                if state != ffi::duckdb_state_DuckDBSuccess {
                     let message = CStr::from_ptr(ffi::duckdb_result_error(&mut result))
                         .to_string_lossy()
                         .into_owned();
