@@ -20,6 +20,8 @@ pub enum Cell {
     /// Microseconds since 1970-01-01 00:00:00.
     Timestamp(i64),
     Text(Vec<u8>),
+    /// A DuckDB type this driver does not convert yet (its type id).
+    Unsupported(ffi::duckdb_type),
 }
 
 /// Days since 1970-01-01 for a proleptic Gregorian date.
@@ -90,6 +92,7 @@ impl Cell {
                 text.into_bytes()
             }
             Cell::Text(t) => t.clone(),
+            Cell::Unsupported(_) => return None,
         })
     }
 
@@ -181,7 +184,7 @@ pub unsafe fn read_cell(
             let bytes = ffi::duckdb_string_t_data(string);
             Cell::Text(std::slice::from_raw_parts(bytes as *const u8, length).to_vec())
         }
-        _ => Cell::Text(b"<unsupported type>".to_vec()),
+        other => Cell::Unsupported(other),
     }
 }
 
@@ -244,6 +247,9 @@ pub unsafe fn write_cell(
             *indicator = value;
         }
     };
+    if let Cell::Unsupported(_) = cell {
+        return Err("HYC00");
+    }
     if let Cell::Null = cell {
         if indicator.is_null() {
             return Err("22002");
@@ -430,6 +436,7 @@ pub unsafe fn bind_cell(
     cell: &Cell,
 ) -> ffi::duckdb_state {
     match cell {
+        Cell::Unsupported(_) => ffi::duckdb_state_DuckDBError,
         Cell::Null => ffi::duckdb_bind_null(statement, index),
         Cell::Bool(b) => ffi::duckdb_bind_boolean(statement, index, *b),
         Cell::Int(i) => ffi::duckdb_bind_int64(statement, index, *i),
@@ -487,6 +494,7 @@ pub fn describe_type(column_type: ffi::duckdb_type) -> (i16, usize, i16) {
 /// `appender` must be a valid appender.
 pub unsafe fn append_cell(appender: ffi::duckdb_appender, cell: &Cell) -> ffi::duckdb_state {
     match cell {
+        Cell::Unsupported(_) => ffi::duckdb_state_DuckDBError,
         Cell::Null => ffi::duckdb_append_null(appender),
         Cell::Bool(b) => ffi::duckdb_append_bool(appender, *b),
         Cell::Int(i) => ffi::duckdb_append_int64(appender, *i),
