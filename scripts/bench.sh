@@ -6,7 +6,8 @@
 #   memory:   peak RSS registering 3x the rows (flat memory means ~equal)
 #   odbc:     (when built with the odbc feature and the drivers are set up)
 #             register/export through the SQLite ODBC driver vs embedded, and
-#             on PostgreSQL vs `psql \copy` in and out
+#             on PostgreSQL vs `psql \copy` in and out, and on DuckDB (through
+#             mdm's driver) vs DuckDB's own read_csv (Python duckdb package)
 # Reports wall seconds, ratios and peak RSS (from /usr/bin/time -v).
 # Usage: scripts/bench.sh [ROWS]   (default 1000000; BENCH_FLAT=0 skips the 3x run)
 set -euo pipefail
@@ -103,4 +104,25 @@ if [ ${#features[@]} -gt 0 ]; then
     MDM_HOME=$pg_home "$mdm" --quiet dataset remove bench --force
     psql -h 127.0.0.1 -U postgres -qc 'DROP DATABASE IF EXISTS mdmbench_reference'
   fi
+fi
+
+if [ ${#features[@]} -gt 0 ] && odbcinst -q -d 2>/dev/null | grep -q 'MDM DuckDB'; then
+  echo
+  echo "== DuckDB through mdm's ODBC driver, $rows rows =="
+  duck_home="$work/home-duckdb"
+  rm -rf "$duck_home"; mkdir -p "$duck_home"
+  printf 'database:\n  default_backend: duckdb\n' >"$duck_home/mdm.yaml"
+  python3 -c 'import duckdb' 2>/dev/null || python3 -m pip install --quiet duckdb >/dev/null 2>&1 || true
+  if python3 -c 'import duckdb' 2>/dev/null; then
+    rm -f "$work/reference.duckdb"
+    measure duckdb_read_csv python3 -c "import duckdb, sys; duckdb.connect(sys.argv[1]).execute(\"CREATE TABLE train AS SELECT * FROM read_csv(?)\", [sys.argv[2]])" "$work/reference.duckdb" "$csv"
+  fi
+  MDM_HOME=$duck_home measure duckdb_register "$mdm" --quiet dataset register bench "$csv" --target label
+  MDM_HOME=$duck_home measure duckdb_export_csv "$mdm" --quiet dataset export bench --table train --output "$work/out-duckdb.csv" --force
+  MDM_HOME=$duck_home measure duckdb_stats_extended "$mdm" --quiet dataset stats bench --extended
+  if [ -n "${wall_duckdb_read_csv:-}" ]; then
+    echo "ratio register duckdb/read_csv: $(ratio "$wall_duckdb_register" "$wall_duckdb_read_csv")"
+  fi
+  echo "ratio register duckdb/embedded: $(ratio "$wall_duckdb_register" "$wall_mdm_register")"
+  cmp -s "$work/out-duckdb.csv" "$work/out.csv" && echo "duckdb export is byte-identical to the embedded export"
 fi

@@ -66,10 +66,6 @@ impl Dialect for PostgresqlDialect {
         vec!["SET synchronous_commit = off".into()]
     }
 
-    fn finish_load_statements(&self, _config: &Config) -> Vec<String> {
-        vec!["ANALYZE".into()]
-    }
-
     fn list_tables(&self) -> String {
         "SELECT table_name FROM information_schema.tables \
          WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' ORDER BY table_name"
