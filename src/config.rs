@@ -702,13 +702,22 @@ fn write_default_config(path: &Path) -> Result<()> {
     if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, "create directory", e))?;
     }
-    std::fs::OpenOptions::new()
+    // Written under a private name and linked into place, so that two
+    // processes starting at once neither clash nor see a half-written file.
+    let temporary = path.with_extension(format!("yaml.new-{}", std::process::id()));
+    let written = std::fs::OpenOptions::new()
         .write(true)
-        .create_new(true)
+        .create(true)
+        .truncate(true)
         .mode(0o600)
-        .open(path)
+        .open(&temporary)
         .and_then(|mut file| file.write_all(DEFAULT_CONFIG_YAML.as_bytes()))
-        .map_err(|e| Error::io(path, "write", e))
+        .and_then(|_| match std::fs::hard_link(&temporary, path) {
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+            other => other,
+        });
+    let _ = std::fs::remove_file(&temporary);
+    written.map_err(|e| Error::io(path, "write", e))
 }
 
 /// A warning when the configuration file holds a password that other users

@@ -318,3 +318,35 @@ fn a_password_in_the_configuration_file_must_not_be_readable_by_others() {
         .success()
         .stderr("");
 }
+
+#[test]
+fn processes_starting_at_once_on_a_fresh_home_all_succeed() {
+    let env = Env::new();
+    let _ = std::fs::remove_file(env.home().join("mdm.yaml"));
+    let children: Vec<_> = (0..10)
+        .map(|_| {
+            env.process()
+                .arg("info")
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for child in children {
+        let output = child.wait_with_output().unwrap();
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    let written = std::fs::read_to_string(env.home().join("mdm.yaml")).unwrap();
+    assert!(written.contains("default_backend: sqlite"));
+    let leftovers: Vec<_> = std::fs::read_dir(env.home())
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().contains(".new-"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
