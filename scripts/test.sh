@@ -40,7 +40,8 @@ cargo clippy --all-targets --all-features --quiet -- -D warnings
 cargo clippy --all-targets --quiet -- -D warnings
 cargo clippy -p mdm-duckdb-odbc --all-targets --quiet -- -D warnings
 
-echo "== tests: the DuckDB ODBC driver's own"
+echo "== tests: the DuckDB ODBC driver's own (through odbc-api, loading this build)"
+cargo build -p mdm-duckdb-odbc
 LD_LIBRARY_PATH=$DUCKDB_LIB_DIR cargo test -p mdm-duckdb-odbc
 echo "== tests: unit tests and the embedded SQLite profile"
 cargo test --all-features

@@ -285,6 +285,8 @@ pub struct ResultSet {
     result: ffi::duckdb_result,
     pub names: Vec<String>,
     pub types: Vec<ffi::duckdb_type>,
+    /// Scale and storage type of DECIMAL columns.
+    decimals: Vec<Option<(u8, ffi::duckdb_type)>>,
     chunk: ffi::duckdb_data_chunk,
     chunk_size: usize,
     /// The next row of the chunk to deliver.
@@ -305,13 +307,29 @@ impl ResultSet {
                         .into_owned()
                 })
                 .collect();
-            let types = (0..count)
+            let types: Vec<ffi::duckdb_type> = (0..count)
                 .map(|i| ffi::duckdb_column_type(&mut result, i as u64))
+                .collect();
+            let decimals = types
+                .iter()
+                .enumerate()
+                .map(|(i, t)| {
+                    (*t == ffi::DUCKDB_TYPE_DUCKDB_TYPE_DECIMAL).then(|| {
+                        let mut logical = ffi::duckdb_column_logical_type(&mut result, i as u64);
+                        let info = (
+                            ffi::duckdb_decimal_scale(logical),
+                            ffi::duckdb_decimal_internal_type(logical),
+                        );
+                        ffi::duckdb_destroy_logical_type(&mut logical);
+                        info
+                    })
+                })
                 .collect();
             ResultSet {
                 result,
                 names,
                 types,
+                decimals,
                 chunk: std::ptr::null_mut(),
                 chunk_size: 0,
                 next_row: 0,
@@ -351,7 +369,12 @@ impl ResultSet {
         let row = self.current?;
         unsafe {
             let vector = ffi::duckdb_data_chunk_get_vector(self.chunk, column as u64);
-            Some(value::read_cell(self.types[column], vector, row))
+            Some(value::read_cell(
+                self.types[column],
+                self.decimals[column],
+                vector,
+                row,
+            ))
         }
     }
 }

@@ -957,6 +957,15 @@ mod tests {
     use crate::driver::{parse_plain_insert, InsertTarget};
 
     #[test]
+    fn decimals_print_exactly() {
+        use crate::value::Cell;
+        let text = |v, s| String::from_utf8(Cell::Decimal(v, s).text().unwrap()).unwrap();
+        assert_eq!(text(-1250, 2), "-12.50");
+        assert_eq!(text(5, 3), "0.005");
+        assert_eq!(text(42, 0), "42");
+    }
+
+    #[test]
     fn plain_inserts_are_recognised_for_the_appender() {
         assert_eq!(
             parse_plain_insert(r#"INSERT INTO "tr""ain" ("a","b c") VALUES (?,?)"#),

@@ -20,6 +20,8 @@ pub enum Cell {
     /// Microseconds since 1970-01-01 00:00:00.
     Timestamp(i64),
     Text(Vec<u8>),
+    /// A DECIMAL: `value` × 10^-`scale`, exactly.
+    Decimal(i128, u8),
     /// A DuckDB type this driver does not convert yet (its type id).
     Unsupported(ffi::duckdb_type),
 }
@@ -92,12 +94,20 @@ impl Cell {
                 text.into_bytes()
             }
             Cell::Text(t) => t.clone(),
+            Cell::Decimal(value, scale) => decimal_text(*value, *scale).into_bytes(),
             Cell::Unsupported(_) => return None,
         })
     }
 
     fn as_i64(&self) -> Result<i64, &'static str> {
         match self {
+            Cell::Decimal(value, scale) => {
+                let divisor = 10i128.pow(*scale as u32);
+                if value % divisor != 0 {
+                    return Err("22003");
+                }
+                i64::try_from(value / divisor).map_err(|_| "22003")
+            }
             Cell::Bool(b) => Ok(*b as i64),
             Cell::Int(i) => Ok(*i),
             Cell::Huge(i) => i64::try_from(*i).map_err(|_| "22003"),
@@ -113,6 +123,10 @@ impl Cell {
 
     fn as_f64(&self) -> Result<f64, &'static str> {
         match self {
+            Cell::Decimal(..) => Ok(String::from_utf8(self.text().unwrap_or_default())
+                .ok()
+                .and_then(|t| t.parse().ok())
+                .unwrap_or(f64::NAN)),
             Cell::Bool(b) => Ok(*b as i64 as f64),
             Cell::Int(i) => Ok(*i as f64),
             Cell::Huge(i) => Ok(*i as f64),
@@ -124,6 +138,19 @@ impl Cell {
             _ => Err("07006"),
         }
     }
+}
+
+/// A scaled integer as decimal text (`-12.50` for (-1250, 2)).
+fn decimal_text(value: i128, scale: u8) -> String {
+    let digits = value.unsigned_abs().to_string();
+    let scale = scale as usize;
+    let sign = if value < 0 { "-" } else { "" };
+    if scale == 0 {
+        return format!("{sign}{digits}");
+    }
+    let padded = format!("{digits:0>width$}", width = scale + 1);
+    let (whole, fraction) = padded.split_at(padded.len() - scale);
+    format!("{sign}{whole}.{fraction}")
 }
 
 /// Shortest text that reads back as the same double.
@@ -148,6 +175,7 @@ fn format_double(value: f64) -> String {
 /// `vector` must be a vector of that type with more than `row` rows.
 pub unsafe fn read_cell(
     column_type: ffi::duckdb_type,
+    decimal: Option<(u8, ffi::duckdb_type)>,
     vector: ffi::duckdb_vector,
     row: usize,
 ) -> Cell {
@@ -184,6 +212,22 @@ pub unsafe fn read_cell(
             let bytes = ffi::duckdb_string_t_data(string);
             Cell::Text(std::slice::from_raw_parts(bytes as *const u8, length).to_vec())
         }
+        ffi::DUCKDB_TYPE_DUCKDB_TYPE_DECIMAL => match decimal {
+            Some((scale, ffi::DUCKDB_TYPE_DUCKDB_TYPE_SMALLINT)) => {
+                Cell::Decimal(*(data as *const i16).add(row) as i128, scale)
+            }
+            Some((scale, ffi::DUCKDB_TYPE_DUCKDB_TYPE_INTEGER)) => {
+                Cell::Decimal(*(data as *const i32).add(row) as i128, scale)
+            }
+            Some((scale, ffi::DUCKDB_TYPE_DUCKDB_TYPE_BIGINT)) => {
+                Cell::Decimal(*(data as *const i64).add(row) as i128, scale)
+            }
+            Some((scale, ffi::DUCKDB_TYPE_DUCKDB_TYPE_HUGEINT)) => {
+                let value = *(data as *const ffi::duckdb_hugeint).add(row);
+                Cell::Decimal(((value.upper as i128) << 64) | value.lower as i128, scale)
+            }
+            _ => Cell::Unsupported(column_type),
+        },
         other => Cell::Unsupported(other),
     }
 }
@@ -437,6 +481,15 @@ pub unsafe fn bind_cell(
 ) -> ffi::duckdb_state {
     match cell {
         Cell::Unsupported(_) => ffi::duckdb_state_DuckDBError,
+        Cell::Decimal(..) => {
+            let text = cell.text().unwrap_or_default();
+            ffi::duckdb_bind_varchar_length(
+                statement,
+                index,
+                text.as_ptr() as *const _,
+                text.len() as u64,
+            )
+        }
         Cell::Null => ffi::duckdb_bind_null(statement, index),
         Cell::Bool(b) => ffi::duckdb_bind_boolean(statement, index, *b),
         Cell::Int(i) => ffi::duckdb_bind_int64(statement, index, *i),
@@ -495,6 +548,14 @@ pub fn describe_type(column_type: ffi::duckdb_type) -> (i16, usize, i16) {
 pub unsafe fn append_cell(appender: ffi::duckdb_appender, cell: &Cell) -> ffi::duckdb_state {
     match cell {
         Cell::Unsupported(_) => ffi::duckdb_state_DuckDBError,
+        Cell::Decimal(..) => {
+            let text = cell.text().unwrap_or_default();
+            ffi::duckdb_append_varchar_length(
+                appender,
+                text.as_ptr() as *const _,
+                text.len() as u64,
+            )
+        }
         Cell::Null => ffi::duckdb_append_null(appender),
         Cell::Bool(b) => ffi::duckdb_append_bool(appender, *b),
         Cell::Int(i) => ffi::duckdb_append_int64(appender, *i),
