@@ -277,11 +277,15 @@ fn bi_tools_read_a_dataset_through_its_printed_connection() {
     let out = isql(&["mdm_shared"], Some(&ini), "SELECT MAX(k) FROM train\n");
     assert!(out.contains("24"), "{out}");
 
-    // Python's pyodbc, with a bound parameter.
+    // Python's pyodbc: a bound parameter, and browsing the catalog as BI
+    // tools do.
     let script = "import pyodbc, sys\n\
                   c = pyodbc.connect(sys.argv[1])\n\
-                  rows = c.cursor().execute('SELECT k, v FROM train WHERE k >= ? ORDER BY k', 20).fetchall()\n\
-                  print([(int(k), int(v)) for k, v in rows])\n";
+                  cur = c.cursor()\n\
+                  rows = cur.execute('SELECT k, v FROM train WHERE k >= ? ORDER BY k', 20).fetchall()\n\
+                  print([(int(k), int(v)) for k, v in rows])\n\
+                  print(sorted(t.table_name for t in cur.tables() if t.table_name in ('train', '_metadata')))\n\
+                  print([col.column_name for col in cur.columns(table='train')])\n";
     let output = std::process::Command::new("/usr/bin/python3")
         .args(["-c", script, connection])
         .output()
@@ -291,10 +295,14 @@ fn bi_tools_read_a_dataset_through_its_printed_connection() {
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let lines: Vec<&str> = stdout.lines().collect();
     assert_eq!(
-        String::from_utf8_lossy(&output.stdout).trim(),
+        lines[0],
         "[(20, 40), (21, 42), (22, 44), (23, 46), (24, 48)]"
     );
+    assert_eq!(lines[1], "['_metadata', 'train']");
+    assert_eq!(lines[2], "['k', 'v']");
 
     let json = env.json(&["dataset", "connection", "shared"]);
     assert_eq!(json["connection_string"], connection);

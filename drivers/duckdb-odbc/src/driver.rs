@@ -561,6 +561,39 @@ impl Statement {
         odbc::SUCCESS
     }
 
+    /// Runs a catalog query with the given values bound, leaving its rows as
+    /// the statement's result (SQLTables, SQLColumns, ...).
+    pub fn catalog(&mut self, sql: &str, values: &[Cell]) -> SqlReturn {
+        let outcome = self.prepare(sql);
+        if outcome != odbc::SUCCESS {
+            return outcome;
+        }
+        unsafe {
+            for (index, cell) in values.iter().enumerate() {
+                if value::bind_cell(self.prepared, index as u64 + 1, cell)
+                    != ffi::duckdb_state_DuckDBSuccess
+                {
+                    return self
+                        .diagnostics
+                        .error("HY000", "cannot bind a catalog pattern");
+                }
+            }
+            let mut result: ffi::duckdb_result = std::mem::zeroed();
+            if ffi::duckdb_execute_prepared(self.prepared, &mut result)
+                != ffi::duckdb_state_DuckDBSuccess
+            {
+                let message = CStr::from_ptr(ffi::duckdb_result_error(&mut result))
+                    .to_string_lossy()
+                    .into_owned();
+                ffi::duckdb_destroy_result(&mut result);
+                return self.diagnostics.error(state_of(&message), message);
+            }
+            self.result = Some(ResultSet::new(result));
+        }
+        self.row_count = -1;
+        odbc::SUCCESS
+    }
+
     /// Inserts every parameter set through DuckDB's appender: one call per
     /// value instead of one statement per row.
     fn append_sets(&mut self, target: &InsertTarget, sets: usize, count: usize) -> SqlReturn {
