@@ -1098,6 +1098,16 @@ mod tests {
     use crate::driver::{parse_plain_insert, InsertTarget};
 
     #[test]
+    fn times_and_intervals_print_like_duckdb() {
+        assert_eq!(
+            crate::value::interval_text(14, 3, 4 * 3_600_000_000 + 5 * 60_000_000 + 6_000_000),
+            "1 year 2 months 3 days 04:05:06"
+        );
+        assert_eq!(crate::value::interval_text(0, 1, 0), "1 day");
+        assert_eq!(crate::value::interval_text(0, 0, 0), "00:00:00");
+    }
+
+    #[test]
     fn decimals_print_exactly() {
         use crate::value::Cell;
         let text = |v, s| String::from_utf8(Cell::Decimal(v, s).text().unwrap()).unwrap();

@@ -140,6 +140,43 @@ impl Cell {
     }
 }
 
+/// A time of day in microseconds as `HH:MM:SS[.ffffff]`.
+fn clock_text(micros: i64) -> String {
+    let seconds = micros.div_euclid(1_000_000);
+    let fraction = micros.rem_euclid(1_000_000);
+    let mut text = format!(
+        "{:02}:{:02}:{:02}",
+        seconds / 3600,
+        seconds % 3600 / 60,
+        seconds % 60
+    );
+    if fraction != 0 {
+        text.push_str(&format!(".{fraction:06}"));
+    }
+    text
+}
+
+/// An interval as DuckDB prints it (`1 year 2 months 3 days 04:05:06`).
+pub fn interval_text(months: i32, days: i32, micros: i64) -> String {
+    let mut parts = Vec::new();
+    let (years, months) = (months / 12, months % 12);
+    let plural = |n: i64, unit: &str| format!("{n} {unit}{}", if n.abs() == 1 { "" } else { "s" });
+    if years != 0 {
+        parts.push(plural(years as i64, "year"));
+    }
+    if months != 0 {
+        parts.push(plural(months as i64, "month"));
+    }
+    if days != 0 {
+        parts.push(plural(days as i64, "day"));
+    }
+    if micros != 0 || parts.is_empty() {
+        let sign = if micros < 0 { "-" } else { "" };
+        parts.push(format!("{sign}{}", clock_text(micros.abs())));
+    }
+    parts.join(" ")
+}
+
 /// A scaled integer as decimal text (`-12.50` for (-1250, 2)).
 fn decimal_text(value: i128, scale: u8) -> String {
     let digits = value.unsigned_abs().to_string();
@@ -211,6 +248,14 @@ pub unsafe fn read_cell(
             let length = ffi::duckdb_string_t_length(*string) as usize;
             let bytes = ffi::duckdb_string_t_data(string);
             Cell::Text(std::slice::from_raw_parts(bytes as *const u8, length).to_vec())
+        }
+        // Times of day and intervals travel as text.
+        ffi::DUCKDB_TYPE_DUCKDB_TYPE_TIME => Cell::Text(
+            clock_text((*(data as *const ffi::duckdb_time).add(row)).micros).into_bytes(),
+        ),
+        ffi::DUCKDB_TYPE_DUCKDB_TYPE_INTERVAL => {
+            let value = *(data as *const ffi::duckdb_interval).add(row);
+            Cell::Text(interval_text(value.months, value.days, value.micros).into_bytes())
         }
         ffi::DUCKDB_TYPE_DUCKDB_TYPE_DECIMAL => match decimal {
             Some((scale, ffi::DUCKDB_TYPE_DUCKDB_TYPE_SMALLINT)) => {

@@ -43,7 +43,8 @@ fn every_type_comes_back_and_nulls_stay_null() {
         &conn,
         "SELECT true, 42::TINYINT, -7::SMALLINT, 2147483647::INTEGER, 9223372036854775807::BIGINT, \
          170141183460469231731687303715884105727::HUGEINT, 1.5::FLOAT, 1e308::DOUBLE, 'héllo ✓', \
-         DATE '2024-02-29', TIMESTAMP '2024-02-29 23:59:59.123456', NULL::BIGINT, NULL::VARCHAR",
+         DATE '2024-02-29', TIMESTAMP '2024-02-29 23:59:59.123456', NULL::BIGINT, NULL::VARCHAR, \
+         TIME '04:05:06.5', INTERVAL 14 MONTH + INTERVAL 3 DAY, 12.50::DECIMAL(5, 2), -0.005::DECIMAL(10, 3)",
     );
     assert_eq!(
         rows[0],
@@ -60,7 +61,11 @@ fn every_type_comes_back_and_nulls_stay_null() {
             Some("2024-02-29"),
             Some("2024-02-29 23:59:59.123456"),
             None,
-            None
+            None,
+            Some("04:05:06.500000"),
+            Some("1 year 2 months 3 days"),
+            Some("12.50"),
+            Some("-0.005")
         ]
         .map(|v| v.map(str::to_string))
     );
