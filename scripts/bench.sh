@@ -126,3 +126,17 @@ if [ ${#features[@]} -gt 0 ] && odbcinst -q -d 2>/dev/null | grep -q 'MDM DuckDB
   echo "ratio register duckdb/embedded: $(ratio "$wall_duckdb_register" "$wall_mdm_register")"
   cmp -s "$work/out-duckdb.csv" "$work/out.csv" && echo "duckdb export is byte-identical to the embedded export"
 fi
+
+if [ ${#features[@]} -gt 0 ] && odbcinst -q -d 2>/dev/null | grep -q 'MDM DuckDB' && python3 -c 'import duckdb' 2>/dev/null; then
+  echo
+  echo "== DuckDB ODBC driver: $rows rows of (BIGINT, DOUBLE, VARCHAR) through odbc-api =="
+  driver_dir=$(drivers/duckdb.sh --print-install-dir)
+  DUCKDB_LIB_DIR=$driver_dir cargo build --release --quiet -p mdm-duckdb-odbc --example bench
+  rm -f "$work/driver.duckdb" "$work/driver.duckdb.wal" "$work/native.duckdb"
+  LD_LIBRARY_PATH=$driver_dir "$CARGO_TARGET_DIR/release/examples/bench" "$driver_dir/libmdm_duckdb_odbc.so" \
+    "$work/driver.duckdb" "$rows" "$work/driver.csv" | tee "$work/driver-bench.txt"
+  native=$(python3 -c "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); t = time.perf_counter(); c.execute('CREATE TABLE t AS SELECT * FROM read_csv(?)', [sys.argv[2]]); print(f'{time.perf_counter() - t:.3f}')" "$work/native.duckdb" "$work/driver.csv")
+  echo "duckdb_read_csv_seconds $native"
+  insert=$(awk '/odbc_insert_seconds/ {print $2}' "$work/driver-bench.txt")
+  echo "ratio odbc bulk insert/read_csv: $(ratio "$insert" "$native")"
+fi
