@@ -285,7 +285,13 @@ fn bi_tools_read_a_dataset_through_its_printed_connection() {
                   rows = cur.execute('SELECT k, v FROM train WHERE k >= ? ORDER BY k', 20).fetchall()\n\
                   print([(int(k), int(v)) for k, v in rows])\n\
                   print(sorted(t.table_name for t in cur.tables() if t.table_name in ('train', '_metadata')))\n\
-                  print([col.column_name for col in cur.columns(table='train')])\n";
+                  print([col.column_name for col in cur.columns(table='train')])\n\
+                  cur.execute('CREATE TEMPORARY TABLE scratch (a BIGINT, b VARCHAR(20), c TIMESTAMP)')\n\
+                  import datetime\n\
+                  moment = datetime.datetime(2024, 2, 29, 23, 59, 59)\n\
+                  cur.executemany('INSERT INTO scratch (a, b, c) VALUES (?, ?, ?)', [(1, 'x', moment), (2, None, None), (3, 'zz', moment)])\n\
+                  print(tuple(int(v) for v in cur.execute('SELECT COUNT(*), SUM(a), COUNT(b), COUNT(c) FROM scratch').fetchone()))\n\
+                  print(cur.execute('SELECT c FROM scratch WHERE a = 3').fetchone()[0])\n";
     let output = std::process::Command::new("/usr/bin/python3")
         .args(["-c", script, connection])
         .output()
@@ -303,6 +309,8 @@ fn bi_tools_read_a_dataset_through_its_printed_connection() {
     );
     assert_eq!(lines[1], "['_metadata', 'train']");
     assert_eq!(lines[2], "['k', 'v']");
+    assert_eq!(lines[3], "(3, 6, 2, 2)");
+    assert_eq!(lines[4], "2024-02-29 23:59:59");
 
     let json = env.json(&["dataset", "connection", "shared"]);
     assert_eq!(json["connection_string"], connection);

@@ -482,6 +482,12 @@ impl Statement {
         odbc::SUCCESS
     }
 
+    /// The DuckDB type of parameter `number` (1-based), when known.
+    pub fn parameter_type(&self, number: usize) -> Option<ffi::duckdb_type> {
+        (number >= 1 && number <= self.parameter_count())
+            .then(|| unsafe { ffi::duckdb_param_type(self.prepared, number as u64) })
+    }
+
     pub fn parameter_count(&self) -> usize {
         if self.prepared.is_null() {
             0

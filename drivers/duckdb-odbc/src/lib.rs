@@ -28,14 +28,27 @@ fn guard(diagnostics: Option<&mut Diagnostics>, body: impl FnOnce() -> SqlReturn
     }
 }
 
+/// Every live handle and its type, so that a null, freed or foreign
+/// pointer is answered with SQL_INVALID_HANDLE instead of being followed.
+fn live() -> std::sync::MutexGuard<'static, std::collections::HashMap<usize, i16>> {
+    static LIVE: std::sync::OnceLock<std::sync::Mutex<std::collections::HashMap<usize, i16>>> =
+        std::sync::OnceLock::new();
+    let map = LIVE.get_or_init(Default::default);
+    map.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+fn is_live(handle: Handle, handle_type: i16) -> bool {
+    live().get(&(handle as usize)) == Some(&handle_type)
+}
+
 unsafe fn env<'a>(handle: Handle) -> Option<&'a mut Environment> {
-    (handle as *mut Environment).as_mut()
+    is_live(handle, odbc::HANDLE_ENV).then(|| &mut *(handle as *mut Environment))
 }
 unsafe fn dbc<'a>(handle: Handle) -> Option<&'a mut Connection> {
-    (handle as *mut Connection).as_mut()
+    is_live(handle, odbc::HANDLE_DBC).then(|| &mut *(handle as *mut Connection))
 }
 unsafe fn stmt<'a>(handle: Handle) -> Option<&'a mut Statement> {
-    (handle as *mut Statement).as_mut()
+    is_live(handle, odbc::HANDLE_STMT).then(|| &mut *(handle as *mut Statement))
 }
 
 unsafe fn text_arg(text: *const u8, length: i32) -> String {
@@ -74,35 +87,35 @@ pub unsafe extern "C" fn SQLAllocHandle(
     if output.is_null() {
         return odbc::ERROR;
     }
-    guard(None, || match handle_type {
-        odbc::HANDLE_ENV => {
-            *output = Box::into_raw(Box::new(Environment {
+    guard(None, || {
+        let handle = match handle_type {
+            odbc::HANDLE_ENV => Box::into_raw(Box::new(Environment {
                 diagnostics: Diagnostics::default(),
                 odbc_version: 3,
-            })) as Handle;
-            odbc::SUCCESS
-        }
-        odbc::HANDLE_DBC => {
-            if env(input).is_none() {
-                return odbc::INVALID_HANDLE;
+            })) as Handle,
+            odbc::HANDLE_DBC => {
+                if env(input).is_none() {
+                    return odbc::INVALID_HANDLE;
+                }
+                Box::into_raw(Box::new(Connection::new())) as Handle
             }
-            *output = Box::into_raw(Box::new(Connection::new())) as Handle;
-            odbc::SUCCESS
-        }
-        odbc::HANDLE_STMT => {
-            let Some(connection) = dbc(input) else {
-                return odbc::INVALID_HANDLE;
-            };
-            *output = Box::into_raw(Box::new(Statement::new(connection))) as Handle;
-            odbc::SUCCESS
-        }
-        _ => odbc::ERROR,
+            odbc::HANDLE_STMT => {
+                let Some(connection) = dbc(input) else {
+                    return odbc::INVALID_HANDLE;
+                };
+                Box::into_raw(Box::new(Statement::new(connection))) as Handle
+            }
+            _ => return odbc::ERROR,
+        };
+        live().insert(handle as usize, handle_type);
+        *output = handle;
+        odbc::SUCCESS
     })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn SQLFreeHandle(handle_type: i16, handle: Handle) -> SqlReturn {
-    if handle.is_null() {
+    if live().remove(&(handle as usize)) != Some(handle_type) {
         return odbc::INVALID_HANDLE;
     }
     guard(None, || {
@@ -440,6 +453,40 @@ pub unsafe extern "C" fn SQLNumParams(handle: Handle, count: *mut i16) -> SqlRet
     };
     if !count.is_null() {
         *count = statement.parameter_count() as i16;
+    }
+    odbc::SUCCESS
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn SQLDescribeParam(
+    handle: Handle,
+    number: u16,
+    data_type: *mut i16,
+    size: *mut ULen,
+    digits: *mut i16,
+    nullable: *mut i16,
+) -> SqlReturn {
+    let Some(statement) = stmt(handle) else {
+        return odbc::INVALID_HANDLE;
+    };
+    statement.diagnostics.0.clear();
+    let Some(parameter_type) = statement.parameter_type(number as usize) else {
+        return statement
+            .diagnostics
+            .error("07009", format!("invalid parameter number {number}"));
+    };
+    let (sql_type, column_size, decimal_digits) = value::describe_type(parameter_type);
+    if !data_type.is_null() {
+        *data_type = sql_type;
+    }
+    if !size.is_null() {
+        *size = column_size;
+    }
+    if !digits.is_null() {
+        *digits = decimal_digits;
+    }
+    if !nullable.is_null() {
+        *nullable = odbc::NULLABLE_UNKNOWN;
     }
     odbc::SUCCESS
 }
@@ -1105,6 +1152,40 @@ mod tests {
         );
         assert_eq!(crate::value::interval_text(0, 1, 0), "1 day");
         assert_eq!(crate::value::interval_text(0, 0, 0), "00:00:00");
+    }
+
+    #[test]
+    fn foreign_and_freed_handles_are_refused() {
+        use crate::odbc;
+        let mut env: odbc::Handle = std::ptr::null_mut();
+        unsafe {
+            assert_eq!(
+                super::SQLAllocHandle(odbc::HANDLE_ENV, std::ptr::null_mut(), &mut env),
+                odbc::SUCCESS
+            );
+            let mut bogus = 0u64;
+            let foreign = &mut bogus as *mut u64 as odbc::Handle;
+            let mut dbc: odbc::Handle = std::ptr::null_mut();
+            assert_eq!(
+                super::SQLAllocHandle(odbc::HANDLE_DBC, foreign, &mut dbc),
+                odbc::INVALID_HANDLE
+            );
+            assert_eq!(
+                super::SQLDisconnect(env),
+                odbc::INVALID_HANDLE,
+                "an environment is not a connection"
+            );
+            assert_eq!(super::SQLFreeHandle(odbc::HANDLE_ENV, env), odbc::SUCCESS);
+            assert_eq!(
+                super::SQLFreeHandle(odbc::HANDLE_ENV, env),
+                odbc::INVALID_HANDLE,
+                "freed twice"
+            );
+            assert_eq!(
+                super::SQLExecute(std::ptr::null_mut()),
+                odbc::INVALID_HANDLE
+            );
+        }
     }
 
     #[test]
