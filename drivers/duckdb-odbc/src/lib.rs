@@ -16,6 +16,8 @@ use driver::{BoundColumn, BoundParameter, Connection, Diagnostics, Environment, 
 use odbc::{Handle, Len, Pointer, SqlReturn, ULen};
 
 /// Runs `body`, turning a panic into SQL_ERROR recorded on `diagnostics`.
+/// Every entry point runs inside it: a panic crossing into the caller would
+/// abort the host process.
 fn guard(diagnostics: Option<&mut Diagnostics>, body: impl FnOnce() -> SqlReturn) -> SqlReturn {
     match catch_unwind(AssertUnwindSafe(body)) {
         Ok(outcome) => outcome,
@@ -84,48 +86,52 @@ pub unsafe extern "C" fn SQLAllocHandle(
     input: Handle,
     output: *mut Handle,
 ) -> SqlReturn {
-    if output.is_null() {
-        return odbc::ERROR;
-    }
     guard(None, || {
-        let handle = match handle_type {
-            odbc::HANDLE_ENV => Box::into_raw(Box::new(Environment {
-                diagnostics: Diagnostics::default(),
-                odbc_version: 3,
-            })) as Handle,
-            odbc::HANDLE_DBC => {
-                if env(input).is_none() {
-                    return odbc::INVALID_HANDLE;
+        if output.is_null() {
+            return odbc::ERROR;
+        }
+        guard(None, || {
+            let handle = match handle_type {
+                odbc::HANDLE_ENV => Box::into_raw(Box::new(Environment {
+                    diagnostics: Diagnostics::default(),
+                    odbc_version: 3,
+                })) as Handle,
+                odbc::HANDLE_DBC => {
+                    if env(input).is_none() {
+                        return odbc::INVALID_HANDLE;
+                    }
+                    Box::into_raw(Box::new(Connection::new())) as Handle
                 }
-                Box::into_raw(Box::new(Connection::new())) as Handle
-            }
-            odbc::HANDLE_STMT => {
-                let Some(connection) = dbc(input) else {
-                    return odbc::INVALID_HANDLE;
-                };
-                Box::into_raw(Box::new(Statement::new(connection))) as Handle
-            }
-            _ => return odbc::ERROR,
-        };
-        live().insert(handle as usize, handle_type);
-        *output = handle;
-        odbc::SUCCESS
+                odbc::HANDLE_STMT => {
+                    let Some(connection) = dbc(input) else {
+                        return odbc::INVALID_HANDLE;
+                    };
+                    Box::into_raw(Box::new(Statement::new(connection))) as Handle
+                }
+                _ => return odbc::ERROR,
+            };
+            live().insert(handle as usize, handle_type);
+            *output = handle;
+            odbc::SUCCESS
+        })
     })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn SQLFreeHandle(handle_type: i16, handle: Handle) -> SqlReturn {
-    if live().remove(&(handle as usize)) != Some(handle_type) {
-        return odbc::INVALID_HANDLE;
-    }
     guard(None, || {
-        match handle_type {
-            odbc::HANDLE_ENV => drop(Box::from_raw(handle as *mut Environment)),
-            odbc::HANDLE_DBC => drop(Box::from_raw(handle as *mut Connection)),
-            odbc::HANDLE_STMT => drop(Box::from_raw(handle as *mut Statement)),
-            _ => return odbc::ERROR,
+        if live().remove(&(handle as usize)) != Some(handle_type) {
+            return odbc::INVALID_HANDLE;
         }
-        odbc::SUCCESS
+        guard(None, || {
+            match handle_type {
+                odbc::HANDLE_ENV => drop(Box::from_raw(handle as *mut Environment)),
+                odbc::HANDLE_DBC => drop(Box::from_raw(handle as *mut Connection)),
+                odbc::HANDLE_STMT => drop(Box::from_raw(handle as *mut Statement)),
+                _ => return odbc::ERROR,
+            }
+            odbc::SUCCESS
+        })
     })
 }
 
@@ -136,15 +142,17 @@ pub unsafe extern "C" fn SQLSetEnvAttr(
     value: Pointer,
     _length: i32,
 ) -> SqlReturn {
-    let Some(environment) = env(handle) else {
-        return odbc::INVALID_HANDLE;
-    };
-    environment.diagnostics.0.clear();
-    if attribute == odbc::ATTR_ODBC_VERSION {
-        // ODBC 2, 3 and 3.80 are all served the same way.
-        environment.odbc_version = value as usize as i32;
-    }
-    odbc::SUCCESS
+    guard(None, || {
+        let Some(environment) = env(handle) else {
+            return odbc::INVALID_HANDLE;
+        };
+        environment.diagnostics.0.clear();
+        if attribute == odbc::ATTR_ODBC_VERSION {
+            // ODBC 2, 3 and 3.80 are all served the same way.
+            environment.odbc_version = value as usize as i32;
+        }
+        odbc::SUCCESS
+    })
 }
 
 #[no_mangle]
@@ -155,17 +163,19 @@ pub unsafe extern "C" fn SQLGetEnvAttr(
     _capacity: i32,
     _length: *mut i32,
 ) -> SqlReturn {
-    let Some(environment) = env(handle) else {
-        return odbc::INVALID_HANDLE;
-    };
-    if !value.is_null() {
-        *(value as *mut i32) = if attribute == odbc::ATTR_ODBC_VERSION {
-            environment.odbc_version
-        } else {
-            0
+    guard(None, || {
+        let Some(environment) = env(handle) else {
+            return odbc::INVALID_HANDLE;
         };
-    }
-    odbc::SUCCESS
+        if !value.is_null() {
+            *(value as *mut i32) = if attribute == odbc::ATTR_ODBC_VERSION {
+                environment.odbc_version
+            } else {
+                0
+            };
+        }
+        odbc::SUCCESS
+    })
 }
 
 #[no_mangle]
@@ -179,18 +189,20 @@ pub unsafe extern "C" fn SQLDriverConnect(
     out_length: *mut i16,
     _completion: u16,
 ) -> SqlReturn {
-    let Some(connection) = dbc(handle) else {
-        return odbc::INVALID_HANDLE;
-    };
-    connection.diagnostics.0.clear();
-    let text = text_arg(in_string, in_length as i32);
-    let diagnostics = &mut *(&mut connection.diagnostics as *mut Diagnostics);
-    guard(Some(diagnostics), || {
-        let outcome = connection.connect(&text);
-        if outcome == odbc::SUCCESS {
-            write_text(&text, out_string, out_capacity as isize, out_length);
-        }
-        outcome
+    guard(None, || {
+        let Some(connection) = dbc(handle) else {
+            return odbc::INVALID_HANDLE;
+        };
+        connection.diagnostics.0.clear();
+        let text = text_arg(in_string, in_length as i32);
+        let diagnostics = &mut *(&mut connection.diagnostics as *mut Diagnostics);
+        guard(Some(diagnostics), || {
+            let outcome = connection.connect(&text);
+            if outcome == odbc::SUCCESS {
+                write_text(&text, out_string, out_capacity as isize, out_length);
+            }
+            outcome
+        })
     })
 }
 
@@ -256,29 +268,33 @@ pub unsafe extern "C" fn SQLConnect(
     _password: *const u8,
     _password_length: i16,
 ) -> SqlReturn {
-    let Some(connection) = dbc(handle) else {
-        return odbc::INVALID_HANDLE;
-    };
-    connection.diagnostics.0.clear();
-    let dsn = text_arg(dsn, dsn_length as i32);
-    let diagnostics = &mut *(&mut connection.diagnostics as *mut Diagnostics);
-    guard(Some(diagnostics), || {
-        let text = dsn_connection_string(&dsn);
-        connection.connect(&text)
+    guard(None, || {
+        let Some(connection) = dbc(handle) else {
+            return odbc::INVALID_HANDLE;
+        };
+        connection.diagnostics.0.clear();
+        let dsn = text_arg(dsn, dsn_length as i32);
+        let diagnostics = &mut *(&mut connection.diagnostics as *mut Diagnostics);
+        guard(Some(diagnostics), || {
+            let text = dsn_connection_string(&dsn);
+            connection.connect(&text)
+        })
     })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn SQLDisconnect(handle: Handle) -> SqlReturn {
-    let Some(connection) = dbc(handle) else {
-        return odbc::INVALID_HANDLE;
-    };
-    connection.diagnostics.0.clear();
-    if connection.in_transaction {
-        connection.end_transaction(false);
-    }
-    connection.disconnect();
-    odbc::SUCCESS
+    guard(None, || {
+        let Some(connection) = dbc(handle) else {
+            return odbc::INVALID_HANDLE;
+        };
+        connection.diagnostics.0.clear();
+        if connection.in_transaction {
+            connection.end_transaction(false);
+        }
+        connection.disconnect();
+        odbc::SUCCESS
+    })
 }
 
 #[no_mangle]
@@ -288,22 +304,24 @@ pub unsafe extern "C" fn SQLSetConnectAttr(
     value: Pointer,
     _length: i32,
 ) -> SqlReturn {
-    let Some(connection) = dbc(handle) else {
-        return odbc::INVALID_HANDLE;
-    };
-    connection.diagnostics.0.clear();
-    if attribute == odbc::ATTR_AUTOCOMMIT {
-        let on = value as usize != 0;
-        if on && !connection.autocommit && connection.in_transaction {
-            // Switching autocommit on commits the open transaction.
-            let outcome = connection.end_transaction(true);
-            if outcome != odbc::SUCCESS {
-                return outcome;
+    guard(None, || {
+        let Some(connection) = dbc(handle) else {
+            return odbc::INVALID_HANDLE;
+        };
+        connection.diagnostics.0.clear();
+        if attribute == odbc::ATTR_AUTOCOMMIT {
+            let on = value as usize != 0;
+            if on && !connection.autocommit && connection.in_transaction {
+                // Switching autocommit on commits the open transaction.
+                let outcome = connection.end_transaction(true);
+                if outcome != odbc::SUCCESS {
+                    return outcome;
+                }
             }
+            connection.autocommit = on;
         }
-        connection.autocommit = on;
-    }
-    odbc::SUCCESS
+        odbc::SUCCESS
+    })
 }
 
 #[no_mangle]
@@ -314,16 +332,18 @@ pub unsafe extern "C" fn SQLGetConnectAttr(
     _capacity: i32,
     _length: *mut i32,
 ) -> SqlReturn {
-    let Some(connection) = dbc(handle) else {
-        return odbc::INVALID_HANDLE;
-    };
-    if !value.is_null() {
-        *(value as *mut u32) = match attribute {
-            odbc::ATTR_AUTOCOMMIT => connection.autocommit as u32,
-            _ => 0,
+    guard(None, || {
+        let Some(connection) = dbc(handle) else {
+            return odbc::INVALID_HANDLE;
         };
-    }
-    odbc::SUCCESS
+        if !value.is_null() {
+            *(value as *mut u32) = match attribute {
+                odbc::ATTR_AUTOCOMMIT => connection.autocommit as u32,
+                _ => 0,
+            };
+        }
+        odbc::SUCCESS
+    })
 }
 
 #[no_mangle]
@@ -332,14 +352,16 @@ pub unsafe extern "C" fn SQLEndTran(
     handle: Handle,
     completion: i16,
 ) -> SqlReturn {
-    if handle_type != odbc::HANDLE_DBC {
-        return odbc::SUCCESS;
-    }
-    let Some(connection) = dbc(handle) else {
-        return odbc::INVALID_HANDLE;
-    };
-    connection.diagnostics.0.clear();
-    connection.end_transaction(completion == odbc::COMMIT)
+    guard(None, || {
+        if handle_type != odbc::HANDLE_DBC {
+            return odbc::SUCCESS;
+        }
+        let Some(connection) = dbc(handle) else {
+            return odbc::INVALID_HANDLE;
+        };
+        connection.diagnostics.0.clear();
+        connection.end_transaction(completion == odbc::COMMIT)
+    })
 }
 
 #[no_mangle]
@@ -350,111 +372,121 @@ pub unsafe extern "C" fn SQLGetInfo(
     capacity: i16,
     length: *mut i16,
 ) -> SqlReturn {
-    let Some(connection) = dbc(handle) else {
-        return odbc::INVALID_HANDLE;
-    };
-    connection.diagnostics.0.clear();
-    let text = |s: &str| {
-        write_text(s, value as *mut u8, capacity as isize, length);
-        odbc::SUCCESS
-    };
-    let small = |v: u16| {
-        if !value.is_null() {
-            *(value as *mut u16) = v;
+    guard(None, || {
+        let Some(connection) = dbc(handle) else {
+            return odbc::INVALID_HANDLE;
+        };
+        connection.diagnostics.0.clear();
+        let text = |s: &str| {
+            write_text(s, value as *mut u8, capacity as isize, length);
+            odbc::SUCCESS
+        };
+        let small = |v: u16| {
+            if !value.is_null() {
+                *(value as *mut u16) = v;
+            }
+            if !length.is_null() {
+                *length = 2;
+            }
+            odbc::SUCCESS
+        };
+        let int = |v: u32| {
+            if !value.is_null() {
+                *(value as *mut u32) = v;
+            }
+            if !length.is_null() {
+                *length = 4;
+            }
+            odbc::SUCCESS
+        };
+        match info_type {
+            2 => text("mdm_duckdb"),                       // SQL_DATA_SOURCE_NAME
+            6 => text("libmdm_duckdb_odbc.so"),            // SQL_DRIVER_NAME
+            7 => text("00.01.0000"),                       // SQL_DRIVER_VER
+            13 => text(""),                                // SQL_SERVER_NAME
+            16 => text(&connection.database_path.clone()), // SQL_DATABASE_NAME
+            17 => text("DuckDB"),                          // SQL_DBMS_NAME
+            18 => text("01.05.0000"),                      // SQL_DBMS_VER
+            29 => text("\""),                              // SQL_IDENTIFIER_QUOTE_CHAR
+            41 => text("."),                               // SQL_CATALOG_NAME_SEPARATOR
+            42 => text("catalog"),                         // SQL_CATALOG_TERM
+            39 => text("schema"),                          // SQL_SCHEMA_TERM
+            45 => text("table"),                           // SQL_TABLE_TERM
+            47 => text(""),                                // SQL_USER_NAME
+            77 => text("03.80"),                           // SQL_DRIVER_ODBC_VER
+            111 => text("N"),                              // SQL_NEED_LONG_DATA_LEN
+            10002 => text("N"),                            // SQL_DESCRIBE_PARAMETER
+            1 => small(0),                                 // SQL_MAX_CONCURRENT_ACTIVITIES
+            23 | 24 => small(2), // SQL_CURSOR_COMMIT/ROLLBACK_BEHAVIOR: preserve
+            46 => small(2),      // SQL_TXN_CAPABLE: all
+            30 | 32 | 34 | 35 => small(0), // SQL_MAX_*_NAME_LEN: no limit
+            81 => int(1 | 2 | 4 | 8), // SQL_GETDATA_EXTENSIONS
+            153 => int(1),       // SQL_PARAM_ARRAY_ROW_COUNTS: batch
+            154 => int(3),       // SQL_PARAM_ARRAY_SELECTS: no selects
+            10021 => int(0),     // SQL_ASYNC_MODE: none
+            _ => connection.diagnostics.error(
+                "HY096",
+                format!("information type {info_type} is not supported"),
+            ),
         }
-        if !length.is_null() {
-            *length = 2;
-        }
-        odbc::SUCCESS
-    };
-    let int = |v: u32| {
-        if !value.is_null() {
-            *(value as *mut u32) = v;
-        }
-        if !length.is_null() {
-            *length = 4;
-        }
-        odbc::SUCCESS
-    };
-    match info_type {
-        2 => text("mdm_duckdb"),                       // SQL_DATA_SOURCE_NAME
-        6 => text("libmdm_duckdb_odbc.so"),            // SQL_DRIVER_NAME
-        7 => text("00.01.0000"),                       // SQL_DRIVER_VER
-        13 => text(""),                                // SQL_SERVER_NAME
-        16 => text(&connection.database_path.clone()), // SQL_DATABASE_NAME
-        17 => text("DuckDB"),                          // SQL_DBMS_NAME
-        18 => text("01.05.0000"),                      // SQL_DBMS_VER
-        29 => text("\""),                              // SQL_IDENTIFIER_QUOTE_CHAR
-        41 => text("."),                               // SQL_CATALOG_NAME_SEPARATOR
-        42 => text("catalog"),                         // SQL_CATALOG_TERM
-        39 => text("schema"),                          // SQL_SCHEMA_TERM
-        45 => text("table"),                           // SQL_TABLE_TERM
-        47 => text(""),                                // SQL_USER_NAME
-        77 => text("03.80"),                           // SQL_DRIVER_ODBC_VER
-        111 => text("N"),                              // SQL_NEED_LONG_DATA_LEN
-        10002 => text("N"),                            // SQL_DESCRIBE_PARAMETER
-        1 => small(0),                                 // SQL_MAX_CONCURRENT_ACTIVITIES
-        23 | 24 => small(2), // SQL_CURSOR_COMMIT/ROLLBACK_BEHAVIOR: preserve
-        46 => small(2),      // SQL_TXN_CAPABLE: all
-        30 | 32 | 34 | 35 => small(0), // SQL_MAX_*_NAME_LEN: no limit
-        81 => int(1 | 2 | 4 | 8), // SQL_GETDATA_EXTENSIONS
-        153 => int(1),       // SQL_PARAM_ARRAY_ROW_COUNTS: batch
-        154 => int(3),       // SQL_PARAM_ARRAY_SELECTS: no selects
-        10021 => int(0),     // SQL_ASYNC_MODE: none
-        _ => connection.diagnostics.error(
-            "HY096",
-            format!("information type {info_type} is not supported"),
-        ),
-    }
+    })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn SQLExecDirect(handle: Handle, text: *const u8, length: i32) -> SqlReturn {
-    let Some(statement) = stmt(handle) else {
-        return odbc::INVALID_HANDLE;
-    };
-    statement.diagnostics.0.clear();
-    let sql = text_arg(text, length);
-    let diagnostics = &mut *(&mut statement.diagnostics as *mut Diagnostics);
-    guard(Some(diagnostics), || {
-        let outcome = statement.prepare(&sql);
-        if outcome != odbc::SUCCESS {
-            return outcome;
-        }
-        statement.execute()
+    guard(None, || {
+        let Some(statement) = stmt(handle) else {
+            return odbc::INVALID_HANDLE;
+        };
+        statement.diagnostics.0.clear();
+        let sql = text_arg(text, length);
+        let diagnostics = &mut *(&mut statement.diagnostics as *mut Diagnostics);
+        guard(Some(diagnostics), || {
+            let outcome = statement.prepare(&sql);
+            if outcome != odbc::SUCCESS {
+                return outcome;
+            }
+            statement.execute()
+        })
     })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn SQLPrepare(handle: Handle, text: *const u8, length: i32) -> SqlReturn {
-    let Some(statement) = stmt(handle) else {
-        return odbc::INVALID_HANDLE;
-    };
-    statement.diagnostics.0.clear();
-    let sql = text_arg(text, length);
-    let diagnostics = &mut *(&mut statement.diagnostics as *mut Diagnostics);
-    guard(Some(diagnostics), || statement.prepare(&sql))
+    guard(None, || {
+        let Some(statement) = stmt(handle) else {
+            return odbc::INVALID_HANDLE;
+        };
+        statement.diagnostics.0.clear();
+        let sql = text_arg(text, length);
+        let diagnostics = &mut *(&mut statement.diagnostics as *mut Diagnostics);
+        guard(Some(diagnostics), || statement.prepare(&sql))
+    })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn SQLExecute(handle: Handle) -> SqlReturn {
-    let Some(statement) = stmt(handle) else {
-        return odbc::INVALID_HANDLE;
-    };
-    statement.diagnostics.0.clear();
-    let diagnostics = &mut *(&mut statement.diagnostics as *mut Diagnostics);
-    guard(Some(diagnostics), || statement.execute())
+    guard(None, || {
+        let Some(statement) = stmt(handle) else {
+            return odbc::INVALID_HANDLE;
+        };
+        statement.diagnostics.0.clear();
+        let diagnostics = &mut *(&mut statement.diagnostics as *mut Diagnostics);
+        guard(Some(diagnostics), || statement.execute())
+    })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn SQLNumParams(handle: Handle, count: *mut i16) -> SqlReturn {
-    let Some(statement) = stmt(handle) else {
-        return odbc::INVALID_HANDLE;
-    };
-    if !count.is_null() {
-        *count = statement.parameter_count() as i16;
-    }
-    odbc::SUCCESS
+    guard(None, || {
+        let Some(statement) = stmt(handle) else {
+            return odbc::INVALID_HANDLE;
+        };
+        if !count.is_null() {
+            *count = statement.parameter_count() as i16;
+        }
+        odbc::SUCCESS
+    })
 }
 
 #[no_mangle]
@@ -466,40 +498,44 @@ pub unsafe extern "C" fn SQLDescribeParam(
     digits: *mut i16,
     nullable: *mut i16,
 ) -> SqlReturn {
-    let Some(statement) = stmt(handle) else {
-        return odbc::INVALID_HANDLE;
-    };
-    statement.diagnostics.0.clear();
-    let Some(parameter_type) = statement.parameter_type(number as usize) else {
-        return statement
-            .diagnostics
-            .error("07009", format!("invalid parameter number {number}"));
-    };
-    let (sql_type, column_size, decimal_digits) = value::describe_type(parameter_type);
-    if !data_type.is_null() {
-        *data_type = sql_type;
-    }
-    if !size.is_null() {
-        *size = column_size;
-    }
-    if !digits.is_null() {
-        *digits = decimal_digits;
-    }
-    if !nullable.is_null() {
-        *nullable = odbc::NULLABLE_UNKNOWN;
-    }
-    odbc::SUCCESS
+    guard(None, || {
+        let Some(statement) = stmt(handle) else {
+            return odbc::INVALID_HANDLE;
+        };
+        statement.diagnostics.0.clear();
+        let Some(parameter_type) = statement.parameter_type(number as usize) else {
+            return statement
+                .diagnostics
+                .error("07009", format!("invalid parameter number {number}"));
+        };
+        let (sql_type, column_size, decimal_digits) = value::describe_type(parameter_type);
+        if !data_type.is_null() {
+            *data_type = sql_type;
+        }
+        if !size.is_null() {
+            *size = column_size;
+        }
+        if !digits.is_null() {
+            *digits = decimal_digits;
+        }
+        if !nullable.is_null() {
+            *nullable = odbc::NULLABLE_UNKNOWN;
+        }
+        odbc::SUCCESS
+    })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn SQLNumResultCols(handle: Handle, count: *mut i16) -> SqlReturn {
-    let Some(statement) = stmt(handle) else {
-        return odbc::INVALID_HANDLE;
-    };
-    if !count.is_null() {
-        *count = statement.result.as_ref().map_or(0, |r| r.names.len()) as i16;
-    }
-    odbc::SUCCESS
+    guard(None, || {
+        let Some(statement) = stmt(handle) else {
+            return odbc::INVALID_HANDLE;
+        };
+        if !count.is_null() {
+            *count = statement.result.as_ref().map_or(0, |r| r.names.len()) as i16;
+        }
+        odbc::SUCCESS
+    })
 }
 
 #[no_mangle]
@@ -514,45 +550,47 @@ pub unsafe extern "C" fn SQLDescribeCol(
     digits: *mut i16,
     nullable: *mut i16,
 ) -> SqlReturn {
-    let Some(statement) = stmt(handle) else {
-        return odbc::INVALID_HANDLE;
-    };
-    statement.diagnostics.0.clear();
-    let Some(result) = statement.result.as_ref() else {
-        return statement
-            .diagnostics
-            .error("07005", "the statement returns no columns");
-    };
-    let index = column as usize;
-    if index == 0 || index > result.names.len() {
-        return statement
-            .diagnostics
-            .error("07009", format!("invalid column number {column}"));
-    }
-    let (sql_type, column_size, decimal_digits) = value::describe_type(result.types[index - 1]);
-    let truncated = write_text(
-        &result.names[index - 1],
-        name,
-        capacity as isize,
-        name_length,
-    );
-    if !data_type.is_null() {
-        *data_type = sql_type;
-    }
-    if !size.is_null() {
-        *size = column_size;
-    }
-    if !digits.is_null() {
-        *digits = decimal_digits;
-    }
-    if !nullable.is_null() {
-        *nullable = odbc::NULLABLE_UNKNOWN;
-    }
-    if truncated {
-        statement.diagnostics.push("01004", "column name truncated");
-        return odbc::SUCCESS_WITH_INFO;
-    }
-    odbc::SUCCESS
+    guard(None, || {
+        let Some(statement) = stmt(handle) else {
+            return odbc::INVALID_HANDLE;
+        };
+        statement.diagnostics.0.clear();
+        let Some(result) = statement.result.as_ref() else {
+            return statement
+                .diagnostics
+                .error("07005", "the statement returns no columns");
+        };
+        let index = column as usize;
+        if index == 0 || index > result.names.len() {
+            return statement
+                .diagnostics
+                .error("07009", format!("invalid column number {column}"));
+        }
+        let (sql_type, column_size, decimal_digits) = value::describe_type(result.types[index - 1]);
+        let truncated = write_text(
+            &result.names[index - 1],
+            name,
+            capacity as isize,
+            name_length,
+        );
+        if !data_type.is_null() {
+            *data_type = sql_type;
+        }
+        if !size.is_null() {
+            *size = column_size;
+        }
+        if !digits.is_null() {
+            *digits = decimal_digits;
+        }
+        if !nullable.is_null() {
+            *nullable = odbc::NULLABLE_UNKNOWN;
+        }
+        if truncated {
+            statement.diagnostics.push("01004", "column name truncated");
+            return odbc::SUCCESS_WITH_INFO;
+        }
+        odbc::SUCCESS
+    })
 }
 
 #[no_mangle]
@@ -565,92 +603,94 @@ pub unsafe extern "C" fn SQLColAttribute(
     length: *mut i16,
     numeric: *mut Len,
 ) -> SqlReturn {
-    let Some(statement) = stmt(handle) else {
-        return odbc::INVALID_HANDLE;
-    };
-    statement.diagnostics.0.clear();
-    let Some(result) = statement.result.as_ref() else {
-        return statement
-            .diagnostics
-            .error("07005", "the statement returns no columns");
-    };
-    if field == odbc::DESC_COUNT {
-        if !numeric.is_null() {
-            *numeric = result.names.len() as Len;
+    guard(None, || {
+        let Some(statement) = stmt(handle) else {
+            return odbc::INVALID_HANDLE;
+        };
+        statement.diagnostics.0.clear();
+        let Some(result) = statement.result.as_ref() else {
+            return statement
+                .diagnostics
+                .error("07005", "the statement returns no columns");
+        };
+        if field == odbc::DESC_COUNT {
+            if !numeric.is_null() {
+                *numeric = result.names.len() as Len;
+            }
+            return odbc::SUCCESS;
         }
-        return odbc::SUCCESS;
-    }
-    let index = column as usize;
-    if index == 0 || index > result.names.len() {
-        return statement
-            .diagnostics
-            .error("07009", format!("invalid column number {column}"));
-    }
-    let (sql_type, column_size, digits) = value::describe_type(result.types[index - 1]);
-    let number = |v: Len| {
-        if !numeric.is_null() {
-            *numeric = v;
+        let index = column as usize;
+        if index == 0 || index > result.names.len() {
+            return statement
+                .diagnostics
+                .error("07009", format!("invalid column number {column}"));
         }
-        odbc::SUCCESS
-    };
-    match field {
-        odbc::DESC_NAME | odbc::DESC_LABEL | odbc::COLUMN_NAME => {
-            write_text(
-                &result.names[index - 1],
-                character as *mut u8,
-                capacity as isize,
-                length,
-            );
+        let (sql_type, column_size, digits) = value::describe_type(result.types[index - 1]);
+        let number = |v: Len| {
+            if !numeric.is_null() {
+                *numeric = v;
+            }
             odbc::SUCCESS
+        };
+        match field {
+            odbc::DESC_NAME | odbc::DESC_LABEL | odbc::COLUMN_NAME => {
+                write_text(
+                    &result.names[index - 1],
+                    character as *mut u8,
+                    capacity as isize,
+                    length,
+                );
+                odbc::SUCCESS
+            }
+            odbc::DESC_TYPE_NAME => {
+                let name = match sql_type {
+                    odbc::SQL_BIGINT => "BIGINT",
+                    odbc::SQL_INTEGER => "INTEGER",
+                    odbc::SQL_DOUBLE => "DOUBLE",
+                    odbc::SQL_BIT => "BOOLEAN",
+                    odbc::SQL_TYPE_DATE => "DATE",
+                    odbc::SQL_TYPE_TIMESTAMP => "TIMESTAMP",
+                    _ => "VARCHAR",
+                };
+                write_text(name, character as *mut u8, capacity as isize, length);
+                odbc::SUCCESS
+            }
+            odbc::DESC_CONCISE_TYPE | odbc::DESC_TYPE => number(sql_type as Len),
+            odbc::DESC_LENGTH
+            | odbc::COLUMN_LENGTH
+            | odbc::DESC_PRECISION
+            | odbc::COLUMN_PRECISION
+            | odbc::DESC_DISPLAY_SIZE => number(column_size as Len),
+            odbc::DESC_OCTET_LENGTH => number(match sql_type {
+                odbc::SQL_BIGINT | odbc::SQL_DOUBLE => 8,
+                odbc::SQL_INTEGER | odbc::SQL_REAL => 4,
+                odbc::SQL_SMALLINT => 2,
+                odbc::SQL_BIT | odbc::SQL_TINYINT => 1,
+                odbc::SQL_TYPE_DATE => 6,
+                odbc::SQL_TYPE_TIMESTAMP => 16,
+                _ => column_size as Len,
+            }),
+            odbc::DESC_SCALE | odbc::COLUMN_SCALE => number(digits as Len),
+            odbc::DESC_NULLABLE => number(odbc::NULLABLE_UNKNOWN as Len),
+            odbc::DESC_UNSIGNED => number(!matches!(
+                sql_type,
+                odbc::SQL_BIGINT
+                    | odbc::SQL_INTEGER
+                    | odbc::SQL_SMALLINT
+                    | odbc::SQL_TINYINT
+                    | odbc::SQL_DOUBLE
+                    | odbc::SQL_REAL
+                    | odbc::SQL_NUMERIC
+            ) as Len),
+            odbc::DESC_AUTO_UNIQUE_VALUE | odbc::DESC_UPDATABLE => number(0),
+            odbc::DESC_CASE_SENSITIVE => number((sql_type == odbc::SQL_VARCHAR) as Len),
+            odbc::DESC_SEARCHABLE => number(3),
+            _ => statement.diagnostics.error(
+                "HY091",
+                format!("descriptor field {field} is not supported"),
+            ),
         }
-        odbc::DESC_TYPE_NAME => {
-            let name = match sql_type {
-                odbc::SQL_BIGINT => "BIGINT",
-                odbc::SQL_INTEGER => "INTEGER",
-                odbc::SQL_DOUBLE => "DOUBLE",
-                odbc::SQL_BIT => "BOOLEAN",
-                odbc::SQL_TYPE_DATE => "DATE",
-                odbc::SQL_TYPE_TIMESTAMP => "TIMESTAMP",
-                _ => "VARCHAR",
-            };
-            write_text(name, character as *mut u8, capacity as isize, length);
-            odbc::SUCCESS
-        }
-        odbc::DESC_CONCISE_TYPE | odbc::DESC_TYPE => number(sql_type as Len),
-        odbc::DESC_LENGTH
-        | odbc::COLUMN_LENGTH
-        | odbc::DESC_PRECISION
-        | odbc::COLUMN_PRECISION
-        | odbc::DESC_DISPLAY_SIZE => number(column_size as Len),
-        odbc::DESC_OCTET_LENGTH => number(match sql_type {
-            odbc::SQL_BIGINT | odbc::SQL_DOUBLE => 8,
-            odbc::SQL_INTEGER | odbc::SQL_REAL => 4,
-            odbc::SQL_SMALLINT => 2,
-            odbc::SQL_BIT | odbc::SQL_TINYINT => 1,
-            odbc::SQL_TYPE_DATE => 6,
-            odbc::SQL_TYPE_TIMESTAMP => 16,
-            _ => column_size as Len,
-        }),
-        odbc::DESC_SCALE | odbc::COLUMN_SCALE => number(digits as Len),
-        odbc::DESC_NULLABLE => number(odbc::NULLABLE_UNKNOWN as Len),
-        odbc::DESC_UNSIGNED => number(!matches!(
-            sql_type,
-            odbc::SQL_BIGINT
-                | odbc::SQL_INTEGER
-                | odbc::SQL_SMALLINT
-                | odbc::SQL_TINYINT
-                | odbc::SQL_DOUBLE
-                | odbc::SQL_REAL
-                | odbc::SQL_NUMERIC
-        ) as Len),
-        odbc::DESC_AUTO_UNIQUE_VALUE | odbc::DESC_UPDATABLE => number(0),
-        odbc::DESC_CASE_SENSITIVE => number((sql_type == odbc::SQL_VARCHAR) as Len),
-        odbc::DESC_SEARCHABLE => number(3),
-        _ => statement.diagnostics.error(
-            "HY091",
-            format!("descriptor field {field} is not supported"),
-        ),
-    }
+    })
 }
 
 #[no_mangle]
@@ -662,47 +702,51 @@ pub unsafe extern "C" fn SQLBindCol(
     capacity: Len,
     indicator: *mut Len,
 ) -> SqlReturn {
-    let Some(statement) = stmt(handle) else {
-        return odbc::INVALID_HANDLE;
-    };
-    statement.diagnostics.0.clear();
-    let index = column as usize;
-    if index == 0 {
-        return statement
-            .diagnostics
-            .error("07009", "bookmark columns are not supported");
-    }
-    if statement.columns.len() < index {
-        statement.columns.resize(index, None);
-    }
-    let c_type = if c_type == odbc::C_DEFAULT {
-        let sql_type = statement
-            .result
-            .as_ref()
-            .and_then(|r| r.types.get(index - 1))
-            .map_or(odbc::SQL_VARCHAR, |t| value::describe_type(*t).0);
-        value::default_c_type(sql_type)
-    } else {
-        c_type
-    };
-    statement.columns[index - 1] =
-        (!target.is_null() || !indicator.is_null()).then_some(BoundColumn {
-            c_type,
-            target,
-            capacity,
-            indicator,
-        });
-    odbc::SUCCESS
+    guard(None, || {
+        let Some(statement) = stmt(handle) else {
+            return odbc::INVALID_HANDLE;
+        };
+        statement.diagnostics.0.clear();
+        let index = column as usize;
+        if index == 0 {
+            return statement
+                .diagnostics
+                .error("07009", "bookmark columns are not supported");
+        }
+        if statement.columns.len() < index {
+            statement.columns.resize(index, None);
+        }
+        let c_type = if c_type == odbc::C_DEFAULT {
+            let sql_type = statement
+                .result
+                .as_ref()
+                .and_then(|r| r.types.get(index - 1))
+                .map_or(odbc::SQL_VARCHAR, |t| value::describe_type(*t).0);
+            value::default_c_type(sql_type)
+        } else {
+            c_type
+        };
+        statement.columns[index - 1] =
+            (!target.is_null() || !indicator.is_null()).then_some(BoundColumn {
+                c_type,
+                target,
+                capacity,
+                indicator,
+            });
+        odbc::SUCCESS
+    })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn SQLFetch(handle: Handle) -> SqlReturn {
-    let Some(statement) = stmt(handle) else {
-        return odbc::INVALID_HANDLE;
-    };
-    statement.diagnostics.0.clear();
-    let diagnostics = &mut *(&mut statement.diagnostics as *mut Diagnostics);
-    guard(Some(diagnostics), || statement.fetch())
+    guard(None, || {
+        let Some(statement) = stmt(handle) else {
+            return odbc::INVALID_HANDLE;
+        };
+        statement.diagnostics.0.clear();
+        let diagnostics = &mut *(&mut statement.diagnostics as *mut Diagnostics);
+        guard(Some(diagnostics), || statement.fetch())
+    })
 }
 
 #[no_mangle]
@@ -711,17 +755,19 @@ pub unsafe extern "C" fn SQLFetchScroll(
     orientation: i16,
     _offset: Len,
 ) -> SqlReturn {
-    let Some(statement) = stmt(handle) else {
-        return odbc::INVALID_HANDLE;
-    };
-    statement.diagnostics.0.clear();
-    if orientation != odbc::FETCH_NEXT {
-        return statement
-            .diagnostics
-            .error("HY106", "only forward fetching is supported");
-    }
-    let diagnostics = &mut *(&mut statement.diagnostics as *mut Diagnostics);
-    guard(Some(diagnostics), || statement.fetch())
+    guard(None, || {
+        let Some(statement) = stmt(handle) else {
+            return odbc::INVALID_HANDLE;
+        };
+        statement.diagnostics.0.clear();
+        if orientation != odbc::FETCH_NEXT {
+            return statement
+                .diagnostics
+                .error("HY106", "only forward fetching is supported");
+        }
+        let diagnostics = &mut *(&mut statement.diagnostics as *mut Diagnostics);
+        guard(Some(diagnostics), || statement.fetch())
+    })
 }
 
 #[no_mangle]
@@ -733,13 +779,15 @@ pub unsafe extern "C" fn SQLGetData(
     capacity: Len,
     indicator: *mut Len,
 ) -> SqlReturn {
-    let Some(statement) = stmt(handle) else {
-        return odbc::INVALID_HANDLE;
-    };
-    statement.diagnostics.0.clear();
-    let diagnostics = &mut *(&mut statement.diagnostics as *mut Diagnostics);
-    guard(Some(diagnostics), || {
-        statement.get_data(column as usize, c_type, target, capacity, indicator)
+    guard(None, || {
+        let Some(statement) = stmt(handle) else {
+            return odbc::INVALID_HANDLE;
+        };
+        statement.diagnostics.0.clear();
+        let diagnostics = &mut *(&mut statement.diagnostics as *mut Diagnostics);
+        guard(Some(diagnostics), || {
+            statement.get_data(column as usize, c_type, target, capacity, indicator)
+        })
     })
 }
 
@@ -756,26 +804,28 @@ pub unsafe extern "C" fn SQLBindParameter(
     capacity: Len,
     indicator: *mut Len,
 ) -> SqlReturn {
-    let Some(statement) = stmt(handle) else {
-        return odbc::INVALID_HANDLE;
-    };
-    statement.diagnostics.0.clear();
-    let index = number as usize;
-    if index == 0 {
-        return statement
-            .diagnostics
-            .error("07009", "parameter numbers start at 1");
-    }
-    if statement.parameters.len() < index {
-        statement.parameters.resize(index, None);
-    }
-    statement.parameters[index - 1] = Some(BoundParameter {
-        c_type,
-        value,
-        capacity,
-        indicator,
-    });
-    odbc::SUCCESS
+    guard(None, || {
+        let Some(statement) = stmt(handle) else {
+            return odbc::INVALID_HANDLE;
+        };
+        statement.diagnostics.0.clear();
+        let index = number as usize;
+        if index == 0 {
+            return statement
+                .diagnostics
+                .error("07009", "parameter numbers start at 1");
+        }
+        if statement.parameters.len() < index {
+            statement.parameters.resize(index, None);
+        }
+        statement.parameters[index - 1] = Some(BoundParameter {
+            c_type,
+            value,
+            capacity,
+            indicator,
+        });
+        odbc::SUCCESS
+    })
 }
 
 #[no_mangle]
@@ -785,23 +835,27 @@ pub unsafe extern "C" fn SQLSetStmtAttr(
     value: Pointer,
     _length: i32,
 ) -> SqlReturn {
-    let Some(statement) = stmt(handle) else {
-        return odbc::INVALID_HANDLE;
-    };
-    statement.diagnostics.0.clear();
-    let number = value as usize;
-    match attribute {
-        odbc::ATTR_ROW_ARRAY_SIZE | odbc::ROWSET_SIZE => statement.row_array_size = number.max(1),
-        odbc::ATTR_ROW_BIND_TYPE => statement.row_bind_type = number,
-        odbc::ATTR_ROWS_FETCHED_PTR => statement.rows_fetched = value as *mut ULen,
-        odbc::ATTR_ROW_STATUS_PTR => statement.row_status = value as *mut u16,
-        odbc::ATTR_PARAMSET_SIZE => statement.paramset_size = number.max(1),
-        odbc::ATTR_PARAM_BIND_TYPE => statement.param_bind_type = number,
-        odbc::ATTR_PARAMS_PROCESSED_PTR => statement.params_processed = value as *mut ULen,
-        odbc::ATTR_PARAM_STATUS_PTR => statement.param_status = value as *mut u16,
-        _ => {} // query timeout, cursor type, max length...: defaults suit a forward-only engine.
-    }
-    odbc::SUCCESS
+    guard(None, || {
+        let Some(statement) = stmt(handle) else {
+            return odbc::INVALID_HANDLE;
+        };
+        statement.diagnostics.0.clear();
+        let number = value as usize;
+        match attribute {
+            odbc::ATTR_ROW_ARRAY_SIZE | odbc::ROWSET_SIZE => {
+                statement.row_array_size = number.max(1)
+            }
+            odbc::ATTR_ROW_BIND_TYPE => statement.row_bind_type = number,
+            odbc::ATTR_ROWS_FETCHED_PTR => statement.rows_fetched = value as *mut ULen,
+            odbc::ATTR_ROW_STATUS_PTR => statement.row_status = value as *mut u16,
+            odbc::ATTR_PARAMSET_SIZE => statement.paramset_size = number.max(1),
+            odbc::ATTR_PARAM_BIND_TYPE => statement.param_bind_type = number,
+            odbc::ATTR_PARAMS_PROCESSED_PTR => statement.params_processed = value as *mut ULen,
+            odbc::ATTR_PARAM_STATUS_PTR => statement.param_status = value as *mut u16,
+            _ => {} // query timeout, cursor type, max length...: defaults suit a forward-only engine.
+        }
+        odbc::SUCCESS
+    })
 }
 
 #[no_mangle]
@@ -812,91 +866,107 @@ pub unsafe extern "C" fn SQLGetStmtAttr(
     _capacity: i32,
     length: *mut i32,
 ) -> SqlReturn {
-    let Some(statement) = stmt(handle) else {
-        return odbc::INVALID_HANDLE;
-    };
-    if value.is_null() {
-        return odbc::SUCCESS;
-    }
-    let pointer = |p: Pointer| {
-        *(value as *mut Pointer) = p;
-        if !length.is_null() {
-            *length = std::mem::size_of::<Pointer>() as i32;
+    guard(None, || {
+        let Some(statement) = stmt(handle) else {
+            return odbc::INVALID_HANDLE;
+        };
+        if value.is_null() {
+            return odbc::SUCCESS;
         }
-        odbc::SUCCESS
-    };
-    match attribute {
-        // Implicit descriptors: the driver manager asks for handles; mdm's
-        // driver has none to offer beyond opaque, distinct values.
-        odbc::ATTR_APP_ROW_DESC => pointer(&*statement.descriptors[0] as *const u8 as Pointer),
-        odbc::ATTR_APP_PARAM_DESC => pointer(&*statement.descriptors[1] as *const u8 as Pointer),
-        odbc::ATTR_IMP_ROW_DESC => pointer(&*statement.descriptors[2] as *const u8 as Pointer),
-        odbc::ATTR_IMP_PARAM_DESC => pointer(&*statement.descriptors[3] as *const u8 as Pointer),
-        odbc::ATTR_ROWS_FETCHED_PTR => pointer(statement.rows_fetched as Pointer),
-        odbc::ATTR_ROW_STATUS_PTR => pointer(statement.row_status as Pointer),
-        _ => {
-            *(value as *mut ULen) = match attribute {
-                odbc::ATTR_ROW_ARRAY_SIZE | odbc::ROWSET_SIZE => statement.row_array_size,
-                odbc::ATTR_ROW_BIND_TYPE => statement.row_bind_type,
-                odbc::ATTR_PARAMSET_SIZE => statement.paramset_size,
-                odbc::ATTR_PARAM_BIND_TYPE => statement.param_bind_type,
-                _ => 0,
-            };
+        let pointer = |p: Pointer| {
+            *(value as *mut Pointer) = p;
+            if !length.is_null() {
+                *length = std::mem::size_of::<Pointer>() as i32;
+            }
             odbc::SUCCESS
+        };
+        match attribute {
+            // Implicit descriptors: the driver manager asks for handles; mdm's
+            // driver has none to offer beyond opaque, distinct values.
+            odbc::ATTR_APP_ROW_DESC => pointer(&*statement.descriptors[0] as *const u8 as Pointer),
+            odbc::ATTR_APP_PARAM_DESC => {
+                pointer(&*statement.descriptors[1] as *const u8 as Pointer)
+            }
+            odbc::ATTR_IMP_ROW_DESC => pointer(&*statement.descriptors[2] as *const u8 as Pointer),
+            odbc::ATTR_IMP_PARAM_DESC => {
+                pointer(&*statement.descriptors[3] as *const u8 as Pointer)
+            }
+            odbc::ATTR_ROWS_FETCHED_PTR => pointer(statement.rows_fetched as Pointer),
+            odbc::ATTR_ROW_STATUS_PTR => pointer(statement.row_status as Pointer),
+            _ => {
+                *(value as *mut ULen) = match attribute {
+                    odbc::ATTR_ROW_ARRAY_SIZE | odbc::ROWSET_SIZE => statement.row_array_size,
+                    odbc::ATTR_ROW_BIND_TYPE => statement.row_bind_type,
+                    odbc::ATTR_PARAMSET_SIZE => statement.paramset_size,
+                    odbc::ATTR_PARAM_BIND_TYPE => statement.param_bind_type,
+                    _ => 0,
+                };
+                odbc::SUCCESS
+            }
         }
-    }
+    })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn SQLRowCount(handle: Handle, count: *mut Len) -> SqlReturn {
-    let Some(statement) = stmt(handle) else {
-        return odbc::INVALID_HANDLE;
-    };
-    if !count.is_null() {
-        *count = statement.row_count;
-    }
-    odbc::SUCCESS
+    guard(None, || {
+        let Some(statement) = stmt(handle) else {
+            return odbc::INVALID_HANDLE;
+        };
+        if !count.is_null() {
+            *count = statement.row_count;
+        }
+        odbc::SUCCESS
+    })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn SQLMoreResults(handle: Handle) -> SqlReturn {
-    let Some(statement) = stmt(handle) else {
-        return odbc::INVALID_HANDLE;
-    };
-    statement.close_cursor();
-    odbc::NO_DATA
+    guard(None, || {
+        let Some(statement) = stmt(handle) else {
+            return odbc::INVALID_HANDLE;
+        };
+        statement.close_cursor();
+        odbc::NO_DATA
+    })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn SQLCloseCursor(handle: Handle) -> SqlReturn {
-    let Some(statement) = stmt(handle) else {
-        return odbc::INVALID_HANDLE;
-    };
-    statement.close_cursor();
-    odbc::SUCCESS
+    guard(None, || {
+        let Some(statement) = stmt(handle) else {
+            return odbc::INVALID_HANDLE;
+        };
+        statement.close_cursor();
+        odbc::SUCCESS
+    })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn SQLFreeStmt(handle: Handle, option: u16) -> SqlReturn {
-    let Some(statement) = stmt(handle) else {
-        return odbc::INVALID_HANDLE;
-    };
-    match option {
-        odbc::CLOSE => statement.close_cursor(),
-        odbc::UNBIND => statement.columns.clear(),
-        odbc::RESET_PARAMS => statement.parameters.clear(),
-        odbc::DROP => return SQLFreeHandle(odbc::HANDLE_STMT, handle),
-        _ => {}
-    }
-    odbc::SUCCESS
+    guard(None, || {
+        let Some(statement) = stmt(handle) else {
+            return odbc::INVALID_HANDLE;
+        };
+        match option {
+            odbc::CLOSE => statement.close_cursor(),
+            odbc::UNBIND => statement.columns.clear(),
+            odbc::RESET_PARAMS => statement.parameters.clear(),
+            odbc::DROP => return SQLFreeHandle(odbc::HANDLE_STMT, handle),
+            _ => {}
+        }
+        odbc::SUCCESS
+    })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn SQLCancel(handle: Handle) -> SqlReturn {
-    if stmt(handle).is_none() {
-        return odbc::INVALID_HANDLE;
-    }
-    odbc::SUCCESS
+    guard(None, || {
+        if stmt(handle).is_none() {
+            return odbc::INVALID_HANDLE;
+        }
+        odbc::SUCCESS
+    })
 }
 
 /// A catalog function's name argument as a LIKE pattern (`%` when absent).
@@ -928,20 +998,22 @@ pub unsafe extern "C" fn SQLTables(
     _types: *const u8,
     _types_length: i16,
 ) -> SqlReturn {
-    let Some(statement) = stmt(handle) else {
-        return odbc::INVALID_HANDLE;
-    };
-    statement.diagnostics.0.clear();
-    let values = [pattern(schema, schema_length), pattern(table, table_length)];
-    let diagnostics = &mut *(&mut statement.diagnostics as *mut Diagnostics);
-    guard(Some(diagnostics), || {
-        statement.catalog(
+    guard(None, || {
+        let Some(statement) = stmt(handle) else {
+            return odbc::INVALID_HANDLE;
+        };
+        statement.diagnostics.0.clear();
+        let values = [pattern(schema, schema_length), pattern(table, table_length)];
+        let diagnostics = &mut *(&mut statement.diagnostics as *mut Diagnostics);
+        guard(Some(diagnostics), || {
+            statement.catalog(
             "SELECT table_catalog AS TABLE_CAT, table_schema AS TABLE_SCHEM, table_name AS TABLE_NAME, \
              CASE table_type WHEN 'BASE TABLE' THEN 'TABLE' ELSE table_type END AS TABLE_TYPE, \
              CAST(NULL AS VARCHAR) AS REMARKS \
              FROM information_schema.tables WHERE table_schema LIKE ? AND table_name LIKE ? ORDER BY 1, 2, 3",
             &values,
         )
+        })
     })
 }
 
@@ -957,16 +1029,17 @@ pub unsafe extern "C" fn SQLColumns(
     column: *const u8,
     column_length: i16,
 ) -> SqlReturn {
-    let Some(statement) = stmt(handle) else {
-        return odbc::INVALID_HANDLE;
-    };
-    statement.diagnostics.0.clear();
-    let values = [
-        pattern(schema, schema_length),
-        pattern(table, table_length),
-        pattern(column, column_length),
-    ];
-    let sql = format!(
+    guard(None, || {
+        let Some(statement) = stmt(handle) else {
+            return odbc::INVALID_HANDLE;
+        };
+        statement.diagnostics.0.clear();
+        let values = [
+            pattern(schema, schema_length),
+            pattern(table, table_length),
+            pattern(column, column_length),
+        ];
+        let sql = format!(
         "SELECT table_catalog AS TABLE_CAT, table_schema AS TABLE_SCHEM, table_name AS TABLE_NAME, \
          column_name AS COLUMN_NAME, CAST({SQL_TYPE_OF} AS SMALLINT) AS DATA_TYPE, data_type AS TYPE_NAME, \
          CAST(COALESCE(character_maximum_length, numeric_precision, 26) AS INTEGER) AS COLUMN_SIZE, \
@@ -981,8 +1054,9 @@ pub unsafe extern "C" fn SQLColumns(
          WHERE table_schema LIKE ? AND table_name LIKE ? AND column_name LIKE ? \
          ORDER BY table_schema, table_name, ordinal_position"
     );
-    let diagnostics = &mut *(&mut statement.diagnostics as *mut Diagnostics);
-    guard(Some(diagnostics), || statement.catalog(&sql, &values))
+        let diagnostics = &mut *(&mut statement.diagnostics as *mut Diagnostics);
+        guard(Some(diagnostics), || statement.catalog(&sql, &values))
+    })
 }
 
 #[no_mangle]
@@ -995,29 +1069,32 @@ pub unsafe extern "C" fn SQLPrimaryKeys(
     _table: *const u8,
     _table_length: i16,
 ) -> SqlReturn {
-    let Some(statement) = stmt(handle) else {
-        return odbc::INVALID_HANDLE;
-    };
-    statement.diagnostics.0.clear();
-    // mdm's tables have no primary keys: an empty result of the right shape.
-    let diagnostics = &mut *(&mut statement.diagnostics as *mut Diagnostics);
-    guard(Some(diagnostics), || {
-        statement.catalog(
-            "SELECT CAST(NULL AS VARCHAR) AS TABLE_CAT, CAST(NULL AS VARCHAR) AS TABLE_SCHEM, \
+    guard(None, || {
+        let Some(statement) = stmt(handle) else {
+            return odbc::INVALID_HANDLE;
+        };
+        statement.diagnostics.0.clear();
+        // mdm's tables have no primary keys: an empty result of the right shape.
+        let diagnostics = &mut *(&mut statement.diagnostics as *mut Diagnostics);
+        guard(Some(diagnostics), || {
+            statement.catalog(
+                "SELECT CAST(NULL AS VARCHAR) AS TABLE_CAT, CAST(NULL AS VARCHAR) AS TABLE_SCHEM, \
              CAST(NULL AS VARCHAR) AS TABLE_NAME, CAST(NULL AS VARCHAR) AS COLUMN_NAME, \
              CAST(NULL AS SMALLINT) AS KEY_SEQ, CAST(NULL AS VARCHAR) AS PK_NAME WHERE false",
-            &[],
-        )
+                &[],
+            )
+        })
     })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn SQLGetTypeInfo(handle: Handle, data_type: i16) -> SqlReturn {
-    let Some(statement) = stmt(handle) else {
-        return odbc::INVALID_HANDLE;
-    };
-    statement.diagnostics.0.clear();
-    let sql = "SELECT TYPE_NAME, CAST(DATA_TYPE AS SMALLINT) AS DATA_TYPE, CAST(COLUMN_SIZE AS INTEGER) AS COLUMN_SIZE, \
+    guard(None, || {
+        let Some(statement) = stmt(handle) else {
+            return odbc::INVALID_HANDLE;
+        };
+        statement.diagnostics.0.clear();
+        let sql = "SELECT TYPE_NAME, CAST(DATA_TYPE AS SMALLINT) AS DATA_TYPE, CAST(COLUMN_SIZE AS INTEGER) AS COLUMN_SIZE, \
          CASE WHEN DATA_TYPE IN (12, 91, 93) THEN chr(39) END AS LITERAL_PREFIX, \
          CASE WHEN DATA_TYPE IN (12, 91, 93) THEN chr(39) END AS LITERAL_SUFFIX, \
          CAST(NULL AS VARCHAR) AS CREATE_PARAMS, CAST(1 AS SMALLINT) AS NULLABLE, \
@@ -1032,12 +1109,13 @@ pub unsafe extern "C" fn SQLGetTypeInfo(handle: Handle, data_type: i16) -> SqlRe
          ('BIGINT', -5, 19), ('REAL', 7, 7), ('DOUBLE', 8, 15), ('DECIMAL', 3, 38), ('VARCHAR', 12, 65535), \
          ('BLOB', -3, 65535), ('DATE', 91, 10), ('TIMESTAMP', 93, 26)) AS t(TYPE_NAME, DATA_TYPE, COLUMN_SIZE) \
          WHERE ? = 0 OR DATA_TYPE = ? ORDER BY DATA_TYPE";
-    let values = [
-        value::Cell::Int(data_type as i64),
-        value::Cell::Int(data_type as i64),
-    ];
-    let diagnostics = &mut *(&mut statement.diagnostics as *mut Diagnostics);
-    guard(Some(diagnostics), || statement.catalog(sql, &values))
+        let values = [
+            value::Cell::Int(data_type as i64),
+            value::Cell::Int(data_type as i64),
+        ];
+        let diagnostics = &mut *(&mut statement.diagnostics as *mut Diagnostics);
+        guard(Some(diagnostics), || statement.catalog(sql, &values))
+    })
 }
 
 unsafe fn diagnostics_of<'a>(handle_type: i16, handle: Handle) -> Option<&'a mut Diagnostics> {
@@ -1060,28 +1138,30 @@ pub unsafe extern "C" fn SQLGetDiagRec(
     capacity: i16,
     length: *mut i16,
 ) -> SqlReturn {
-    let Some(diagnostics) = diagnostics_of(handle_type, handle) else {
-        return odbc::INVALID_HANDLE;
-    };
-    let Some(diagnostic) = (record >= 1)
-        .then(|| diagnostics.0.get(record as usize - 1))
-        .flatten()
-    else {
-        return odbc::NO_DATA;
-    };
-    if !state.is_null() {
-        let bytes = diagnostic.state.as_bytes();
-        std::ptr::copy_nonoverlapping(bytes.as_ptr(), state, bytes.len().min(5));
-        *state.add(5) = 0;
-    }
-    if !native.is_null() {
-        *native = diagnostic.native;
-    }
-    if write_text(&diagnostic.message, message, capacity as isize, length) {
-        odbc::SUCCESS_WITH_INFO
-    } else {
-        odbc::SUCCESS
-    }
+    guard(None, || {
+        let Some(diagnostics) = diagnostics_of(handle_type, handle) else {
+            return odbc::INVALID_HANDLE;
+        };
+        let Some(diagnostic) = (record >= 1)
+            .then(|| diagnostics.0.get(record as usize - 1))
+            .flatten()
+        else {
+            return odbc::NO_DATA;
+        };
+        if !state.is_null() {
+            let bytes = diagnostic.state.as_bytes();
+            std::ptr::copy_nonoverlapping(bytes.as_ptr(), state, bytes.len().min(5));
+            *state.add(5) = 0;
+        }
+        if !native.is_null() {
+            *native = diagnostic.native;
+        }
+        if write_text(&diagnostic.message, message, capacity as isize, length) {
+            odbc::SUCCESS_WITH_INFO
+        } else {
+            odbc::SUCCESS
+        }
+    })
 }
 
 #[no_mangle]
@@ -1094,50 +1174,52 @@ pub unsafe extern "C" fn SQLGetDiagField(
     capacity: i16,
     length: *mut i16,
 ) -> SqlReturn {
-    let Some(diagnostics) = diagnostics_of(handle_type, handle) else {
-        return odbc::INVALID_HANDLE;
-    };
-    const NUMBER: i16 = 2;
-    const SQLSTATE: i16 = 4;
-    const MESSAGE_TEXT: i16 = 6;
-    const NATIVE: i16 = 5;
-    if field == NUMBER {
-        if !value.is_null() {
-            *(value as *mut i32) = diagnostics.0.len() as i32;
-        }
-        return odbc::SUCCESS;
-    }
-    let Some(diagnostic) = (record >= 1)
-        .then(|| diagnostics.0.get(record as usize - 1))
-        .flatten()
-    else {
-        return odbc::NO_DATA;
-    };
-    match field {
-        SQLSTATE => {
-            write_text(
-                &diagnostic.state,
-                value as *mut u8,
-                capacity as isize,
-                length,
-            );
-        }
-        MESSAGE_TEXT => {
-            write_text(
-                &diagnostic.message,
-                value as *mut u8,
-                capacity as isize,
-                length,
-            );
-        }
-        NATIVE => {
+    guard(None, || {
+        let Some(diagnostics) = diagnostics_of(handle_type, handle) else {
+            return odbc::INVALID_HANDLE;
+        };
+        const NUMBER: i16 = 2;
+        const SQLSTATE: i16 = 4;
+        const MESSAGE_TEXT: i16 = 6;
+        const NATIVE: i16 = 5;
+        if field == NUMBER {
             if !value.is_null() {
-                *(value as *mut i32) = diagnostic.native;
+                *(value as *mut i32) = diagnostics.0.len() as i32;
             }
+            return odbc::SUCCESS;
         }
-        _ => return odbc::ERROR,
-    }
-    odbc::SUCCESS
+        let Some(diagnostic) = (record >= 1)
+            .then(|| diagnostics.0.get(record as usize - 1))
+            .flatten()
+        else {
+            return odbc::NO_DATA;
+        };
+        match field {
+            SQLSTATE => {
+                write_text(
+                    &diagnostic.state,
+                    value as *mut u8,
+                    capacity as isize,
+                    length,
+                );
+            }
+            MESSAGE_TEXT => {
+                write_text(
+                    &diagnostic.message,
+                    value as *mut u8,
+                    capacity as isize,
+                    length,
+                );
+            }
+            NATIVE => {
+                if !value.is_null() {
+                    *(value as *mut i32) = diagnostic.native;
+                }
+            }
+            _ => return odbc::ERROR,
+        }
+        odbc::SUCCESS
+    })
 }
 
 #[cfg(test)]
