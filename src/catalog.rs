@@ -89,12 +89,13 @@ impl DatasetRecord {
         self.tables.iter().find(|t| t.name == name)
     }
 
-    /// Bytes the dataset's files take on disk (database plus WAL), when the
+    /// Bytes the dataset's files take on disk (database plus its WAL or
+    /// journal: SQLite `-wal`/`-journal`, DuckDB `.wal`), when the
     /// backend stores it in a file.
     pub fn size_on_disk(&self) -> Option<u64> {
         let path = self.location.path.as_ref()?;
         let mut total = std::fs::metadata(path).ok()?.len();
-        for suffix in ["-wal", "-journal"] {
+        for suffix in ["-wal", "-journal", ".wal"] {
             let mut side = path.clone().into_os_string();
             side.push(suffix);
             total += std::fs::metadata(side).map(|m| m.len()).unwrap_or(0);
