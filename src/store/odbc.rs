@@ -179,7 +179,7 @@ impl OdbcTarget {
                 ))
             })?;
         let mut store = OdbcStore {
-            conn,
+            conn: std::mem::ManuallyDrop::new(conn),
             dialect: dialect::for_backend(self.backend),
             target: self.clone(),
             database: database.to_string(),
@@ -210,7 +210,8 @@ impl OdbcTarget {
 
 /// A dataset database reached over ODBC.
 pub struct OdbcStore {
-    conn: odbc_api::Connection<'static>,
+    /// Taken out in `drop`, which disconnects without panicking.
+    conn: std::mem::ManuallyDrop<odbc_api::Connection<'static>>,
     dialect: Box<dyn Dialect>,
     target: OdbcTarget,
     database: String,
@@ -428,6 +429,31 @@ impl OdbcStore {
             lengths[index] = found.get(slot).copied().unwrap_or(0).max(32);
         }
         Ok(lengths)
+    }
+}
+
+impl Drop for OdbcStore {
+    /// Disconnects, rolling back whatever is open. odbc-api's own drop panics
+    /// when a driver refuses (the SQLite driver does after a failed write:
+    /// "incomplete transaction"), which would turn a clean error into a
+    /// crash; a connection that cannot be closed is left to the process exit.
+    fn drop(&mut self) {
+        // Safety: `conn` is not used again after this.
+        let conn = unsafe { std::mem::ManuallyDrop::take(&mut self.conn) };
+        let mut handle = conn.into_handle();
+        if handle.disconnect().into_result(&handle).is_ok() {
+            return;
+        }
+        let _ = handle.rollback();
+        let _ = handle.set_autocommit(true);
+        if handle.disconnect().into_result(&handle).is_err() {
+            log::debug!(
+                "cannot disconnect from {} database {}",
+                self.target.backend,
+                self.database
+            );
+            std::mem::forget(handle);
+        }
     }
 }
 

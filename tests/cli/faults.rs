@@ -166,3 +166,49 @@ fn concurrent_registrations_of_different_names_both_succeed_and_list_never_sees_
     assert!(observations > 0);
     assert_eq!(env.stored(), ["one", "two"]);
 }
+
+#[test]
+fn a_full_disk_during_load_is_a_clean_error_and_publishes_nothing() {
+    let env = Env::new();
+    env.ok(&[
+        "dataset",
+        "register",
+        "keep",
+        crate::common::titanic().to_str().unwrap(),
+    ]);
+    let path = big_csv(&env, "big.csv", 100_000);
+    // Files may not grow past 2 MiB: writes fail as on a full disk.
+    let mdm = assert_cmd::cargo::cargo_bin("mdm");
+    let script = format!(
+        "ulimit -f 2048; trap '' XFSZ; exec '{}' dataset register big '{}'",
+        mdm.display(),
+        path.display()
+    );
+    let command = env.process();
+    let output = std::process::Command::new("bash")
+        .args(["-c", &script])
+        .envs(
+            command
+                .get_envs()
+                .filter_map(|(k, v)| v.map(|v| (k.to_owned(), v.to_owned()))),
+        )
+        .env_remove("MDM_TEST_PROFILE")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    if env.profile == crate::common::Profile::Postgresql {
+        // The data is written by the server, not by mdm.
+        assert!(output.status.success(), "{stderr}");
+        assert_eq!(env.stored(), ["big", "keep"]);
+    } else {
+        assert_eq!(output.status.code(), Some(6), "{stderr}");
+        assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+        assert_eq!(
+            env.stored(),
+            ["keep"],
+            "nothing published, nothing left behind"
+        );
+        assert_eq!(env.json(&["dataset", "list"]).as_array().unwrap().len(), 1);
+    }
+    assert_eq!(env.scalar("keep", "SELECT COUNT(*) FROM train"), "200");
+}
