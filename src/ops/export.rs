@@ -64,6 +64,9 @@ pub fn export(
     ui: &Ui,
 ) -> Result<ExportReport> {
     let record = Catalog::new(settings).get(name)?;
+    // Held until the export is written: no removal or replacement meanwhile.
+    let _lock = super::DatasetLock::shared(settings, name)?;
+    let record = Catalog::new(settings).get(&record.name)?;
     let mut store = super::open_store(settings, &record)?;
     let metadata = metadata::load(store.as_mut())?;
 

@@ -4,7 +4,6 @@
 //! rename once everything succeeded. The discovery YAML is written last.
 
 use std::collections::{BTreeMap, HashMap};
-use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -70,7 +69,12 @@ pub fn register(settings: &Settings, options: &RegisterOptions, ui: &Ui) -> Resu
     let datasets_path = settings.datasets_path();
     std::fs::create_dir_all(&datasets_path)
         .map_err(|e| Error::io(&datasets_path, "create directory", e))?;
-    let _lock = lock_dataset(&datasets_path, &options.name)?;
+    let _lock = super::DatasetLock::exclusive(settings, &options.name).map_err(|_| {
+        Error::AlreadyExists(format!(
+            "dataset '{}' is being registered or removed by another mdm process",
+            options.name
+        ))
+    })?;
     backend.sweep();
 
     let sources = ingest::discover(&options.path)?;
@@ -776,25 +780,6 @@ fn source_record(plan: &TablePlan) -> SourceRecord {
 
 fn absolute(path: &Path) -> PathBuf {
     std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
-}
-
-/// Holds the per-dataset lock for the duration of a registration, so two
-/// processes cannot register the same name at once.
-fn lock_dataset(datasets_path: &Path, name: &str) -> Result<File> {
-    let path = datasets_path.join(format!(".{name}.lock"));
-    let file = File::options()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&path)
-        .map_err(|e| Error::io(&path, "open", e))?;
-    match file.try_lock() {
-        Ok(()) => Ok(file),
-        Err(std::fs::TryLockError::WouldBlock) => Err(Error::AlreadyExists(format!(
-            "dataset '{name}' is being registered by another mdm process"
-        ))),
-        Err(std::fs::TryLockError::Error(e)) => Err(Error::io(&path, "lock", e)),
-    }
 }
 
 #[cfg(test)]

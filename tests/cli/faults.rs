@@ -212,3 +212,49 @@ fn a_full_disk_during_load_is_a_clean_error_and_publishes_nothing() {
     }
     assert_eq!(env.scalar("keep", "SELECT COUNT(*) FROM train"), "200");
 }
+
+#[test]
+fn removing_a_dataset_while_it_is_exported_is_refused_and_nothing_breaks() {
+    let env = Env::new();
+    let path = big_csv(&env, "big.csv", 300_000);
+    env.ok(&["dataset", "register", "busy", path.to_str().unwrap()]);
+    let out = env.dir.path().join("out");
+    let export = spawn(
+        &env,
+        &[
+            "dataset",
+            "export",
+            "busy",
+            "--output-dir",
+            out.to_str().unwrap(),
+        ],
+    );
+    // Wait until the export is writing (its temporary file exists).
+    let started = Instant::now();
+    while !std::fs::read_dir(&out)
+        .map(|d| {
+            d.flatten()
+                .any(|e| e.file_name().to_string_lossy().contains(".tmp-"))
+        })
+        .unwrap_or(false)
+    {
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "export never started"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let stderr = env.fails(&["dataset", "remove", "busy", "--force"], 1);
+    assert!(stderr.contains("in use by another mdm process"), "{stderr}");
+    let output = export.wait_with_output().unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let exported = std::fs::read_to_string(out.join("train.csv")).unwrap();
+    assert_eq!(exported.lines().count(), 300_001);
+    // Once the export is done, removal works.
+    env.ok(&["dataset", "remove", "busy", "--force"]);
+    assert!(env.stored().is_empty(), "{:?}", env.stored());
+}
