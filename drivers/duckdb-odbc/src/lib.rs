@@ -43,6 +43,33 @@ fn is_live(handle: Handle, handle_type: i16) -> bool {
     live().get(&(handle as usize)) == Some(&handle_type)
 }
 
+/// Runs an entry point on a live statement: clears its diagnostics and
+/// records a panic on it as SQL_ERROR.
+unsafe fn with_statement(
+    handle: Handle,
+    body: impl FnOnce(&mut Statement) -> SqlReturn,
+) -> SqlReturn {
+    let Some(statement) = stmt(handle) else {
+        return odbc::INVALID_HANDLE;
+    };
+    statement.diagnostics.0.clear();
+    let diagnostics = &mut *(&mut statement.diagnostics as *mut Diagnostics);
+    guard(Some(diagnostics), || body(statement))
+}
+
+/// [`with_statement`] for connections.
+unsafe fn with_connection(
+    handle: Handle,
+    body: impl FnOnce(&mut Connection) -> SqlReturn,
+) -> SqlReturn {
+    let Some(connection) = dbc(handle) else {
+        return odbc::INVALID_HANDLE;
+    };
+    connection.diagnostics.0.clear();
+    let diagnostics = &mut *(&mut connection.diagnostics as *mut Diagnostics);
+    guard(Some(diagnostics), || body(connection))
+}
+
 unsafe fn env<'a>(handle: Handle) -> Option<&'a mut Environment> {
     is_live(handle, odbc::HANDLE_ENV).then(|| &mut *(handle as *mut Environment))
 }
@@ -189,20 +216,15 @@ pub unsafe extern "C" fn SQLDriverConnect(
     out_length: *mut i16,
     _completion: u16,
 ) -> SqlReturn {
-    guard(None, || {
-        let Some(connection) = dbc(handle) else {
-            return odbc::INVALID_HANDLE;
-        };
-        connection.diagnostics.0.clear();
+    with_connection(handle, |connection| {
         let text = text_arg(in_string, in_length as i32);
-        let diagnostics = &mut *(&mut connection.diagnostics as *mut Diagnostics);
-        guard(Some(diagnostics), || {
+        {
             let outcome = connection.connect(&text);
             if outcome == odbc::SUCCESS {
                 write_text(&text, out_string, out_capacity as isize, out_length);
             }
             outcome
-        })
+        }
     })
 }
 
@@ -268,27 +290,18 @@ pub unsafe extern "C" fn SQLConnect(
     _password: *const u8,
     _password_length: i16,
 ) -> SqlReturn {
-    guard(None, || {
-        let Some(connection) = dbc(handle) else {
-            return odbc::INVALID_HANDLE;
-        };
-        connection.diagnostics.0.clear();
+    with_connection(handle, |connection| {
         let dsn = text_arg(dsn, dsn_length as i32);
-        let diagnostics = &mut *(&mut connection.diagnostics as *mut Diagnostics);
-        guard(Some(diagnostics), || {
+        {
             let text = dsn_connection_string(&dsn);
             connection.connect(&text)
-        })
+        }
     })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn SQLDisconnect(handle: Handle) -> SqlReturn {
-    guard(None, || {
-        let Some(connection) = dbc(handle) else {
-            return odbc::INVALID_HANDLE;
-        };
-        connection.diagnostics.0.clear();
+    with_connection(handle, |connection| {
         if connection.in_transaction {
             connection.end_transaction(false);
         }
@@ -304,11 +317,7 @@ pub unsafe extern "C" fn SQLSetConnectAttr(
     value: Pointer,
     _length: i32,
 ) -> SqlReturn {
-    guard(None, || {
-        let Some(connection) = dbc(handle) else {
-            return odbc::INVALID_HANDLE;
-        };
-        connection.diagnostics.0.clear();
+    with_connection(handle, |connection| {
         if attribute == odbc::ATTR_AUTOCOMMIT {
             let on = value as usize != 0;
             if on && !connection.autocommit && connection.in_transaction {
@@ -332,10 +341,7 @@ pub unsafe extern "C" fn SQLGetConnectAttr(
     _capacity: i32,
     _length: *mut i32,
 ) -> SqlReturn {
-    guard(None, || {
-        let Some(connection) = dbc(handle) else {
-            return odbc::INVALID_HANDLE;
-        };
+    with_connection(handle, |connection| {
         if !value.is_null() {
             *(value as *mut u32) = match attribute {
                 odbc::ATTR_AUTOCOMMIT => connection.autocommit as u32,
@@ -372,11 +378,7 @@ pub unsafe extern "C" fn SQLGetInfo(
     capacity: i16,
     length: *mut i16,
 ) -> SqlReturn {
-    guard(None, || {
-        let Some(connection) = dbc(handle) else {
-            return odbc::INVALID_HANDLE;
-        };
-        connection.diagnostics.0.clear();
+    with_connection(handle, |connection| {
         let text = |s: &str| {
             write_text(s, value as *mut u8, capacity as isize, length);
             odbc::SUCCESS
@@ -434,54 +436,34 @@ pub unsafe extern "C" fn SQLGetInfo(
 
 #[no_mangle]
 pub unsafe extern "C" fn SQLExecDirect(handle: Handle, text: *const u8, length: i32) -> SqlReturn {
-    guard(None, || {
-        let Some(statement) = stmt(handle) else {
-            return odbc::INVALID_HANDLE;
-        };
-        statement.diagnostics.0.clear();
+    with_statement(handle, |statement| {
         let sql = text_arg(text, length);
-        let diagnostics = &mut *(&mut statement.diagnostics as *mut Diagnostics);
-        guard(Some(diagnostics), || {
+        {
             let outcome = statement.prepare(&sql);
             if outcome != odbc::SUCCESS {
                 return outcome;
             }
             statement.execute()
-        })
+        }
     })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn SQLPrepare(handle: Handle, text: *const u8, length: i32) -> SqlReturn {
-    guard(None, || {
-        let Some(statement) = stmt(handle) else {
-            return odbc::INVALID_HANDLE;
-        };
-        statement.diagnostics.0.clear();
+    with_statement(handle, |statement| {
         let sql = text_arg(text, length);
-        let diagnostics = &mut *(&mut statement.diagnostics as *mut Diagnostics);
-        guard(Some(diagnostics), || statement.prepare(&sql))
+        statement.prepare(&sql)
     })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn SQLExecute(handle: Handle) -> SqlReturn {
-    guard(None, || {
-        let Some(statement) = stmt(handle) else {
-            return odbc::INVALID_HANDLE;
-        };
-        statement.diagnostics.0.clear();
-        let diagnostics = &mut *(&mut statement.diagnostics as *mut Diagnostics);
-        guard(Some(diagnostics), || statement.execute())
-    })
+    with_statement(handle, |statement| statement.execute())
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn SQLNumParams(handle: Handle, count: *mut i16) -> SqlReturn {
-    guard(None, || {
-        let Some(statement) = stmt(handle) else {
-            return odbc::INVALID_HANDLE;
-        };
+    with_statement(handle, |statement| {
         if !count.is_null() {
             *count = statement.parameter_count() as i16;
         }
@@ -498,11 +480,7 @@ pub unsafe extern "C" fn SQLDescribeParam(
     digits: *mut i16,
     nullable: *mut i16,
 ) -> SqlReturn {
-    guard(None, || {
-        let Some(statement) = stmt(handle) else {
-            return odbc::INVALID_HANDLE;
-        };
-        statement.diagnostics.0.clear();
+    with_statement(handle, |statement| {
         let Some(parameter_type) = statement.parameter_type(number as usize) else {
             return statement
                 .diagnostics
@@ -527,10 +505,7 @@ pub unsafe extern "C" fn SQLDescribeParam(
 
 #[no_mangle]
 pub unsafe extern "C" fn SQLNumResultCols(handle: Handle, count: *mut i16) -> SqlReturn {
-    guard(None, || {
-        let Some(statement) = stmt(handle) else {
-            return odbc::INVALID_HANDLE;
-        };
+    with_statement(handle, |statement| {
         if !count.is_null() {
             *count = statement.result.as_ref().map_or(0, |r| r.names.len()) as i16;
         }
@@ -550,11 +525,7 @@ pub unsafe extern "C" fn SQLDescribeCol(
     digits: *mut i16,
     nullable: *mut i16,
 ) -> SqlReturn {
-    guard(None, || {
-        let Some(statement) = stmt(handle) else {
-            return odbc::INVALID_HANDLE;
-        };
-        statement.diagnostics.0.clear();
+    with_statement(handle, |statement| {
         let Some(result) = statement.result.as_ref() else {
             return statement
                 .diagnostics
@@ -603,11 +574,7 @@ pub unsafe extern "C" fn SQLColAttribute(
     length: *mut i16,
     numeric: *mut Len,
 ) -> SqlReturn {
-    guard(None, || {
-        let Some(statement) = stmt(handle) else {
-            return odbc::INVALID_HANDLE;
-        };
-        statement.diagnostics.0.clear();
+    with_statement(handle, |statement| {
         let Some(result) = statement.result.as_ref() else {
             return statement
                 .diagnostics
@@ -702,11 +669,7 @@ pub unsafe extern "C" fn SQLBindCol(
     capacity: Len,
     indicator: *mut Len,
 ) -> SqlReturn {
-    guard(None, || {
-        let Some(statement) = stmt(handle) else {
-            return odbc::INVALID_HANDLE;
-        };
-        statement.diagnostics.0.clear();
+    with_statement(handle, |statement| {
         let index = column as usize;
         if index == 0 {
             return statement
@@ -739,14 +702,7 @@ pub unsafe extern "C" fn SQLBindCol(
 
 #[no_mangle]
 pub unsafe extern "C" fn SQLFetch(handle: Handle) -> SqlReturn {
-    guard(None, || {
-        let Some(statement) = stmt(handle) else {
-            return odbc::INVALID_HANDLE;
-        };
-        statement.diagnostics.0.clear();
-        let diagnostics = &mut *(&mut statement.diagnostics as *mut Diagnostics);
-        guard(Some(diagnostics), || statement.fetch())
-    })
+    with_statement(handle, |statement| statement.fetch())
 }
 
 #[no_mangle]
@@ -755,18 +711,13 @@ pub unsafe extern "C" fn SQLFetchScroll(
     orientation: i16,
     _offset: Len,
 ) -> SqlReturn {
-    guard(None, || {
-        let Some(statement) = stmt(handle) else {
-            return odbc::INVALID_HANDLE;
-        };
-        statement.diagnostics.0.clear();
+    with_statement(handle, |statement| {
         if orientation != odbc::FETCH_NEXT {
             return statement
                 .diagnostics
                 .error("HY106", "only forward fetching is supported");
         }
-        let diagnostics = &mut *(&mut statement.diagnostics as *mut Diagnostics);
-        guard(Some(diagnostics), || statement.fetch())
+        statement.fetch()
     })
 }
 
@@ -779,15 +730,10 @@ pub unsafe extern "C" fn SQLGetData(
     capacity: Len,
     indicator: *mut Len,
 ) -> SqlReturn {
-    guard(None, || {
-        let Some(statement) = stmt(handle) else {
-            return odbc::INVALID_HANDLE;
-        };
-        statement.diagnostics.0.clear();
-        let diagnostics = &mut *(&mut statement.diagnostics as *mut Diagnostics);
-        guard(Some(diagnostics), || {
+    with_statement(handle, |statement| {
+        {
             statement.get_data(column as usize, c_type, target, capacity, indicator)
-        })
+        }
     })
 }
 
@@ -804,11 +750,7 @@ pub unsafe extern "C" fn SQLBindParameter(
     capacity: Len,
     indicator: *mut Len,
 ) -> SqlReturn {
-    guard(None, || {
-        let Some(statement) = stmt(handle) else {
-            return odbc::INVALID_HANDLE;
-        };
-        statement.diagnostics.0.clear();
+    with_statement(handle, |statement| {
         let index = number as usize;
         if index == 0 {
             return statement
@@ -835,11 +777,7 @@ pub unsafe extern "C" fn SQLSetStmtAttr(
     value: Pointer,
     _length: i32,
 ) -> SqlReturn {
-    guard(None, || {
-        let Some(statement) = stmt(handle) else {
-            return odbc::INVALID_HANDLE;
-        };
-        statement.diagnostics.0.clear();
+    with_statement(handle, |statement| {
         let number = value as usize;
         match attribute {
             odbc::ATTR_ROW_ARRAY_SIZE | odbc::ROWSET_SIZE => {
@@ -866,10 +804,7 @@ pub unsafe extern "C" fn SQLGetStmtAttr(
     _capacity: i32,
     length: *mut i32,
 ) -> SqlReturn {
-    guard(None, || {
-        let Some(statement) = stmt(handle) else {
-            return odbc::INVALID_HANDLE;
-        };
+    with_statement(handle, |statement| {
         if value.is_null() {
             return odbc::SUCCESS;
         }
@@ -909,10 +844,7 @@ pub unsafe extern "C" fn SQLGetStmtAttr(
 
 #[no_mangle]
 pub unsafe extern "C" fn SQLRowCount(handle: Handle, count: *mut Len) -> SqlReturn {
-    guard(None, || {
-        let Some(statement) = stmt(handle) else {
-            return odbc::INVALID_HANDLE;
-        };
+    with_statement(handle, |statement| {
         if !count.is_null() {
             *count = statement.row_count;
         }
@@ -922,10 +854,7 @@ pub unsafe extern "C" fn SQLRowCount(handle: Handle, count: *mut Len) -> SqlRetu
 
 #[no_mangle]
 pub unsafe extern "C" fn SQLMoreResults(handle: Handle) -> SqlReturn {
-    guard(None, || {
-        let Some(statement) = stmt(handle) else {
-            return odbc::INVALID_HANDLE;
-        };
+    with_statement(handle, |statement| {
         statement.close_cursor();
         odbc::NO_DATA
     })
@@ -933,10 +862,7 @@ pub unsafe extern "C" fn SQLMoreResults(handle: Handle) -> SqlReturn {
 
 #[no_mangle]
 pub unsafe extern "C" fn SQLCloseCursor(handle: Handle) -> SqlReturn {
-    guard(None, || {
-        let Some(statement) = stmt(handle) else {
-            return odbc::INVALID_HANDLE;
-        };
+    with_statement(handle, |statement| {
         statement.close_cursor();
         odbc::SUCCESS
     })
@@ -944,10 +870,7 @@ pub unsafe extern "C" fn SQLCloseCursor(handle: Handle) -> SqlReturn {
 
 #[no_mangle]
 pub unsafe extern "C" fn SQLFreeStmt(handle: Handle, option: u16) -> SqlReturn {
-    guard(None, || {
-        let Some(statement) = stmt(handle) else {
-            return odbc::INVALID_HANDLE;
-        };
+    with_statement(handle, |statement| {
         match option {
             odbc::CLOSE => statement.close_cursor(),
             odbc::UNBIND => statement.columns.clear(),
@@ -998,14 +921,9 @@ pub unsafe extern "C" fn SQLTables(
     _types: *const u8,
     _types_length: i16,
 ) -> SqlReturn {
-    guard(None, || {
-        let Some(statement) = stmt(handle) else {
-            return odbc::INVALID_HANDLE;
-        };
-        statement.diagnostics.0.clear();
+    with_statement(handle, |statement| {
         let values = [pattern(schema, schema_length), pattern(table, table_length)];
-        let diagnostics = &mut *(&mut statement.diagnostics as *mut Diagnostics);
-        guard(Some(diagnostics), || {
+        {
             statement.catalog(
             "SELECT table_catalog AS TABLE_CAT, table_schema AS TABLE_SCHEM, table_name AS TABLE_NAME, \
              CASE table_type WHEN 'BASE TABLE' THEN 'TABLE' ELSE table_type END AS TABLE_TYPE, \
@@ -1013,7 +931,7 @@ pub unsafe extern "C" fn SQLTables(
              FROM information_schema.tables WHERE table_schema LIKE ? AND table_name LIKE ? ORDER BY 1, 2, 3",
             &values,
         )
-        })
+        }
     })
 }
 
@@ -1029,11 +947,7 @@ pub unsafe extern "C" fn SQLColumns(
     column: *const u8,
     column_length: i16,
 ) -> SqlReturn {
-    guard(None, || {
-        let Some(statement) = stmt(handle) else {
-            return odbc::INVALID_HANDLE;
-        };
-        statement.diagnostics.0.clear();
+    with_statement(handle, |statement| {
         let values = [
             pattern(schema, schema_length),
             pattern(table, table_length),
@@ -1054,8 +968,7 @@ pub unsafe extern "C" fn SQLColumns(
          WHERE table_schema LIKE ? AND table_name LIKE ? AND column_name LIKE ? \
          ORDER BY table_schema, table_name, ordinal_position"
     );
-        let diagnostics = &mut *(&mut statement.diagnostics as *mut Diagnostics);
-        guard(Some(diagnostics), || statement.catalog(&sql, &values))
+        statement.catalog(&sql, &values)
     })
 }
 
@@ -1069,31 +982,22 @@ pub unsafe extern "C" fn SQLPrimaryKeys(
     _table: *const u8,
     _table_length: i16,
 ) -> SqlReturn {
-    guard(None, || {
-        let Some(statement) = stmt(handle) else {
-            return odbc::INVALID_HANDLE;
-        };
-        statement.diagnostics.0.clear();
+    with_statement(handle, |statement| {
         // mdm's tables have no primary keys: an empty result of the right shape.
-        let diagnostics = &mut *(&mut statement.diagnostics as *mut Diagnostics);
-        guard(Some(diagnostics), || {
+        {
             statement.catalog(
                 "SELECT CAST(NULL AS VARCHAR) AS TABLE_CAT, CAST(NULL AS VARCHAR) AS TABLE_SCHEM, \
              CAST(NULL AS VARCHAR) AS TABLE_NAME, CAST(NULL AS VARCHAR) AS COLUMN_NAME, \
              CAST(NULL AS SMALLINT) AS KEY_SEQ, CAST(NULL AS VARCHAR) AS PK_NAME WHERE false",
                 &[],
             )
-        })
+        }
     })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn SQLGetTypeInfo(handle: Handle, data_type: i16) -> SqlReturn {
-    guard(None, || {
-        let Some(statement) = stmt(handle) else {
-            return odbc::INVALID_HANDLE;
-        };
-        statement.diagnostics.0.clear();
+    with_statement(handle, |statement| {
         let sql = "SELECT TYPE_NAME, CAST(DATA_TYPE AS SMALLINT) AS DATA_TYPE, CAST(COLUMN_SIZE AS INTEGER) AS COLUMN_SIZE, \
          CASE WHEN DATA_TYPE IN (12, 91, 93) THEN chr(39) END AS LITERAL_PREFIX, \
          CASE WHEN DATA_TYPE IN (12, 91, 93) THEN chr(39) END AS LITERAL_SUFFIX, \
@@ -1113,8 +1017,7 @@ pub unsafe extern "C" fn SQLGetTypeInfo(handle: Handle, data_type: i16) -> SqlRe
             value::Cell::Int(data_type as i64),
             value::Cell::Int(data_type as i64),
         ];
-        let diagnostics = &mut *(&mut statement.diagnostics as *mut Diagnostics);
-        guard(Some(diagnostics), || statement.catalog(sql, &values))
+        statement.catalog(sql, &values)
     })
 }
 
