@@ -62,6 +62,7 @@ pub struct Config {
     pub export: Export,
     pub validation: Validation,
     pub cli: Cli,
+    pub feature_engineering: FeatureEngineering,
 }
 
 /// `paths`: where mdm keeps its files; relative paths are under the home.
@@ -343,6 +344,144 @@ impl Default for Cli {
     }
 }
 
+/// `feature_engineering`: the generic transformers run at registration.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct FeatureEngineering {
+    /// Generate `{table}_features` tables at registration.
+    pub enabled: bool,
+    pub statistical: StatisticalFeatures,
+    pub temporal: TemporalFeatures,
+    pub categorical: CategoricalFeatures,
+    pub text: TextFeatures,
+    pub missing: MissingFeatures,
+    pub binning: BinningFeatures,
+}
+
+impl Default for FeatureEngineering {
+    fn default() -> Self {
+        FeatureEngineering {
+            enabled: true,
+            statistical: StatisticalFeatures::default(),
+            temporal: TemporalFeatures::default(),
+            categorical: CategoricalFeatures::default(),
+            text: TextFeatures::default(),
+            missing: MissingFeatures::default(),
+            binning: BinningFeatures::default(),
+        }
+    }
+}
+
+/// `feature_engineering.statistical`: z-score, log1p, outlier flag and
+/// percentile rank of numeric columns.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct StatisticalFeatures {
+    pub enabled: bool,
+    /// A value is an outlier when its |z-score| exceeds this.
+    pub outlier_threshold: f64,
+}
+
+impl Default for StatisticalFeatures {
+    fn default() -> Self {
+        StatisticalFeatures {
+            enabled: true,
+            outlier_threshold: 3.0,
+        }
+    }
+}
+
+/// `feature_engineering.temporal`: calendar parts of dates and timestamps.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TemporalFeatures {
+    pub enabled: bool,
+    /// Also sine/cosine encodings of month, day of week and hour.
+    pub include_cyclical: bool,
+}
+
+impl Default for TemporalFeatures {
+    fn default() -> Self {
+        TemporalFeatures {
+            enabled: true,
+            include_cyclical: true,
+        }
+    }
+}
+
+/// `feature_engineering.categorical`: one-hot, frequency and target encodings.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CategoricalFeatures {
+    pub enabled: bool,
+    /// Columns with more distinct values in train are not encoded.
+    pub max_cardinality: u64,
+    /// One-hot columns only for values making up at least this fraction of train.
+    pub min_frequency: f64,
+    /// `{col}_target_mean`, fitted on train, when the dataset has a numeric or boolean target.
+    pub target_encoding: bool,
+}
+
+impl Default for CategoricalFeatures {
+    fn default() -> Self {
+        CategoricalFeatures {
+            enabled: true,
+            max_cardinality: 50,
+            min_frequency: 0.01,
+            target_encoding: true,
+        }
+    }
+}
+
+/// `feature_engineering.text`: length and character-class counts of text.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TextFeatures {
+    pub enabled: bool,
+    /// Only text columns whose mean length in train is at least this.
+    pub min_text_length: f64,
+}
+
+impl Default for TextFeatures {
+    fn default() -> Self {
+        TextFeatures {
+            enabled: true,
+            min_text_length: 20.0,
+        }
+    }
+}
+
+/// `feature_engineering.missing`: null indicators and per-row null counts.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MissingFeatures {
+    pub enabled: bool,
+}
+
+impl Default for MissingFeatures {
+    fn default() -> Self {
+        MissingFeatures { enabled: true }
+    }
+}
+
+/// `feature_engineering.binning`: equal-width bins and deciles of numeric columns.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct BinningFeatures {
+    pub enabled: bool,
+    /// One `{col}_bin{n}` column per entry.
+    pub n_bins: Vec<u32>,
+}
+
+impl Default for BinningFeatures {
+    fn default() -> Self {
+        BinningFeatures {
+            enabled: true,
+            n_bins: vec![5, 10],
+        }
+    }
+}
+
 /// The commented `mdm.yaml` written on first use. Its values are the
 /// built-in defaults (a unit test keeps the two in step).
 pub const DEFAULT_CONFIG_YAML: &str = r#"# mdm system configuration.
@@ -408,6 +547,31 @@ validation:
 cli:
   confirm_destructive: true       # ask before removing on a terminal
   show_progress: true
+
+# Features generated at registration into {table}_features tables, computed
+# inside the dataset's database; statistics are fitted on train only.
+# `mdm dataset features NAME --regenerate` applies a changed configuration.
+feature_engineering:
+  enabled: true
+  statistical:                    # {col}_zscore, _log, _is_outlier, _percentile_rank
+    enabled: true
+    outlier_threshold: 3.0        # |z-score| above this is an outlier
+  temporal:                       # _year, _month, _day, _dayofweek, _hour, _quarter, ...
+    enabled: true
+    include_cyclical: true        # _month_sin/_cos, _dayofweek_sin/_cos, _hour_sin/_cos
+  categorical:                    # one-hot {col}_{value}, {col}_frequency, {col}_target_mean
+    enabled: true
+    max_cardinality: 50
+    min_frequency: 0.01           # fraction of train rows a value needs for a one-hot column
+    target_encoding: true
+  text:                           # _length, _word_count, _digit_count, _uppercase_ratio, ...
+    enabled: true
+    min_text_length: 20           # mean length in train
+  missing:                        # {col}_is_missing, missing_count, missing_ratio
+    enabled: true
+  binning:                        # {col}_bin{n} (equal width over train), {col}_decile
+    enabled: true
+    n_bins: [5, 10]
 "#;
 
 /// Environment variables that are not configuration keys.
@@ -599,6 +763,40 @@ fn validate(config: &Config) -> Result<()> {
                 );
             }
         }
+    }
+    let features = &config.feature_engineering;
+    let threshold = features.statistical.outlier_threshold;
+    if !(threshold.is_finite() && threshold > 0.0) {
+        return bad(
+            "feature_engineering.statistical.outlier_threshold",
+            format!("must be a positive number, got {threshold}"),
+        );
+    }
+    let frequency = features.categorical.min_frequency;
+    if !(0.0..=1.0).contains(&frequency) {
+        return bad(
+            "feature_engineering.categorical.min_frequency",
+            format!("must be a fraction between 0 and 1, got {frequency}"),
+        );
+    }
+    if features.categorical.max_cardinality == 0 {
+        return bad(
+            "feature_engineering.categorical.max_cardinality",
+            "must be at least 1, got 0".into(),
+        );
+    }
+    let length = features.text.min_text_length;
+    if !(length.is_finite() && length >= 0.0) {
+        return bad(
+            "feature_engineering.text.min_text_length",
+            format!("must be a non-negative number, got {length}"),
+        );
+    }
+    if let Some(n) = features.binning.n_bins.iter().find(|n| !(2..=1000).contains(*n)) {
+        return bad(
+            "feature_engineering.binning.n_bins",
+            format!("each entry must be between 2 and 1000, got {n}"),
+        );
     }
     let prefix = &config.database.postgresql.database_prefix;
     if !prefix

@@ -1,6 +1,7 @@
 //! mdm, the ML Data Manager: registers machine-learning datasets (CSV files,
 //! Kaggle-style folders, compressed files) into one database per dataset and
-//! lists, inspects and removes them.
+//! lists, profiles, exports and removes them, with features generated
+//! inside each dataset's database.
 //!
 //! Layers, each calling only downwards: `cli` -> `ops` -> `catalog` /
 //! `ingest` -> `store` (over a `dialect`) -> `config`, `error`.
@@ -14,6 +15,7 @@ pub mod cli;
 pub mod config;
 pub mod dialect;
 pub mod error;
+pub mod features;
 pub mod ingest;
 pub mod interrupt;
 pub mod metadata;

@@ -22,6 +22,7 @@ choice!(
         Boolean => "boolean",
         Datetime => "datetime",
         Text => "text",
+        Feature => "feature",
     }
 );
 

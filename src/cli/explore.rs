@@ -130,6 +130,9 @@ pub struct ExportOpt {
     /// Do not write NAME_metadata.yaml into the output directory.
     #[arg(long, conflicts_with = "include_metadata")]
     pub no_metadata: bool,
+    /// Leave out the generated `{table}_features` tables (exported by default).
+    #[arg(long)]
+    pub no_include_features: bool,
     /// Print what was written as JSON on stdout.
     #[arg(long)]
     pub json: bool,
@@ -431,7 +434,13 @@ pub fn update(settings: &Settings, opt: UpdateOpt, ui: &Ui) -> Result<()> {
         remove_tags: clean(remove_tags),
         id_columns: id_columns.map(clean),
     };
+    let roles_changed = options.target.is_some() || options.id_columns.is_some();
     let record = update::update(settings, &name, &options)?;
+    if roles_changed {
+        ui.message(&format!(
+            "the target or ID columns changed: run `mdm dataset features {name} --regenerate` to refit the features"
+        ));
+    }
     if json {
         return ui::print_json(&record);
     }
@@ -454,6 +463,7 @@ pub fn export(settings: &Settings, opt: ExportOpt, ui: &Ui) -> Result<()> {
         columns,
         include_metadata,
         no_metadata,
+        no_include_features,
         json,
     } = opt;
     let options = ExportOptions {
@@ -466,6 +476,7 @@ pub fn export(settings: &Settings, opt: ExportOpt, ui: &Ui) -> Result<()> {
         include_metadata,
         no_metadata,
         force,
+        no_features: no_include_features,
     };
     let report = export::export(settings, &name, &options, ui)?;
     if json {

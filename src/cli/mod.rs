@@ -11,6 +11,7 @@ mod explore;
 use crate::catalog::ProblemType;
 use crate::config::{Backend, LogLevel, Settings};
 use crate::error::{Error, Result};
+use crate::features::FeatureSet;
 use crate::ops::info::{self, DatasetInfo};
 use crate::ops::list::{self, ListOptions, SortBy};
 use crate::ops::register::{self, RegisterOptions};
@@ -72,6 +73,8 @@ pub enum DatasetCommand {
     Update(explore::UpdateOpt),
     /// Write tables to CSV, JSON Lines or Parquet files.
     Export(explore::ExportOpt),
+    /// Show the generated features, or regenerate them (--regenerate).
+    Features(FeaturesOpt),
     /// Print the ODBC connection string (or an odbc.ini section) that BI tools use to read the dataset.
     Connection(explore::ConnectionOpt),
     /// Delete a dataset and its database.
@@ -105,6 +108,9 @@ pub struct RegisterOpt {
     /// Skip feature generation.
     #[arg(long)]
     pub no_features: bool,
+    /// Custom features (YAML) instead of the dataset's file under custom_features/.
+    #[arg(long, value_name = "FILE", conflicts_with = "no_features")]
+    pub features_file: Option<PathBuf>,
     /// Columns to treat as categorical (comma-separated).
     #[arg(long, value_delimiter = ',')]
     pub categorical_columns: Vec<String>,
@@ -145,6 +151,20 @@ pub struct ListOpt {
 }
 
 #[derive(Debug, Args)]
+pub struct FeaturesOpt {
+    pub name: String,
+    /// Recompute the feature tables from the current configuration, target and custom features.
+    #[arg(long)]
+    pub regenerate: bool,
+    /// Custom features (YAML) instead of the dataset's file under custom_features/.
+    #[arg(long, value_name = "FILE", requires = "regenerate")]
+    pub features_file: Option<PathBuf>,
+    /// Machine-readable JSON on stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
 pub struct DatasetInfoOpt {
     pub name: String,
     /// Machine-readable JSON on stdout.
@@ -153,6 +173,9 @@ pub struct DatasetInfoOpt {
     /// Also list every column with its type, kind and statistics.
     #[arg(long)]
     pub show_columns: bool,
+    /// Also list the generated features with their transformer and source column.
+    #[arg(long)]
+    pub show_features: bool,
 }
 
 #[derive(Debug, Args)]
@@ -204,6 +227,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Dataset(DatasetCommand::Update(opt)) => explore::update(&settings, opt, &ui),
         Command::Dataset(DatasetCommand::Export(opt)) => explore::export(&settings, opt, &ui),
         Command::Dataset(DatasetCommand::Connection(opt)) => explore::connection(&settings, opt),
+        Command::Dataset(DatasetCommand::Features(opt)) => dataset_features(&settings, opt, &ui),
         Command::Batch(command) => batch::run(&settings, command, &ui),
     }
 }
@@ -294,7 +318,8 @@ fn register_dataset(settings: &Settings, opt: RegisterOpt, ui: &Ui) -> Result<()
         tags,
         description,
         force,
-        no_features: _,
+        no_features,
+        features_file,
         categorical_columns,
         datetime_columns,
         numeric_columns,
@@ -321,6 +346,8 @@ fn register_dataset(settings: &Settings, opt: RegisterOpt, ui: &Ui) -> Result<()
         numeric_columns: clean(numeric_columns),
         text_columns: clean(text_columns),
         column_types: Default::default(),
+        no_features,
+        features_file,
     };
     let record = register::register(settings, &options, ui)?;
     if json {
@@ -389,8 +416,10 @@ fn dataset_info(settings: &Settings, opt: DatasetInfoOpt) -> Result<()> {
         name,
         json,
         show_columns,
+        show_features,
     } = opt;
     let info = info::dataset_info(settings, &name)?;
+    let features = FeatureSet::from_metadata(&info.metadata)?;
     if json {
         let mut value = serde_json::to_value(&info).map_err(|e| Error::General(e.to_string()))?;
         value["schema"] = serde_json::to_value(&info.metadata.tables).unwrap_or_default();
@@ -398,9 +427,86 @@ fn dataset_info(settings: &Settings, opt: DatasetInfoOpt) -> Result<()> {
             value["statistics"] =
                 serde_json::to_value(&info.metadata.statistics).unwrap_or_default();
         }
+        if show_features {
+            value["features"] = serde_json::to_value(&features).unwrap_or_default();
+        }
         return ui::print_json(&value);
     }
-    ui::print(&render_info(&info, show_columns))
+    let mut text = render_info(&info, show_columns);
+    match (&features, show_features) {
+        (Some(set), true) => text.push_str(&format!("\n{}", render_features(set))),
+        (Some(set), false) => text.push_str(&format!(
+            "features:     {}\n",
+            set.tables
+                .iter()
+                .map(|t| format!("{} ({} features)", t.name, t.features.len()))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
+        (None, true) => text.push_str("\nno features generated (mdm dataset features NAME --regenerate)\n"),
+        (None, false) => {}
+    }
+    ui::print(&text)
+}
+
+fn dataset_features(settings: &Settings, opt: FeaturesOpt, ui: &Ui) -> Result<()> {
+    let FeaturesOpt {
+        name,
+        regenerate,
+        features_file,
+        json,
+    } = opt;
+    let options = crate::ops::features::FeaturesOptions {
+        regenerate,
+        features_file,
+    };
+    let set = crate::ops::features::features(settings, &name, &options, ui)?;
+    if json {
+        return ui::print_json(&set);
+    }
+    match set {
+        Some(set) => ui::print(&render_features(&set)),
+        None => ui::print(&format!(
+            "dataset '{name}' has no generated features; run mdm dataset features {name} --regenerate\n"
+        )),
+    }
+}
+
+/// The feature tables and the features of each.
+fn render_features(set: &FeatureSet) -> String {
+    let mut text = format!(
+        "features generated {} ({} constant or empty dropped{}):\n",
+        short_time(&set.generated_at),
+        set.dropped.len(),
+        set.custom_file
+            .as_ref()
+            .map(|f| format!(", custom features from {f}"))
+            .unwrap_or_default()
+    );
+    for table in &set.tables {
+        text.push_str(&format!(
+            "\n{} ({} rows, {} features):\n",
+            table.name,
+            table.rows,
+            table.features.len()
+        ));
+        let mut rows = Table::new(&["FEATURE", "TRANSFORMER", "SOURCE", "TYPE"]);
+        for feature in &table.features {
+            rows.push(vec![
+                feature.name.clone(),
+                feature.transformer.to_string(),
+                feature.source.clone().unwrap_or_else(|| "-".into()),
+                feature.column_type.as_str().into(),
+            ]);
+        }
+        for row in rows.render().lines() {
+            text.push_str(&format!("  {row}\n"));
+        }
+    }
+    for note in &set.skipped {
+        text.push_str(&format!("skipped: {note}\n"));
+    }
+    text
 }
 
 fn render_info(info: &DatasetInfo, show_columns: bool) -> String {

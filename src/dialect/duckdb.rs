@@ -10,6 +10,10 @@ use crate::store::ColumnType;
 pub struct DuckdbDialect;
 
 impl Dialect for DuckdbDialect {
+    fn boxed(&self) -> Box<dyn Dialect> {
+        Box::new(*self)
+    }
+
     fn name(&self) -> &'static str {
         "duckdb"
     }
@@ -48,6 +52,10 @@ impl Dialect for DuckdbDialect {
 
     fn finish_load_statements(&self, _config: &Config) -> Vec<String> {
         vec!["CHECKPOINT".into()]
+    }
+
+    fn row_order(&self) -> Option<&'static str> {
+        Some("rowid")
     }
 
     fn list_tables(&self) -> String {

@@ -29,10 +29,88 @@ pub enum Transfer {
     Text,
 }
 
+/// A calendar part of a date or timestamp, as an integer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DatePart {
+    Year,
+    Quarter,
+    Month,
+    Day,
+    Hour,
+    /// 0 = Monday ... 6 = Sunday.
+    DayOfWeek,
+}
+
+/// A count over the characters of a text value. Classes are ASCII:
+/// upper case `A-Z`, digits `0-9`; whitespace is space, tab, line feed,
+/// carriage return, form feed and vertical tab; special characters are all
+/// others except ASCII letters and digits (so non-ASCII letters count).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TextMeasure {
+    Uppercase,
+    Digits,
+    Special,
+    /// Runs of non-whitespace characters.
+    Words,
+}
+
+impl TextMeasure {
+    /// The name of the application-defined SQL function that computes the
+    /// measure where a store provides one (embedded SQLite).
+    pub fn function_name(self) -> &'static str {
+        match self {
+            TextMeasure::Uppercase => "mdm_uppercase_count",
+            TextMeasure::Digits => "mdm_digit_count",
+            TextMeasure::Special => "mdm_special_count",
+            TextMeasure::Words => "mdm_word_count",
+        }
+    }
+
+    /// The measure computed in Rust, for stores that register it as a
+    /// SQL function.
+    pub fn count(self, text: &str) -> i64 {
+        let is_space = |c: char| matches!(c, ' ' | '\t' | '\n' | '\r' | '\x0b' | '\x0c');
+        let count = match self {
+            TextMeasure::Uppercase => text.chars().filter(char::is_ascii_uppercase).count(),
+            TextMeasure::Digits => text.chars().filter(char::is_ascii_digit).count(),
+            TextMeasure::Special => text
+                .chars()
+                .filter(|c| !c.is_ascii_alphanumeric() && !is_space(*c))
+                .count(),
+            TextMeasure::Words => text.split(is_space).filter(|w| !w.is_empty()).count(),
+        };
+        count as i64
+    }
+}
+
+/// Whitespace as [`TextMeasure`] defines it, in a regular-expression class.
+const REGEX_SPACE: &str = " \\t\\n\\r\\f\\v";
+
+/// An e-mail address as the text features detect it: an ASCII letter or
+/// digit, `@`, a letter or digit, and later a dot followed by two letters.
+pub const EMAIL_REGEX: &str = "[A-Za-z0-9]@[A-Za-z0-9].*[.][A-Za-z][A-Za-z]";
+
+/// Rebuilds a double from the parts of [`Dialect::exact_float_parts`]:
+/// mantissa × 2^-shift, scaled in the same two steps (exact: the value was
+/// a double, so only the last step can round, and it has nothing to drop).
+pub fn float_from_parts(mantissa: Option<&i64>, shift: Option<&i64>) -> Option<f64> {
+    let (mantissa, shift) = (*mantissa?, *shift?);
+    if shift == -100_000 {
+        return Some(if mantissa > 0 {
+            f64::INFINITY
+        } else {
+            f64::NEG_INFINITY
+        });
+    }
+    let first = (shift / 2) as i32;
+    let second = (shift - shift / 2) as i32;
+    Some(mantissa as f64 * 2f64.powi(-first) * 2f64.powi(-second))
+}
+
 /// The dialect of a backend.
 pub fn for_backend(backend: Backend) -> Box<dyn Dialect> {
     match backend {
-        Backend::Sqlite => Box::new(SqliteDialect),
+        Backend::Sqlite => Box::new(SqliteDialect::default()),
         Backend::Duckdb => Box::new(DuckdbDialect),
         Backend::Postgresql => Box::new(PostgresqlDialect),
     }
@@ -43,6 +121,9 @@ pub fn for_backend(backend: Backend) -> Box<dyn Dialect> {
 pub trait Dialect: Send + Sync {
     /// The dialect's name, as used in `mdm.yaml`.
     fn name(&self) -> &'static str;
+
+    /// An owned copy, for work that needs the dialect while using the store.
+    fn boxed(&self) -> Box<dyn Dialect>;
 
     /// The column type used to store a logical type.
     fn type_name(&self, column_type: ColumnType) -> &'static str;
@@ -173,6 +254,110 @@ pub trait Dialect: Send + Sync {
             "SELECT COUNT(*), COUNT(DISTINCT {column}) FROM {}",
             self.quote_identifier(table)
         )
+    }
+
+    /// A double-precision literal (typed, so that arithmetic with it is
+    /// floating point in every database).
+    fn float_literal(&self, value: f64) -> String {
+        let mut buffer = ryu::Buffer::new();
+        format!(
+            "CAST({} AS {})",
+            buffer.format_finite(value),
+            self.type_name(ColumnType::Float)
+        )
+    }
+
+    /// A text literal.
+    fn text_literal(&self, value: &str) -> String {
+        format!("'{}'", value.replace('\'', "''"))
+    }
+
+    /// An expression as a double.
+    fn to_float(&self, expression: &str) -> String {
+        format!(
+            "CAST({expression} AS {})",
+            self.type_name(ColumnType::Float)
+        )
+    }
+
+    /// The largest integer not above a double expression, as an integer.
+    fn floor_integer(&self, expression: &str) -> String {
+        format!(
+            "CAST(FLOOR({expression}) AS {})",
+            self.type_name(ColumnType::Integer)
+        )
+    }
+
+    /// The natural logarithm.
+    fn ln(&self, expression: &str) -> String {
+        format!("LN({expression})")
+    }
+
+    /// A calendar part of a date or timestamp expression.
+    fn date_part(&self, part: DatePart, expression: &str) -> String {
+        let field = match part {
+            DatePart::Year => "YEAR",
+            DatePart::Quarter => "QUARTER",
+            DatePart::Month => "MONTH",
+            DatePart::Day => "DAY",
+            DatePart::Hour => "HOUR",
+            DatePart::DayOfWeek => "ISODOW",
+        };
+        let extract = format!(
+            "CAST(EXTRACT({field} FROM {expression}) AS {})",
+            self.type_name(ColumnType::Integer)
+        );
+        match part {
+            DatePart::DayOfWeek => format!("({extract} - 1)"),
+            _ => extract,
+        }
+    }
+
+    /// Whole days from 1970-01-01 to the date of the expression.
+    fn days_since_epoch(&self, expression: &str) -> String {
+        format!("(CAST({expression} AS DATE) - DATE '1970-01-01')")
+    }
+
+    /// Whether the expression's date is the last day of its month.
+    fn is_month_end(&self, expression: &str) -> String {
+        format!("(EXTRACT(DAY FROM CAST({expression} AS DATE) + 1) = 1)")
+    }
+
+    /// The number of characters (code points) of a text expression.
+    fn char_length(&self, expression: &str) -> String {
+        format!("LENGTH({expression})")
+    }
+
+    /// A [`TextMeasure`] of a text expression, with regular expressions.
+    fn text_measure(&self, measure: TextMeasure, expression: &str) -> String {
+        let remove = |class: &str| format!("LENGTH(REGEXP_REPLACE({expression}, '{class}', '', 'g'))");
+        match measure {
+            TextMeasure::Uppercase => remove("[^A-Z]"),
+            TextMeasure::Digits => remove("[^0-9]"),
+            TextMeasure::Special => remove(&format!("[A-Za-z0-9{REGEX_SPACE}]")),
+            TextMeasure::Words => format!(
+                "LENGTH(REGEXP_REPLACE(REGEXP_REPLACE({expression}, '[^{REGEX_SPACE}]+', 'w', 'g'), '[{REGEX_SPACE}]', '', 'g'))"
+            ),
+        }
+    }
+
+    /// Whether a text expression contains an e-mail address ([`EMAIL_REGEX`]).
+    fn contains_email(&self, expression: &str) -> String {
+        format!("REGEXP_MATCHES({expression}, '(?s){EMAIL_REGEX}')")
+    }
+
+    /// A window function's frame-free ranking over a whole table: the
+    /// fraction of non-null values at or below each value.
+    fn cumulative_distribution(&self, column: &str) -> String {
+        format!(
+            "CUME_DIST() OVER (PARTITION BY CASE WHEN {column} IS NULL THEN 1 ELSE 0 END ORDER BY {column})"
+        )
+    }
+
+    /// A pseudo-column giving rows in storage order, to keep a derived
+    /// table in the order of its source.
+    fn row_order(&self) -> Option<&'static str> {
+        None
     }
 
     /// The key/value metadata table.

@@ -10,6 +10,10 @@ use crate::store::{ColumnDef, ColumnType};
 pub struct PostgresqlDialect;
 
 impl Dialect for PostgresqlDialect {
+    fn boxed(&self) -> Box<dyn Dialect> {
+        Box::new(*self)
+    }
+
     fn name(&self) -> &'static str {
         "postgresql"
     }
@@ -64,6 +68,14 @@ impl Dialect for PostgresqlDialect {
     /// crash drops it anyway: no need to wait for each commit's WAL flush.
     fn bulk_load_statements(&self, _config: &Config) -> Vec<String> {
         vec!["SET synchronous_commit = off".into()]
+    }
+
+    fn contains_email(&self, expression: &str) -> String {
+        format!("({expression} ~ '{}')", super::EMAIL_REGEX)
+    }
+
+    fn row_order(&self) -> Option<&'static str> {
+        Some("ctid")
     }
 
     fn list_tables(&self) -> String {

@@ -1,7 +1,7 @@
 //! SQLite: <https://www.sqlite.org/lang.html>. Dates and timestamps are stored
 //! as ISO 8601 text under `DATE`/`TIMESTAMP` declared types, booleans as 0/1.
 
-use super::{Dialect, Transfer};
+use super::{DatePart, Dialect, TextMeasure, Transfer};
 use crate::config::Config;
 use crate::store::ColumnType;
 
@@ -11,9 +11,25 @@ const SQLITE_MAX_PARAMETERS_PER_INSERT: usize = 32_766;
 
 /// The SQLite dialect (embedded rusqlite and the SQLite ODBC driver).
 #[derive(Debug, Default, Clone, Copy)]
-pub struct SqliteDialect;
+pub struct SqliteDialect {
+    /// The connection has mdm's text functions
+    /// ([`TextMeasure::function_name`]); the embedded store registers them.
+    /// Without them, text measures are spelt with nested `replace` calls.
+    pub text_functions: bool,
+}
+
+/// Whitespace as [`TextMeasure`] defines it.
+const SPACE: [char; 6] = [' ', '\t', '\n', '\r', '\x0b', '\x0c'];
+
+/// Halving passes collapsing whitespace runs: runs of up to 2^16 characters
+/// become one space.
+const COLLAPSE_PASSES: usize = 16;
 
 impl Dialect for SqliteDialect {
+    fn boxed(&self) -> Box<dyn Dialect> {
+        Box::new(*self)
+    }
+
     fn name(&self) -> &'static str {
         "sqlite"
     }
@@ -103,6 +119,81 @@ impl Dialect for SqliteDialect {
             format!("PRAGMA journal_mode = {}", s.journal_mode),
             format!("PRAGMA synchronous = {}", s.synchronous),
         ]
+    }
+
+    fn date_part(&self, part: DatePart, expression: &str) -> String {
+        let field = |format: &str| format!("CAST(strftime('{format}', {expression}) AS INTEGER)");
+        match part {
+            DatePart::Year => field("%Y"),
+            DatePart::Quarter => format!("(({} + 2) / 3)", field("%m")),
+            DatePart::Month => field("%m"),
+            DatePart::Day => field("%d"),
+            DatePart::Hour => field("%H"),
+            DatePart::DayOfWeek => format!("(({} + 6) % 7)", field("%w")),
+        }
+    }
+
+    fn days_since_epoch(&self, expression: &str) -> String {
+        format!("CAST(julianday(date({expression})) - 2440587.5 AS INTEGER)")
+    }
+
+    fn is_month_end(&self, expression: &str) -> String {
+        format!("(strftime('%d', {expression}, '+1 day') = '01')")
+    }
+
+    /// With mdm's functions, or with `replace`: SQLite has no regular
+    /// expressions. A class is counted one character at a time
+    /// (`length(x) - length(replace(x, c, ''))`, summed), so the SQL stays
+    /// flat: deeply nested calls overflow SQLite's parser stack.
+    fn text_measure(&self, measure: TextMeasure, expression: &str) -> String {
+        if self.text_functions {
+            return format!("{}({expression})", measure.function_name());
+        }
+        let count = |chars: &mut dyn Iterator<Item = char>| {
+            let terms: Vec<String> = chars
+                .map(|c| {
+                    format!(
+                        "(length({expression}) - length(replace({expression}, char({}), '')))",
+                        c as u32
+                    )
+                })
+                .collect();
+            format!("({})", terms.join(" + "))
+        };
+        match measure {
+            TextMeasure::Uppercase => count(&mut ('A'..='Z')),
+            TextMeasure::Digits => count(&mut ('0'..='9')),
+            TextMeasure::Special => format!(
+                "(length({expression}) - {})",
+                count(
+                    &mut ('A'..='Z')
+                        .chain('a'..='z')
+                        .chain('0'..='9')
+                        .chain(SPACE)
+                )
+            ),
+            // Whitespace becomes spaces, runs collapse to one, and the
+            // words of ' text ' are its spaces less one.
+            TextMeasure::Words => {
+                let mut spaced = format!("(' ' || {expression} || ' ')");
+                for c in &SPACE[1..] {
+                    spaced = format!("replace({spaced}, char({}), ' ')", *c as u32);
+                }
+                for _ in 0..COLLAPSE_PASSES {
+                    spaced = format!("replace({spaced}, '  ', ' ')");
+                }
+                format!("(length({spaced}) - length(replace({spaced}, ' ', '')) - 1)")
+            }
+        }
+    }
+
+    /// GLOB spells [`super::EMAIL_REGEX`]: `*` matches any run of characters.
+    fn contains_email(&self, expression: &str) -> String {
+        format!("({expression} GLOB '*[A-Za-z0-9]@[A-Za-z0-9]*.[A-Za-z][A-Za-z]*')")
+    }
+
+    fn row_order(&self) -> Option<&'static str> {
+        Some("rowid")
     }
 
     fn list_tables(&self) -> String {

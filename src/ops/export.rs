@@ -9,6 +9,7 @@ use serde::Serialize;
 use crate::catalog::Catalog;
 use crate::config::{Compression, ExportFormat, Settings};
 use crate::error::{Error, Result};
+use crate::features::FeatureSet;
 use crate::interrupt;
 use crate::metadata::{self, ColumnInfo, Sidecar, SidecarTable, TableInfo, SIDECAR_SUFFIX};
 use crate::sink::{self, FileSink};
@@ -36,6 +37,8 @@ pub struct ExportOptions {
     pub no_metadata: bool,
     /// Overwrite existing files.
     pub force: bool,
+    /// Leave out the `{table}_features` tables.
+    pub no_features: bool,
 }
 
 /// One file written.
@@ -70,7 +73,24 @@ pub fn export(
     let mut store = super::open_store(settings, &record)?;
     let metadata = metadata::load(store.as_mut())?;
 
-    let selected = select(&metadata.tables, &options.tables, &options.columns)?;
+    let mut tables = Vec::new();
+    let features = if options.no_features {
+        None
+    } else {
+        FeatureSet::from_metadata(&metadata)?
+    };
+    for table in &metadata.tables {
+        tables.push(table.clone());
+        if let Some(info) = features.as_ref().and_then(|f| f.table_info(table)) {
+            tables.push(info);
+        }
+    }
+    // One file of a one-table dataset: its feature table when it has one.
+    let mut wanted = options.tables.clone();
+    if options.output.is_some() && wanted.is_empty() && metadata.tables.len() == 1 {
+        wanted.push(tables.last().map(|t| t.name.clone()).unwrap_or_default());
+    }
+    let selected = select(&tables, &wanted, &options.columns)?;
     let (format, compression) = resolve_format(settings, options);
     let targets: Vec<PathBuf> = match &options.output {
         Some(file) => {

@@ -2,6 +2,7 @@
 //! results are rendered.
 
 pub mod export;
+pub mod features;
 pub mod info;
 pub mod list;
 pub mod register;

@@ -11,6 +11,7 @@ use std::sync::Arc;
 use crate::catalog::{self, Catalog, DatasetRecord, ProblemType, SourceRecord, TableRecord};
 use crate::config::Settings;
 use crate::error::{Error, Result};
+use crate::features::{self, FeatureSet};
 use crate::ingest::infer::{self, classify, is_null_token, Inferred};
 use crate::ingest::reader::{self, CsvFormat};
 use crate::ingest::{self, SourceFile};
@@ -40,6 +41,10 @@ pub struct RegisterOptions {
     /// Exact stored types (from an export's metadata sidecar); applied
     /// before the `*_columns` flags.
     pub column_types: BTreeMap<String, ColumnType>,
+    /// Skip feature generation.
+    pub no_features: bool,
+    /// Custom features to use instead of the dataset's default file.
+    pub features_file: Option<PathBuf>,
 }
 
 /// One source file after the inference pass.
@@ -77,6 +82,12 @@ pub fn register(settings: &Settings, options: &RegisterOptions, ui: &Ui) -> Resu
     })?;
     backend.sweep();
 
+    let generate_features = !options.no_features && settings.config.feature_engineering.enabled;
+    let (custom_file, custom_features) = if generate_features {
+        features::custom::load(settings, &options.name, options.features_file.as_deref())?
+    } else {
+        (None, Vec::new())
+    };
     let sources = ingest::discover(&options.path)?;
     let mut plans = Vec::with_capacity(sources.len());
     for source in sources {
@@ -193,6 +204,27 @@ pub fn register(settings: &Settings, options: &RegisterOptions, ui: &Ui) -> Resu
         );
     }
     metadata.set_fields(&record);
+    if generate_features {
+        let set = features::generate(
+            store,
+            &metadata,
+            &features::Roles {
+                target: record.target.as_deref(),
+                id_columns: &record.id_columns,
+            },
+            &settings.config.feature_engineering,
+            &custom_features,
+            custom_file.as_deref(),
+            false,
+            settings.config.performance.batch_size,
+            ui,
+        )?;
+        report_features(&set, ui);
+        metadata.fields.insert(
+            features::METADATA_KEY.into(),
+            serde_json::to_value(&set).map_err(|e| Error::General(e.to_string()))?,
+        );
+    }
     metadata::save(store, &metadata)?;
     interrupt::check()?;
     store.finish_load()?;
@@ -217,6 +249,22 @@ pub fn register(settings: &Settings, options: &RegisterOptions, ui: &Ui) -> Resu
             .unwrap_or_default()
     ));
     Ok(record)
+}
+
+/// One line on what feature generation made.
+pub fn report_features(set: &FeatureSet, ui: &Ui) {
+    let count = set.tables.first().map_or(0, |t| t.features.len());
+    let tables: Vec<&str> = set.tables.iter().map(|t| t.name.as_str()).collect();
+    ui.message(&format!(
+        "features: {count} generated into {}; {} constant or empty dropped{}",
+        if tables.is_empty() { "-".to_string() } else { tables.join(", ") },
+        set.dropped.len(),
+        if set.skipped.is_empty() {
+            String::new()
+        } else {
+            format!("; {} skipped ({})", set.skipped.len(), set.skipped.join("; "))
+        }
+    ));
 }
 
 /// Refuses to overwrite without `--force`, and never touches a dataset of

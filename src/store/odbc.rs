@@ -557,23 +557,6 @@ fn to_odbc_timestamp(micros: i64) -> Timestamp {
     }
 }
 
-/// Rebuilds a double from the parts of [`Dialect::exact_float_parts`]:
-/// mantissa × 2^-shift, scaled in the same two steps (exact: the value was
-/// a double, so only the last step can round, and it has nothing to drop).
-fn from_float_parts(mantissa: Option<&i64>, shift: Option<&i64>) -> Option<f64> {
-    let (mantissa, shift) = (*mantissa?, *shift?);
-    if shift == -100_000 {
-        return Some(if mantissa > 0 {
-            f64::INFINITY
-        } else {
-            f64::NEG_INFINITY
-        });
-    }
-    let first = (shift / 2) as i32;
-    let second = (shift - shift / 2) as i32;
-    Some(mantissa as f64 * 2f64.powi(-first) * 2f64.powi(-second))
-}
-
 fn from_odbc_date(date: &Date) -> i32 {
     time::days_from_civil(date.year as i64, date.month as u32, date.day as u32) as i32
 }
@@ -812,7 +795,7 @@ impl Store for OdbcStore {
                                     mantissas
                                         .zip(shifts)
                                         .take(count)
-                                        .map(|(m, s)| from_float_parts(m, s)),
+                                        .map(|(m, s)| crate::dialect::float_from_parts(m, s)),
                                 );
                                 Ok(())
                             }
@@ -992,7 +975,7 @@ mod tests {
                 let second = (shift - shift / 2) as i32;
                 let scaled = value * 2f64.powi(first) * 2f64.powi(second);
                 assert_eq!(scaled.fract(), 0.0, "{value} scaled by {shift}");
-                let rebuilt = from_float_parts(Some(&(scaled as i64)), Some(&shift)).unwrap();
+                let rebuilt = crate::dialect::float_from_parts(Some(&(scaled as i64)), Some(&shift)).unwrap();
                 assert_eq!(
                     rebuilt.to_bits(),
                     value.to_bits(),
@@ -1001,10 +984,10 @@ mod tests {
             }
         }
         assert_eq!(
-            from_float_parts(Some(&-1), Some(&-100_000)),
+            crate::dialect::float_from_parts(Some(&-1), Some(&-100_000)),
             Some(f64::NEG_INFINITY)
         );
-        assert_eq!(from_float_parts(None, None), None);
+        assert_eq!(crate::dialect::float_from_parts(None, None), None);
     }
 
     #[test]

@@ -10,7 +10,7 @@ use rusqlite::{Connection, OpenFlags};
 
 use super::{Batch, ColumnData, ColumnDef, Store, Value};
 use crate::config::SqliteSettings;
-use crate::dialect::{Dialect, SqliteDialect};
+use crate::dialect::{Dialect, SqliteDialect, TextMeasure};
 use crate::error::{Error, Result};
 
 /// Rows per multi-row `INSERT`; more saves little and costs parse time.
@@ -30,6 +30,37 @@ pub struct SqliteStore {
     format_buffer: String,
 }
 
+/// Registers the text measures of feature generation as SQL functions
+/// (`mdm_word_count(text)`, ...): SQLite has no regular expressions.
+fn register_text_functions(conn: &Connection) -> rusqlite::Result<()> {
+    use rusqlite::functions::FunctionFlags;
+    use rusqlite::types::ValueRef;
+    for measure in [
+        TextMeasure::Uppercase,
+        TextMeasure::Digits,
+        TextMeasure::Special,
+        TextMeasure::Words,
+    ] {
+        conn.create_scalar_function(
+            measure.function_name(),
+            1,
+            FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC,
+            move |context| {
+                Ok(match context.get_raw(0) {
+                    ValueRef::Null => None,
+                    ValueRef::Text(bytes) => Some(measure.count(&String::from_utf8_lossy(bytes))),
+                    other => Some(measure.count(&match other {
+                        ValueRef::Integer(v) => v.to_string(),
+                        ValueRef::Real(v) => v.to_string(),
+                        _ => String::new(),
+                    })),
+                })
+            },
+        )?;
+    }
+    Ok(())
+}
+
 impl SqliteStore {
     /// Creates a new database file for a bulk load. The file is private to
     /// the registration until it is published, so it is written without a
@@ -44,7 +75,7 @@ impl SqliteStore {
             | OpenFlags::SQLITE_OPEN_CREATE
             | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let conn = Connection::open_with_flags(path, flags).map_err(|e| Error::sqlite(path, e))?;
-        let store = SqliteStore::new(conn, path, settings);
+        let store = SqliteStore::new(conn, path, settings)?;
         store.pragmas(&[
             "journal_mode = OFF".into(),
             "synchronous = OFF".into(),
@@ -72,20 +103,23 @@ impl SqliteStore {
         let conn = Connection::open_with_flags(path, flags).map_err(|e| Error::sqlite(path, e))?;
         conn.busy_timeout(Duration::from_secs(timeout_seconds))
             .map_err(|e| Error::sqlite(path, e))?;
-        let store = SqliteStore::new(conn, path, settings);
+        let store = SqliteStore::new(conn, path, settings)?;
         store.apply_durability_settings()?;
         store.apply_cache_settings()?;
         Ok(store)
     }
 
-    fn new(conn: Connection, path: &Path, settings: &SqliteSettings) -> SqliteStore {
-        SqliteStore {
+    fn new(conn: Connection, path: &Path, settings: &SqliteSettings) -> Result<SqliteStore> {
+        register_text_functions(&conn).map_err(|e| Error::sqlite(path, e))?;
+        Ok(SqliteStore {
             conn,
             path: path.to_path_buf(),
             settings: settings.clone(),
-            dialect: SqliteDialect,
+            dialect: SqliteDialect {
+                text_functions: true,
+            },
             format_buffer: String::new(),
-        }
+        })
     }
 
     fn pragmas(&self, pragmas: &[String]) -> Result<()> {

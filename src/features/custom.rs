@@ -1,0 +1,181 @@
+//! Custom features: named SQL expressions over a table's columns, from
+//! `{configs_path}/../custom_features/{dataset}.yaml` or `--features-file`.
+//! An entry is an expression only: it is checked to stay one expression
+//! (no statement separators, comments or unbalanced parentheses) before the
+//! database validates it.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::config::Settings;
+use crate::error::{Error, Result};
+use crate::store::ColumnType;
+
+/// The custom-features file.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CustomFeatures {
+    #[serde(default)]
+    pub features: Vec<CustomFeature>,
+}
+
+/// One named expression.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CustomFeature {
+    pub name: String,
+    /// A SQL expression over the table's columns (identifiers in double quotes).
+    pub expression: String,
+    /// The stored type: integer, float (the default), text or boolean.
+    #[serde(default = "default_type", rename = "type")]
+    pub column_type: ColumnType,
+    /// What the feature means, shown by `info --show-features`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+}
+
+fn default_type() -> ColumnType {
+    ColumnType::Float
+}
+
+/// Where a dataset's custom features are looked for by default.
+pub fn default_path(settings: &Settings, dataset: &str) -> PathBuf {
+    let configs = settings.configs_path();
+    let base = configs.parent().unwrap_or(&configs);
+    base.join("custom_features").join(format!("{dataset}.yaml"))
+}
+
+/// Reads the custom features of `dataset`: the given file (which must
+/// exist), or the default file when present.
+pub fn load(
+    settings: &Settings,
+    dataset: &str,
+    file: Option<&Path>,
+) -> Result<(Option<PathBuf>, Vec<CustomFeature>)> {
+    let path = match file {
+        Some(path) => path.to_path_buf(),
+        None => {
+            let path = default_path(settings, dataset);
+            if !path.is_file() {
+                return Ok((None, Vec::new()));
+            }
+            path
+        }
+    };
+    let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, "read", e))?;
+    let parsed: CustomFeatures = {
+        let deserializer = serde_yaml::Deserializer::from_str(&text);
+        serde_path_to_error::deserialize(deserializer).map_err(|e| {
+            Error::InvalidArgument(format!(
+                "{}: {}: {}",
+                path.display(),
+                if e.path().to_string() == "." {
+                    "custom features".to_string()
+                } else {
+                    format!("`{}`", e.path())
+                },
+                e.inner()
+            ))
+        })?
+    };
+    let mut seen = std::collections::HashSet::new();
+    for feature in &parsed.features {
+        let fail = |message: String| {
+            Error::InvalidArgument(format!(
+                "{}: custom feature '{}': {message}",
+                path.display(),
+                feature.name
+            ))
+        };
+        if feature.name.trim().is_empty() {
+            return Err(Error::InvalidArgument(format!(
+                "{}: a custom feature has an empty name",
+                path.display()
+            )));
+        }
+        if feature.name.len() > crate::ops::register::MAX_COLUMN_NAME_BYTES {
+            return Err(fail(format!(
+                "the name is longer than {} bytes",
+                crate::ops::register::MAX_COLUMN_NAME_BYTES
+            )));
+        }
+        if !seen.insert(feature.name.to_lowercase()) {
+            return Err(fail("the name is used twice".into()));
+        }
+        if matches!(feature.column_type, ColumnType::Date | ColumnType::Datetime) {
+            return Err(fail(
+                "type must be integer, float, text or boolean".to_string(),
+            ));
+        }
+        check_expression(&feature.expression).map_err(fail)?;
+    }
+    Ok((Some(path), parsed.features))
+}
+
+/// Refuses what would let an expression become more than one expression:
+/// `;`, comments, parentheses closing what they did not open, and
+/// unterminated quotes. Quoted text and identifiers may hold anything.
+pub fn check_expression(expression: &str) -> std::result::Result<(), String> {
+    if expression.trim().is_empty() {
+        return Err("the expression is empty".into());
+    }
+    let mut depth = 0i64;
+    let mut chars = expression.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\'' | '"' => {
+                let mut closed = false;
+                while let Some(inner) = chars.next() {
+                    if inner == c {
+                        if chars.peek() == Some(&c) {
+                            chars.next();
+                            continue;
+                        }
+                        closed = true;
+                        break;
+                    }
+                }
+                if !closed {
+                    return Err(format!("unterminated {c} quote"));
+                }
+            }
+            ';' => return Err("`;` is not allowed: give one expression, not statements".into()),
+            '-' if chars.peek() == Some(&'-') => {
+                return Err("comments (`--`) are not allowed".into())
+            }
+            '/' if chars.peek() == Some(&'*') => {
+                return Err("comments (`/*`) are not allowed".into())
+            }
+            '(' => depth += 1,
+            ')' => {
+                depth -= 1;
+                if depth < 0 {
+                    return Err("`)` without a matching `(`".into());
+                }
+            }
+            _ => {}
+        }
+    }
+    if depth != 0 {
+        return Err("unbalanced parentheses".into());
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::check_expression;
+
+    #[test]
+    fn expressions_stay_expressions() {
+        assert!(check_expression("\"a\" * 2 + LENGTH('x;y')").is_ok());
+        assert!(check_expression("(\"we\"\"ird\" + 1)").is_ok());
+        assert!(check_expression("1); DROP TABLE train; --").is_err());
+        assert!(check_expression("1 -- comment").is_err());
+        assert!(check_expression("1 /* x */").is_err());
+        assert!(check_expression("1) + (2").is_err());
+        assert!(check_expression("'open").is_err());
+        assert!(check_expression("  ").is_err());
+    }
+}

@@ -1,0 +1,1161 @@
+//! Feature generation: the generic transformers (statistical, temporal,
+//! categorical, text, missing data, binning) and custom SQL features, fitted
+//! on `train` and computed inside the dataset's own database into
+//! `{table}_features` tables (the original columns, then the features).
+//!
+//! Each feature is one SQL expression built through the store's
+//! [`Dialect`], so the same definition runs on every backend. Statistics a
+//! transform needs (mean, standard deviation, range, deciles, category
+//! counts and target means) come from `train` only and are kept in
+//! `_metadata`, so `test` and `validation` get exactly the same transform.
+
+pub mod custom;
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use serde::{Deserialize, Serialize};
+
+use crate::config::FeatureEngineering;
+use crate::dialect::{DatePart, Dialect, TextMeasure};
+use crate::error::{Error, Result};
+use crate::metadata::{ColumnKind, DatasetMetadata, TableInfo};
+use crate::quantile::{self, ColumnSummary};
+use crate::store::{ColumnDef, ColumnType, Store, Value};
+use crate::ui::Ui;
+
+pub use custom::CustomFeature;
+
+choice!(
+    /// What produced a feature column.
+    Transformer {
+        Statistical => "statistical",
+        Temporal => "temporal",
+        Categorical => "categorical",
+        Text => "text",
+        Missing => "missing",
+        Binning => "binning",
+        Custom => "custom",
+    }
+);
+
+/// The `_metadata` key holding the [`FeatureSet`].
+pub const METADATA_KEY: &str = "features";
+
+/// Suffix of the feature table of a table.
+pub const TABLE_SUFFIX: &str = "_features";
+
+/// Tables that get a feature table (submission files carry no features).
+const FEATURE_SOURCES: &[&str] = &["train", "test", "validation"];
+
+/// The most columns a feature table may have (PostgreSQL's limit is 1600).
+const MAX_TABLE_COLUMNS: usize = 1500;
+
+/// Features evaluated per signal-filter query.
+const SIGNAL_CHUNK: usize = 200;
+
+/// One generated column.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FeatureColumn {
+    pub name: String,
+    pub transformer: Transformer,
+    /// The original column it derives from (none for row-level features).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+    #[serde(rename = "type")]
+    pub column_type: ColumnType,
+}
+
+/// One feature table.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FeatureTable {
+    /// `{source}_features`.
+    pub name: String,
+    pub source: String,
+    pub rows: u64,
+    pub features: Vec<FeatureColumn>,
+}
+
+/// What feature generation produced, stored in `_metadata` under
+/// [`METADATA_KEY`].
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct FeatureSet {
+    pub generated_at: String,
+    pub tables: Vec<FeatureTable>,
+    /// Generated columns dropped because they were constant or all null in train.
+    pub dropped: Vec<String>,
+    /// Features left out, with why (too many columns, a column missing in a table).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub skipped: Vec<String>,
+    /// The custom-features file used, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub custom_file: Option<String>,
+    /// Statistics fitted on train, per source column.
+    pub fitted: BTreeMap<String, serde_json::Value>,
+}
+
+impl FeatureSet {
+    /// The feature set recorded in a dataset's metadata, if any.
+    pub fn from_metadata(metadata: &DatasetMetadata) -> Result<Option<FeatureSet>> {
+        match metadata.fields.get(METADATA_KEY) {
+            None | Some(serde_json::Value::Null) => Ok(None),
+            Some(value) => serde_json::from_value(value.clone()).map(Some).map_err(|e| {
+                Error::Backend(format!("corrupt `{METADATA_KEY}` entry in _metadata: {e}"))
+            }),
+        }
+    }
+
+    /// The feature table built from `source`.
+    pub fn table(&self, source: &str) -> Option<&FeatureTable> {
+        self.tables.iter().find(|t| t.source == source)
+    }
+
+    /// A feature table's stored columns: its source table's, then the features.
+    pub fn table_info(&self, source: &TableInfo) -> Option<TableInfo> {
+        let table = self.table(&source.name)?;
+        let mut columns = source.columns.clone();
+        columns.extend(table.features.iter().map(|f| crate::metadata::ColumnInfo {
+            name: f.name.clone(),
+            original_name: None,
+            column_type: f.column_type,
+            kind: ColumnKind::Feature,
+        }));
+        Some(TableInfo {
+            name: table.name.clone(),
+            rows: table.rows,
+            columns,
+        })
+    }
+}
+
+/// What the dataset says about its columns' roles.
+pub struct Roles<'a> {
+    pub target: Option<&'a str>,
+    pub id_columns: &'a [String],
+}
+
+/// A feature to compute.
+struct Candidate {
+    column: FeatureColumn,
+    expression: String,
+    /// Columns the expression reads; a table lacking one gets no such feature.
+    reads: Vec<String>,
+    /// A window function (never part of the signal filter's aggregate).
+    window: bool,
+}
+
+/// Builds the candidate expressions of one dialect.
+struct Builder<'a> {
+    dialect: &'a dyn Dialect,
+    candidates: Vec<Candidate>,
+    fitted: BTreeMap<String, serde_json::Value>,
+}
+
+impl Builder<'_> {
+    fn q(&self, name: &str) -> String {
+        self.dialect.quote_identifier(name)
+    }
+
+    fn float(&self, value: f64) -> String {
+        self.dialect.float_literal(value)
+    }
+
+    fn push(
+        &mut self,
+        source: &str,
+        suffix: &str,
+        transformer: Transformer,
+        column_type: ColumnType,
+        expression: String,
+    ) {
+        self.candidates.push(Candidate {
+            column: FeatureColumn {
+                name: feature_name(source, suffix),
+                transformer,
+                source: Some(source.to_string()),
+                column_type,
+            },
+            expression,
+            reads: vec![source.to_string()],
+            window: false,
+        });
+    }
+
+    /// `expression`, or null where the column is null.
+    fn guarded(&self, column: &str, expression: &str) -> String {
+        format!(
+            "CASE WHEN {} IS NULL THEN NULL ELSE {expression} END",
+            self.q(column)
+        )
+    }
+
+    /// 1 where `condition` holds, 0 where not, null where the column is null.
+    fn flag(&self, column: &str, condition: &str) -> String {
+        format!(
+            "CASE WHEN {} IS NULL THEN NULL WHEN {condition} THEN 1 ELSE 0 END",
+            self.q(column)
+        )
+    }
+
+    fn statistical(&mut self, column: &str, numbers: &Numbers, threshold: f64) {
+        let x = self.dialect.to_float(&self.q(column));
+        let (mean, std) = (self.float(numbers.mean), self.float(numbers.std));
+        let z = format!("(({x} - {mean}) / {std})");
+        self.push(
+            column,
+            "zscore",
+            Transformer::Statistical,
+            ColumnType::Float,
+            z.clone(),
+        );
+        if numbers.min >= 0.0 {
+            let log = format!(
+                "CASE WHEN {x} > {} THEN {} ELSE NULL END",
+                self.float(-1.0),
+                self.dialect.ln(&format!("({} + {x})", self.float(1.0)))
+            );
+            self.push(column, "log", Transformer::Statistical, ColumnType::Float, log);
+        }
+        let outlier = self.flag(column, &format!("ABS({z}) > {}", self.float(threshold)));
+        self.push(
+            column,
+            "is_outlier",
+            Transformer::Statistical,
+            ColumnType::Integer,
+            outlier,
+        );
+        let rank = self.guarded(
+            column,
+            &self.dialect.cumulative_distribution(&self.q(column)),
+        );
+        self.push(
+            column,
+            "percentile_rank",
+            Transformer::Statistical,
+            ColumnType::Float,
+            rank,
+        );
+        if let Some(last) = self.candidates.last_mut() {
+            last.window = true;
+        }
+    }
+
+    fn binning(&mut self, column: &str, numbers: &Numbers, n_bins: &[u32]) {
+        let x = self.dialect.to_float(&self.q(column));
+        let (min, max) = (self.float(numbers.min), self.float(numbers.max));
+        for &n in n_bins {
+            let width = (numbers.max - numbers.min) / f64::from(n);
+            if !(width.is_finite() && width > 0.0) {
+                continue;
+            }
+            let index = self
+                .dialect
+                .floor_integer(&format!("(({x} - {min}) / {})", self.float(width)));
+            let last = n - 1;
+            let expression = format!(
+                "CASE WHEN {c} IS NULL THEN NULL WHEN {x} <= {min} THEN 0 WHEN {x} >= {max} THEN {last} \
+                 WHEN {index} > {last} THEN {last} ELSE {index} END",
+                c = self.q(column)
+            );
+            self.push(
+                column,
+                &format!("bin{n}"),
+                Transformer::Binning,
+                ColumnType::Integer,
+                expression,
+            );
+        }
+        if let Some(deciles) = &numbers.deciles {
+            let mut expression = format!("CASE WHEN {} IS NULL THEN NULL", self.q(column));
+            for (index, edge) in deciles.iter().enumerate() {
+                expression.push_str(&format!(" WHEN {x} <= {} THEN {index}", self.float(*edge)));
+            }
+            expression.push_str(&format!(" ELSE {} END", deciles.len()));
+            self.push(
+                column,
+                "decile",
+                Transformer::Binning,
+                ColumnType::Integer,
+                expression,
+            );
+        }
+    }
+
+    fn temporal(&mut self, column: &str, column_type: ColumnType, cyclical: bool) {
+        let c = self.q(column);
+        let d = self.dialect;
+        let part = |p| d.date_part(p, &c);
+        let mut parts = vec![
+            ("year", part(DatePart::Year)),
+            ("month", part(DatePart::Month)),
+            ("day", part(DatePart::Day)),
+            ("dayofweek", part(DatePart::DayOfWeek)),
+        ];
+        let timestamp = column_type == ColumnType::Datetime;
+        if timestamp {
+            parts.push(("hour", part(DatePart::Hour)));
+        }
+        parts.push(("quarter", part(DatePart::Quarter)));
+        for (suffix, expression) in &parts {
+            let expression = self.guarded(column, expression);
+            self.push(
+                column,
+                suffix,
+                Transformer::Temporal,
+                ColumnType::Integer,
+                expression,
+            );
+        }
+        let flags = [
+            (
+                "is_weekend",
+                format!("{} >= 5", part(DatePart::DayOfWeek)),
+            ),
+            ("is_month_start", format!("{} = 1", part(DatePart::Day))),
+            ("is_month_end", d.is_month_end(&c)),
+        ];
+        for (suffix, condition) in flags {
+            let expression = self.flag(column, &condition);
+            self.push(
+                column,
+                suffix,
+                Transformer::Temporal,
+                ColumnType::Integer,
+                expression,
+            );
+        }
+        let days = self.guarded(column, &d.days_since_epoch(&c));
+        self.push(
+            column,
+            "days_since_epoch",
+            Transformer::Temporal,
+            ColumnType::Integer,
+            days,
+        );
+        if !cyclical {
+            return;
+        }
+        let mut cycles = vec![
+            ("month", part(DatePart::Month), 12.0),
+            ("dayofweek", part(DatePart::DayOfWeek), 7.0),
+        ];
+        if timestamp {
+            cycles.push(("hour", part(DatePart::Hour), 24.0));
+        }
+        for (name, value, period) in cycles {
+            // 2π·value/period, multiplied before dividing (as documented).
+            let angle = format!(
+                "({} * {} / {})",
+                self.float(std::f64::consts::TAU),
+                d.to_float(&value),
+                self.float(period)
+            );
+            for function in ["SIN", "COS"] {
+                let expression = self.guarded(column, &format!("{function}({angle})"));
+                self.push(
+                    column,
+                    &format!("{name}_{}", function.to_ascii_lowercase()),
+                    Transformer::Temporal,
+                    ColumnType::Float,
+                    expression,
+                );
+            }
+        }
+    }
+
+    fn text(&mut self, column: &str) {
+        let c = self.q(column);
+        let d = self.dialect;
+        let length = d.char_length(&c);
+        let counts = [
+            ("length", length.clone()),
+            ("word_count", d.text_measure(TextMeasure::Words, &c)),
+            ("digit_count", d.text_measure(TextMeasure::Digits, &c)),
+            (
+                "special_char_count",
+                d.text_measure(TextMeasure::Special, &c),
+            ),
+        ];
+        for (suffix, expression) in counts {
+            let expression = self.guarded(column, &expression);
+            self.push(
+                column,
+                suffix,
+                Transformer::Text,
+                ColumnType::Integer,
+                expression,
+            );
+        }
+        let ratio = format!(
+            "CASE WHEN {c} IS NULL OR {length} = 0 THEN NULL ELSE {} / {} END",
+            d.to_float(&d.text_measure(TextMeasure::Uppercase, &c)),
+            d.to_float(&length)
+        );
+        self.push(
+            column,
+            "uppercase_ratio",
+            Transformer::Text,
+            ColumnType::Float,
+            ratio,
+        );
+        let lower = format!("LOWER({c})");
+        let url = self.flag(
+            column,
+            &format!(
+                "{lower} LIKE '%http://%' OR {lower} LIKE '%https://%' OR {lower} LIKE '%www.%'"
+            ),
+        );
+        self.push(column, "has_url", Transformer::Text, ColumnType::Integer, url);
+        let email = self.flag(column, &d.contains_email(&c));
+        self.push(
+            column,
+            "has_email",
+            Transformer::Text,
+            ColumnType::Integer,
+            email,
+        );
+    }
+}
+
+/// What the numeric transforms need of a column, fitted on train.
+#[derive(Clone, Debug, Serialize)]
+struct Numbers {
+    mean: f64,
+    std: f64,
+    min: f64,
+    max: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    deciles: Option<Vec<f64>>,
+}
+
+/// `{source}_{suffix}`, cut to the stored-name limit.
+fn feature_name(source: &str, suffix: &str) -> String {
+    let room = crate::ops::register::MAX_COLUMN_NAME_BYTES.saturating_sub(suffix.len() + 1);
+    let mut end = source.len().min(room);
+    while !source.is_char_boundary(end) {
+        end -= 1;
+    }
+    if suffix.is_empty() {
+        return source[..end].to_string();
+    }
+    format!("{}_{suffix}", &source[..end])
+}
+
+/// A category value as a column-name part: letters and digits kept, other
+/// runs of characters become one `_`.
+fn sanitize(value: &str) -> String {
+    let mut out = String::new();
+    for c in value.chars() {
+        if c.is_alphanumeric() {
+            out.push(c);
+        } else if !out.ends_with('_') {
+            out.push('_');
+        }
+    }
+    let trimmed = out.trim_matches('_');
+    if trimmed.is_empty() {
+        "blank".into()
+    } else {
+        trimmed.to_string()
+    }
+}
+
+fn json_number(value: Option<&serde_json::Value>) -> Option<f64> {
+    value.and_then(serde_json::Value::as_f64)
+}
+
+/// Generates the feature tables of a dataset. With `replace`, existing
+/// feature tables are swapped for the new ones in one transaction at the
+/// end; otherwise the tables are created directly (a fresh database).
+#[allow(clippy::too_many_arguments)]
+pub fn generate(
+    store: &mut dyn Store,
+    metadata: &DatasetMetadata,
+    roles: &Roles,
+    config: &FeatureEngineering,
+    custom: &[CustomFeature],
+    custom_file: Option<&std::path::Path>,
+    replace: bool,
+    batch_size: usize,
+    ui: &Ui,
+) -> Result<FeatureSet> {
+    let train = metadata
+        .table("train")
+        .ok_or_else(|| Error::Backend("the dataset has no train table".into()))?
+        .clone();
+    let empty = BTreeMap::new();
+    let stats = metadata.statistics.get("train").unwrap_or(&empty);
+    let bar = ui.progress_rows(8, "features");
+    let owned_dialect = store.dialect().boxed();
+    let dialect = owned_dialect.as_ref();
+    let mut builder = Builder {
+        dialect,
+        candidates: Vec::new(),
+        fitted: BTreeMap::new(),
+    };
+    let excluded: HashSet<&str> = roles
+        .id_columns
+        .iter()
+        .map(String::as_str)
+        .chain(roles.target)
+        .collect();
+    let usable: Vec<_> = train
+        .columns
+        .iter()
+        .filter(|c| !excluded.contains(c.name.as_str()) && c.kind != ColumnKind::Feature)
+        .filter_map(|c| stats.get(&c.name).map(|s| (c, s)))
+        .collect();
+
+    // Numeric columns: statistics from registration, deciles from the data.
+    bar.set_message("statistical");
+    let mut numbers: Vec<(String, Numbers)> = Vec::new();
+    for (column, s) in &usable {
+        if column.kind != ColumnKind::Numeric || !column.column_type.is_numeric() {
+            continue;
+        }
+        let (Some(mean), Some(std), Some(min), Some(max)) = (
+            s.mean,
+            s.std,
+            json_number(s.min.as_ref()),
+            json_number(s.max.as_ref()),
+        ) else {
+            continue;
+        };
+        if s.count < 2 || !(std.is_finite() && std > 0.0 && mean.is_finite()) || min >= max {
+            continue;
+        }
+        numbers.push((
+            column.name.clone(),
+            Numbers {
+                mean,
+                std,
+                min,
+                max,
+                deciles: None,
+            },
+        ));
+    }
+    if config.enabled && config.binning.enabled && !numbers.is_empty() {
+        let summaries: Vec<ColumnSummary> = numbers
+            .iter()
+            .map(|(name, n)| ColumnSummary {
+                column: train.column(name).expect("train column").def(),
+                count: stats[name].count,
+                min: n.min,
+                max: n.max,
+            })
+            .collect();
+        let fractions: Vec<f64> = (1..10).map(|i| f64::from(i) / 10.0).collect();
+        let distributions =
+            quantile::distributions(store, "train", &summaries, &fractions, 1, batch_size)?;
+        for ((_, n), distribution) in numbers.iter_mut().zip(distributions) {
+            n.deciles = Some(distribution.percentiles);
+        }
+    }
+    for (name, n) in &numbers {
+        builder.fitted.insert(
+            name.clone(),
+            serde_json::to_value(n).unwrap_or(serde_json::Value::Null),
+        );
+        if config.statistical.enabled {
+            builder.statistical(name, n, config.statistical.outlier_threshold);
+        }
+        if config.binning.enabled {
+            builder.binning(name, n, &config.binning.n_bins);
+        }
+    }
+
+    bar.inc(1);
+    bar.set_message("temporal");
+    if config.temporal.enabled {
+        for (column, s) in &usable {
+            if column.kind == ColumnKind::Datetime && s.count > 0 {
+                builder.temporal(
+                    &column.name,
+                    column.column_type,
+                    config.temporal.include_cyclical,
+                );
+            }
+        }
+    }
+
+    bar.inc(1);
+    bar.set_message("categorical");
+    let categorical: Vec<&str> = usable
+        .iter()
+        .filter(|(c, s)| {
+            c.kind == ColumnKind::Categorical
+                && matches!(c.column_type, ColumnType::Text | ColumnType::Integer)
+                && s.count > 0
+                && (!s.distinct_exact || s.distinct <= config.categorical.max_cardinality)
+        })
+        .map(|(c, _)| c.name.as_str())
+        .collect();
+    let target_expression = roles
+        .target
+        .and_then(|t| train.column(t))
+        .and_then(|t| match t.column_type {
+            ColumnType::Integer | ColumnType::Float => Some(dialect.to_float(&builder.q(&t.name))),
+            ColumnType::Boolean => Some(format!(
+                "CASE WHEN {t} IS NULL THEN NULL WHEN {t} THEN {} ELSE {} END",
+                dialect.float_literal(1.0),
+                dialect.float_literal(0.0),
+                t = builder.q(&t.name)
+            )),
+            _ => None,
+        })
+        .filter(|_| config.categorical.target_encoding);
+    if config.categorical.enabled && !categorical.is_empty() {
+        let global_mean = match &target_expression {
+            Some(expression) => {
+                let sql = format!(
+                    "SELECT {} FROM {}",
+                    exact_float(dialect, &format!("AVG({expression})")).join(", "),
+                    builder.q("train")
+                );
+                let mut mean = None;
+                store.query(&sql, &[], &mut |row| {
+                    mean = read_exact_float(dialect, row, 0);
+                    Ok(())
+                })?;
+                mean
+            }
+            None => None,
+        };
+        for column in categorical {
+            let limit = config.categorical.max_cardinality;
+            let c = builder.q(column);
+            let sql = format!(
+                "SELECT {c}, COUNT(*){} FROM {} WHERE {c} IS NOT NULL GROUP BY {c}",
+                target_expression
+                    .as_ref()
+                    .filter(|_| global_mean.is_some())
+                    .map(|e| format!(", {}", exact_float(dialect, &format!("AVG({e})")).join(", ")))
+                    .unwrap_or_default(),
+                builder.q("train")
+            );
+            let mut levels: Vec<(Value, i64, Option<f64>)> = Vec::new();
+            let mut too_many = false;
+            store.query(&sql, &[], &mut |row| {
+                if levels.len() as u64 >= limit {
+                    too_many = true;
+                    return Ok(());
+                }
+                levels.push((
+                    row[0].clone(),
+                    row[1].as_i64().unwrap_or(0),
+                    read_exact_float(dialect, row, 2),
+                ));
+                Ok(())
+            })?;
+            if too_many || levels.len() < 2 {
+                continue;
+            }
+            levels.sort_by(|a, b| value_key(&a.0).cmp(&value_key(&b.0)));
+            let literal = |v: &Value| match v {
+                Value::Integer(i) => i.to_string(),
+                other => dialect.text_literal(&other.clone().into_text().unwrap_or_default()),
+            };
+            let rows = train.rows.max(1) as f64;
+            for (value, count, _) in &levels {
+                if (*count as f64) < config.categorical.min_frequency * rows {
+                    continue;
+                }
+                let expression = format!("CASE WHEN {c} = {} THEN 1 ELSE 0 END", literal(value));
+                let suffix = sanitize(&value_key(value));
+                builder.push(
+                    column,
+                    &suffix,
+                    Transformer::Categorical,
+                    ColumnType::Integer,
+                    expression,
+                );
+            }
+            let mut frequency = format!("CASE WHEN {c} IS NULL THEN NULL");
+            for (value, count, _) in &levels {
+                frequency.push_str(&format!(" WHEN {c} = {} THEN {count}", literal(value)));
+            }
+            frequency.push_str(" ELSE 0 END");
+            builder.push(
+                column,
+                "frequency",
+                Transformer::Categorical,
+                ColumnType::Integer,
+                frequency,
+            );
+            let mut fitted = serde_json::Map::new();
+            fitted.insert(
+                "counts".into(),
+                levels
+                    .iter()
+                    .map(|(v, n, _)| (value_key(v), serde_json::json!(n)))
+                    .collect::<serde_json::Map<_, _>>()
+                    .into(),
+            );
+            if let Some(global) = global_mean {
+                let mut encoding = String::from("CASE");
+                let mut means = serde_json::Map::new();
+                for (value, _, mean) in &levels {
+                    if let Some(mean) = mean {
+                        encoding.push_str(&format!(
+                            " WHEN {c} = {} THEN {}",
+                            literal(value),
+                            dialect.float_literal(*mean)
+                        ));
+                        means.insert(value_key(value), serde_json::json!(mean));
+                    }
+                }
+                encoding.push_str(&format!(" ELSE {} END", dialect.float_literal(global)));
+                builder.push(
+                    column,
+                    "target_mean",
+                    Transformer::Categorical,
+                    ColumnType::Float,
+                    encoding,
+                );
+                fitted.insert("target_means".into(), means.into());
+                fitted.insert("global_target_mean".into(), serde_json::json!(global));
+            }
+            builder.fitted.insert(column.to_string(), fitted.into());
+        }
+    }
+
+    bar.inc(1);
+    bar.set_message("text");
+    let text_columns: Vec<&str> = usable
+        .iter()
+        .filter(|(c, s)| c.kind == ColumnKind::Text && c.column_type == ColumnType::Text && s.count > 0)
+        .map(|(c, _)| c.name.as_str())
+        .collect();
+    if config.text.enabled && !text_columns.is_empty() {
+        let averages: Vec<String> = text_columns
+            .iter()
+            .map(|c| format!("AVG({})", dialect.to_float(&dialect.char_length(&builder.q(c)))))
+            .collect();
+        let sql = format!("SELECT {} FROM {}", averages.join(", "), builder.q("train"));
+        let mut means = Vec::new();
+        store.query(&sql, &[], &mut |row| {
+            means = row.iter().map(value_f64).collect();
+            Ok(())
+        })?;
+        for (column, mean) in text_columns.iter().zip(means) {
+            if mean.is_some_and(|m| m >= config.text.min_text_length) {
+                builder.text(column);
+            }
+        }
+    }
+
+    bar.inc(1);
+    bar.set_message("missing");
+    if config.missing.enabled {
+        let with_nulls: Vec<&str> = usable
+            .iter()
+            .filter(|(_, s)| s.nulls > 0)
+            .map(|(c, _)| c.name.as_str())
+            .collect();
+        for column in &with_nulls {
+            let expression = format!(
+                "CASE WHEN {} IS NULL THEN 1 ELSE 0 END",
+                builder.q(column)
+            );
+            builder.push(
+                column,
+                "is_missing",
+                Transformer::Missing,
+                ColumnType::Integer,
+                expression,
+            );
+        }
+        if !with_nulls.is_empty() {
+            let all: Vec<&str> = usable.iter().map(|(c, _)| c.name.as_str()).collect();
+            let count = format!(
+                "({})",
+                all.iter()
+                    .map(|c| format!("CASE WHEN {} IS NULL THEN 1 ELSE 0 END", builder.q(c)))
+                    .collect::<Vec<_>>()
+                    .join(" + ")
+            );
+            let reads: Vec<String> = all.iter().map(|c| c.to_string()).collect();
+            builder.candidates.push(Candidate {
+                column: FeatureColumn {
+                    name: "missing_count".into(),
+                    transformer: Transformer::Missing,
+                    source: None,
+                    column_type: ColumnType::Integer,
+                },
+                expression: count.clone(),
+                reads: reads.clone(),
+                window: false,
+            });
+            builder.candidates.push(Candidate {
+                column: FeatureColumn {
+                    name: "missing_ratio".into(),
+                    transformer: Transformer::Missing,
+                    source: None,
+                    column_type: ColumnType::Float,
+                },
+                expression: format!(
+                    "({} / {})",
+                    dialect.to_float(&count),
+                    dialect.float_literal(all.len() as f64)
+                ),
+                reads,
+                window: false,
+            });
+        }
+    }
+    if !config.enabled {
+        builder.candidates.clear();
+        builder.fitted.clear();
+    }
+
+    bar.inc(1);
+    bar.set_message("custom");
+    for feature in custom {
+        let sql = format!(
+            "SELECT ({}) FROM {} WHERE 1 = 0",
+            feature.expression,
+            builder.q("train")
+        );
+        store.query(&sql, &[], &mut |_| Ok(())).map_err(|e| {
+            Error::InvalidArgument(format!(
+                "custom feature '{}': `{}` is not a valid expression over the train table: {}",
+                feature.name,
+                feature.expression,
+                e.to_string().lines().next().unwrap_or_default()
+            ))
+        })?;
+        builder.candidates.push(Candidate {
+            column: FeatureColumn {
+                name: feature.name.clone(),
+                transformer: Transformer::Custom,
+                source: None,
+                column_type: feature.column_type,
+            },
+            expression: format!(
+                "CAST(({}) AS {})",
+                feature.expression,
+                dialect.type_name(feature.column_type)
+            ),
+            reads: Vec::new(),
+            window: false,
+        });
+    }
+
+    let Builder {
+        mut candidates,
+        fitted,
+        ..
+    } = builder;
+    let mut skipped = Vec::new();
+    name_features(&mut candidates, &train)?;
+    let room = MAX_TABLE_COLUMNS.saturating_sub(train.columns.len());
+    if candidates.len() > room {
+        skipped.push(format!(
+            "{} features beyond the {MAX_TABLE_COLUMNS}-column limit of a feature table",
+            candidates.len() - room
+        ));
+        candidates.truncate(room);
+    }
+
+    bar.inc(1);
+    bar.set_message("signal filter");
+    let dropped = signal_filter(store, &mut candidates)?;
+
+    let mut set = FeatureSet {
+        generated_at: crate::time::now_rfc3339(),
+        dropped,
+        skipped,
+        custom_file: custom_file.map(|p| p.display().to_string()),
+        fitted,
+        ..Default::default()
+    };
+    bar.inc(1);
+    let staging = |name: &str| {
+        if replace {
+            format!("_mdm_new_{name}")
+        } else {
+            name.to_string()
+        }
+    };
+    for source in FEATURE_SOURCES {
+        let Some(table) = metadata.table(source) else {
+            continue;
+        };
+        bar.set_message(format!("{source}{TABLE_SUFFIX}"));
+        let present: HashSet<&str> = table.columns.iter().map(|c| c.name.as_str()).collect();
+        let (chosen, missing): (Vec<&Candidate>, Vec<&Candidate>) = candidates
+            .iter()
+            .partition(|c| c.reads.iter().all(|r| present.contains(r.as_str())));
+        for candidate in missing {
+            set.skipped.push(format!(
+                "{} in {source}: the table lacks a column it reads",
+                candidate.column.name
+            ));
+        }
+        let name = format!("{source}{TABLE_SUFFIX}");
+        let chosen: Vec<&Candidate> = if *source == "train" {
+            chosen
+        } else {
+            // Custom features are validated on train; elsewhere they must
+            // also compile against the table.
+            let mut kept = Vec::new();
+            for candidate in chosen {
+                if candidate.column.transformer == Transformer::Custom {
+                    let sql = format!(
+                        "SELECT {} FROM {} WHERE 1 = 0",
+                        candidate.expression,
+                        dialect_q(store, source)
+                    );
+                    if store.query(&sql, &[], &mut |_| Ok(())).is_err() {
+                        set.skipped.push(format!(
+                            "{} in {source}: the expression does not apply to this table",
+                            candidate.column.name
+                        ));
+                        continue;
+                    }
+                }
+                kept.push(candidate);
+            }
+            kept
+        };
+        materialize(store, table, &staging(&name), &chosen)?;
+        set.tables.push(FeatureTable {
+            name,
+            source: source.to_string(),
+            rows: table.rows,
+            features: chosen.iter().map(|c| c.column.clone()).collect(),
+        });
+    }
+    if replace {
+        swap_in(store, &set)?;
+    }
+    bar.finish_and_clear();
+    Ok(set)
+}
+
+fn dialect_q(store: &dyn Store, name: &str) -> String {
+    store.dialect().quote_identifier(name)
+}
+
+/// Select-list items fetching a double expression exactly (as two integer
+/// parts where the driver would round doubles).
+fn exact_float(dialect: &dyn Dialect, expression: &str) -> Vec<String> {
+    match dialect.exact_float_parts(expression) {
+        Some((mantissa, shift)) => vec![mantissa, shift],
+        None => vec![expression.to_string()],
+    }
+}
+
+/// The double at `at` of a row selected with [`exact_float`].
+fn read_exact_float(dialect: &dyn Dialect, row: &[Value], at: usize) -> Option<f64> {
+    if dialect.exact_float_parts("x").is_some() {
+        let part = |i: usize| row.get(i).and_then(Value::as_i64);
+        crate::dialect::float_from_parts(part(at).as_ref(), part(at + 1).as_ref())
+    } else {
+        row.get(at).and_then(value_f64)
+    }
+}
+
+fn value_f64(value: &Value) -> Option<f64> {
+    match value {
+        Value::Float(v) => Some(*v),
+        Value::Integer(v) => Some(*v as f64),
+        Value::Text(t) => t.parse().ok(),
+        Value::Null => None,
+    }
+}
+
+fn value_key(value: &Value) -> String {
+    value.clone().into_text().unwrap_or_default()
+}
+
+/// Makes feature names distinct from the table's columns and from each
+/// other (case-insensitively, as SQL compares names), with `_2`, `_3`, ...
+fn name_features(candidates: &mut [Candidate], train: &TableInfo) -> Result<()> {
+    let mut taken: HashMap<String, ()> = train
+        .columns
+        .iter()
+        .map(|c| (c.name.to_lowercase(), ()))
+        .collect();
+    for candidate in candidates.iter_mut() {
+        let base = candidate.column.name.clone();
+        if candidate.column.transformer == Transformer::Custom
+            && taken.contains_key(&base.to_lowercase())
+        {
+            return Err(Error::InvalidArgument(format!(
+                "custom feature '{base}': the name is already a column or feature of the train table"
+            )));
+        }
+        let mut name = base.clone();
+        let mut suffix = 1;
+        while taken.contains_key(&name.to_lowercase()) {
+            suffix += 1;
+            name = feature_name(&base, &suffix.to_string());
+        }
+        taken.insert(name.to_lowercase(), ());
+        candidate.column.name = name;
+    }
+    Ok(())
+}
+
+/// Drops candidates that are constant or all null over train (fewer than
+/// two distinct non-null values), evaluating them in a few aggregate scans.
+/// Window features are kept: their sources have at least two values.
+fn signal_filter(store: &mut dyn Store, candidates: &mut Vec<Candidate>) -> Result<Vec<String>> {
+    let checked: Vec<usize> = (0..candidates.len())
+        .filter(|&i| !candidates[i].window)
+        .collect();
+    let mut constant = HashSet::new();
+    for chunk in checked.chunks(SIGNAL_CHUNK) {
+        let dialect = store.dialect();
+        let inner: Vec<String> = chunk
+            .iter()
+            .enumerate()
+            .map(|(k, &i)| format!("{} AS f{k}", candidates[i].expression))
+            .collect();
+        let outer: Vec<String> = (0..chunk.len())
+            .map(|k| format!("MIN(f{k}), MAX(f{k})"))
+            .collect();
+        let sql = format!(
+            "SELECT {} FROM (SELECT {} FROM {}) features",
+            outer.join(", "),
+            inner.join(", "),
+            dialect.quote_identifier("train")
+        );
+        store.query(&sql, &[], &mut |row| {
+            for (k, &i) in chunk.iter().enumerate() {
+                let (min, max) = (&row[2 * k], &row[2 * k + 1]);
+                if *min == Value::Null || same_value(min, max) {
+                    constant.insert(i);
+                }
+            }
+            Ok(())
+        })?;
+    }
+    let mut dropped = Vec::new();
+    let mut index = 0;
+    candidates.retain(|c| {
+        let keep = !constant.contains(&index);
+        index += 1;
+        if !keep {
+            dropped.push(c.column.name.clone());
+        }
+        keep
+    });
+    Ok(dropped)
+}
+
+fn same_value(a: &Value, b: &Value) -> bool {
+    match (value_f64(a), value_f64(b)) {
+        (Some(x), Some(y)) if !matches!(a, Value::Text(_)) || !matches!(b, Value::Text(_)) => {
+            x == y
+        }
+        _ => a == b,
+    }
+}
+
+/// Creates `name` with the table's columns and the features, and fills it
+/// in one statement, in the source's row order.
+fn materialize(
+    store: &mut dyn Store,
+    table: &TableInfo,
+    name: &str,
+    features: &[&Candidate],
+) -> Result<()> {
+    let dialect = store.dialect();
+    let mut columns: Vec<ColumnDef> = table.defs();
+    columns.extend(features.iter().map(|c| ColumnDef {
+        name: c.column.name.clone(),
+        column_type: c.column.column_type,
+    }));
+    let create = dialect.create_table(name, &columns);
+    let mut select: Vec<String> = table
+        .columns
+        .iter()
+        .map(|c| dialect.quote_identifier(&c.name))
+        .collect();
+    select.extend(features.iter().map(|c| c.expression.clone()));
+    let order = match dialect.row_order() {
+        Some(order) if features.iter().any(|c| c.window) => format!(" ORDER BY {order}"),
+        _ => String::new(),
+    };
+    let insert = format!(
+        "INSERT INTO {} SELECT {} FROM {}{order}",
+        dialect.quote_identifier(name),
+        select.join(", "),
+        dialect.quote_identifier(&table.name)
+    );
+    let drop = dialect.drop_table(name);
+    store.execute(&drop, &[])?;
+    store.execute(&create, &[])?;
+    store.begin()?;
+    match store.execute(&insert, &[]) {
+        Ok(()) => store.commit(),
+        Err(err) => {
+            let _ = store.rollback();
+            let _ = store.execute(&drop, &[]);
+            Err(err)
+        }
+    }
+}
+
+/// Replaces the old feature tables with the new ones in one transaction.
+fn swap_in(store: &mut dyn Store, set: &FeatureSet) -> Result<()> {
+    let existing = store.table_names()?;
+    let dialect = store.dialect();
+    let mut statements = Vec::new();
+    for name in &existing {
+        if name.ends_with(TABLE_SUFFIX) && !name.starts_with('_') {
+            statements.push(dialect.drop_table(name));
+        }
+    }
+    for table in &set.tables {
+        statements.push(format!(
+            "ALTER TABLE {} RENAME TO {}",
+            dialect.quote_identifier(&format!("_mdm_new_{}", table.name)),
+            dialect.quote_identifier(&table.name)
+        ));
+    }
+    store.begin()?;
+    for statement in &statements {
+        if let Err(err) = store.execute(statement, &[]) {
+            let _ = store.rollback();
+            return Err(err);
+        }
+    }
+    store.commit()
+}
+
+/// Drops every feature table (and leftovers of an interrupted regeneration).
+pub fn drop_tables(store: &mut dyn Store) -> Result<()> {
+    let existing = store.table_names()?;
+    for name in existing {
+        if name.ends_with(TABLE_SUFFIX) {
+            let sql = store.dialect().drop_table(&name);
+            store.execute(&sql, &[])?;
+        }
+    }
+    Ok(())
+}
+
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn category_values_become_name_parts() {
+        assert_eq!(sanitize("New York"), "New_York");
+        assert_eq!(sanitize("a--b!!c"), "a_b_c");
+        assert_eq!(sanitize("über"), "über");
+        assert_eq!(sanitize("  "), "blank");
+    }
+
+    #[test]
+    fn feature_names_fit_the_stored_name_limit() {
+        let long = "x".repeat(70);
+        let name = feature_name(&long, "zscore");
+        assert_eq!(name.len(), crate::ops::register::MAX_COLUMN_NAME_BYTES);
+        assert!(name.ends_with("_zscore"));
+    }
+}

@@ -1,0 +1,68 @@
+//! `mdm dataset features`: shows a dataset's generated features, or
+//! regenerates them after a configuration change, an `update --target` or
+//! an edited custom-features file. New feature tables are built beside the
+//! old ones and swapped in with one transaction.
+
+use std::path::PathBuf;
+
+use crate::catalog::Catalog;
+use crate::config::Settings;
+use crate::error::{Error, Result};
+use crate::features::{self, FeatureSet};
+use crate::metadata;
+use crate::store;
+use crate::ui::Ui;
+
+/// What `features` should do.
+#[derive(Clone, Debug, Default)]
+pub struct FeaturesOptions {
+    /// Recompute the feature tables.
+    pub regenerate: bool,
+    /// Custom features to use instead of the dataset's default file.
+    pub features_file: Option<PathBuf>,
+}
+
+/// The dataset's feature set, regenerated first when asked.
+pub fn features(
+    settings: &Settings,
+    name: &str,
+    options: &FeaturesOptions,
+    ui: &Ui,
+) -> Result<Option<FeatureSet>> {
+    let catalog = Catalog::new(settings);
+    let record = catalog.get(name)?;
+    if !options.regenerate {
+        if options.features_file.is_some() {
+            return Err(Error::InvalidArgument(
+                "--features-file applies with --regenerate".into(),
+            ));
+        }
+        let mut store = super::open_store(settings, &record)?;
+        let metadata = metadata::load(store.as_mut())?;
+        return FeatureSet::from_metadata(&metadata);
+    }
+    let (custom_file, custom) =
+        features::custom::load(settings, &record.name, options.features_file.as_deref())?;
+    let _lock = super::DatasetLock::exclusive(settings, &record.name)?;
+    let record = catalog.get(&record.name)?;
+    let mut store = super::open_store(settings, &record)?;
+    let metadata = metadata::load(store.as_mut())?;
+    let set = features::generate(
+        store.as_mut(),
+        &metadata,
+        &features::Roles {
+            target: record.target.as_deref(),
+            id_columns: &record.id_columns,
+        },
+        &settings.config.feature_engineering,
+        &custom,
+        custom_file.as_deref(),
+        true,
+        settings.config.performance.batch_size,
+        ui,
+    )?;
+    let value = serde_json::to_string(&set).map_err(|e| Error::General(e.to_string()))?;
+    store::write_metadata(store.as_mut(), &[(features::METADATA_KEY, value)])?;
+    super::register::report_features(&set, ui);
+    Ok(Some(set))
+}
