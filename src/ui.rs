@@ -37,6 +37,11 @@ impl Ui {
         self.bar(length, prefix, "{human_pos}/{human_len} rows {per_sec}")
     }
 
+    /// A progress bar over named steps, hidden unless stderr is a terminal.
+    pub fn progress_steps(&self, length: u64, prefix: &str) -> ProgressBar {
+        self.bar(length, prefix, "{pos}/{len}")
+    }
+
     fn bar(&self, length: u64, prefix: &str, counts: &str) -> ProgressBar {
         if self.quiet || !self.show_progress || !std::io::stderr().is_terminal() {
             return ProgressBar::hidden();

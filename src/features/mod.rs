@@ -139,8 +139,11 @@ struct Candidate {
     expression: String,
     /// Columns the expression reads; a table lacking one gets no such feature.
     reads: Vec<String>,
-    /// A window function (never part of the signal filter's aggregate).
+    /// A window function.
     window: bool,
+    /// Whether the feature varies over train, when the fitted statistics
+    /// already tell; `None` to find out with the signal filter's scan.
+    varies: Option<bool>,
 }
 
 /// Builds the candidate expressions of one dialect.
@@ -177,7 +180,15 @@ impl Builder<'_> {
             expression,
             reads: vec![source.to_string()],
             window: false,
+            varies: None,
         });
+    }
+
+    /// Records what the fitted statistics say of the last feature pushed.
+    fn varies(&mut self, varies: bool) {
+        if let Some(last) = self.candidates.last_mut() {
+            last.varies = Some(varies);
+        }
     }
 
     /// `expression`, or null where the column is null.
@@ -196,8 +207,11 @@ impl Builder<'_> {
         )
     }
 
+    /// Numeric transforms of a column with at least two distinct values:
+    /// all vary, except an outlier flag when no train value is an outlier
+    /// (|z| is largest at the minimum or the maximum).
     fn statistical(&mut self, column: &str, numbers: &Numbers, threshold: f64) {
-        let x = self.dialect.to_float(&self.q(column));
+        let x = self.q(column);
         let (mean, std) = (self.float(numbers.mean), self.float(numbers.std));
         let z = format!("(({x} - {mean}) / {std})");
         self.push(
@@ -207,6 +221,7 @@ impl Builder<'_> {
             ColumnType::Float,
             z.clone(),
         );
+        self.varies(true);
         if numbers.min >= 0.0 {
             let log = format!(
                 "CASE WHEN {x} > {} THEN {} ELSE NULL END",
@@ -214,6 +229,7 @@ impl Builder<'_> {
                 self.dialect.ln(&format!("({} + {x})", self.float(1.0)))
             );
             self.push(column, "log", Transformer::Statistical, ColumnType::Float, log);
+            self.varies(true);
         }
         let outlier = self.flag(column, &format!("ABS({z}) > {}", self.float(threshold)));
         self.push(
@@ -223,6 +239,8 @@ impl Builder<'_> {
             ColumnType::Integer,
             outlier,
         );
+        let z_of = |v: f64| ((v - numbers.mean) / numbers.std).abs();
+        self.varies(z_of(numbers.min) > threshold || z_of(numbers.max) > threshold);
         let rank = self.guarded(
             column,
             &self.dialect.cumulative_distribution(&self.q(column)),
@@ -236,11 +254,14 @@ impl Builder<'_> {
         );
         if let Some(last) = self.candidates.last_mut() {
             last.window = true;
+            last.varies = Some(true);
         }
     }
 
+    /// Bins of a column whose train minimum and maximum differ: the
+    /// minimum is in the first bin and the maximum in the last, so all vary.
     fn binning(&mut self, column: &str, numbers: &Numbers, n_bins: &[u32]) {
-        let x = self.dialect.to_float(&self.q(column));
+        let x = self.q(column);
         let (min, max) = (self.float(numbers.min), self.float(numbers.max));
         for &n in n_bins {
             let width = (numbers.max - numbers.min) / f64::from(n);
@@ -263,6 +284,7 @@ impl Builder<'_> {
                 ColumnType::Integer,
                 expression,
             );
+            self.varies(true);
         }
         if let Some(deciles) = &numbers.deciles {
             let mut expression = format!("CASE WHEN {} IS NULL THEN NULL", self.q(column));
@@ -277,6 +299,9 @@ impl Builder<'_> {
                 ColumnType::Integer,
                 expression,
             );
+            // The minimum is at or below the first decile; the maximum is
+            // above the last unless that equals the maximum.
+            self.varies(deciles.first().is_some_and(|d| numbers.max > *d));
         }
     }
 
@@ -484,7 +509,7 @@ pub fn generate(
         .clone();
     let empty = BTreeMap::new();
     let stats = metadata.statistics.get("train").unwrap_or(&empty);
-    let bar = ui.progress_rows(8, "features");
+    let bar = ui.progress_steps(10, "features");
     let owned_dialect = store.dialect().boxed();
     let dialect = owned_dialect.as_ref();
     let mut builder = Builder {
@@ -506,7 +531,8 @@ pub fn generate(
         .collect();
 
     // Numeric columns: statistics from registration, deciles from the data.
-    bar.set_message("statistical");
+    let mut stages = Stages::new(bar.clone());
+    stages.next("statistical");
     let mut numbers: Vec<(String, Numbers)> = Vec::new();
     for (column, s) in &usable {
         if column.kind != ColumnKind::Numeric || !column.column_type.is_numeric() {
@@ -564,8 +590,7 @@ pub fn generate(
         }
     }
 
-    bar.inc(1);
-    bar.set_message("temporal");
+    stages.next("temporal");
     if config.temporal.enabled {
         for (column, s) in &usable {
             if column.kind == ColumnKind::Datetime && s.count > 0 {
@@ -578,8 +603,7 @@ pub fn generate(
         }
     }
 
-    bar.inc(1);
-    bar.set_message("categorical");
+    stages.next("categorical");
     let categorical: Vec<&str> = usable
         .iter()
         .filter(|(c, s)| {
@@ -669,6 +693,8 @@ pub fn generate(
                     ColumnType::Integer,
                     expression,
                 );
+                // Other values (or nulls) exist: there are at least two levels.
+                builder.varies(true);
             }
             let mut frequency = format!("CASE WHEN {c} IS NULL THEN NULL");
             for (value, count, _) in &levels {
@@ -682,6 +708,7 @@ pub fn generate(
                 ColumnType::Integer,
                 frequency,
             );
+            builder.varies(levels.iter().any(|(_, n, _)| *n != levels[0].1));
             let mut fitted = serde_json::Map::new();
             fitted.insert(
                 "counts".into(),
@@ -712,6 +739,12 @@ pub fn generate(
                     ColumnType::Float,
                     encoding,
                 );
+                let mut values: Vec<f64> = levels.iter().filter_map(|l| l.2).collect();
+                let counted: i64 = levels.iter().map(|l| l.1).sum();
+                if (counted as u64) < train.rows || values.len() < levels.len() {
+                    values.push(global);
+                }
+                builder.varies(values.iter().any(|v| *v != values[0]));
                 fitted.insert("target_means".into(), means.into());
                 fitted.insert("global_target_mean".into(), serde_json::json!(global));
             }
@@ -719,8 +752,7 @@ pub fn generate(
         }
     }
 
-    bar.inc(1);
-    bar.set_message("text");
+    stages.next("text");
     let text_columns: Vec<&str> = usable
         .iter()
         .filter(|(c, s)| c.kind == ColumnKind::Text && c.column_type == ColumnType::Text && s.count > 0)
@@ -744,8 +776,7 @@ pub fn generate(
         }
     }
 
-    bar.inc(1);
-    bar.set_message("missing");
+    stages.next("missing");
     if config.missing.enabled {
         let with_nulls: Vec<&str> = usable
             .iter()
@@ -764,6 +795,7 @@ pub fn generate(
                 ColumnType::Integer,
                 expression,
             );
+            builder.varies(stats[*column].nulls < train.rows);
         }
         if !with_nulls.is_empty() {
             let all: Vec<&str> = usable.iter().map(|(c, _)| c.name.as_str()).collect();
@@ -785,6 +817,7 @@ pub fn generate(
                 expression: count.clone(),
                 reads: reads.clone(),
                 window: false,
+                varies: None,
             });
             builder.candidates.push(Candidate {
                 column: FeatureColumn {
@@ -800,6 +833,7 @@ pub fn generate(
                 ),
                 reads,
                 window: false,
+                varies: None,
             });
         }
     }
@@ -808,8 +842,7 @@ pub fn generate(
         builder.fitted.clear();
     }
 
-    bar.inc(1);
-    bar.set_message("custom");
+    stages.next("custom");
     for feature in custom {
         let sql = format!(
             "SELECT ({}) FROM {} WHERE 1 = 0",
@@ -838,6 +871,7 @@ pub fn generate(
             ),
             reads: Vec::new(),
             window: false,
+            varies: None,
         });
     }
 
@@ -857,8 +891,7 @@ pub fn generate(
         candidates.truncate(room);
     }
 
-    bar.inc(1);
-    bar.set_message("signal filter");
+    stages.next("signal filter");
     let dropped = signal_filter(store, &mut candidates)?;
 
     let mut set = FeatureSet {
@@ -869,7 +902,6 @@ pub fn generate(
         fitted,
         ..Default::default()
     };
-    bar.inc(1);
     let staging = |name: &str| {
         if replace {
             format!("_mdm_new_{name}")
@@ -881,7 +913,7 @@ pub fn generate(
         let Some(table) = metadata.table(source) else {
             continue;
         };
-        bar.set_message(format!("{source}{TABLE_SUFFIX}"));
+        stages.next(&format!("{source}{TABLE_SUFFIX}"));
         let present: HashSet<&str> = table.columns.iter().map(|c| c.name.as_str()).collect();
         let (chosen, missing): (Vec<&Candidate>, Vec<&Candidate>) = candidates
             .iter()
@@ -929,8 +961,30 @@ pub fn generate(
     if replace {
         swap_in(store, &set)?;
     }
+    stages.next("done");
     bar.finish_and_clear();
     Ok(set)
+}
+
+/// Progress through the generation stages, each logged with its duration.
+struct Stages {
+    bar: indicatif::ProgressBar,
+    current: Option<(String, std::time::Instant)>,
+}
+
+impl Stages {
+    fn new(bar: indicatif::ProgressBar) -> Stages {
+        Stages { bar, current: None }
+    }
+
+    fn next(&mut self, stage: &str) {
+        if let Some((name, started)) = self.current.take() {
+            log::info!("features: {name} took {:.2?}", started.elapsed());
+            self.bar.inc(1);
+        }
+        self.bar.set_message(stage.to_string());
+        self.current = Some((stage.to_string(), std::time::Instant::now()));
+    }
 }
 
 fn dialect_q(store: &dyn Store, name: &str) -> String {
@@ -999,13 +1053,15 @@ fn name_features(candidates: &mut [Candidate], train: &TableInfo) -> Result<()> 
 }
 
 /// Drops candidates that are constant or all null over train (fewer than
-/// two distinct non-null values), evaluating them in a few aggregate scans.
-/// Window features are kept: their sources have at least two values.
+/// two distinct non-null values): known from the fitted statistics for
+/// most, found with aggregate scans of train for the others.
 fn signal_filter(store: &mut dyn Store, candidates: &mut Vec<Candidate>) -> Result<Vec<String>> {
     let checked: Vec<usize> = (0..candidates.len())
-        .filter(|&i| !candidates[i].window)
+        .filter(|&i| candidates[i].varies.is_none())
         .collect();
-    let mut constant = HashSet::new();
+    let mut constant: HashSet<usize> = (0..candidates.len())
+        .filter(|&i| candidates[i].varies == Some(false))
+        .collect();
     for chunk in checked.chunks(SIGNAL_CHUNK) {
         let dialect = store.dialect();
         let inner: Vec<String> = chunk
@@ -1085,6 +1141,7 @@ fn materialize(
         select.join(", "),
         dialect.quote_identifier(&table.name)
     );
+    log::debug!("features: {insert}");
     let drop = dialect.drop_table(name);
     store.execute(&drop, &[])?;
     store.execute(&create, &[])?;
