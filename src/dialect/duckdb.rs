@@ -54,9 +54,6 @@ impl Dialect for DuckdbDialect {
         vec!["CHECKPOINT".into()]
     }
 
-    fn row_order(&self) -> Option<&'static str> {
-        Some("rowid")
-    }
 
     fn list_tables(&self) -> String {
         "SELECT table_name FROM information_schema.tables \

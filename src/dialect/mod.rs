@@ -346,18 +346,11 @@ pub trait Dialect: Send + Sync {
         format!("REGEXP_MATCHES({expression}, '(?s){EMAIL_REGEX}')")
     }
 
-    /// A window function's frame-free ranking over a whole table: the
-    /// fraction of non-null values at or below each value.
-    fn cumulative_distribution(&self, column: &str) -> String {
-        format!(
-            "CUME_DIST() OVER (PARTITION BY CASE WHEN {column} IS NULL THEN 1 ELSE 0 END ORDER BY {column})"
-        )
-    }
-
-    /// A pseudo-column giving rows in storage order, to keep a derived
-    /// table in the order of its source.
-    fn row_order(&self) -> Option<&'static str> {
-        None
+    /// Appended to a subquery so that it is evaluated once per row rather
+    /// than merged into an outer aggregate (which would evaluate each
+    /// expression once per aggregate using it).
+    fn subquery_fence(&self) -> &'static str {
+        ""
     }
 
     /// The key/value metadata table.

@@ -74,9 +74,6 @@ impl Dialect for PostgresqlDialect {
         format!("({expression} ~ '{}')", super::EMAIL_REGEX)
     }
 
-    fn row_order(&self) -> Option<&'static str> {
-        Some("ctid")
-    }
 
     fn list_tables(&self) -> String {
         "SELECT table_name FROM information_schema.tables \

@@ -208,8 +208,10 @@ impl Dialect for SqliteDialect {
         format!("({expression} GLOB '*[A-Za-z0-9]@[A-Za-z0-9]*.[A-Za-z][A-Za-z]*')")
     }
 
-    fn row_order(&self) -> Option<&'static str> {
-        Some("rowid")
+
+    /// SQLite does not flatten a subquery with an OFFSET into its outer query.
+    fn subquery_fence(&self) -> &'static str {
+        " LIMIT -1 OFFSET 0"
     }
 
     fn list_tables(&self) -> String {

@@ -139,8 +139,6 @@ struct Candidate {
     expression: String,
     /// Columns the expression reads; a table lacking one gets no such feature.
     reads: Vec<String>,
-    /// A window function.
-    window: bool,
     /// Whether the feature varies over train, when the fitted statistics
     /// already tell; `None` to find out with the signal filter's scan.
     varies: Option<bool>,
@@ -179,7 +177,6 @@ impl Builder<'_> {
             },
             expression,
             reads: vec![source.to_string()],
-            window: false,
             varies: None,
         });
     }
@@ -241,21 +238,72 @@ impl Builder<'_> {
         );
         let z_of = |v: f64| ((v - numbers.mean) / numbers.std).abs();
         self.varies(z_of(numbers.min) > threshold || z_of(numbers.max) > threshold);
-        let rank = self.guarded(
-            column,
-            &self.dialect.cumulative_distribution(&self.q(column)),
-        );
-        self.push(
-            column,
-            "percentile_rank",
-            Transformer::Statistical,
-            ColumnType::Float,
-            rank,
-        );
-        if let Some(last) = self.candidates.last_mut() {
-            last.window = true;
-            last.varies = Some(true);
+        if let Some(percentiles) = &numbers.percentiles {
+            let rank = self.percentile_rank(column, percentiles);
+            self.push(
+                column,
+                "percentile_rank",
+                Transformer::Statistical,
+                ColumnType::Float,
+                rank,
+            );
+            self.varies(true);
         }
+    }
+
+    /// The train-fitted percentile rank: with q_0..q_100 train's
+    /// percentiles, a value in [q_k, q_k+1) with k the largest such index
+    /// ranks (k + (x - q_k) / (q_k+1 - q_k)) / 100; below the minimum 0,
+    /// from the maximum on 1 (a uniform quantile transform). The interval
+    /// is found with a balanced tree of comparisons.
+    fn percentile_rank(&self, column: &str, percentiles: &[f64]) -> String {
+        // Distinct knots, each with the largest percentile index it holds.
+        let mut knots: Vec<(f64, usize)> = Vec::new();
+        for (index, value) in percentiles.iter().enumerate() {
+            match knots.last_mut() {
+                Some(last) if last.0 == *value => last.1 = index,
+                _ => knots.push((*value, index)),
+            }
+        }
+        let x = self.q(column);
+        let last = knots.len() - 1;
+        let steps = (percentiles.len() - 1) as f64;
+        let leaf = |j: usize| {
+            let (value, index) = knots[j];
+            let width = knots[j + 1].0 - value;
+            format!(
+                "(({} + ({x} - {}) / {}) / {})",
+                self.float(index as f64),
+                self.float(value),
+                self.float(width),
+                self.float(steps)
+            )
+        };
+        fn node(lo: usize, hi: usize, knots: &[(f64, usize)], x: &str, leaf: &dyn Fn(usize) -> String, float: &dyn Fn(f64) -> String) -> String {
+            if lo == hi {
+                return leaf(lo);
+            }
+            let mid = (lo + hi).div_ceil(2);
+            format!(
+                "CASE WHEN {x} < {} THEN {} ELSE {} END",
+                float(knots[mid].0),
+                node(lo, mid - 1, knots, x, leaf, float),
+                node(mid, hi, knots, x, leaf, float)
+            )
+        }
+        let float = |v: f64| self.float(v);
+        let inner = if last == 0 {
+            self.float(1.0)
+        } else {
+            node(0, last - 1, &knots, &x, &leaf, &float)
+        };
+        format!(
+            "CASE WHEN {x} IS NULL THEN NULL WHEN {x} < {} THEN {} WHEN {x} >= {} THEN {} ELSE {inner} END",
+            self.float(knots[0].0),
+            self.float(0.0),
+            self.float(knots[last].0),
+            self.float(1.0)
+        )
     }
 
     /// Bins of a column whose train minimum and maximum differ: the
@@ -450,6 +498,9 @@ struct Numbers {
     max: f64,
     #[serde(skip_serializing_if = "Option::is_none")]
     deciles: Option<Vec<f64>>,
+    /// Train's percentiles 0, 1, ..., 100 (numpy's linear rule).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    percentiles: Option<Vec<f64>>,
 }
 
 /// `{source}_{suffix}`, cut to the stored-name limit.
@@ -557,10 +608,12 @@ pub fn generate(
                 min,
                 max,
                 deciles: None,
+                percentiles: None,
             },
         ));
     }
-    if config.enabled && config.binning.enabled && !numbers.is_empty() {
+    let wants_distribution = config.binning.enabled || config.statistical.enabled;
+    if config.enabled && wants_distribution && !numbers.is_empty() {
         let summaries: Vec<ColumnSummary> = numbers
             .iter()
             .map(|(name, n)| ColumnSummary {
@@ -570,11 +623,13 @@ pub fn generate(
                 max: n.max,
             })
             .collect();
-        let fractions: Vec<f64> = (1..10).map(|i| f64::from(i) / 10.0).collect();
+        let fractions: Vec<f64> = (0..=100).map(|i| f64::from(i) / 100.0).collect();
         let distributions =
             quantile::distributions(store, "train", &summaries, &fractions, 1, batch_size)?;
         for ((_, n), distribution) in numbers.iter_mut().zip(distributions) {
-            n.deciles = Some(distribution.percentiles);
+            let percentiles = distribution.percentiles;
+            n.deciles = Some((1..10).map(|i| percentiles[10 * i]).collect());
+            n.percentiles = Some(percentiles);
         }
     }
     for (name, n) in &numbers {
@@ -816,8 +871,7 @@ pub fn generate(
                 },
                 expression: count.clone(),
                 reads: reads.clone(),
-                window: false,
-                varies: None,
+                    varies: None,
             });
             builder.candidates.push(Candidate {
                 column: FeatureColumn {
@@ -832,8 +886,7 @@ pub fn generate(
                     dialect.float_literal(all.len() as f64)
                 ),
                 reads,
-                window: false,
-                varies: None,
+                    varies: None,
             });
         }
     }
@@ -870,7 +923,6 @@ pub fn generate(
                 dialect.type_name(feature.column_type)
             ),
             reads: Vec::new(),
-            window: false,
             varies: None,
         });
     }
@@ -1056,37 +1108,57 @@ fn name_features(candidates: &mut [Candidate], train: &TableInfo) -> Result<()> 
 /// two distinct non-null values): known from the fitted statistics for
 /// most, found with aggregate scans of train for the others.
 fn signal_filter(store: &mut dyn Store, candidates: &mut Vec<Candidate>) -> Result<Vec<String>> {
-    let checked: Vec<usize> = (0..candidates.len())
-        .filter(|&i| candidates[i].varies.is_none())
-        .collect();
     let mut constant: HashSet<usize> = (0..candidates.len())
         .filter(|&i| candidates[i].varies == Some(false))
         .collect();
-    for chunk in checked.chunks(SIGNAL_CHUNK) {
-        let dialect = store.dialect();
-        let inner: Vec<String> = chunk
-            .iter()
-            .enumerate()
-            .map(|(k, &i)| format!("{} AS f{k}", candidates[i].expression))
-            .collect();
-        let outer: Vec<String> = (0..chunk.len())
-            .map(|k| format!("MIN(f{k}), MAX(f{k})"))
-            .collect();
-        let sql = format!(
-            "SELECT {} FROM (SELECT {} FROM {}) features",
-            outer.join(", "),
-            inner.join(", "),
-            dialect.quote_identifier("train")
-        );
-        store.query(&sql, &[], &mut |row| {
-            for (k, &i) in chunk.iter().enumerate() {
-                let (min, max) = (&row[2 * k], &row[2 * k + 1]);
-                if *min == Value::Null || same_value(min, max) {
-                    constant.insert(i);
+    // A feature of one column is a function of its value: evaluate it over
+    // the column's distinct values only (dates have few). Others need
+    // every row.
+    let mut groups: BTreeMap<Option<String>, Vec<usize>> = BTreeMap::new();
+    for (i, candidate) in candidates.iter().enumerate() {
+        if candidate.varies.is_some() {
+            continue;
+        }
+        let key = match candidate.reads.as_slice() {
+            [only] if candidate.column.transformer != Transformer::Custom => Some(only.clone()),
+            _ => None,
+        };
+        groups.entry(key).or_default().push(i);
+    }
+    for (column, members) in &groups {
+        for chunk in members.chunks(SIGNAL_CHUNK) {
+            let dialect = store.dialect();
+            let train = dialect.quote_identifier("train");
+            let source = match column {
+                Some(column) => format!(
+                    "(SELECT DISTINCT {} FROM {train}) {train}",
+                    dialect.quote_identifier(column)
+                ),
+                None => train,
+            };
+            let inner: Vec<String> = chunk
+                .iter()
+                .enumerate()
+                .map(|(k, &i)| format!("{} AS f{k}", candidates[i].expression))
+                .collect();
+            let outer: Vec<String> = (0..chunk.len())
+                .map(|k| format!("CASE WHEN MIN(f{k}) IS NULL OR MIN(f{k}) = MAX(f{k}) THEN 1 ELSE 0 END"))
+                .collect();
+            let sql = format!(
+                "SELECT {} FROM (SELECT {} FROM {source}{}) features",
+                outer.join(", "),
+                inner.join(", "),
+                dialect.subquery_fence()
+            );
+            store.query(&sql, &[], &mut |row| {
+                for (k, &i) in chunk.iter().enumerate() {
+                    if row[k].as_i64() == Some(1) {
+                        constant.insert(i);
+                    }
                 }
-            }
-            Ok(())
-        })?;
+                Ok(())
+            })?;
+        }
     }
     let mut dropped = Vec::new();
     let mut index = 0;
@@ -1101,17 +1173,8 @@ fn signal_filter(store: &mut dyn Store, candidates: &mut Vec<Candidate>) -> Resu
     Ok(dropped)
 }
 
-fn same_value(a: &Value, b: &Value) -> bool {
-    match (value_f64(a), value_f64(b)) {
-        (Some(x), Some(y)) if !matches!(a, Value::Text(_)) || !matches!(b, Value::Text(_)) => {
-            x == y
-        }
-        _ => a == b,
-    }
-}
-
 /// Creates `name` with the table's columns and the features, and fills it
-/// in one statement, in the source's row order.
+/// in one statement.
 fn materialize(
     store: &mut dyn Store,
     table: &TableInfo,
@@ -1131,12 +1194,8 @@ fn materialize(
         .map(|c| dialect.quote_identifier(&c.name))
         .collect();
     select.extend(features.iter().map(|c| c.expression.clone()));
-    let order = match dialect.row_order() {
-        Some(order) if features.iter().any(|c| c.window) => format!(" ORDER BY {order}"),
-        _ => String::new(),
-    };
     let insert = format!(
-        "INSERT INTO {} SELECT {} FROM {}{order}",
+        "INSERT INTO {} SELECT {} FROM {}",
         dialect.quote_identifier(name),
         select.join(", "),
         dialect.quote_identifier(&table.name)
