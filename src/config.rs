@@ -792,7 +792,12 @@ fn validate(config: &Config) -> Result<()> {
             format!("must be a non-negative number, got {length}"),
         );
     }
-    if let Some(n) = features.binning.n_bins.iter().find(|n| !(2..=1000).contains(*n)) {
+    if let Some(n) = features
+        .binning
+        .n_bins
+        .iter()
+        .find(|n| !(2..=1000).contains(*n))
+    {
         return bad(
             "feature_engineering.binning.n_bins",
             format!("each entry must be between 2 and 1000, got {n}"),

@@ -443,7 +443,9 @@ fn dataset_info(settings: &Settings, opt: DatasetInfoOpt) -> Result<()> {
                 .collect::<Vec<_>>()
                 .join(", ")
         )),
-        (None, true) => text.push_str("\nno features generated (mdm dataset features NAME --regenerate)\n"),
+        (None, true) => {
+            text.push_str("\nno features generated (mdm dataset features NAME --regenerate)\n")
+        }
         (None, false) => {}
     }
     ui::print(&text)

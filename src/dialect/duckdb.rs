@@ -54,7 +54,6 @@ impl Dialect for DuckdbDialect {
         vec!["CHECKPOINT".into()]
     }
 
-
     fn list_tables(&self) -> String {
         "SELECT table_name FROM information_schema.tables \
          WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' ORDER BY table_name"

@@ -330,7 +330,8 @@ pub trait Dialect: Send + Sync {
 
     /// A [`TextMeasure`] of a text expression, with regular expressions.
     fn text_measure(&self, measure: TextMeasure, expression: &str) -> String {
-        let remove = |class: &str| format!("LENGTH(REGEXP_REPLACE({expression}, '{class}', '', 'g'))");
+        let remove =
+            |class: &str| format!("LENGTH(REGEXP_REPLACE({expression}, '{class}', '', 'g'))");
         match measure {
             TextMeasure::Uppercase => remove("[^A-Z]"),
             TextMeasure::Digits => remove("[^0-9]"),

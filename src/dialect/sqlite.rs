@@ -135,10 +135,9 @@ impl Dialect for SqliteDialect {
             DatePart::Day => field(9, 2),
             DatePart::Hour => field(12, 2),
             // 1970-01-01 was a Thursday (3); `%` truncates towards zero.
-            DatePart::DayOfWeek => format!(
-                "((({} % 7) + 10) % 7)",
-                self.days_since_epoch(expression)
-            ),
+            DatePart::DayOfWeek => {
+                format!("((({} % 7) + 10) % 7)", self.days_since_epoch(expression))
+            }
         }
     }
 
@@ -181,12 +180,7 @@ impl Dialect for SqliteDialect {
             TextMeasure::Digits => count(&mut ('0'..='9')),
             TextMeasure::Special => format!(
                 "(length({expression}) - {})",
-                count(
-                    &mut ('A'..='Z')
-                        .chain('a'..='z')
-                        .chain('0'..='9')
-                        .chain(SPACE)
-                )
+                count(&mut ('A'..='Z').chain('a'..='z').chain('0'..='9').chain(SPACE))
             ),
             // Whitespace becomes spaces, runs collapse to one, and the
             // words of ' text ' are its spaces less one.
@@ -207,7 +201,6 @@ impl Dialect for SqliteDialect {
     fn contains_email(&self, expression: &str) -> String {
         format!("({expression} GLOB '*[A-Za-z0-9]@[A-Za-z0-9]*.[A-Za-z][A-Za-z]*')")
     }
-
 
     /// SQLite does not flatten a subquery with an OFFSET into its outer query.
     fn subquery_fence(&self) -> &'static str {

@@ -163,6 +163,35 @@ pub fn check_expression(expression: &str) -> std::result::Result<(), String> {
     Ok(())
 }
 
+/// The identifiers written in double quotes in an expression. SQLite
+/// reads an unknown double-quoted name as a string, so mdm checks them
+/// against the table's columns itself.
+pub fn quoted_identifiers(expression: &str) -> Vec<String> {
+    let mut names = Vec::new();
+    let mut chars = expression.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '\'' && c != '"' {
+            continue;
+        }
+        let mut text = String::new();
+        while let Some(inner) = chars.next() {
+            if inner == c {
+                if chars.peek() == Some(&c) {
+                    chars.next();
+                    text.push(c);
+                    continue;
+                }
+                break;
+            }
+            text.push(inner);
+        }
+        if c == '"' {
+            names.push(text);
+        }
+    }
+    names
+}
+
 #[cfg(test)]
 mod tests {
     use super::check_expression;
@@ -177,5 +206,13 @@ mod tests {
         assert!(check_expression("1) + (2").is_err());
         assert!(check_expression("'open").is_err());
         assert!(check_expression("  ").is_err());
+    }
+
+    #[test]
+    fn quoted_identifiers_are_found_outside_strings() {
+        assert_eq!(
+            super::quoted_identifiers("\"a\" + LENGTH('\"b\"') * \"c\"\"d\""),
+            vec!["a".to_string(), "c\"d".to_string()]
+        );
     }
 }

@@ -98,9 +98,11 @@ impl FeatureSet {
     pub fn from_metadata(metadata: &DatasetMetadata) -> Result<Option<FeatureSet>> {
         match metadata.fields.get(METADATA_KEY) {
             None | Some(serde_json::Value::Null) => Ok(None),
-            Some(value) => serde_json::from_value(value.clone()).map(Some).map_err(|e| {
-                Error::Backend(format!("corrupt `{METADATA_KEY}` entry in _metadata: {e}"))
-            }),
+            Some(value) => serde_json::from_value(value.clone())
+                .map(Some)
+                .map_err(|e| {
+                    Error::Backend(format!("corrupt `{METADATA_KEY}` entry in _metadata: {e}"))
+                }),
         }
     }
 
@@ -225,7 +227,13 @@ impl Builder<'_> {
                 self.float(-1.0),
                 self.dialect.ln(&format!("({} + {x})", self.float(1.0)))
             );
-            self.push(column, "log", Transformer::Statistical, ColumnType::Float, log);
+            self.push(
+                column,
+                "log",
+                Transformer::Statistical,
+                ColumnType::Float,
+                log,
+            );
             self.varies(true);
         }
         let outlier = self.flag(column, &format!("ABS({z}) > {}", self.float(threshold)));
@@ -279,7 +287,14 @@ impl Builder<'_> {
                 self.float(steps)
             )
         };
-        fn node(lo: usize, hi: usize, knots: &[(f64, usize)], x: &str, leaf: &dyn Fn(usize) -> String, float: &dyn Fn(f64) -> String) -> String {
+        fn node(
+            lo: usize,
+            hi: usize,
+            knots: &[(f64, usize)],
+            x: &str,
+            leaf: &dyn Fn(usize) -> String,
+            float: &dyn Fn(f64) -> String,
+        ) -> String {
             if lo == hi {
                 return leaf(lo);
             }
@@ -379,10 +394,7 @@ impl Builder<'_> {
             );
         }
         let flags = [
-            (
-                "is_weekend",
-                format!("{} >= 5", part(DatePart::DayOfWeek)),
-            ),
+            ("is_weekend", format!("{} >= 5", part(DatePart::DayOfWeek))),
             ("is_month_start", format!("{} = 1", part(DatePart::Day))),
             ("is_month_end", d.is_month_end(&c)),
         ];
@@ -477,7 +489,13 @@ impl Builder<'_> {
                 "{lower} LIKE '%http://%' OR {lower} LIKE '%https://%' OR {lower} LIKE '%www.%'"
             ),
         );
-        self.push(column, "has_url", Transformer::Text, ColumnType::Integer, url);
+        self.push(
+            column,
+            "has_url",
+            Transformer::Text,
+            ColumnType::Integer,
+            url,
+        );
         let email = self.flag(column, &d.contains_email(&c));
         self.push(
             column,
@@ -708,7 +726,10 @@ pub fn generate(
                 target_expression
                     .as_ref()
                     .filter(|_| global_mean.is_some())
-                    .map(|e| format!(", {}", exact_float(dialect, &format!("AVG({e})")).join(", ")))
+                    .map(|e| format!(
+                        ", {}",
+                        exact_float(dialect, &format!("AVG({e})")).join(", ")
+                    ))
                     .unwrap_or_default(),
                 builder.q("train")
             );
@@ -810,13 +831,20 @@ pub fn generate(
     stages.next("text");
     let text_columns: Vec<&str> = usable
         .iter()
-        .filter(|(c, s)| c.kind == ColumnKind::Text && c.column_type == ColumnType::Text && s.count > 0)
+        .filter(|(c, s)| {
+            c.kind == ColumnKind::Text && c.column_type == ColumnType::Text && s.count > 0
+        })
         .map(|(c, _)| c.name.as_str())
         .collect();
     if config.text.enabled && !text_columns.is_empty() {
         let averages: Vec<String> = text_columns
             .iter()
-            .map(|c| format!("AVG({})", dialect.to_float(&dialect.char_length(&builder.q(c)))))
+            .map(|c| {
+                format!(
+                    "AVG({})",
+                    dialect.to_float(&dialect.char_length(&builder.q(c)))
+                )
+            })
             .collect();
         let sql = format!("SELECT {} FROM {}", averages.join(", "), builder.q("train"));
         let mut means = Vec::new();
@@ -839,10 +867,7 @@ pub fn generate(
             .map(|(c, _)| c.name.as_str())
             .collect();
         for column in &with_nulls {
-            let expression = format!(
-                "CASE WHEN {} IS NULL THEN 1 ELSE 0 END",
-                builder.q(column)
-            );
+            let expression = format!("CASE WHEN {} IS NULL THEN 1 ELSE 0 END", builder.q(column));
             builder.push(
                 column,
                 "is_missing",
@@ -871,7 +896,7 @@ pub fn generate(
                 },
                 expression: count.clone(),
                 reads: reads.clone(),
-                    varies: None,
+                varies: None,
             });
             builder.candidates.push(Candidate {
                 column: FeatureColumn {
@@ -886,7 +911,7 @@ pub fn generate(
                     dialect.float_literal(all.len() as f64)
                 ),
                 reads,
-                    varies: None,
+                varies: None,
             });
         }
     }
@@ -897,6 +922,21 @@ pub fn generate(
 
     stages.next("custom");
     for feature in custom {
+        if let Some(unknown) = custom::quoted_identifiers(&feature.expression)
+            .into_iter()
+            .find(|name| train.column(name).is_none())
+        {
+            return Err(Error::InvalidArgument(format!(
+                "custom feature '{}': no column \"{unknown}\" in the train table (columns: {})",
+                feature.name,
+                train
+                    .columns
+                    .iter()
+                    .map(|c| c.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )));
+        }
         let sql = format!(
             "SELECT ({}) FROM {} WHERE 1 = 0",
             feature.expression,
@@ -1142,7 +1182,11 @@ fn signal_filter(store: &mut dyn Store, candidates: &mut Vec<Candidate>) -> Resu
                 .map(|(k, &i)| format!("{} AS f{k}", candidates[i].expression))
                 .collect();
             let outer: Vec<String> = (0..chunk.len())
-                .map(|k| format!("CASE WHEN MIN(f{k}) IS NULL OR MIN(f{k}) = MAX(f{k}) THEN 1 ELSE 0 END"))
+                .map(|k| {
+                    format!(
+                        "CASE WHEN MIN(f{k}) IS NULL OR MIN(f{k}) = MAX(f{k}) THEN 1 ELSE 0 END"
+                    )
+                })
                 .collect();
             let sql = format!(
                 "SELECT {} FROM (SELECT {} FROM {source}{}) features",
@@ -1253,7 +1297,6 @@ pub fn drop_tables(store: &mut dyn Store) -> Result<()> {
     }
     Ok(())
 }
-
 
 #[cfg(test)]
 mod tests {

@@ -257,12 +257,20 @@ pub fn report_features(set: &FeatureSet, ui: &Ui) {
     let tables: Vec<&str> = set.tables.iter().map(|t| t.name.as_str()).collect();
     ui.message(&format!(
         "features: {count} generated into {}; {} constant or empty dropped{}",
-        if tables.is_empty() { "-".to_string() } else { tables.join(", ") },
+        if tables.is_empty() {
+            "-".to_string()
+        } else {
+            tables.join(", ")
+        },
         set.dropped.len(),
         if set.skipped.is_empty() {
             String::new()
         } else {
-            format!("; {} skipped ({})", set.skipped.len(), set.skipped.join("; "))
+            format!(
+                "; {} skipped ({})",
+                set.skipped.len(),
+                set.skipped.join("; ")
+            )
         }
     ));
 }

@@ -975,7 +975,8 @@ mod tests {
                 let second = (shift - shift / 2) as i32;
                 let scaled = value * 2f64.powi(first) * 2f64.powi(second);
                 assert_eq!(scaled.fract(), 0.0, "{value} scaled by {shift}");
-                let rebuilt = crate::dialect::float_from_parts(Some(&(scaled as i64)), Some(&shift)).unwrap();
+                let rebuilt =
+                    crate::dialect::float_from_parts(Some(&(scaled as i64)), Some(&shift)).unwrap();
                 assert_eq!(
                     rebuilt.to_bits(),
                     value.to_bits(),

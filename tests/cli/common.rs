@@ -247,6 +247,22 @@ impl Env {
         }
     }
 
+    /// The names of the tables in a dataset's database, sorted.
+    pub fn stored_tables(&self, dataset: &str) -> Vec<String> {
+        let sql = if self.profile.stores_sqlite_files() {
+            "SELECT group_concat(name, ',') FROM (SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name)"
+        } else if self.profile == Profile::Duckdb {
+            "SELECT string_agg(table_name, ',' ORDER BY table_name) FROM information_schema.tables"
+        } else {
+            "SELECT string_agg(table_name, ',' ORDER BY table_name) FROM information_schema.tables WHERE table_schema = current_schema()"
+        };
+        self.scalar(dataset, sql)
+            .split(',')
+            .filter(|t| !t.is_empty() && *t != "NULL")
+            .map(str::to_string)
+            .collect()
+    }
+
     /// Runs a statement on a dataset's database.
     pub fn execute(&self, dataset: &str, sql: &str) {
         if self.profile == Profile::Duckdb {

@@ -8,5 +8,6 @@ mod corpus;
 mod cross;
 mod explore;
 mod faults;
+mod features;
 mod lifecycle;
 mod register;

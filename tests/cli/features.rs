@@ -1,0 +1,758 @@
+//! Feature generation on every backend: each generated value is checked
+//! against a computation written here in Rust (not the SQL mdm runs), on a
+//! fixture with nulls, negatives, zeros, dates across month and year ends
+//! and leap days, timestamps, unicode and URL/e-mail text.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::common::Env;
+
+/// Train rows: id, amount, visits, day, seen_at, color, note, label.
+fn train_rows() -> Vec<[String; 8]> {
+    let days = [
+        "2024-02-29",
+        "2023-12-31",
+        "2024-01-01",
+        "2000-02-29",
+        "1969-12-31",
+        "2100-02-28",
+        "2024-03-31",
+        "2023-06-30",
+        "",
+        "2022-11-15",
+        "2021-04-30",
+        "2024-12-31",
+    ];
+    let notes = [
+        "Visit https://example.com for DETAILS today",
+        "mail me: jane.doe@example.org or call 555 0100",
+        "Ünïcödé naïve café — ÀÉÎ with 3 digits 123",
+        "  spaced   out\ttext with\nnewlines and TABS  ",
+        "",
+        "plain lower case words without anything else",
+        "WWW.SHOUTING.COM IS A SITE IN CAPITALS!!!",
+        "no at sign here but a dot. And 42 numbers 7",
+    ];
+    let colors = [
+        "red", "green", "blue", "", "red", "red", "green", "blue", "red",
+    ];
+    (0..36)
+        .map(|i| {
+            let amount = match i % 9 {
+                0 => "".to_string(),
+                1 => "0".to_string(),
+                2 => format!("-{}.25", i * 3),
+                _ => format!("{}.5", (i * 37) % 101),
+            };
+            let amount = if i == 17 {
+                "100000.75".to_string()
+            } else {
+                amount
+            };
+            let visits = if i % 11 == 5 {
+                String::new()
+            } else {
+                ((i * 7) % 13).to_string()
+            };
+            let seen_at = format!(
+                "2023-{:02}-{:02} {:02}:{:02}:05",
+                1 + i % 12,
+                1 + (i * 3) % 28,
+                (i * 5) % 24,
+                (i * 13) % 60
+            );
+            let seen_at = if i == 3 { String::new() } else { seen_at };
+            [
+                (i + 1).to_string(),
+                amount,
+                visits,
+                days[i % days.len()].to_string(),
+                seen_at,
+                colors[i % colors.len()].to_string(),
+                notes[i % notes.len()].to_string(),
+                ((i * 5 + i / 3) % 2).to_string(),
+            ]
+        })
+        .collect()
+}
+
+/// Test rows, with a target that contradicts train's (for the leakage
+/// check) and values outside train's ranges.
+fn test_rows() -> Vec<[String; 8]> {
+    vec![
+        row([
+            "101",
+            "-500.5",
+            "40",
+            "2024-02-29",
+            "2024-07-04 23:59:59",
+            "red",
+            "short http://x.io note but long enough",
+            "0",
+        ]),
+        row([
+            "102",
+            "",
+            "0",
+            "1999-12-31",
+            "",
+            "purple",
+            "Another TEST row with a@b.co inside it",
+            "1",
+        ]),
+        row(["103", "250000", "", "", "2020-01-01 00:00:00", "", "", "1"]),
+        row([
+            "104",
+            "3.5",
+            "6",
+            "2023-01-01",
+            "2023-05-05 12:00:00",
+            "blue",
+            "   ",
+            "0",
+        ]),
+    ]
+}
+
+fn row(cells: [&str; 8]) -> [String; 8] {
+    cells.map(str::to_string)
+}
+
+const HEADER: &str = "id,amount,visits,day,seen_at,color,note,label";
+
+fn csv(rows: &[[String; 8]]) -> String {
+    let mut out = String::from(HEADER);
+    out.push('\n');
+    for r in rows {
+        let cells: Vec<String> = r
+            .iter()
+            .map(|c| format!("\"{}\"", c.replace('"', "\"\"")))
+            .collect();
+        out.push_str(&cells.join(","));
+        out.push('\n');
+    }
+    out
+}
+
+/// A table exported by mdm as CSV: header and rows keyed by `id`.
+fn exported(
+    env: &Env,
+    dataset: &str,
+    table: &str,
+) -> (Vec<String>, BTreeMap<String, BTreeMap<String, String>>) {
+    let path = env.dir.path().join(format!("{table}.csv"));
+    env.ok(&[
+        "dataset",
+        "export",
+        dataset,
+        "--table",
+        table,
+        "--output",
+        path.to_str().unwrap(),
+        "--force",
+    ]);
+    let mut reader = csv::Reader::from_path(&path).unwrap();
+    let header: Vec<String> = reader
+        .headers()
+        .unwrap()
+        .iter()
+        .map(str::to_string)
+        .collect();
+    let mut rows = BTreeMap::new();
+    for record in reader.records() {
+        let record = record.unwrap();
+        let cells: BTreeMap<String, String> = header
+            .iter()
+            .cloned()
+            .zip(record.iter().map(str::to_string))
+            .collect();
+        rows.insert(cells["id"].clone(), cells);
+    }
+    (header, rows)
+}
+
+fn number(cell: &str) -> Option<f64> {
+    if cell.is_empty() {
+        None
+    } else {
+        Some(cell.parse().unwrap())
+    }
+}
+
+/// Expected features of one table: name -> id -> value (None = null).
+type Expected = BTreeMap<String, BTreeMap<String, Option<f64>>>;
+
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    // Days before each month in a non-leap year, counted from 0001-01-01.
+    let leap = |y: i64| (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    let mut days = 0i64;
+    if y >= 1970 {
+        for year in 1970..y {
+            days += if leap(year) { 366 } else { 365 };
+        }
+    } else {
+        for year in y..1970 {
+            days -= if leap(year) { 366 } else { 365 };
+        }
+    }
+    let lengths = [
+        31,
+        if leap(y) { 29 } else { 28 },
+        31,
+        30,
+        31,
+        30,
+        31,
+        31,
+        30,
+        31,
+        30,
+        31,
+    ];
+    days + lengths[..(m - 1) as usize].iter().sum::<i64>() + d - 1
+}
+
+fn month_length(y: i64, m: i64) -> i64 {
+    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    [
+        31,
+        if leap { 29 } else { 28 },
+        31,
+        30,
+        31,
+        30,
+        31,
+        31,
+        30,
+        31,
+        30,
+        31,
+    ][(m - 1) as usize]
+}
+
+/// numpy's default (linear) percentile of sorted values.
+fn percentile(sorted: &[f64], fraction: f64) -> f64 {
+    let h = (sorted.len() - 1) as f64 * fraction;
+    let lo = h.floor() as usize;
+    let hi = (lo + 1).min(sorted.len() - 1);
+    sorted[lo] + (h - lo as f64) * (sorted[hi] - sorted[lo])
+}
+
+fn has_email(text: &str) -> bool {
+    let chars: Vec<char> = text.chars().collect();
+    (1..chars.len().saturating_sub(1)).any(|i| {
+        chars[i] == '@'
+            && chars[i - 1].is_ascii_alphanumeric()
+            && chars[i + 1].is_ascii_alphanumeric()
+            && (i + 2..chars.len().saturating_sub(2)).any(|j| {
+                chars[j] == '.'
+                    && chars[j + 1].is_ascii_alphabetic()
+                    && chars[j + 2].is_ascii_alphabetic()
+            })
+    })
+}
+
+/// Every feature mdm should generate, computed from the CSV cells.
+fn expected(train: &[[String; 8]], table: &[[String; 8]]) -> Expected {
+    let mut out: Expected = BTreeMap::new();
+    let mut put = |name: String, id: &str, value: Option<f64>| {
+        out.entry(name).or_default().insert(id.to_string(), value);
+    };
+    let column = |rows: &[[String; 8]], i: usize| -> Vec<Option<f64>> {
+        rows.iter().map(|r| number(&r[i])).collect()
+    };
+    // Numeric columns: amount (1), visits (2).
+    for (index, name) in [(1, "amount"), (2, "visits")] {
+        let values: Vec<f64> = column(train, index).into_iter().flatten().collect();
+        let n = values.len() as f64;
+        let mean = values.iter().sum::<f64>() / n;
+        let std = (values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt();
+        let mut sorted = values.clone();
+        sorted.sort_by(|a, b| a.partial_cmp(b).unwrap());
+        let (min, max) = (sorted[0], sorted[sorted.len() - 1]);
+        let q: Vec<f64> = (0..=100)
+            .map(|p| percentile(&sorted, p as f64 / 100.0))
+            .collect();
+        for r in table {
+            let id = &r[0];
+            let x = number(&r[index]);
+            put(format!("{name}_zscore"), id, x.map(|x| (x - mean) / std));
+            if min >= 0.0 {
+                put(format!("{name}_log"), id, x.map(|x| (1.0 + x).ln()));
+            }
+            put(
+                format!("{name}_is_outlier"),
+                id,
+                x.map(|x| f64::from(((x - mean) / std).abs() > 3.0)),
+            );
+            let rank = x.map(|x| {
+                if x < q[0] {
+                    return 0.0;
+                }
+                if x >= q[100] {
+                    return 1.0;
+                }
+                let k = (0..=100).rev().find(|&k| q[k] <= x).unwrap();
+                (k as f64 + (x - q[k]) / (q[k + 1] - q[k])) / 100.0
+            });
+            put(format!("{name}_percentile_rank"), id, rank);
+            for bins in [5u32, 10] {
+                let width = (max - min) / f64::from(bins);
+                let bin = x.map(|x| {
+                    if x <= min {
+                        0.0
+                    } else if x >= max {
+                        f64::from(bins - 1)
+                    } else {
+                        ((x - min) / width).floor().min(f64::from(bins - 1))
+                    }
+                });
+                put(format!("{name}_bin{bins}"), id, bin);
+            }
+            let decile = x.map(|x| (1..10).filter(|&d| x > q[10 * d]).count() as f64);
+            put(format!("{name}_decile"), id, decile);
+        }
+    }
+    // Date (3) and timestamp (4) columns.
+    for (index, name, timestamp) in [(3, "day", false), (4, "seen_at", true)] {
+        for r in table {
+            let id = &r[0];
+            let cell = &r[index];
+            let parts = (!cell.is_empty()).then(|| {
+                let y: i64 = cell[0..4].parse().unwrap();
+                let m: i64 = cell[5..7].parse().unwrap();
+                let d: i64 = cell[8..10].parse().unwrap();
+                let hour: i64 = if timestamp {
+                    cell[11..13].parse().unwrap()
+                } else {
+                    0
+                };
+                (y, m, d, hour)
+            });
+            let dow =
+                |(y, m, d, _): (i64, i64, i64, i64)| (days_from_civil(y, m, d) + 3).rem_euclid(7);
+            let f = |v: i64| Some(v as f64);
+            let mut features: Vec<(&str, Box<dyn Fn((i64, i64, i64, i64)) -> Option<f64>>)> = vec![
+                ("year", Box::new(move |p| f(p.0))),
+                ("month", Box::new(move |p| f(p.1))),
+                ("day", Box::new(move |p| f(p.2))),
+                ("dayofweek", Box::new(move |p| f(dow(p)))),
+            ];
+            if timestamp {
+                features.push(("hour", Box::new(move |p| f(p.3))));
+            }
+            features.push(("quarter", Box::new(move |p| f((p.1 - 1) / 3 + 1))));
+            features.push(("is_weekend", Box::new(move |p| f(i64::from(dow(p) >= 5)))));
+            features.push(("is_month_start", Box::new(move |p| f(i64::from(p.2 == 1)))));
+            features.push((
+                "is_month_end",
+                Box::new(move |p| f(i64::from(p.2 == month_length(p.0, p.1)))),
+            ));
+            features.push((
+                "days_since_epoch",
+                Box::new(move |p| f(days_from_civil(p.0, p.1, p.2))),
+            ));
+            let tau = std::f64::consts::TAU;
+            features.push((
+                "month_sin",
+                Box::new(move |p| Some((tau * p.1 as f64 / 12.0).sin())),
+            ));
+            features.push((
+                "month_cos",
+                Box::new(move |p| Some((tau * p.1 as f64 / 12.0).cos())),
+            ));
+            features.push((
+                "dayofweek_sin",
+                Box::new(move |p| Some((tau * dow(p) as f64 / 7.0).sin())),
+            ));
+            features.push((
+                "dayofweek_cos",
+                Box::new(move |p| Some((tau * dow(p) as f64 / 7.0).cos())),
+            ));
+            if timestamp {
+                features.push((
+                    "hour_sin",
+                    Box::new(move |p| Some((tau * p.3 as f64 / 24.0).sin())),
+                ));
+                features.push((
+                    "hour_cos",
+                    Box::new(move |p| Some((tau * p.3 as f64 / 24.0).cos())),
+                ));
+            }
+            for (suffix, compute) in features {
+                put(format!("{name}_{suffix}"), id, parts.and_then(&compute));
+            }
+        }
+    }
+    // Categorical color (5), target label (7) fitted on train.
+    let mut counts: BTreeMap<&str, (f64, f64)> = BTreeMap::new();
+    let (mut sum, mut n) = (0.0, 0.0);
+    for r in train {
+        let label: f64 = r[7].parse().unwrap();
+        sum += label;
+        n += 1.0;
+        if !r[5].is_empty() {
+            let entry = counts.entry(r[5].as_str()).or_default();
+            entry.0 += 1.0;
+            entry.1 += label;
+        }
+    }
+    let global = sum / n;
+    for r in table {
+        let id = &r[0];
+        let value = r[5].as_str();
+        for level in counts.keys() {
+            put(
+                format!("color_{level}"),
+                id,
+                Some(f64::from(value == *level)),
+            );
+        }
+        let frequency = if value.is_empty() {
+            None
+        } else {
+            Some(counts.get(value).map_or(0.0, |c| c.0))
+        };
+        put("color_frequency".into(), id, frequency);
+        let mean = counts.get(value).map_or(global, |c| c.1 / c.0);
+        put("color_target_mean".into(), id, Some(mean));
+    }
+    // Text note (6).
+    for r in table {
+        let id = &r[0];
+        let text = &r[6];
+        let null = text.is_empty();
+        let value = |v: f64| (!null).then_some(v);
+        let length = text.chars().count() as f64;
+        put("note_length".into(), id, value(length));
+        put(
+            "note_word_count".into(),
+            id,
+            value(text.split_ascii_whitespace().count() as f64),
+        );
+        put(
+            "note_digit_count".into(),
+            id,
+            value(text.chars().filter(char::is_ascii_digit).count() as f64),
+        );
+        let special = text
+            .chars()
+            .filter(|c| {
+                !c.is_ascii_alphanumeric()
+                    && !matches!(c, ' ' | '\t' | '\n' | '\r' | '\x0b' | '\x0c')
+            })
+            .count();
+        put("note_special_char_count".into(), id, value(special as f64));
+        let upper = text.chars().filter(char::is_ascii_uppercase).count() as f64;
+        put(
+            "note_uppercase_ratio".into(),
+            id,
+            if null || length == 0.0 {
+                None
+            } else {
+                Some(upper / length)
+            },
+        );
+        let lower = text.to_lowercase();
+        let url = ["http://", "https://", "www."]
+            .iter()
+            .any(|p| lower.contains(p));
+        put("note_has_url".into(), id, value(f64::from(url)));
+        put(
+            "note_has_email".into(),
+            id,
+            value(f64::from(has_email(text))),
+        );
+    }
+    // Missing values over the usable columns (not id, not the target).
+    let usable = [1, 2, 3, 4, 5, 6];
+    for r in table {
+        let id = &r[0];
+        let mut missing = 0.0;
+        for (i, name) in [
+            (1, "amount"),
+            (2, "visits"),
+            (3, "day"),
+            (4, "seen_at"),
+            (5, "color"),
+            (6, "note"),
+        ] {
+            let is_missing = r[i].is_empty();
+            missing += f64::from(is_missing);
+            put(
+                format!("{name}_is_missing"),
+                id,
+                Some(f64::from(is_missing)),
+            );
+        }
+        put("missing_count".into(), id, Some(missing));
+        put(
+            "missing_ratio".into(),
+            id,
+            Some(missing / usable.len() as f64),
+        );
+    }
+    out
+}
+
+/// Fewer than two distinct non-null values over train.
+fn is_constant(values: &BTreeMap<String, Option<f64>>) -> bool {
+    let distinct: BTreeSet<u64> = values.values().flatten().map(|v| v.to_bits()).collect();
+    distinct.len() < 2
+}
+
+fn close(expected: f64, actual: f64) -> bool {
+    expected == actual
+        || (expected - actual).abs() <= 1e-9 * expected.abs().max(actual.abs()) + 1e-12
+}
+
+fn check_table(
+    env: &Env,
+    dataset: &str,
+    table: &str,
+    expected: &Expected,
+    kept: &BTreeSet<String>,
+) {
+    let (header, rows) = exported(env, dataset, &format!("{table}_features"));
+    let generated: BTreeSet<String> = header.iter().skip(8).cloned().collect();
+    assert_eq!(&generated, kept, "feature columns of {table}_features");
+    for name in kept {
+        for (id, value) in &expected[name] {
+            let actual = number(&rows[id][name]);
+            let same = match (value, actual) {
+                (None, None) => true,
+                (Some(e), Some(a)) => close(*e, a),
+                _ => false,
+            };
+            assert!(
+                same,
+                "{table}_features.{name} of id {id}: expected {value:?}, stored {actual:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn every_generated_feature_matches_an_independent_computation() {
+    let env = Env::new();
+    let train = train_rows();
+    let test = test_rows();
+    let dir = env.dir.path().join("fixture");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("train.csv"), csv(&train)).unwrap();
+    std::fs::write(dir.join("test.csv"), csv(&test)).unwrap();
+    env.ok(&[
+        "dataset",
+        "register",
+        "fx",
+        dir.to_str().unwrap(),
+        "--target",
+        "label",
+        "--categorical-columns",
+        "color",
+        "--text-columns",
+        "note",
+    ]);
+
+    let on_train = expected(&train, &train);
+    let kept: BTreeSet<String> = on_train
+        .iter()
+        .filter(|(_, values)| !is_constant(values))
+        .map(|(name, _)| name.clone())
+        .collect();
+    assert!(kept.len() > 50, "{kept:?}");
+    check_table(&env, "fx", "train", &on_train, &kept);
+    check_table(&env, "fx", "test", &expected(&train, &test), &kept);
+
+    // Leakage: test rows are encoded with train's means, never their own target.
+    let (_, rows) = exported(&env, "fx", "test_features");
+    let train_red: Vec<f64> = train
+        .iter()
+        .filter(|r| r[5] == "red")
+        .map(|r| r[7].parse().unwrap())
+        .collect();
+    let red_mean = train_red.iter().sum::<f64>() / train_red.len() as f64;
+    assert!(close(
+        red_mean,
+        number(&rows["101"]["color_target_mean"]).unwrap()
+    ));
+    assert_ne!(
+        number(&rows["101"]["color_target_mean"]),
+        Some(0.0),
+        "row 101's own label is 0"
+    );
+
+    let info = env.ok(&["dataset", "info", "fx", "--show-features"]);
+    assert!(
+        info.contains("amount_zscore") && info.contains("statistical"),
+        "{info}"
+    );
+    assert!(
+        info.contains("color_target_mean") && info.contains("categorical"),
+        "{info}"
+    );
+}
+
+#[test]
+fn no_features_skips_generation_and_regenerate_refits_after_a_target_change() {
+    let env = Env::new();
+    let data = env.write(
+        "d.csv",
+        "id,city,price,sold\n1,a,10,1\n2,b,20,0\n3,a,30,1\n4,b,45,0\n5,a,50,0\n6,c,70,0\n",
+    );
+    env.ok(&[
+        "dataset",
+        "register",
+        "plain",
+        data.to_str().unwrap(),
+        "--no-features",
+    ]);
+    let tables = env.stored_tables("plain");
+    assert!(
+        !tables.iter().any(|t| t.ends_with("_features")),
+        "{tables:?}"
+    );
+    env.ok(&["dataset", "features", "plain", "--regenerate"]);
+    let (header, _) = exported(&env, "plain", "train_features");
+    assert!(header.contains(&"price_zscore".to_string()), "{header:?}");
+    assert!(
+        !header.contains(&"city_target_mean".to_string()),
+        "{header:?}"
+    );
+
+    let out = env
+        .mdm(&["dataset", "update", "plain", "--target", "sold"])
+        .success();
+    let message = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    assert!(message.contains("--regenerate"), "{message}");
+    env.ok(&["dataset", "features", "plain", "--regenerate"]);
+    let (header, rows) = exported(&env, "plain", "train_features");
+    assert!(
+        header.contains(&"city_target_mean".to_string()),
+        "{header:?}"
+    );
+    assert!(close(
+        2.0 / 3.0,
+        number(&rows["1"]["city_target_mean"]).unwrap()
+    ));
+    assert!(
+        !header.contains(&"sold_zscore".to_string()),
+        "the target is never transformed: {header:?}"
+    );
+
+    // Export writes the feature tables by default, and only the originals on request.
+    let out_dir = env.dir.path().join("exp");
+    env.ok(&[
+        "dataset",
+        "export",
+        "plain",
+        "--output-dir",
+        out_dir.to_str().unwrap(),
+    ]);
+    assert!(out_dir.join("train_features.csv").is_file());
+    let originals = env.dir.path().join("orig");
+    env.ok(&[
+        "dataset",
+        "export",
+        "plain",
+        "--output-dir",
+        originals.to_str().unwrap(),
+        "--no-include-features",
+    ]);
+    assert!(
+        originals.join("train.csv").is_file() && !originals.join("train_features.csv").exists()
+    );
+}
+
+#[test]
+fn custom_features_are_validated_and_computed_after_the_generic_ones() {
+    let env = Env::new();
+    let data = env.write(
+        "d.csv",
+        "id,width,height,name\n1,2,3.5,x\n2,4,1.5,y\n3,6,2.0,z\n",
+    );
+    let good = env.write(
+        "good.yaml",
+        "features:\n  - name: area\n    expression: '\"width\" * \"height\"'\n  - name: wide\n    type: integer\n    expression: 'CASE WHEN \"width\" > 3 THEN 1 ELSE 0 END'\n",
+    );
+    env.ok(&[
+        "dataset",
+        "register",
+        "shapes",
+        data.to_str().unwrap(),
+        "--features-file",
+        good.to_str().unwrap(),
+    ]);
+    let (header, rows) = exported(&env, "shapes", "train_features");
+    assert_eq!(
+        header.last().map(String::as_str),
+        Some("wide"),
+        "{header:?}"
+    );
+    assert_eq!(number(&rows["1"]["area"]), Some(7.0));
+    assert_eq!(number(&rows["3"]["area"]), Some(12.0));
+    assert_eq!(number(&rows["2"]["wide"]), Some(1.0));
+
+    let unknown = env.write(
+        "unknown.yaml",
+        "features:\n  - name: bad_one\n    expression: '\"depth\" * 2'\n",
+    );
+    let err = env.fails(
+        &[
+            "dataset",
+            "register",
+            "s2",
+            data.to_str().unwrap(),
+            "--features-file",
+            unknown.to_str().unwrap(),
+        ],
+        2,
+    );
+    assert!(err.contains("bad_one"), "{err}");
+    let injected = env.write(
+        "inj.yaml",
+        "features:\n  - name: evil\n    expression: '1); DROP TABLE \"train\"; --'\n",
+    );
+    let err = env.fails(
+        &[
+            "dataset",
+            "register",
+            "s3",
+            data.to_str().unwrap(),
+            "--features-file",
+            injected.to_str().unwrap(),
+        ],
+        2,
+    );
+    assert!(err.contains("evil") && err.contains("inj.yaml"), "{err}");
+    assert!(!env.data_exists("s2") && !env.data_exists("s3"));
+    // The dataset's default file is picked up by a regeneration.
+    let default = env.home().join("config/custom_features/shapes.yaml");
+    std::fs::create_dir_all(default.parent().unwrap()).unwrap();
+    std::fs::write(
+        &default,
+        "features:\n  - name: half_width\n    expression: '\"width\" / 2.0'\n",
+    )
+    .unwrap();
+    env.ok(&["dataset", "features", "shapes", "--regenerate"]);
+    let (header, rows) = exported(&env, "shapes", "train_features");
+    assert!(
+        header.contains(&"half_width".to_string()) && !header.contains(&"area".to_string()),
+        "{header:?}"
+    );
+    assert_eq!(number(&rows["3"]["half_width"]), Some(3.0));
+}
+
+#[test]
+fn feature_configuration_errors_name_the_key() {
+    let env = Env::new();
+    env.write_config("feature_engineering:\n  binning:\n    n_bins: [1]\n");
+    let err = env.fails(&["dataset", "list"], 7);
+    assert!(err.contains("feature_engineering.binning.n_bins"), "{err}");
+    env.write_config("feature_engineering:\n  categorical:\n    min_frequency: 2\n");
+    let err = env.fails(&["dataset", "list"], 7);
+    assert!(
+        err.contains("feature_engineering.categorical.min_frequency"),
+        "{err}"
+    );
+}
