@@ -485,6 +485,7 @@ fn parquet_exports_carry_real_column_types() {
             file.to_str().unwrap(),
             "--compression",
             compression,
+            "--no-include-features",
         ]);
         let reader =
             ParquetRecordBatchReaderBuilder::try_new(std::fs::File::open(&file).unwrap()).unwrap();
@@ -582,7 +583,7 @@ fn export_errors_are_clear() {
         ],
         2,
     );
-    assert!(stderr.contains("3 tables are selected"), "{stderr}");
+    assert!(stderr.contains("5 tables are selected"), "{stderr}");
     env.ok(&[
         "dataset",
         "export",

@@ -340,7 +340,14 @@ fn dates_booleans_and_extreme_numbers_get_real_types() {
     );
     assert_eq!(sql("SELECT COUNT(*) FROM train WHERE d IS NULL AND f IS NULL AND flag IS NULL AND ts IS NULL"), "1");
     // What comes back out is mdm's canonical form, whatever the backend.
-    let exported = env.ok(&["dataset", "export", "types", "--output", "-"]);
+    let exported = env.ok(&[
+        "dataset",
+        "export",
+        "types",
+        "--output",
+        "-",
+        "--no-include-features",
+    ]);
     let lines: Vec<&str> = exported.lines().collect();
     assert_eq!(lines[0], "d,ts,flag,i,f");
     assert_eq!(
