@@ -288,6 +288,19 @@ pub trait Dialect: Send + Sync {
         )
     }
 
+    /// A boolean expression as 1/0 (null stays null).
+    fn boolean_to_integer(&self, condition: &str) -> String {
+        format!(
+            "CAST(({condition}) AS {})",
+            self.type_name(ColumnType::Integer)
+        )
+    }
+
+    /// The smaller of two non-null values.
+    fn least(&self, a: &str, b: &str) -> String {
+        format!("LEAST({a}, {b})")
+    }
+
     /// The natural logarithm.
     fn ln(&self, expression: &str) -> String {
         format!("LN({expression})")

@@ -141,6 +141,15 @@ impl Dialect for SqliteDialect {
         }
     }
 
+    /// Comparisons are already 1/0/null.
+    fn boolean_to_integer(&self, condition: &str) -> String {
+        format!("({condition})")
+    }
+
+    fn least(&self, a: &str, b: &str) -> String {
+        format!("min({a}, {b})")
+    }
+
     fn days_since_epoch(&self, expression: &str) -> String {
         format!("CAST(julianday(substr({expression}, 1, 10)) - 2440587.5 AS INTEGER)")
     }

@@ -190,20 +190,10 @@ impl Builder<'_> {
         }
     }
 
-    /// `expression`, or null where the column is null.
-    fn guarded(&self, column: &str, expression: &str) -> String {
-        format!(
-            "CASE WHEN {} IS NULL THEN NULL ELSE {expression} END",
-            self.q(column)
-        )
-    }
-
-    /// 1 where `condition` holds, 0 where not, null where the column is null.
-    fn flag(&self, column: &str, condition: &str) -> String {
-        format!(
-            "CASE WHEN {} IS NULL THEN NULL WHEN {condition} THEN 1 ELSE 0 END",
-            self.q(column)
-        )
+    /// 1 where `condition` holds, 0 where not, null where it is null (as
+    /// it is where the column it tests is null).
+    fn flag(&self, condition: &str) -> String {
+        self.dialect.boolean_to_integer(condition)
     }
 
     /// Numeric transforms of a column with at least two distinct values:
@@ -236,7 +226,7 @@ impl Builder<'_> {
             );
             self.varies(true);
         }
-        let outlier = self.flag(column, &format!("ABS({z}) > {}", self.float(threshold)));
+        let outlier = self.flag(&format!("ABS({z}) > {}", self.float(threshold)));
         self.push(
             column,
             "is_outlier",
@@ -335,10 +325,11 @@ impl Builder<'_> {
                 .dialect
                 .floor_integer(&format!("(({x} - {min}) / {})", self.float(width)));
             let last = n - 1;
+            // Below the maximum, rounding can still reach bin n.
             let expression = format!(
-                "CASE WHEN {c} IS NULL THEN NULL WHEN {x} <= {min} THEN 0 WHEN {x} >= {max} THEN {last} \
-                 WHEN {index} > {last} THEN {last} ELSE {index} END",
-                c = self.q(column)
+                "CASE WHEN {x} IS NULL THEN NULL WHEN {x} <= {min} THEN 0 WHEN {x} >= {max} THEN {last} \
+                 ELSE {} END",
+                self.dialect.least(&index, &last.to_string())
             );
             self.push(
                 column,
@@ -350,11 +341,24 @@ impl Builder<'_> {
             self.varies(true);
         }
         if let Some(deciles) = &numbers.deciles {
-            let mut expression = format!("CASE WHEN {} IS NULL THEN NULL", self.q(column));
-            for (index, edge) in deciles.iter().enumerate() {
-                expression.push_str(&format!(" WHEN {x} <= {} THEN {index}", self.float(*edge)));
+            // The number of deciles below the value, by bisection.
+            fn count_below(x: &str, edges: &[String], lo: usize, hi: usize) -> String {
+                if lo == hi {
+                    return lo.to_string();
+                }
+                let mid = (lo + hi) / 2;
+                format!(
+                    "CASE WHEN {x} <= {} THEN {} ELSE {} END",
+                    edges[mid],
+                    count_below(x, edges, lo, mid),
+                    count_below(x, edges, mid + 1, hi)
+                )
             }
-            expression.push_str(&format!(" ELSE {} END", deciles.len()));
+            let edges: Vec<String> = deciles.iter().map(|d| self.float(*d)).collect();
+            let expression = format!(
+                "CASE WHEN {x} IS NULL THEN NULL ELSE {} END",
+                count_below(&x, &edges, 0, edges.len())
+            );
             self.push(
                 column,
                 "decile",
@@ -383,8 +387,7 @@ impl Builder<'_> {
             parts.push(("hour", part(DatePart::Hour)));
         }
         parts.push(("quarter", part(DatePart::Quarter)));
-        for (suffix, expression) in &parts {
-            let expression = self.guarded(column, expression);
+        for (suffix, expression) in parts {
             self.push(
                 column,
                 suffix,
@@ -399,7 +402,7 @@ impl Builder<'_> {
             ("is_month_end", d.is_month_end(&c)),
         ];
         for (suffix, condition) in flags {
-            let expression = self.flag(column, &condition);
+            let expression = self.flag(&condition);
             self.push(
                 column,
                 suffix,
@@ -408,7 +411,7 @@ impl Builder<'_> {
                 expression,
             );
         }
-        let days = self.guarded(column, &d.days_since_epoch(&c));
+        let days = d.days_since_epoch(&c);
         self.push(
             column,
             "days_since_epoch",
@@ -435,7 +438,7 @@ impl Builder<'_> {
                 self.float(period)
             );
             for function in ["SIN", "COS"] {
-                let expression = self.guarded(column, &format!("{function}({angle})"));
+                let expression = format!("{function}({angle})");
                 self.push(
                     column,
                     &format!("{name}_{}", function.to_ascii_lowercase()),
@@ -461,7 +464,6 @@ impl Builder<'_> {
             ),
         ];
         for (suffix, expression) in counts {
-            let expression = self.guarded(column, &expression);
             self.push(
                 column,
                 suffix,
@@ -483,9 +485,7 @@ impl Builder<'_> {
             ratio,
         );
         let lower = format!("LOWER({c})");
-        let url = self.flag(
-            column,
-            &format!(
+        let url = self.flag(&format!(
                 "{lower} LIKE '%http://%' OR {lower} LIKE '%https://%' OR {lower} LIKE '%www.%'"
             ),
         );
@@ -496,7 +496,7 @@ impl Builder<'_> {
             ColumnType::Integer,
             url,
         );
-        let email = self.flag(column, &d.contains_email(&c));
+        let email = self.flag(&d.contains_email(&c));
         self.push(
             column,
             "has_email",
@@ -760,7 +760,8 @@ pub fn generate(
                 if (*count as f64) < config.categorical.min_frequency * rows {
                     continue;
                 }
-                let expression = format!("CASE WHEN {c} = {} THEN 1 ELSE 0 END", literal(value));
+                let expression = dialect
+                    .boolean_to_integer(&format!("{c} IS NOT DISTINCT FROM {}", literal(value)));
                 let suffix = sanitize(&value_key(value));
                 builder.push(
                     column,
@@ -867,7 +868,7 @@ pub fn generate(
             .map(|(c, _)| c.name.as_str())
             .collect();
         for column in &with_nulls {
-            let expression = format!("CASE WHEN {} IS NULL THEN 1 ELSE 0 END", builder.q(column));
+            let expression = dialect.boolean_to_integer(&format!("{} IS NULL", builder.q(column)));
             builder.push(
                 column,
                 "is_missing",
@@ -882,7 +883,7 @@ pub fn generate(
             let count = format!(
                 "({})",
                 all.iter()
-                    .map(|c| format!("CASE WHEN {} IS NULL THEN 1 ELSE 0 END", builder.q(c)))
+                    .map(|c| dialect.boolean_to_integer(&format!("{} IS NULL", builder.q(c))))
                     .collect::<Vec<_>>()
                     .join(" + ")
             );
