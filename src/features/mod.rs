@@ -486,9 +486,8 @@ impl Builder<'_> {
         );
         let lower = format!("LOWER({c})");
         let url = self.flag(&format!(
-                "{lower} LIKE '%http://%' OR {lower} LIKE '%https://%' OR {lower} LIKE '%www.%'"
-            ),
-        );
+            "{lower} LIKE '%http://%' OR {lower} LIKE '%https://%' OR {lower} LIKE '%www.%'"
+        ));
         self.push(
             column,
             "has_url",
@@ -750,7 +749,7 @@ pub fn generate(
             if too_many || levels.len() < 2 {
                 continue;
             }
-            levels.sort_by(|a, b| value_key(&a.0).cmp(&value_key(&b.0)));
+            levels.sort_by_key(|a| value_key(&a.0));
             let literal = |v: &Value| match v {
                 Value::Integer(i) => i.to_string(),
                 other => dialect.text_literal(&other.clone().into_text().unwrap_or_default()),

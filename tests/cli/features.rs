@@ -179,6 +179,9 @@ fn number(cell: &str) -> Option<f64> {
     }
 }
 
+/// A calendar feature of (year, month, day, hour).
+type DatePartFn = Box<dyn Fn((i64, i64, i64, i64)) -> Option<f64>>;
+
 /// Expected features of one table: name -> id -> value (None = null).
 type Expected = BTreeMap<String, BTreeMap<String, Option<f64>>>;
 
@@ -332,7 +335,7 @@ fn expected(train: &[[String; 8]], table: &[[String; 8]]) -> Expected {
             let dow =
                 |(y, m, d, _): (i64, i64, i64, i64)| (days_from_civil(y, m, d) + 3).rem_euclid(7);
             let f = |v: i64| Some(v as f64);
-            let mut features: Vec<(&str, Box<dyn Fn((i64, i64, i64, i64)) -> Option<f64>>)> = vec![
+            let mut features: Vec<(&str, DatePartFn)> = vec![
                 ("year", Box::new(move |p| f(p.0))),
                 ("month", Box::new(move |p| f(p.1))),
                 ("day", Box::new(move |p| f(p.2))),
