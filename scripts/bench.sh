@@ -4,6 +4,9 @@
 #   export:   `mdm dataset export` to CSV and Parquet vs `sqlite3 -csv`
 #   stats:    `mdm dataset stats --extended`
 #   memory:   peak RSS registering 3x the rows (flat memory means ~equal)
+#   features: registration with feature generation on every backend, with
+#             the number of generated features (the plain registrations
+#             above run with --no-features)
 #   odbc:     (when built with the odbc feature and the drivers are set up)
 #             register/export through the SQLite ODBC driver vs embedded, and
 #             on PostgreSQL vs `psql \copy` in and out, and on DuckDB (through
@@ -50,7 +53,7 @@ rm -rf "$MDM_HOME" "$work/reference.sqlite"
 echo
 echo "== register $rows rows =="
 measure sqlite3_import sqlite3 "$work/reference.sqlite" ".import --csv $csv train"
-measure mdm_register "$mdm" --quiet dataset register bench "$csv" --target label
+measure mdm_register "$mdm" --quiet dataset register bench "$csv" --target label --no-features
 echo "ratio mdm/sqlite3 .import: $(ratio "$wall_mdm_register" "$wall_sqlite3_import")"
 
 echo
@@ -73,7 +76,7 @@ if [ "${BENCH_FLAT:-1}" != 0 ]; then
   [ -s "$big" ] || python3 scripts/gen_csv.py "$big_rows" "$big"
   echo
   echo "== memory: register $big_rows rows ($(du -h "$big" | cut -f1)) =="
-  measure mdm_register_3x "$mdm" --quiet dataset register bench3 "$big" --target label
+  measure mdm_register_3x "$mdm" --quiet dataset register bench3 "$big" --target label --no-features
 fi
 
 if [ ${#features[@]} -gt 0 ]; then
@@ -82,7 +85,7 @@ if [ ${#features[@]} -gt 0 ]; then
   odbc_home="$work/home-sqlite-odbc"
   rm -rf "$odbc_home"; mkdir -p "$odbc_home"
   printf 'database:\n  sqlite:\n    odbc: { driver: MDM SQLite3 }\n' >"$odbc_home/mdm.yaml"
-  MDM_HOME=$odbc_home measure sqlite_odbc_register "$mdm" --quiet dataset register bench "$csv" --target label
+  MDM_HOME=$odbc_home measure sqlite_odbc_register "$mdm" --quiet dataset register bench "$csv" --target label --no-features
   MDM_HOME=$odbc_home measure sqlite_odbc_export_csv "$mdm" --quiet dataset export bench --table train --output "$work/out-odbc.csv" --force
   echo "ratio register sqlite-odbc/embedded: $(ratio "$wall_sqlite_odbc_register" "$wall_mdm_register")"
   echo "ratio export sqlite-odbc/embedded: $(ratio "$wall_sqlite_odbc_export_csv" "$wall_mdm_export_csv")"
@@ -96,7 +99,7 @@ if [ ${#features[@]} -gt 0 ]; then
     psql -h 127.0.0.1 -U postgres -qc 'DROP DATABASE IF EXISTS mdmbench_bench' -c 'DROP DATABASE IF EXISTS mdmbench_reference' -c 'CREATE DATABASE mdmbench_reference'
     psql -h 127.0.0.1 -U postgres -d mdmbench_reference -qc "CREATE TABLE train (id bigint, age bigint, visits bigint, score double precision, ratio double precision, color text, city text, signup_date date, comment text, balance double precision, clicks bigint, label bigint)"
     measure psql_copy_in psql -h 127.0.0.1 -U postgres -d mdmbench_reference -qc "\\copy train FROM '$csv' CSV HEADER"
-    MDM_HOME=$pg_home measure postgresql_register "$mdm" --quiet dataset register bench "$csv" --target label
+    MDM_HOME=$pg_home measure postgresql_register "$mdm" --quiet dataset register bench "$csv" --target label --no-features
     measure psql_copy_out psql -h 127.0.0.1 -U postgres -d mdmbench_reference -qc "\\copy train TO '$work/pg-reference.csv' CSV HEADER"
     MDM_HOME=$pg_home measure postgresql_export_csv "$mdm" --quiet dataset export bench --table train --output "$work/out-pg.csv" --force
     echo "ratio register postgresql/psql \\copy: $(ratio "$wall_postgresql_register" "$wall_psql_copy_in")"
@@ -117,7 +120,7 @@ if [ ${#features[@]} -gt 0 ] && odbcinst -q -d 2>/dev/null | grep -q 'MDM DuckDB
     rm -f "$work/reference.duckdb"
     measure duckdb_read_csv python3 -c "import duckdb, sys; duckdb.connect(sys.argv[1]).execute(\"CREATE TABLE train AS SELECT * FROM read_csv(?)\", [sys.argv[2]])" "$work/reference.duckdb" "$csv"
   fi
-  MDM_HOME=$duck_home measure duckdb_register "$mdm" --quiet dataset register bench "$csv" --target label
+  MDM_HOME=$duck_home measure duckdb_register "$mdm" --quiet dataset register bench "$csv" --target label --no-features
   MDM_HOME=$duck_home measure duckdb_export_csv "$mdm" --quiet dataset export bench --table train --output "$work/out-duckdb.csv" --force
   MDM_HOME=$duck_home measure duckdb_stats_extended "$mdm" --quiet dataset stats bench --extended
   if [ -n "${wall_duckdb_read_csv:-}" ]; then
@@ -125,6 +128,31 @@ if [ ${#features[@]} -gt 0 ] && odbcinst -q -d 2>/dev/null | grep -q 'MDM DuckDB
   fi
   echo "ratio register duckdb/embedded: $(ratio "$wall_duckdb_register" "$wall_mdm_register")"
   cmp -s "$work/out-duckdb.csv" "$work/out.csv" && echo "duckdb export is byte-identical to the embedded export"
+fi
+
+# features_on HOME NAME: registers the CSV with feature generation and
+# prints how many features the train table got.
+features_on() {
+  local home=$1 name=$2
+  MDM_HOME=$home measure "$name" "$mdm" --quiet dataset register "${name}_f" "$csv" --target label --force
+  MDM_HOME=$home "$mdm" --quiet dataset features "${name}_f" --json |
+    python3 -c 'import json, sys; s = json.load(sys.stdin); print(f"  {len(s[\"tables\"][0][\"features\"])} features in train_features, {len(s[\"dropped\"])} constant ones dropped")'
+  MDM_HOME=$home "$mdm" --quiet dataset remove "${name}_f" --force
+}
+
+echo
+echo "== registration with features, $rows rows =="
+features_on "$MDM_HOME" features_embedded
+if [ "${BENCH_FLAT:-1}" != 0 ]; then
+  MDM_HOME=$MDM_HOME measure features_embedded_3x "$mdm" --quiet dataset register bench3_f "$big" --target label
+fi
+if [ ${#features[@]} -gt 0 ]; then
+  features_on "$work/home-sqlite-odbc" features_sqlite_odbc
+  odbcinst -q -d 2>/dev/null | grep -q 'MDM DuckDB' && features_on "$work/home-duckdb" features_duckdb
+  if [ -d "$work/home-postgresql" ] && psql -h 127.0.0.1 -U postgres -Atc 'select 1' >/dev/null 2>&1; then
+    psql -h 127.0.0.1 -U postgres -qc 'DROP DATABASE IF EXISTS mdmbench_features_postgresql_f'
+    features_on "$work/home-postgresql" features_postgresql
+  fi
 fi
 
 if [ ${#features[@]} -gt 0 ] && odbcinst -q -d 2>/dev/null | grep -q 'MDM DuckDB' && python3 -c 'import duckdb' 2>/dev/null; then

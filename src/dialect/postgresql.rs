@@ -70,6 +70,11 @@ impl Dialect for PostgresqlDialect {
         vec!["SET synchronous_commit = off".into()]
     }
 
+    /// PostgreSQL casts booleans to `integer` only (not `bigint`).
+    fn boolean_to_integer(&self, condition: &str) -> String {
+        format!("CAST(({condition}) AS INTEGER)")
+    }
+
     fn contains_email(&self, expression: &str) -> String {
         format!("({expression} ~ '{}')", super::EMAIL_REGEX)
     }
