@@ -1264,8 +1264,14 @@ fn swap_in(store: &mut dyn Store, set: &FeatureSet) -> Result<()> {
     let existing = store.table_names()?;
     let dialect = store.dialect();
     let mut statements = Vec::new();
+    let fresh: HashSet<String> = set
+        .tables
+        .iter()
+        .map(|t| format!("_mdm_new_{}", t.name))
+        .collect();
+    // Old feature tables, and leftovers of a regeneration that was killed.
     for name in &existing {
-        if name.ends_with(TABLE_SUFFIX) && !name.starts_with('_') {
+        if name.ends_with(TABLE_SUFFIX) && !fresh.contains(name) {
             statements.push(dialect.drop_table(name));
         }
     }
@@ -1284,18 +1290,6 @@ fn swap_in(store: &mut dyn Store, set: &FeatureSet) -> Result<()> {
         }
     }
     store.commit()
-}
-
-/// Drops every feature table (and leftovers of an interrupted regeneration).
-pub fn drop_tables(store: &mut dyn Store) -> Result<()> {
-    let existing = store.table_names()?;
-    for name in existing {
-        if name.ends_with(TABLE_SUFFIX) {
-            let sql = store.dialect().drop_table(&name);
-            store.execute(&sql, &[])?;
-        }
-    }
-    Ok(())
 }
 
 #[cfg(test)]

@@ -71,6 +71,82 @@ fn a_registration_killed_during_load_is_invisible_and_can_be_repeated() {
 }
 
 #[test]
+fn a_registration_killed_while_generating_features_is_invisible_and_can_be_repeated() {
+    use std::io::BufRead;
+    let env = Env::new();
+    let path = big_csv(&env, "feat.csv", 200_000);
+    let mut child = env
+        .process()
+        .args(["-v", "dataset", "register", "feat", path.to_str().unwrap()])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The first stage of feature generation is logged once the data is loaded.
+    let stderr = std::io::BufReader::new(child.stderr.take().unwrap());
+    let mut seen = false;
+    for line in stderr.lines() {
+        if line.unwrap().contains("features: statistical took") {
+            seen = true;
+            break;
+        }
+    }
+    assert!(seen, "feature generation never started");
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_eq!(
+        env.json(&["dataset", "list", "--all-backends"]),
+        serde_json::json!([])
+    );
+    let small = env.write("small.csv", "id,a\n1,2\n2,5\n");
+    env.ok(&["dataset", "register", "feat", small.to_str().unwrap()]);
+    assert_eq!(env.stored(), ["feat"], "the staging leftovers are swept");
+    assert_eq!(
+        env.scalar("feat", "SELECT SUM(\"a\") FROM \"train_features\""),
+        "7"
+    );
+}
+
+#[test]
+fn a_killed_regeneration_keeps_the_old_features() {
+    use std::io::BufRead;
+    let env = Env::new();
+    let path = big_csv(&env, "regen.csv", 200_000);
+    env.ok(&["dataset", "register", "regen", path.to_str().unwrap()]);
+    let before = env.scalar("regen", "SELECT COUNT(*) FROM \"train_features\"");
+    let mut child = env
+        .process()
+        .args(["-v", "dataset", "features", "regen", "--regenerate"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = std::io::BufReader::new(child.stderr.take().unwrap());
+    for line in stderr.lines() {
+        if line.unwrap().contains("features: signal filter took") {
+            break;
+        }
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_eq!(
+        env.scalar("regen", "SELECT COUNT(*) FROM \"train_features\""),
+        before
+    );
+    // A later regeneration replaces whatever the killed one left.
+    env.ok(&["dataset", "features", "regen", "--regenerate"]);
+    assert_eq!(
+        env.scalar("regen", "SELECT COUNT(*) FROM \"train_features\""),
+        "200000"
+    );
+    let tables = env.stored_tables("regen");
+    assert!(
+        !tables.iter().any(|t| t.starts_with("_mdm_new")),
+        "{tables:?}"
+    );
+}
+
+#[test]
 fn a_killed_force_registration_leaves_the_old_dataset_intact() {
     let env = Env::new();
     let small = env.write("small.csv", "id,a\n1,2\n2,3\n");
@@ -104,7 +180,13 @@ fn concurrent_registrations_of_one_name_let_exactly_one_win() {
         .map(|_| {
             spawn(
                 &env,
-                &["dataset", "register", "same", path.to_str().unwrap()],
+                &[
+                    "dataset",
+                    "register",
+                    "same",
+                    path.to_str().unwrap(),
+                    "--no-features",
+                ],
             )
         })
         .collect();
@@ -134,14 +216,20 @@ fn concurrent_registrations_of_one_name_let_exactly_one_win() {
 fn concurrent_registrations_of_different_names_both_succeed_and_list_never_sees_half() {
     let env = Env::new();
     let path = big_csv(&env, "mid.csv", 300_000);
-    let first = spawn(
-        &env,
-        &["dataset", "register", "one", path.to_str().unwrap()],
-    );
-    let second = spawn(
-        &env,
-        &["dataset", "register", "two", path.to_str().unwrap()],
-    );
+    let register = |name: &str| {
+        spawn(
+            &env,
+            &[
+                "dataset",
+                "register",
+                name,
+                path.to_str().unwrap(),
+                "--no-features",
+            ],
+        )
+    };
+    let first = register("one");
+    let second = register("two");
     // While they run, every listing shows each dataset complete or not at all.
     let mut observations = 0;
     let started = Instant::now();
@@ -217,7 +305,13 @@ fn a_full_disk_during_load_is_a_clean_error_and_publishes_nothing() {
 fn removing_a_dataset_while_it_is_exported_is_refused_and_nothing_breaks() {
     let env = Env::new();
     let path = big_csv(&env, "big.csv", 300_000);
-    env.ok(&["dataset", "register", "busy", path.to_str().unwrap()]);
+    env.ok(&[
+        "dataset",
+        "register",
+        "busy",
+        path.to_str().unwrap(),
+        "--no-features",
+    ]);
     let out = env.dir.path().join("out");
     let export = spawn(
         &env,
