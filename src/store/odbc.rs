@@ -592,9 +592,29 @@ fn is_float_type(data_type: &DataType) -> bool {
     )
 }
 
+/// Closes a cursor after its rows were read. After a failure — a
+/// connection that is gone, most often — the cursor is left open instead:
+/// odbc-api panics when closing fails, and the connection is abandoned
+/// with the error anyway.
+fn close_cursor<C>(cursor: C, result: Result<()>) -> Result<()> {
+    if result.is_err() {
+        std::mem::forget(cursor);
+    }
+    result
+}
+
 /// Reads all rows of a cursor as generic values.
 fn read_rows(
     mut cursor: CursorImpl<StatementImpl<'_>>,
+    on_row: &mut dyn FnMut(&[Value]) -> Result<()>,
+    wrap: &dyn Fn(odbc_api::Error) -> Error,
+) -> Result<()> {
+    let result = read_all_rows(&mut cursor, on_row, wrap);
+    close_cursor(cursor, result)
+}
+
+fn read_all_rows(
+    cursor: &mut CursorImpl<StatementImpl<'_>>,
     on_row: &mut dyn FnMut(&[Value]) -> Result<()>,
     wrap: &dyn Fn(odbc_api::Error) -> Error,
 ) -> Result<()> {
@@ -645,7 +665,11 @@ impl Store for OdbcStore {
             .execute(sql, &parameters[..], None)
             .map_err(wrap)?
         {
-            while cursor.next_row().map_err(wrap)?.is_some() {}
+            let result = (|| {
+                while cursor.next_row().map_err(wrap)?.is_some() {}
+                Ok(())
+            })();
+            return close_cursor(cursor, result);
         }
         Ok(())
     }
@@ -781,39 +805,45 @@ impl Store for OdbcStore {
         })?;
         let mut block = cursor.bind_buffer(buffer).map_err(wrap)?;
         let mut batch = Batch::new(columns, rows);
-        while let Some(fetched) = block.fetch_with_truncation_check(true).map_err(wrap)? {
-            batch.clear();
-            let count = fetched.num_rows();
-            for ((column, data), (transfer, at)) in
-                columns.iter().zip(batch.columns.iter_mut()).zip(&plans)
-            {
-                let filled = match (transfer, data) {
-                    (None, ColumnData::Float(out)) => {
-                        match (fetched.column(*at), fetched.column(at + 1)) {
-                            (AnySlice::NullableI64(mantissas), AnySlice::NullableI64(shifts)) => {
-                                out.extend(
-                                    mantissas
-                                        .zip(shifts)
-                                        .take(count)
-                                        .map(|(m, s)| crate::dialect::float_from_parts(m, s)),
-                                );
-                                Ok(())
+        let result = (|| -> Result<()> {
+            while let Some(fetched) = block.fetch_with_truncation_check(true).map_err(wrap)? {
+                batch.clear();
+                let count = fetched.num_rows();
+                for ((column, data), (transfer, at)) in
+                    columns.iter().zip(batch.columns.iter_mut()).zip(&plans)
+                {
+                    let filled = match (transfer, data) {
+                        (None, ColumnData::Float(out)) => {
+                            match (fetched.column(*at), fetched.column(at + 1)) {
+                                (
+                                    AnySlice::NullableI64(mantissas),
+                                    AnySlice::NullableI64(shifts),
+                                ) => {
+                                    out.extend(
+                                        mantissas
+                                            .zip(shifts)
+                                            .take(count)
+                                            .map(|(m, s)| crate::dialect::float_from_parts(m, s)),
+                                    );
+                                    Ok(())
+                                }
+                                _ => Err("unexpected buffers for an exact double".to_string()),
                             }
-                            _ => Err("unexpected buffers for an exact double".to_string()),
                         }
-                    }
-                    (_, data) => fill_column(data, fetched.column(*at), count),
-                };
-                filled.map_err(|why| {
-                    Error::Backend(format!(
-                        "{} database {}: table {table}, column '{}': {why}",
-                        self.target.backend, self.database, column.name
-                    ))
-                })?;
+                        (_, data) => fill_column(data, fetched.column(*at), count),
+                    };
+                    filled.map_err(|why| {
+                        Error::Backend(format!(
+                            "{} database {}: table {table}, column '{}': {why}",
+                            self.target.backend, self.database, column.name
+                        ))
+                    })?;
+                }
+                on_batch(&batch)?;
             }
-            on_batch(&batch)?;
-        }
-        Ok(())
+            Ok(())
+        })();
+        close_cursor(block, result)
     }
 
     fn table_names(&mut self) -> Result<Vec<String>> {

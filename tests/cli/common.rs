@@ -197,6 +197,28 @@ impl Env {
         rusqlite::Connection::open(self.database(name)).unwrap()
     }
 
+    /// Ends every PostgreSQL connection to this environment's databases
+    /// from the server side, as a server going away does; returns how many
+    /// were ended.
+    pub fn drop_postgresql_connections(&self) -> usize {
+        let sql = format!(
+            "SELECT COUNT(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE starts_with(datname, '{}')",
+            self.prefix
+        );
+        records(&self.psql("postgres", &sql))
+            .next()
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0)
+    }
+
+    /// Switches this environment to PostgreSQL, whatever its profile.
+    pub fn use_postgresql(&self) {
+        self.write_config(&format!(
+            "database:\n  default_backend: postgresql\n  postgresql:\n    host: 127.0.0.1\n    user: postgres\n    database_prefix: {}\n",
+            self.prefix
+        ));
+    }
+
     fn psql(&self, database: &str, sql: &str) -> String {
         let output = std::process::Command::new("psql")
             .args([
@@ -445,7 +467,9 @@ impl Env {
                 .collect(),
             Err(_) => Vec::new(),
         };
-        if self.profile == Profile::Postgresql {
+        let switched = std::fs::read_to_string(self.home().join("mdm.yaml"))
+            .is_ok_and(|c| c.contains("default_backend: postgresql"));
+        if self.profile == Profile::Postgresql || switched {
             let sql = format!(
                 "SELECT datname FROM pg_database WHERE starts_with(datname, '{}')",
                 self.prefix

@@ -352,3 +352,112 @@ fn removing_a_dataset_while_it_is_exported_is_refused_and_nothing_breaks() {
     env.ok(&["dataset", "remove", "busy", "--force"]);
     assert!(env.stored().is_empty(), "{:?}", env.stored());
 }
+
+/// Waits until `ready` holds, failing after a minute.
+fn wait_until(what: &str, mut ready: impl FnMut() -> bool) {
+    let started = Instant::now();
+    while !ready() {
+        assert!(started.elapsed() < Duration::from_secs(60), "{what}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[cfg(feature = "odbc")]
+#[test]
+fn postgresql_going_away_during_a_registration_is_exit_6_and_a_later_run_works() {
+    let env = Env::new();
+    env.use_postgresql();
+    let path = big_csv(&env, "big.csv", 600_000);
+    let child = spawn(
+        &env,
+        &[
+            "dataset",
+            "register",
+            "lost",
+            path.to_str().unwrap(),
+            "--no-features",
+        ],
+    );
+    wait_until("the staging database never appeared", || {
+        env.stored().iter().any(|n| n.contains("staging"))
+    });
+    // Let the load start, then end the server side of its connections.
+    std::thread::sleep(Duration::from_millis(300));
+    wait_until("no connection to end", || {
+        env.drop_postgresql_connections() > 0
+    });
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(6), "{stderr}");
+    assert!(stderr.contains("MDM PostgreSQL"), "{stderr}");
+    assert_eq!(
+        env.json(&["dataset", "list"]),
+        serde_json::json!([]),
+        "nothing registered"
+    );
+    // Once the server answers again the same registration succeeds and
+    // sweeps what the interrupted one left.
+    let small = env.write("small.csv", "id,a\n1,2\n2,3\n");
+    env.ok(&["dataset", "register", "lost", small.to_str().unwrap()]);
+    assert_eq!(env.stored(), ["lost"]);
+}
+
+#[cfg(feature = "odbc")]
+#[test]
+fn postgresql_going_away_during_an_export_is_exit_6_and_leaves_no_partial_file() {
+    let env = Env::new();
+    env.use_postgresql();
+    let path = big_csv(&env, "big.csv", 400_000);
+    env.ok(&[
+        "dataset",
+        "register",
+        "out",
+        path.to_str().unwrap(),
+        "--no-features",
+    ]);
+    let file = env.dir.path().join("export.csv");
+    let child = spawn(
+        &env,
+        &[
+            "dataset",
+            "export",
+            "out",
+            "--table",
+            "train",
+            "--output",
+            file.to_str().unwrap(),
+        ],
+    );
+    wait_until("the export never started writing", || {
+        std::fs::read_dir(env.dir.path())
+            .unwrap()
+            .flatten()
+            .any(|e| e.file_name().to_string_lossy().contains(".tmp-"))
+    });
+    wait_until("no connection to end", || {
+        env.drop_postgresql_connections() > 0
+    });
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(6), "{stderr}");
+    assert!(!file.exists(), "a partial export was published");
+    assert!(
+        !std::fs::read_dir(env.dir.path())
+            .unwrap()
+            .flatten()
+            .any(|e| { e.file_name().to_string_lossy().contains(".tmp-") }),
+        "a temporary file was left"
+    );
+    // The dataset is intact and exports once the server is back.
+    env.ok(&[
+        "dataset",
+        "export",
+        "out",
+        "--table",
+        "train",
+        "--output",
+        file.to_str().unwrap(),
+    ]);
+    let lines = std::fs::read_to_string(&file).unwrap().lines().count();
+    assert_eq!(lines, 400_001);
+}
