@@ -136,7 +136,7 @@ features_on() {
   local home=$1 name=$2
   MDM_HOME=$home measure "$name" "$mdm" --quiet dataset register "${name}_f" "$csv" --target label --force
   MDM_HOME=$home "$mdm" --quiet dataset features "${name}_f" --json |
-    python3 -c 'import json, sys; s = json.load(sys.stdin); print(f"  {len(s[\"tables\"][0][\"features\"])} features in train_features, {len(s[\"dropped\"])} constant ones dropped")'
+    python3 -c 'import json, sys; s = json.load(sys.stdin); print("  %d features in train_features, %d constant ones dropped" % (len(s["tables"][0]["features"]), len(s["dropped"])))'
   MDM_HOME=$home "$mdm" --quiet dataset remove "${name}_f" --force
 }
 

@@ -7,6 +7,7 @@
 use super::{Backend, Connection, Staged};
 use crate::catalog::{DatasetRecord, Location};
 use crate::config::{Backend as BackendKind, Settings};
+use crate::dialect::{PostgresqlDialect, ServerDatabases};
 use crate::error::{Error, Result};
 use crate::store::odbc::{OdbcStore, OdbcTarget};
 use crate::store::{Store, Value};
@@ -22,6 +23,7 @@ const RETIRED_MARK: &str = "_retired_";
 pub struct ServerBackend {
     target: OdbcTarget,
     prefix: String,
+    dialect: PostgresqlDialect,
 }
 
 impl ServerBackend {
@@ -29,7 +31,13 @@ impl ServerBackend {
         Ok(ServerBackend {
             target: OdbcTarget::new(settings, BackendKind::Postgresql)?,
             prefix: settings.config.database.postgresql.database_prefix.clone(),
+            dialect: PostgresqlDialect,
         })
+    }
+
+    /// The dialect's database-per-dataset statements.
+    fn sql(&self) -> &dyn ServerDatabases {
+        &self.dialect
     }
 
     fn database(&self, name: &str) -> String {
@@ -44,7 +52,7 @@ impl ServerBackend {
     fn databases(&self, maintenance: &mut OdbcStore) -> Result<Vec<String>> {
         let mut names = Vec::new();
         maintenance.query(
-            "SELECT datname FROM pg_database WHERE starts_with(datname, ?)",
+            &self.sql().databases_with_prefix(),
             &[Value::Text(self.prefix.clone())],
             &mut |row| {
                 if let Some(Value::Text(name)) = row.first() {
@@ -55,10 +63,6 @@ impl ServerBackend {
         )?;
         Ok(names)
     }
-}
-
-fn quote(name: &str) -> String {
-    format!("\"{}\"", name.replace('"', "\"\""))
 }
 
 impl Backend for ServerBackend {
@@ -93,9 +97,10 @@ impl Backend for ServerBackend {
             self.database(name),
             std::process::id()
         );
-        maintenance.execute(&format!("DROP DATABASE IF EXISTS {}", quote(&staging)), &[])?;
-        maintenance.execute(&format!("CREATE DATABASE {}", quote(&staging)), &[])?;
+        maintenance.execute(&self.sql().drop_database(&staging), &[])?;
+        maintenance.execute(&self.sql().create_database(&staging), &[])?;
         let mut staged = ServerStaged {
+            dialect: self.dialect,
             maintenance,
             staging: staging.clone(),
             database: self.database(name),
@@ -144,10 +149,8 @@ impl Backend for ServerBackend {
             .database
             .clone()
             .unwrap_or_else(|| self.database(&record.name));
-        self.maintenance()?.execute(
-            &format!("DROP DATABASE IF EXISTS {}", quote(&database)),
-            &[],
-        )
+        self.maintenance()?
+            .execute(&self.sql().drop_database(&database), &[])
     }
 
     fn connection(&self, record: &DatasetRecord) -> Result<Connection> {
@@ -170,7 +173,7 @@ impl Backend for ServerBackend {
                 let mut size = None;
                 maintenance
                     .query(
-                        "SELECT pg_database_size(datname) FROM pg_database WHERE datname = ?",
+                        &self.sql().database_size(),
                         &[Value::Text(database)],
                         &mut |row| {
                             size = row.first().and_then(Value::as_i64).map(|s| s as u64);
@@ -206,9 +209,9 @@ impl Backend for ServerBackend {
                     continue;
                 }
                 let sql = if mark == RETIRED_MARK && !names.iter().any(|n| n == live) {
-                    format!("ALTER DATABASE {} RENAME TO {}", quote(name), quote(live))
+                    self.sql().rename_database(name, live)
                 } else {
-                    format!("DROP DATABASE IF EXISTS {}", quote(name))
+                    self.sql().drop_database(name)
                 };
                 if let Err(err) = maintenance.execute(&sql, &[]) {
                     log::warn!("cannot clean up {name}: {err}");
@@ -220,6 +223,7 @@ impl Backend for ServerBackend {
 
 /// A dataset loading into a staging database.
 struct ServerStaged {
+    dialect: PostgresqlDialect,
     maintenance: OdbcStore,
     staging: String,
     database: String,
@@ -237,8 +241,9 @@ impl Staged for ServerStaged {
         self.store = None;
         let retired = format!("{}{RETIRED_MARK}{}", self.database, std::process::id());
         let mut exists = false;
+        let sql: &dyn ServerDatabases = &self.dialect;
         self.maintenance.query(
-            "SELECT 1 FROM pg_database WHERE datname = ?",
+            &sql.database_exists(),
             &[Value::Text(self.database.clone())],
             &mut |_| {
                 exists = true;
@@ -246,10 +251,7 @@ impl Staged for ServerStaged {
             },
         )?;
         let rename = |m: &mut OdbcStore, from: &str, to: &str| {
-            m.execute(
-                &format!("ALTER DATABASE {} RENAME TO {}", quote(from), quote(to)),
-                &[],
-            )
+            m.execute(&sql.rename_database(from, to), &[])
         };
         if exists {
             rename(&mut self.maintenance, &self.database, &retired).map_err(|e| {
@@ -267,20 +269,16 @@ impl Staged for ServerStaged {
         }
         self.published = true;
         if let Err(err) = commit() {
-            let _ = self.maintenance.execute(
-                &format!("DROP DATABASE IF EXISTS {}", quote(&self.database)),
-                &[],
-            );
+            let _ = self
+                .maintenance
+                .execute(&sql.drop_database(&self.database), &[]);
             if exists {
                 let _ = rename(&mut self.maintenance, &retired, &self.database);
             }
             return Err(err);
         }
         if exists {
-            if let Err(err) = self
-                .maintenance
-                .execute(&format!("DROP DATABASE IF EXISTS {}", quote(&retired)), &[])
-            {
+            if let Err(err) = self.maintenance.execute(&sql.drop_database(&retired), &[]) {
                 log::warn!("cannot drop the replaced database {retired}: {err}");
             }
         }
@@ -292,10 +290,8 @@ impl Drop for ServerStaged {
     fn drop(&mut self) {
         self.store = None;
         if !self.published {
-            let _ = self.maintenance.execute(
-                &format!("DROP DATABASE IF EXISTS {}", quote(&self.staging)),
-                &[],
-            );
+            let sql = self.dialect.drop_database(&self.staging);
+            let _ = self.maintenance.execute(&sql, &[]);
         }
     }
 }

@@ -29,6 +29,21 @@ pub enum Transfer {
     Text,
 }
 
+/// How a server that holds one database per dataset creates, renames,
+/// drops, lists and measures them (statements run on its maintenance
+/// database).
+pub trait ServerDatabases {
+    fn create_database(&self, name: &str) -> String;
+    fn drop_database(&self, name: &str) -> String;
+    fn rename_database(&self, from: &str, to: &str) -> String;
+    /// Names of the databases starting with a prefix (one parameter).
+    fn databases_with_prefix(&self) -> String;
+    /// One row when the database named by the parameter exists.
+    fn database_exists(&self) -> String;
+    /// The size in bytes of the database named by the parameter.
+    fn database_size(&self) -> String;
+}
+
 /// A calendar part of a date or timestamp, as an integer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum DatePart {

@@ -1,7 +1,7 @@
 //! PostgreSQL: <https://www.postgresql.org/docs/current/sql.html>. One
 //! database per dataset; the server is reached through psqlODBC.
 
-use super::Dialect;
+use super::{Dialect, ServerDatabases};
 use crate::config::Config;
 use crate::store::{ColumnDef, ColumnType};
 
@@ -93,5 +93,37 @@ impl Dialect for PostgresqlDialect {
             key = self.quote_identifier("key"),
             value = self.quote_identifier("value"),
         )
+    }
+}
+
+/// Databases are created, renamed and dropped through the `postgres`
+/// maintenance database: <https://www.postgresql.org/docs/current/manage-ag-createdb.html>.
+impl ServerDatabases for PostgresqlDialect {
+    fn create_database(&self, name: &str) -> String {
+        format!("CREATE DATABASE {}", self.quote_identifier(name))
+    }
+
+    fn drop_database(&self, name: &str) -> String {
+        format!("DROP DATABASE IF EXISTS {}", self.quote_identifier(name))
+    }
+
+    fn rename_database(&self, from: &str, to: &str) -> String {
+        format!(
+            "ALTER DATABASE {} RENAME TO {}",
+            self.quote_identifier(from),
+            self.quote_identifier(to)
+        )
+    }
+
+    fn databases_with_prefix(&self) -> String {
+        "SELECT datname FROM pg_database WHERE starts_with(datname, ?)".into()
+    }
+
+    fn database_exists(&self) -> String {
+        "SELECT 1 FROM pg_database WHERE datname = ?".into()
+    }
+
+    fn database_size(&self) -> String {
+        "SELECT pg_database_size(datname) FROM pg_database WHERE datname = ?".into()
     }
 }
