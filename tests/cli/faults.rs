@@ -354,6 +354,7 @@ fn removing_a_dataset_while_it_is_exported_is_refused_and_nothing_breaks() {
 }
 
 /// Waits until `ready` holds, failing after a minute.
+#[cfg(feature = "odbc")]
 fn wait_until(what: &str, mut ready: impl FnMut() -> bool) {
     let started = Instant::now();
     while !ready() {
