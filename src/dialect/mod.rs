@@ -316,6 +316,12 @@ pub trait Dialect: Send + Sync {
         format!("LEAST({a}, {b})")
     }
 
+    /// `a < b` for text in byte order (what Rust's `str` ordering is),
+    /// whatever the database's default collation.
+    fn text_less(&self, a: &str, b: &str) -> String {
+        format!("{a} < {b}")
+    }
+
     /// The natural logarithm.
     fn ln(&self, expression: &str) -> String {
         format!("LN({expression})")

@@ -75,6 +75,10 @@ impl Dialect for PostgresqlDialect {
         format!("CAST(({condition}) AS INTEGER)")
     }
 
+    fn text_less(&self, a: &str, b: &str) -> String {
+        format!("{a} < {b} COLLATE \"C\"")
+    }
+
     fn contains_email(&self, expression: &str) -> String {
         format!("({expression} ~ '{}')", super::EMAIL_REGEX)
     }

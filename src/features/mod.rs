@@ -772,11 +772,24 @@ pub fn generate(
                 // Other values (or nulls) exist: there are at least two levels.
                 builder.varies(true);
             }
-            let mut frequency = format!("CASE WHEN {c} IS NULL THEN NULL");
-            for (value, count, _) in &levels {
-                frequency.push_str(&format!(" WHEN {c} = {} THEN {count}", literal(value)));
-            }
-            frequency.push_str(" ELSE 0 END");
+            // Lookups by bisection over the values in byte (or numeric) order.
+            let mut ordered: Vec<&(Value, i64, Option<f64>)> = levels.iter().collect();
+            ordered.sort_by(|a, b| match (&a.0, &b.0) {
+                (Value::Integer(x), Value::Integer(y)) => x.cmp(y),
+                (x, y) => value_key(x).cmp(&value_key(y)),
+            });
+            let numeric = matches!(ordered[0].0, Value::Integer(_));
+            let lookup = |entries: &[(String, String)], default: &str| {
+                bisect(dialect, &c, numeric, entries, default)
+            };
+            let counts: Vec<(String, String)> = ordered
+                .iter()
+                .map(|(value, count, _)| (literal(value), count.to_string()))
+                .collect();
+            let frequency = format!(
+                "CASE WHEN {c} IS NULL THEN NULL ELSE {} END",
+                lookup(&counts, "0")
+            );
             builder.push(
                 column,
                 "frequency",
@@ -795,19 +808,15 @@ pub fn generate(
                     .into(),
             );
             if let Some(global) = global_mean {
-                let mut encoding = String::from("CASE");
                 let mut means = serde_json::Map::new();
-                for (value, _, mean) in &levels {
+                let mut entries = Vec::new();
+                for (value, _, mean) in &ordered {
                     if let Some(mean) = mean {
-                        encoding.push_str(&format!(
-                            " WHEN {c} = {} THEN {}",
-                            literal(value),
-                            dialect.float_literal(*mean)
-                        ));
+                        entries.push((literal(value), dialect.float_literal(*mean)));
                         means.insert(value_key(value), serde_json::json!(mean));
                     }
                 }
-                encoding.push_str(&format!(" ELSE {} END", dialect.float_literal(global)));
+                let encoding = lookup(&entries, &dialect.float_literal(global));
                 builder.push(
                     column,
                     "target_mean",
@@ -1076,6 +1085,36 @@ impl Stages {
         }
         self.bar.set_message(stage.to_string());
         self.current = Some((stage.to_string(), std::time::Instant::now()));
+    }
+}
+
+/// `column`'s result in `entries` (`(literal, result)` in ascending
+/// order), `default` when absent or null: a balanced tree of comparisons.
+fn bisect(
+    dialect: &dyn Dialect,
+    column: &str,
+    numeric: bool,
+    entries: &[(String, String)],
+    default: &str,
+) -> String {
+    match entries {
+        [] => default.to_string(),
+        [(literal, result)] => {
+            format!("CASE WHEN {column} = {literal} THEN {result} ELSE {default} END")
+        }
+        _ => {
+            let mid = entries.len() / 2;
+            let less = if numeric {
+                format!("{column} < {}", entries[mid].0)
+            } else {
+                dialect.text_less(column, &entries[mid].0)
+            };
+            format!(
+                "CASE WHEN {less} THEN {} ELSE {} END",
+                bisect(dialect, column, numeric, &entries[..mid], default),
+                bisect(dialect, column, numeric, &entries[mid..], default)
+            )
+        }
     }
 }
 
