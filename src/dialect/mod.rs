@@ -347,7 +347,12 @@ pub trait Dialect: Send + Sync {
         }
     }
 
-    /// Whole days from 1970-01-01 to the date of the expression.
+    /// The date of a timestamp expression.
+    fn date_of(&self, expression: &str) -> String {
+        format!("CAST({expression} AS DATE)")
+    }
+
+    /// Whole days from 1970-01-01 to a date expression.
     fn days_since_epoch(&self, expression: &str) -> String {
         format!("(CAST({expression} AS DATE) - DATE '1970-01-01')")
     }

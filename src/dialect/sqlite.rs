@@ -150,21 +150,13 @@ impl Dialect for SqliteDialect {
         format!("min({a}, {b})")
     }
 
-    /// The civil-calendar day count in integer arithmetic (`julianday`
-    /// parses the text and costs several times more). Years are shifted
-    /// by 400 (146,097 days) so that every division is of a positive
-    /// number, where SQLite's truncation is a floor.
+    /// `expression` is a date (`YYYY-MM-DD`, see [`Dialect::date_of`]).
     fn days_since_epoch(&self, expression: &str) -> String {
-        let month = self.date_part(DatePart::Month, expression);
-        let year = format!(
-            "({} + 400 - ({month} <= 2))",
-            self.date_part(DatePart::Year, expression)
-        );
-        format!(
-            "(365 * {year} + {year} / 4 - {year} / 100 + {year} / 400 \
-             + (153 * (({month} + 9) % 12) + 2) / 5 + {} - 865566)",
-            self.date_part(DatePart::Day, expression)
-        )
+        format!("CAST(julianday({expression}) - 2440587.5 AS INTEGER)")
+    }
+
+    fn date_of(&self, expression: &str) -> String {
+        format!("substr({expression}, 1, 10)")
     }
 
     fn is_month_end(&self, expression: &str) -> String {

@@ -375,14 +375,19 @@ impl Builder<'_> {
     fn temporal(&mut self, column: &str, column_type: ColumnType, cyclical: bool) {
         let c = self.q(column);
         let d = self.dialect;
-        let part = |p| d.date_part(p, &c);
+        let timestamp = column_type == ColumnType::Datetime;
+        // Day counts and weekdays of timestamps come from their dates.
+        let date = if timestamp { d.date_of(&c) } else { c.clone() };
+        let part = |p| match p {
+            DatePart::DayOfWeek => d.date_part(p, &date),
+            _ => d.date_part(p, &c),
+        };
         let mut parts = vec![
             ("year", part(DatePart::Year)),
             ("month", part(DatePart::Month)),
             ("day", part(DatePart::Day)),
             ("dayofweek", part(DatePart::DayOfWeek)),
         ];
-        let timestamp = column_type == ColumnType::Datetime;
         if timestamp {
             parts.push(("hour", part(DatePart::Hour)));
         }
@@ -411,7 +416,7 @@ impl Builder<'_> {
                 expression,
             );
         }
-        let days = d.days_since_epoch(&c);
+        let days = d.days_since_epoch(&date);
         self.push(
             column,
             "days_since_epoch",
