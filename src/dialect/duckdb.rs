@@ -29,6 +29,11 @@ impl Dialect for DuckdbDialect {
         }
     }
 
+    /// DuckDB has no fixed limit; wider tables are impractical.
+    fn max_columns(&self) -> usize {
+        100_000
+    }
+
     fn max_parameters(&self) -> usize {
         65_535
     }

@@ -146,6 +146,9 @@ pub trait Dialect: Send + Sync {
     /// Largest number of bound parameters one statement may carry.
     fn max_parameters(&self) -> usize;
 
+    /// Most columns a table may have.
+    fn max_columns(&self) -> usize;
+
     /// An `INSERT` that takes each column of a batch as one array parameter
     /// (text in the database's array syntax, see [`Dialect::array_literal`]),
     /// for databases that can unnest arrays; `None` to use parameter arrays.

@@ -30,6 +30,11 @@ impl Dialect for PostgresqlDialect {
     }
 
     /// The wire protocol counts parameters in 16 bits.
+    /// <https://www.postgresql.org/docs/current/limits.html>
+    fn max_columns(&self) -> usize {
+        1600
+    }
+
     fn max_parameters(&self) -> usize {
         65_535
     }

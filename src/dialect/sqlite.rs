@@ -46,6 +46,11 @@ impl Dialect for SqliteDialect {
     }
 
     /// SQLITE_MAX_VARIABLE_NUMBER of the bundled SQLite.
+    /// SQLITE_MAX_COLUMN of the bundled and the system SQLite.
+    fn max_columns(&self) -> usize {
+        2000
+    }
+
     fn max_parameters(&self) -> usize {
         32_766
     }

@@ -1015,7 +1015,13 @@ pub fn generate(
             name.to_string()
         }
     };
-    for source in FEATURE_SOURCES {
+    // Nothing to add: no feature tables (they would only copy the data).
+    let sources: &[&str] = if candidates.is_empty() {
+        &[]
+    } else {
+        FEATURE_SOURCES
+    };
+    for source in sources {
         let Some(table) = metadata.table(source) else {
             continue;
         };

@@ -96,6 +96,15 @@ pub fn register(settings: &Settings, options: &RegisterOptions, ui: &Ui) -> Resu
     unify_types(&mut plans);
     apply_forced_types(&mut plans, options)?;
     check_columns(&plans, options)?;
+    let limit = crate::dialect::for_backend(settings.backend()).max_columns();
+    if let Some(plan) = plans.iter().find(|p| p.columns.len() > limit) {
+        return Err(Error::General(format!(
+            "{}: line 1: {} columns; the {} backend stores at most {limit} columns in a table",
+            plan.source.path.display(),
+            plan.columns.len(),
+            settings.backend()
+        )));
+    }
     let train_rows = plans[0].rows;
     if train_rows < settings.config.validation.min_rows {
         return Err(Error::General(format!(

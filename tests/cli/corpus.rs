@@ -133,3 +133,76 @@ fn odd_line_endings_and_names_are_stored_safely() {
         "n".repeat(210)
     );
 }
+
+/// Hostile inputs too large to commit, generated for the test.
+#[test]
+fn large_hostile_inputs_are_refused_or_stored_whole() {
+    use std::io::Write;
+    let env = Env::new();
+    // Invalid UTF-8 deep inside a large file: found in the inference pass,
+    // before anything is stored, with its line.
+    let path = env.input("deep_latin1.csv");
+    let mut file = std::io::BufWriter::new(std::fs::File::create(&path).unwrap());
+    writeln!(file, "id,city,amount").unwrap();
+    for i in 1..=1_000_000u32 {
+        if i == 900_000 {
+            file.write_all(b"900000,S\xe3o Paulo,1.5\n").unwrap();
+        } else {
+            writeln!(file, "{i},city {},{}.25", i % 97, i % 1000).unwrap();
+        }
+    }
+    drop(file);
+    let stderr = env.fails(&["dataset", "register", "deep", path.to_str().unwrap()], 1);
+    assert!(
+        stderr.contains("line 900001, column 'city': invalid UTF-8"),
+        "{stderr}"
+    );
+    assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+    assert!(env.stored().is_empty(), "{:?}", env.stored());
+
+    // One 50 MB field is stored and read back whole.
+    let big = "x".repeat(50 * 1024 * 1024);
+    let path = env.write("huge_field.csv", format!("id,blob\n1,{big}\n2,small\n"));
+    env.ok(&[
+        "dataset",
+        "register",
+        "huge",
+        path.to_str().unwrap(),
+        "--no-features",
+    ]);
+    assert_eq!(
+        env.scalar(
+            "huge",
+            "SELECT LENGTH(\"blob\") FROM \"train\" WHERE \"id\" = 1"
+        ),
+        (50 * 1024 * 1024).to_string()
+    );
+
+    // 5,000 columns: beyond what SQLite (2,000) and PostgreSQL (1,600) can
+    // hold in a table, a clear refusal; DuckDB stores them.
+    let header: Vec<String> = (0..5000).map(|i| format!("c{i}")).collect();
+    let row: Vec<String> = (0..5000).map(|i| i.to_string()).collect();
+    let path = env.write(
+        "wide.csv",
+        format!(
+            "{}\n{}\n{}\n",
+            header.join(","),
+            row.join(","),
+            row.join(",")
+        ),
+    );
+    if env.profile == crate::common::Profile::Duckdb {
+        env.ok(&["dataset", "register", "wide", path.to_str().unwrap()]);
+        assert_eq!(
+            env.json(&["dataset", "info", "wide"])["tables"][0]["columns"],
+            5000
+        );
+    } else {
+        let stderr = env.fails(&["dataset", "register", "wide", path.to_str().unwrap()], 1);
+        assert!(
+            stderr.contains("wide.csv: line 1: 5000 columns"),
+            "{stderr}"
+        );
+        assert!(!env.stored().contains(&"wide".to_string()));
+    }
+}
