@@ -102,6 +102,15 @@ impl TableInfo {
     pub fn defs(&self) -> Vec<ColumnDef> {
         self.columns.iter().map(ColumnInfo::def).collect()
     }
+
+    /// The column names, comma-separated (for messages).
+    pub fn column_list(&self) -> String {
+        self.columns
+            .iter()
+            .map(|c| c.name.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
 }
 
 /// Everything in `_metadata`.

@@ -943,12 +943,7 @@ pub fn generate(
             return Err(Error::InvalidArgument(format!(
                 "custom feature '{}': no column \"{unknown}\" in the train table (columns: {})",
                 feature.name,
-                train
-                    .columns
-                    .iter()
-                    .map(|c| c.name.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                train.column_list()
             )));
         }
         let sql = format!(

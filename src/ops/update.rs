@@ -55,12 +55,7 @@ pub fn update(settings: &Settings, name: &str, options: &UpdateOptions) -> Resul
             Err(Error::InvalidArgument(format!(
                 "{flag}: column '{column}' not found in table {} (columns: {})",
                 train.name,
-                train
-                    .columns
-                    .iter()
-                    .map(|c| c.name.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                train.column_list()
             )))
         }
     };

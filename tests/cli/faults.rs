@@ -33,6 +33,18 @@ fn spawn(env: &Env, args: &[&str]) -> Child {
         .unwrap()
 }
 
+/// Registers a file without generating features (the faults tested here
+/// are about loading and reading).
+fn register_without_features(env: &Env, name: &str, path: &std::path::Path) {
+    env.ok(&[
+        "dataset",
+        "register",
+        name,
+        path.to_str().unwrap(),
+        "--no-features",
+    ]);
+}
+
 fn wait_for_staging(env: &Env) {
     let started = Instant::now();
     while !env.stored().iter().any(|n| n.contains("staging")) {
@@ -305,13 +317,7 @@ fn a_full_disk_during_load_is_a_clean_error_and_publishes_nothing() {
 fn removing_a_dataset_while_it_is_exported_is_refused_and_nothing_breaks() {
     let env = Env::new();
     let path = big_csv(&env, "big.csv", 300_000);
-    env.ok(&[
-        "dataset",
-        "register",
-        "busy",
-        path.to_str().unwrap(),
-        "--no-features",
-    ]);
+    register_without_features(&env, "busy", &path);
     let out = env.dir.path().join("out");
     let export = spawn(
         &env,
@@ -409,13 +415,7 @@ fn postgresql_going_away_during_an_export_is_exit_6_and_leaves_no_partial_file()
     let env = Env::new();
     env.use_postgresql();
     let path = big_csv(&env, "big.csv", 400_000);
-    env.ok(&[
-        "dataset",
-        "register",
-        "out",
-        path.to_str().unwrap(),
-        "--no-features",
-    ]);
+    register_without_features(&env, "out", &path);
     let file = env.dir.path().join("export.csv");
     let child = spawn(
         &env,

@@ -198,21 +198,7 @@ fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
             days -= if leap(year) { 366 } else { 365 };
         }
     }
-    let lengths = [
-        31,
-        if leap(y) { 29 } else { 28 },
-        31,
-        30,
-        31,
-        30,
-        31,
-        31,
-        30,
-        31,
-        30,
-        31,
-    ];
-    days + lengths[..(m - 1) as usize].iter().sum::<i64>() + d - 1
+    days + (1..m).map(|k| month_length(y, k)).sum::<i64>() + d - 1
 }
 
 fn month_length(y: i64, m: i64) -> i64 {
