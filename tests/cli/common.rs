@@ -278,11 +278,14 @@ impl Env {
         } else {
             "SELECT string_agg(table_name, ',' ORDER BY table_name) FROM information_schema.tables WHERE table_schema = current_schema()"
         };
-        self.scalar(dataset, sql)
+        let mut names: Vec<String> = self
+            .scalar(dataset, sql)
             .split(',')
             .filter(|t| !t.is_empty() && *t != "NULL")
             .map(str::to_string)
-            .collect()
+            .collect();
+        names.sort();
+        names
     }
 
     /// Runs a statement on a dataset's database.

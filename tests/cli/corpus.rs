@@ -206,3 +206,93 @@ fn large_hostile_inputs_are_refused_or_stored_whole() {
         assert!(!env.stored().contains(&"wide".to_string()));
     }
 }
+
+#[test]
+fn an_unreadable_file_is_permission_denied() {
+    use std::os::unix::fs::PermissionsExt;
+    let env = Env::new();
+    let secret = env.write("secret.csv", "id,a\n1,2\n");
+    std::fs::set_permissions(&secret, std::fs::Permissions::from_mode(0o000)).unwrap();
+    let root = std::process::Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+        .unwrap_or(false);
+    let mut command = if root {
+        // Root reads any file: run mdm as nobody, from a copy it may execute,
+        // in a home it may write.
+        let open = |path: &std::path::Path, mode: u32| {
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap()
+        };
+        let binary = env.dir.path().join("mdm");
+        std::fs::copy(assert_cmd::cargo::cargo_bin("mdm"), &binary).unwrap();
+        open(&binary, 0o755);
+        open(env.dir.path(), 0o777);
+        open(&env.home(), 0o777);
+        open(secret.parent().unwrap(), 0o777);
+        if let Ok(config) = std::fs::metadata(env.home().join("mdm.yaml")) {
+            assert!(config.is_file());
+            open(&env.home().join("mdm.yaml"), 0o644);
+        }
+        let mut command = std::process::Command::new("setpriv");
+        command.args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"]);
+        command.arg(&binary);
+        command
+    } else {
+        std::process::Command::new(assert_cmd::cargo::cargo_bin("mdm"))
+    };
+    let output = command
+        .env("MDM_HOME", env.home())
+        .args(["dataset", "register", "secret", secret.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(5), "{stderr}");
+    assert!(stderr.contains("secret.csv"), "{stderr}");
+    assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+}
+
+#[test]
+fn injection_in_descriptive_fields_is_stored_as_text() {
+    let env = Env::new();
+    let description = "x'); DROP TABLE \"train\"; --";
+    let tag = "t' OR '1'='1";
+    env.ok(&[
+        "dataset",
+        "register",
+        "inj",
+        titanic().to_str().unwrap(),
+        "--description",
+        description,
+        "--tags",
+        &format!("{tag},\"; DROP TABLE _metadata; --"),
+    ]);
+    env.ok(&[
+        "dataset",
+        "update",
+        "inj",
+        "--add-tags",
+        "'); DELETE FROM train; --",
+    ]);
+    let info = env.json(&["dataset", "info", "inj"]);
+    assert_eq!(info["description"], description);
+    let tags: Vec<&str> = info["tags"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t.as_str().unwrap())
+        .collect();
+    assert!(tags.contains(&tag), "{tags:?}");
+    assert_eq!(
+        env.stored_tables("inj"),
+        [
+            "_metadata",
+            "submission",
+            "test",
+            "test_features",
+            "train",
+            "train_features"
+        ]
+    );
+    assert_eq!(env.scalar("inj", "SELECT COUNT(*) FROM \"train\""), "200");
+}
