@@ -120,6 +120,47 @@ fn a_registration_killed_while_generating_features_is_invisible_and_can_be_repea
 }
 
 #[test]
+fn a_registration_killed_just_before_publishing_is_all_or_nothing() {
+    use std::io::BufRead;
+    let env = Env::new();
+    let path = big_csv(&env, "late.csv", 200_000);
+    let mut child = env
+        .process()
+        .args(["-v", "dataset", "register", "late", path.to_str().unwrap()])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The last feature table is written; metadata and the rename follow.
+    let stderr = std::io::BufReader::new(child.stderr.take().unwrap());
+    for line in stderr.lines() {
+        if line.unwrap().contains("features: train_features took") {
+            break;
+        }
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let listing = env.json(&["dataset", "list"]);
+    match listing.as_array().unwrap().as_slice() {
+        [] => env.fails(&["dataset", "info", "late"], 3),
+        [dataset] => {
+            assert_eq!(dataset["rows"], 200_000, "{dataset}");
+            env.ok(&["dataset", "info", "late"])
+        }
+        more => panic!("{more:?}"),
+    };
+    env.ok(&[
+        "dataset",
+        "register",
+        "late",
+        path.to_str().unwrap(),
+        "--force",
+        "--no-features",
+    ]);
+    assert_eq!(env.stored(), ["late"]);
+}
+
+#[test]
 fn a_killed_regeneration_keeps_the_old_features() {
     use std::io::BufRead;
     let env = Env::new();
