@@ -10,6 +10,7 @@ use serde::Serialize;
 use crate::catalog::Catalog;
 use crate::config::Settings;
 use crate::error::{Error, Result};
+use crate::features::FeatureSet;
 use crate::interrupt;
 use crate::metadata::{self, ColumnKind};
 use crate::profile::{ColumnProfiler, ColumnStatistics};
@@ -75,18 +76,32 @@ pub fn stats(settings: &Settings, name: &str, options: &StatsOptions) -> Result<
     let record = Catalog::new(settings).get(name)?;
     let mut store = super::open_store(settings, &record)?;
     let mut metadata = metadata::load(store.as_mut())?;
-    let table = metadata.table(&options.table).cloned().ok_or_else(|| {
-        Error::InvalidArgument(format!(
-            "--table: dataset '{name}' has no table '{}' (tables: {})",
-            options.table,
-            metadata
-                .tables
-                .iter()
-                .map(|t| t.name.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
-        ))
-    })?;
+    // Feature tables are profiled on demand; their statistics are not kept
+    // (a regeneration would make them stale).
+    let features = FeatureSet::from_metadata(&metadata)?;
+    let mut tables = metadata.tables.clone();
+    tables.extend(
+        metadata
+            .tables
+            .iter()
+            .filter_map(|t| features.as_ref()?.table_info(t)),
+    );
+    let is_feature_table = metadata.table(&options.table).is_none();
+    let table = tables
+        .iter()
+        .find(|t| t.name == options.table)
+        .cloned()
+        .ok_or_else(|| {
+            Error::InvalidArgument(format!(
+                "--table: dataset '{name}' has no table '{}' (tables: {})",
+                options.table,
+                tables
+                    .iter()
+                    .map(|t| t.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))
+        })?;
     for column in &options.columns {
         if table.column(column).is_none() {
             return Err(Error::InvalidArgument(format!(
@@ -109,8 +124,10 @@ pub fn stats(settings: &Settings, name: &str, options: &StatsOptions) -> Result<
             cap,
         )?;
         metadata.statistics.insert(table.name.clone(), fresh);
-        let text = serde_json::to_string(&metadata.statistics).expect("statistics serialize");
-        store::write_metadata(store.as_mut(), &[("statistics", text)])?;
+        if !is_feature_table {
+            let text = serde_json::to_string(&metadata.statistics).expect("statistics serialize");
+            store::write_metadata(store.as_mut(), &[("statistics", text)])?;
+        }
     }
     let statistics = &metadata.statistics[&table.name];
 

@@ -571,6 +571,24 @@ fn every_generated_feature_matches_an_independent_computation() {
         "row 101's own label is 0"
     );
 
+    // Profiling a feature table: z-scores over train have mean 0 and
+    // standard deviation 1.
+    let stats = env.json(&[
+        "dataset",
+        "stats",
+        "fx",
+        "--table",
+        "train_features",
+        "--columns",
+        "amount_zscore",
+    ]);
+    let column = &stats["columns"][0];
+    assert!(column["mean"].as_f64().unwrap().abs() < 1e-9, "{stats}");
+    assert!(
+        (column["std"].as_f64().unwrap() - 1.0).abs() < 1e-9,
+        "{stats}"
+    );
+
     let info = env.ok(&["dataset", "info", "fx", "--show-features"]);
     assert!(
         info.contains("amount_zscore") && info.contains("statistical"),
