@@ -18,7 +18,8 @@ use serde::{Deserialize, Serialize};
 use crate::config::FeatureEngineering;
 use crate::dialect::{DatePart, Dialect, TextMeasure};
 use crate::error::{Error, Result};
-use crate::metadata::{ColumnKind, DatasetMetadata, TableInfo};
+use crate::metadata::{ColumnInfo, ColumnKind, DatasetMetadata, TableInfo};
+use crate::profile::ColumnStatistics;
 use crate::quantile::{self, ColumnSummary};
 use crate::store::{ColumnDef, ColumnType, Store, Value};
 use crate::ui::Ui;
@@ -576,405 +577,34 @@ pub fn generate(
     batch_size: usize,
     ui: &Ui,
 ) -> Result<FeatureSet> {
-    let train = metadata
+    let train_table = metadata
         .table("train")
-        .ok_or_else(|| Error::Backend("the dataset has no train table".into()))?
-        .clone();
+        .ok_or_else(|| Error::Backend("the dataset has no train table".into()))?;
     let empty = BTreeMap::new();
     let stats = metadata.statistics.get("train").unwrap_or(&empty);
+    let train = Train::new(train_table, stats, roles);
     let bar = ui.progress_steps(10, "features");
+    let mut stages = Stages::new(bar.clone());
     let owned_dialect = store.dialect().boxed();
-    let dialect = owned_dialect.as_ref();
     let mut builder = Builder {
-        dialect,
+        dialect: owned_dialect.as_ref(),
         candidates: Vec::new(),
         fitted: BTreeMap::new(),
     };
-    let excluded: HashSet<&str> = roles
-        .id_columns
-        .iter()
-        .map(String::as_str)
-        .chain(roles.target)
-        .collect();
-    let usable: Vec<_> = train
-        .columns
-        .iter()
-        .filter(|c| !excluded.contains(c.name.as_str()) && c.kind != ColumnKind::Feature)
-        .filter_map(|c| stats.get(&c.name).map(|s| (c, s)))
-        .collect();
-
-    // Numeric columns: statistics from registration, deciles from the data.
-    let mut stages = Stages::new(bar.clone());
-    stages.next("statistical");
-    let mut numbers: Vec<(String, Numbers)> = Vec::new();
-    for (column, s) in &usable {
-        if column.kind != ColumnKind::Numeric || !column.column_type.is_numeric() {
-            continue;
-        }
-        let (Some(mean), Some(std), Some(min), Some(max)) = (
-            s.mean,
-            s.std,
-            json_number(s.min.as_ref()),
-            json_number(s.max.as_ref()),
-        ) else {
-            continue;
-        };
-        if s.count < 2 || !(std.is_finite() && std > 0.0 && mean.is_finite()) || min >= max {
-            continue;
-        }
-        numbers.push((
-            column.name.clone(),
-            Numbers {
-                mean,
-                std,
-                min,
-                max,
-                deciles: None,
-                percentiles: None,
-            },
-        ));
+    if config.enabled {
+        stages.next("statistical");
+        builder.numeric(store, &train, config, batch_size)?;
+        stages.next("temporal");
+        builder.temporal_columns(&train, config);
+        stages.next("categorical");
+        builder.categorical_columns(store, &train, roles, config)?;
+        stages.next("text");
+        builder.text_columns(store, &train, config)?;
+        stages.next("missing");
+        builder.missing(&train, config);
     }
-    let wants_distribution = config.binning.enabled || config.statistical.enabled;
-    if config.enabled && wants_distribution && !numbers.is_empty() {
-        let summaries: Vec<ColumnSummary> = numbers
-            .iter()
-            .map(|(name, n)| ColumnSummary {
-                column: train.column(name).expect("train column").def(),
-                count: stats[name].count,
-                min: n.min,
-                max: n.max,
-            })
-            .collect();
-        let fractions: Vec<f64> = (0..=100).map(|i| f64::from(i) / 100.0).collect();
-        let distributions =
-            quantile::distributions(store, "train", &summaries, &fractions, 1, batch_size)?;
-        for ((_, n), distribution) in numbers.iter_mut().zip(distributions) {
-            let percentiles = distribution.percentiles;
-            n.deciles = Some((1..10).map(|i| percentiles[10 * i]).collect());
-            n.percentiles = Some(percentiles);
-        }
-    }
-    for (name, n) in &numbers {
-        builder.fitted.insert(
-            name.clone(),
-            serde_json::to_value(n).unwrap_or(serde_json::Value::Null),
-        );
-        if config.statistical.enabled {
-            builder.statistical(name, n, config.statistical.outlier_threshold);
-        }
-        if config.binning.enabled {
-            builder.binning(name, n, &config.binning.n_bins);
-        }
-    }
-
-    stages.next("temporal");
-    if config.temporal.enabled {
-        for (column, s) in &usable {
-            if column.kind == ColumnKind::Datetime && s.count > 0 {
-                builder.temporal(
-                    &column.name,
-                    column.column_type,
-                    config.temporal.include_cyclical,
-                );
-            }
-        }
-    }
-
-    stages.next("categorical");
-    let categorical: Vec<&str> = usable
-        .iter()
-        .filter(|(c, s)| {
-            c.kind == ColumnKind::Categorical
-                && matches!(c.column_type, ColumnType::Text | ColumnType::Integer)
-                && s.count > 0
-                && (!s.distinct_exact || s.distinct <= config.categorical.max_cardinality)
-        })
-        .map(|(c, _)| c.name.as_str())
-        .collect();
-    let target_expression = roles
-        .target
-        .and_then(|t| train.column(t))
-        .and_then(|t| match t.column_type {
-            ColumnType::Integer | ColumnType::Float => Some(dialect.to_float(&builder.q(&t.name))),
-            ColumnType::Boolean => Some(format!(
-                "CASE WHEN {t} IS NULL THEN NULL WHEN {t} THEN {} ELSE {} END",
-                dialect.float_literal(1.0),
-                dialect.float_literal(0.0),
-                t = builder.q(&t.name)
-            )),
-            _ => None,
-        })
-        .filter(|_| config.categorical.target_encoding);
-    if config.categorical.enabled && !categorical.is_empty() {
-        let global_mean = match &target_expression {
-            Some(expression) => {
-                let sql = format!(
-                    "SELECT {} FROM {}",
-                    exact_float(dialect, &format!("AVG({expression})")).join(", "),
-                    builder.q("train")
-                );
-                let mut mean = None;
-                store.query(&sql, &[], &mut |row| {
-                    mean = read_exact_float(dialect, row, 0);
-                    Ok(())
-                })?;
-                mean
-            }
-            None => None,
-        };
-        for column in categorical {
-            let limit = config.categorical.max_cardinality;
-            let c = builder.q(column);
-            let sql = format!(
-                "SELECT {c}, COUNT(*){} FROM {} WHERE {c} IS NOT NULL GROUP BY {c}",
-                target_expression
-                    .as_ref()
-                    .filter(|_| global_mean.is_some())
-                    .map(|e| format!(
-                        ", {}",
-                        exact_float(dialect, &format!("AVG({e})")).join(", ")
-                    ))
-                    .unwrap_or_default(),
-                builder.q("train")
-            );
-            let mut levels: Vec<(Value, i64, Option<f64>)> = Vec::new();
-            let mut too_many = false;
-            store.query(&sql, &[], &mut |row| {
-                if levels.len() as u64 >= limit {
-                    too_many = true;
-                    return Ok(());
-                }
-                levels.push((
-                    row[0].clone(),
-                    row[1].as_i64().unwrap_or(0),
-                    read_exact_float(dialect, row, 2),
-                ));
-                Ok(())
-            })?;
-            if too_many || levels.len() < 2 {
-                continue;
-            }
-            levels.sort_by_key(|a| value_key(&a.0));
-            let literal = |v: &Value| match v {
-                Value::Integer(i) => i.to_string(),
-                other => dialect.text_literal(&other.clone().into_text().unwrap_or_default()),
-            };
-            let rows = train.rows.max(1) as f64;
-            for (value, count, _) in &levels {
-                if (*count as f64) < config.categorical.min_frequency * rows {
-                    continue;
-                }
-                let expression = dialect
-                    .boolean_to_integer(&format!("{c} IS NOT DISTINCT FROM {}", literal(value)));
-                let suffix = sanitize(&value_key(value));
-                builder.push(
-                    column,
-                    &suffix,
-                    Transformer::Categorical,
-                    ColumnType::Integer,
-                    expression,
-                );
-                // Other values (or nulls) exist: there are at least two levels.
-                builder.varies(true);
-            }
-            // Lookups by bisection over the values in byte (or numeric) order.
-            let mut ordered: Vec<&(Value, i64, Option<f64>)> = levels.iter().collect();
-            ordered.sort_by(|a, b| match (&a.0, &b.0) {
-                (Value::Integer(x), Value::Integer(y)) => x.cmp(y),
-                (x, y) => value_key(x).cmp(&value_key(y)),
-            });
-            let numeric = matches!(ordered[0].0, Value::Integer(_));
-            let lookup = |entries: &[(String, String)], default: &str| {
-                bisect(dialect, &c, numeric, entries, default)
-            };
-            let counts: Vec<(String, String)> = ordered
-                .iter()
-                .map(|(value, count, _)| (literal(value), count.to_string()))
-                .collect();
-            let frequency = format!(
-                "CASE WHEN {c} IS NULL THEN NULL ELSE {} END",
-                lookup(&counts, "0")
-            );
-            builder.push(
-                column,
-                "frequency",
-                Transformer::Categorical,
-                ColumnType::Integer,
-                frequency,
-            );
-            builder.varies(levels.iter().any(|(_, n, _)| *n != levels[0].1));
-            let mut fitted = serde_json::Map::new();
-            fitted.insert(
-                "counts".into(),
-                levels
-                    .iter()
-                    .map(|(v, n, _)| (value_key(v), serde_json::json!(n)))
-                    .collect::<serde_json::Map<_, _>>()
-                    .into(),
-            );
-            if let Some(global) = global_mean {
-                let mut means = serde_json::Map::new();
-                let mut entries = Vec::new();
-                for (value, _, mean) in &ordered {
-                    if let Some(mean) = mean {
-                        entries.push((literal(value), dialect.float_literal(*mean)));
-                        means.insert(value_key(value), serde_json::json!(mean));
-                    }
-                }
-                let encoding = lookup(&entries, &dialect.float_literal(global));
-                builder.push(
-                    column,
-                    "target_mean",
-                    Transformer::Categorical,
-                    ColumnType::Float,
-                    encoding,
-                );
-                let mut values: Vec<f64> = levels.iter().filter_map(|l| l.2).collect();
-                let counted: i64 = levels.iter().map(|l| l.1).sum();
-                if (counted as u64) < train.rows || values.len() < levels.len() {
-                    values.push(global);
-                }
-                builder.varies(values.iter().any(|v| *v != values[0]));
-                fitted.insert("target_means".into(), means.into());
-                fitted.insert("global_target_mean".into(), serde_json::json!(global));
-            }
-            builder.fitted.insert(column.to_string(), fitted.into());
-        }
-    }
-
-    stages.next("text");
-    let text_columns: Vec<&str> = usable
-        .iter()
-        .filter(|(c, s)| {
-            c.kind == ColumnKind::Text && c.column_type == ColumnType::Text && s.count > 0
-        })
-        .map(|(c, _)| c.name.as_str())
-        .collect();
-    if config.text.enabled && !text_columns.is_empty() {
-        let averages: Vec<String> = text_columns
-            .iter()
-            .map(|c| {
-                format!(
-                    "AVG({})",
-                    dialect.to_float(&dialect.char_length(&builder.q(c)))
-                )
-            })
-            .collect();
-        let sql = format!("SELECT {} FROM {}", averages.join(", "), builder.q("train"));
-        let mut means = Vec::new();
-        store.query(&sql, &[], &mut |row| {
-            means = row.iter().map(value_f64).collect();
-            Ok(())
-        })?;
-        for (column, mean) in text_columns.iter().zip(means) {
-            if mean.is_some_and(|m| m >= config.text.min_text_length) {
-                builder.text(column);
-            }
-        }
-    }
-
-    stages.next("missing");
-    if config.missing.enabled {
-        let with_nulls: Vec<&str> = usable
-            .iter()
-            .filter(|(_, s)| s.nulls > 0)
-            .map(|(c, _)| c.name.as_str())
-            .collect();
-        for column in &with_nulls {
-            let expression = dialect.boolean_to_integer(&format!("{} IS NULL", builder.q(column)));
-            builder.push(
-                column,
-                "is_missing",
-                Transformer::Missing,
-                ColumnType::Integer,
-                expression,
-            );
-            builder.varies(stats[*column].nulls < train.rows);
-        }
-        if !with_nulls.is_empty() {
-            let all: Vec<&str> = usable.iter().map(|(c, _)| c.name.as_str()).collect();
-            let count = format!(
-                "({})",
-                all.iter()
-                    .map(|c| dialect.boolean_to_integer(&format!("{} IS NULL", builder.q(c))))
-                    .collect::<Vec<_>>()
-                    .join(" + ")
-            );
-            let reads: Vec<String> = all.iter().map(|c| c.to_string()).collect();
-            builder.candidates.push(Candidate {
-                column: FeatureColumn {
-                    name: "missing_count".into(),
-                    transformer: Transformer::Missing,
-                    source: None,
-                    column_type: ColumnType::Integer,
-                },
-                expression: count.clone(),
-                reads: reads.clone(),
-                varies: None,
-            });
-            builder.candidates.push(Candidate {
-                column: FeatureColumn {
-                    name: "missing_ratio".into(),
-                    transformer: Transformer::Missing,
-                    source: None,
-                    column_type: ColumnType::Float,
-                },
-                expression: format!(
-                    "({} / {})",
-                    dialect.to_float(&count),
-                    dialect.float_literal(all.len() as f64)
-                ),
-                reads,
-                varies: None,
-            });
-        }
-    }
-    if !config.enabled {
-        builder.candidates.clear();
-        builder.fitted.clear();
-    }
-
     stages.next("custom");
-    for feature in custom {
-        if let Some(unknown) = custom::quoted_identifiers(&feature.expression)
-            .into_iter()
-            .find(|name| train.column(name).is_none())
-        {
-            return Err(Error::InvalidArgument(format!(
-                "custom feature '{}': no column \"{unknown}\" in the train table (columns: {})",
-                feature.name,
-                train.column_list()
-            )));
-        }
-        let sql = format!(
-            "SELECT ({}) FROM {} WHERE 1 = 0",
-            feature.expression,
-            builder.q("train")
-        );
-        store.query(&sql, &[], &mut |_| Ok(())).map_err(|e| {
-            Error::InvalidArgument(format!(
-                "custom feature '{}': `{}` is not a valid expression over the train table: {}",
-                feature.name,
-                feature.expression,
-                e.to_string().lines().next().unwrap_or_default()
-            ))
-        })?;
-        builder.candidates.push(Candidate {
-            column: FeatureColumn {
-                name: feature.name.clone(),
-                transformer: Transformer::Custom,
-                source: None,
-                column_type: feature.column_type,
-            },
-            expression: format!(
-                "CAST(({}) AS {})",
-                feature.expression,
-                dialect.type_name(feature.column_type)
-            ),
-            reads: Vec::new(),
-            varies: None,
-        });
-    }
+    builder.custom(store, &train, custom)?;
 
     let Builder {
         mut candidates,
@@ -982,8 +612,8 @@ pub fn generate(
         ..
     } = builder;
     let mut skipped = Vec::new();
-    name_features(&mut candidates, &train)?;
-    let room = MAX_TABLE_COLUMNS.saturating_sub(train.columns.len());
+    name_features(&mut candidates, train.table)?;
+    let room = MAX_TABLE_COLUMNS.saturating_sub(train.table.columns.len());
     if candidates.len() > room {
         skipped.push(format!(
             "{} features beyond the {MAX_TABLE_COLUMNS}-column limit of a feature table",
@@ -1003,6 +633,59 @@ pub fn generate(
         fitted,
         ..Default::default()
     };
+    build_tables(store, metadata, &candidates, replace, &mut set, &mut stages)?;
+    if replace {
+        swap_in(store, &set)?;
+    }
+    stages.next("done");
+    bar.finish_and_clear();
+    Ok(set)
+}
+
+/// Train's table and the columns transformers may use (not IDs, not the
+/// target), each with its registration statistics.
+struct Train<'a> {
+    table: &'a TableInfo,
+    stats: &'a BTreeMap<String, ColumnStatistics>,
+    usable: Vec<(&'a ColumnInfo, &'a ColumnStatistics)>,
+}
+
+impl<'a> Train<'a> {
+    fn new(
+        table: &'a TableInfo,
+        stats: &'a BTreeMap<String, ColumnStatistics>,
+        roles: &Roles,
+    ) -> Train<'a> {
+        let excluded: HashSet<&str> = roles
+            .id_columns
+            .iter()
+            .map(String::as_str)
+            .chain(roles.target)
+            .collect();
+        let usable = table
+            .columns
+            .iter()
+            .filter(|c| !excluded.contains(c.name.as_str()) && c.kind != ColumnKind::Feature)
+            .filter_map(|c| stats.get(&c.name).map(|s| (c, s)))
+            .collect();
+        Train {
+            table,
+            stats,
+            usable,
+        }
+    }
+}
+
+/// Creates the feature table of train, test and validation (each with the
+/// candidates whose columns it has), under staging names when replacing.
+fn build_tables(
+    store: &mut dyn Store,
+    metadata: &DatasetMetadata,
+    candidates: &[Candidate],
+    replace: bool,
+    set: &mut FeatureSet,
+    stages: &mut Stages,
+) -> Result<()> {
     let staging = |name: &str| {
         if replace {
             format!("_mdm_new_{name}")
@@ -1065,12 +748,439 @@ pub fn generate(
             features: chosen.iter().map(|c| c.column.clone()).collect(),
         });
     }
-    if replace {
-        swap_in(store, &set)?;
+    Ok(())
+}
+
+impl Builder<'_> {
+    /// Statistical and binning features of numeric columns: statistics
+    /// from registration, percentiles from the data.
+    fn numeric(
+        &mut self,
+        store: &mut dyn Store,
+        train: &Train,
+        config: &FeatureEngineering,
+        batch_size: usize,
+    ) -> Result<()> {
+        let mut numbers: Vec<(String, Numbers)> = Vec::new();
+        for (column, s) in &train.usable {
+            if column.kind != ColumnKind::Numeric || !column.column_type.is_numeric() {
+                continue;
+            }
+            let (Some(mean), Some(std), Some(min), Some(max)) = (
+                s.mean,
+                s.std,
+                json_number(s.min.as_ref()),
+                json_number(s.max.as_ref()),
+            ) else {
+                continue;
+            };
+            if s.count < 2 || !(std.is_finite() && std > 0.0 && mean.is_finite()) || min >= max {
+                continue;
+            }
+            numbers.push((
+                column.name.clone(),
+                Numbers {
+                    mean,
+                    std,
+                    min,
+                    max,
+                    deciles: None,
+                    percentiles: None,
+                },
+            ));
+        }
+        let wants_distribution = config.binning.enabled || config.statistical.enabled;
+        if config.enabled && wants_distribution && !numbers.is_empty() {
+            let summaries: Vec<ColumnSummary> = numbers
+                .iter()
+                .map(|(name, n)| ColumnSummary {
+                    column: train.table.column(name).expect("train column").def(),
+                    count: train.stats[name].count,
+                    min: n.min,
+                    max: n.max,
+                })
+                .collect();
+            let fractions: Vec<f64> = (0..=100).map(|i| f64::from(i) / 100.0).collect();
+            let distributions =
+                quantile::distributions(store, "train", &summaries, &fractions, 1, batch_size)?;
+            for ((_, n), distribution) in numbers.iter_mut().zip(distributions) {
+                let percentiles = distribution.percentiles;
+                n.deciles = Some((1..10).map(|i| percentiles[10 * i]).collect());
+                n.percentiles = Some(percentiles);
+            }
+        }
+        for (name, n) in &numbers {
+            self.fitted.insert(
+                name.clone(),
+                serde_json::to_value(n).unwrap_or(serde_json::Value::Null),
+            );
+            if config.statistical.enabled {
+                self.statistical(name, n, config.statistical.outlier_threshold);
+            }
+            if config.binning.enabled {
+                self.binning(name, n, &config.binning.n_bins);
+            }
+        }
+
+        Ok(())
     }
-    stages.next("done");
-    bar.finish_and_clear();
-    Ok(set)
+
+    fn temporal_columns(&mut self, train: &Train, config: &FeatureEngineering) {
+        if config.temporal.enabled {
+            for (column, s) in &train.usable {
+                if column.kind == ColumnKind::Datetime && s.count > 0 {
+                    self.temporal(
+                        &column.name,
+                        column.column_type,
+                        config.temporal.include_cyclical,
+                    );
+                }
+            }
+        }
+    }
+
+    /// One-hot, frequency and target encodings of categorical columns.
+    fn categorical_columns(
+        &mut self,
+        store: &mut dyn Store,
+        train: &Train,
+        roles: &Roles,
+        config: &FeatureEngineering,
+    ) -> Result<()> {
+        let dialect = self.dialect;
+        let categorical: Vec<&str> = train
+            .usable
+            .iter()
+            .filter(|(c, s)| {
+                c.kind == ColumnKind::Categorical
+                    && matches!(c.column_type, ColumnType::Text | ColumnType::Integer)
+                    && s.count > 0
+                    && (!s.distinct_exact || s.distinct <= config.categorical.max_cardinality)
+            })
+            .map(|(c, _)| c.name.as_str())
+            .collect();
+        let target_expression = roles
+            .target
+            .and_then(|t| train.table.column(t))
+            .and_then(|t| match t.column_type {
+                ColumnType::Integer | ColumnType::Float => Some(dialect.to_float(&self.q(&t.name))),
+                ColumnType::Boolean => Some(format!(
+                    "CASE WHEN {t} IS NULL THEN NULL WHEN {t} THEN {} ELSE {} END",
+                    dialect.float_literal(1.0),
+                    dialect.float_literal(0.0),
+                    t = self.q(&t.name)
+                )),
+                _ => None,
+            })
+            .filter(|_| config.categorical.target_encoding);
+        if config.categorical.enabled && !categorical.is_empty() {
+            let global_mean = match &target_expression {
+                Some(expression) => {
+                    let sql = format!(
+                        "SELECT {} FROM {}",
+                        exact_float(dialect, &format!("AVG({expression})")).join(", "),
+                        self.q("train")
+                    );
+                    let mut mean = None;
+                    store.query(&sql, &[], &mut |row| {
+                        mean = read_exact_float(dialect, row, 0);
+                        Ok(())
+                    })?;
+                    mean
+                }
+                None => None,
+            };
+            for column in categorical {
+                let target = target_expression.as_deref().zip(global_mean);
+                self.categorical(store, train, column, target, config)?;
+            }
+        }
+
+        Ok(())
+    }
+
+    /// The encodings of one categorical column; `target` is the target
+    /// expression with its overall mean in train.
+    fn categorical(
+        &mut self,
+        store: &mut dyn Store,
+        train: &Train,
+        column: &str,
+        target: Option<(&str, f64)>,
+        config: &FeatureEngineering,
+    ) -> Result<()> {
+        let dialect = self.dialect;
+        let limit = config.categorical.max_cardinality;
+        let c = self.q(column);
+        let sql = format!(
+            "SELECT {c}, COUNT(*){} FROM {} WHERE {c} IS NOT NULL GROUP BY {c}",
+            target
+                .map(|(e, _)| format!(
+                    ", {}",
+                    exact_float(dialect, &format!("AVG({e})")).join(", ")
+                ))
+                .unwrap_or_default(),
+            self.q("train")
+        );
+        let mut levels: Vec<(Value, i64, Option<f64>)> = Vec::new();
+        let mut too_many = false;
+        store.query(&sql, &[], &mut |row| {
+            if levels.len() as u64 >= limit {
+                too_many = true;
+                return Ok(());
+            }
+            levels.push((
+                row[0].clone(),
+                row[1].as_i64().unwrap_or(0),
+                read_exact_float(dialect, row, 2),
+            ));
+            Ok(())
+        })?;
+        if too_many || levels.len() < 2 {
+            return Ok(());
+        }
+        levels.sort_by_key(|a| value_key(&a.0));
+        let literal = |v: &Value| match v {
+            Value::Integer(i) => i.to_string(),
+            other => dialect.text_literal(&other.clone().into_text().unwrap_or_default()),
+        };
+        let rows = train.table.rows.max(1) as f64;
+        for (value, count, _) in &levels {
+            if (*count as f64) < config.categorical.min_frequency * rows {
+                continue;
+            }
+            let expression =
+                dialect.boolean_to_integer(&format!("{c} IS NOT DISTINCT FROM {}", literal(value)));
+            let suffix = sanitize(&value_key(value));
+            self.push(
+                column,
+                &suffix,
+                Transformer::Categorical,
+                ColumnType::Integer,
+                expression,
+            );
+            // Other values (or nulls) exist: there are at least two levels.
+            self.varies(true);
+        }
+        // Lookups by bisection over the values in byte (or numeric) order.
+        let mut ordered: Vec<&(Value, i64, Option<f64>)> = levels.iter().collect();
+        ordered.sort_by(|a, b| match (&a.0, &b.0) {
+            (Value::Integer(x), Value::Integer(y)) => x.cmp(y),
+            (x, y) => value_key(x).cmp(&value_key(y)),
+        });
+        let numeric = matches!(ordered[0].0, Value::Integer(_));
+        let lookup = |entries: &[(String, String)], default: &str| {
+            bisect(dialect, &c, numeric, entries, default)
+        };
+        let counts: Vec<(String, String)> = ordered
+            .iter()
+            .map(|(value, count, _)| (literal(value), count.to_string()))
+            .collect();
+        let frequency = format!(
+            "CASE WHEN {c} IS NULL THEN NULL ELSE {} END",
+            lookup(&counts, "0")
+        );
+        self.push(
+            column,
+            "frequency",
+            Transformer::Categorical,
+            ColumnType::Integer,
+            frequency,
+        );
+        self.varies(levels.iter().any(|(_, n, _)| *n != levels[0].1));
+        let mut fitted = serde_json::Map::new();
+        fitted.insert(
+            "counts".into(),
+            levels
+                .iter()
+                .map(|(v, n, _)| (value_key(v), serde_json::json!(n)))
+                .collect::<serde_json::Map<_, _>>()
+                .into(),
+        );
+        if let Some((_, global)) = target {
+            let mut means = serde_json::Map::new();
+            let mut entries = Vec::new();
+            for (value, _, mean) in &ordered {
+                if let Some(mean) = mean {
+                    entries.push((literal(value), dialect.float_literal(*mean)));
+                    means.insert(value_key(value), serde_json::json!(mean));
+                }
+            }
+            let encoding = lookup(&entries, &dialect.float_literal(global));
+            self.push(
+                column,
+                "target_mean",
+                Transformer::Categorical,
+                ColumnType::Float,
+                encoding,
+            );
+            let mut values: Vec<f64> = levels.iter().filter_map(|l| l.2).collect();
+            let counted: i64 = levels.iter().map(|l| l.1).sum();
+            if (counted as u64) < train.table.rows || values.len() < levels.len() {
+                values.push(global);
+            }
+            self.varies(values.iter().any(|v| *v != values[0]));
+            fitted.insert("target_means".into(), means.into());
+            fitted.insert("global_target_mean".into(), serde_json::json!(global));
+        }
+        self.fitted.insert(column.to_string(), fitted.into());
+        Ok(())
+    }
+
+    /// Text measures of text columns long enough on average.
+    fn text_columns(
+        &mut self,
+        store: &mut dyn Store,
+        train: &Train,
+        config: &FeatureEngineering,
+    ) -> Result<()> {
+        let dialect = self.dialect;
+        let text_columns: Vec<&str> = train
+            .usable
+            .iter()
+            .filter(|(c, s)| {
+                c.kind == ColumnKind::Text && c.column_type == ColumnType::Text && s.count > 0
+            })
+            .map(|(c, _)| c.name.as_str())
+            .collect();
+        if config.text.enabled && !text_columns.is_empty() {
+            let averages: Vec<String> = text_columns
+                .iter()
+                .map(|c| {
+                    format!(
+                        "AVG({})",
+                        dialect.to_float(&dialect.char_length(&self.q(c)))
+                    )
+                })
+                .collect();
+            let sql = format!("SELECT {} FROM {}", averages.join(", "), self.q("train"));
+            let mut means = Vec::new();
+            store.query(&sql, &[], &mut |row| {
+                means = row.iter().map(value_f64).collect();
+                Ok(())
+            })?;
+            for (column, mean) in text_columns.iter().zip(means) {
+                if mean.is_some_and(|m| m >= config.text.min_text_length) {
+                    self.text(column);
+                }
+            }
+        }
+
+        Ok(())
+    }
+
+    /// Null indicators and per-row null counts.
+    fn missing(&mut self, train: &Train, config: &FeatureEngineering) {
+        let dialect = self.dialect;
+        if config.missing.enabled {
+            let with_nulls: Vec<&str> = train
+                .usable
+                .iter()
+                .filter(|(_, s)| s.nulls > 0)
+                .map(|(c, _)| c.name.as_str())
+                .collect();
+            for column in &with_nulls {
+                let expression = dialect.boolean_to_integer(&format!("{} IS NULL", self.q(column)));
+                self.push(
+                    column,
+                    "is_missing",
+                    Transformer::Missing,
+                    ColumnType::Integer,
+                    expression,
+                );
+                self.varies(train.stats[*column].nulls < train.table.rows);
+            }
+            if !with_nulls.is_empty() {
+                let all: Vec<&str> = train.usable.iter().map(|(c, _)| c.name.as_str()).collect();
+                let count = format!(
+                    "({})",
+                    all.iter()
+                        .map(|c| dialect.boolean_to_integer(&format!("{} IS NULL", self.q(c))))
+                        .collect::<Vec<_>>()
+                        .join(" + ")
+                );
+                let reads: Vec<String> = all.iter().map(|c| c.to_string()).collect();
+                self.candidates.push(Candidate {
+                    column: FeatureColumn {
+                        name: "missing_count".into(),
+                        transformer: Transformer::Missing,
+                        source: None,
+                        column_type: ColumnType::Integer,
+                    },
+                    expression: count.clone(),
+                    reads: reads.clone(),
+                    varies: None,
+                });
+                self.candidates.push(Candidate {
+                    column: FeatureColumn {
+                        name: "missing_ratio".into(),
+                        transformer: Transformer::Missing,
+                        source: None,
+                        column_type: ColumnType::Float,
+                    },
+                    expression: format!(
+                        "({} / {})",
+                        dialect.to_float(&count),
+                        dialect.float_literal(all.len() as f64)
+                    ),
+                    reads,
+                    varies: None,
+                });
+            }
+        }
+    }
+
+    /// Custom features, validated against train.
+    fn custom(
+        &mut self,
+        store: &mut dyn Store,
+        train: &Train,
+        custom: &[CustomFeature],
+    ) -> Result<()> {
+        let dialect = self.dialect;
+        for feature in custom {
+            if let Some(unknown) = custom::quoted_identifiers(&feature.expression)
+                .into_iter()
+                .find(|name| train.table.column(name).is_none())
+            {
+                return Err(Error::InvalidArgument(format!(
+                    "custom feature '{}': no column \"{unknown}\" in the train table (columns: {})",
+                    feature.name,
+                    train.table.column_list()
+                )));
+            }
+            let sql = format!(
+                "SELECT ({}) FROM {} WHERE 1 = 0",
+                feature.expression,
+                self.q("train")
+            );
+            store.query(&sql, &[], &mut |_| Ok(())).map_err(|e| {
+                Error::InvalidArgument(format!(
+                    "custom feature '{}': `{}` is not a valid expression over the train table: {}",
+                    feature.name,
+                    feature.expression,
+                    e.to_string().lines().next().unwrap_or_default()
+                ))
+            })?;
+            self.candidates.push(Candidate {
+                column: FeatureColumn {
+                    name: feature.name.clone(),
+                    transformer: Transformer::Custom,
+                    source: None,
+                    column_type: feature.column_type,
+                },
+                expression: format!(
+                    "CAST(({}) AS {})",
+                    feature.expression,
+                    dialect.type_name(feature.column_type)
+                ),
+                reads: Vec::new(),
+                varies: None,
+            });
+        }
+
+        Ok(())
+    }
 }
 
 /// Progress through the generation stages, each logged with its duration.
