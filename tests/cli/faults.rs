@@ -45,6 +45,27 @@ fn register_without_features(env: &Env, name: &str, path: &std::path::Path) {
     ]);
 }
 
+/// Runs mdm with `-v` and kills it (SIGKILL) as soon as its log shows
+/// `marker`; returns whether the marker was seen before it exited.
+fn kill_when_logged(env: &Env, args: &[&str], marker: &str) -> bool {
+    use std::io::BufRead;
+    let mut child = env
+        .process()
+        .arg("-v")
+        .args(args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = std::io::BufReader::new(child.stderr.take().unwrap());
+    let seen = stderr
+        .lines()
+        .any(|line| line.is_ok_and(|l| l.contains(marker)));
+    child.kill().unwrap();
+    child.wait().unwrap();
+    seen
+}
+
 fn wait_for_staging(env: &Env) {
     let started = Instant::now();
     while !env.stored().iter().any(|n| n.contains("staging")) {
@@ -84,28 +105,17 @@ fn a_registration_killed_during_load_is_invisible_and_can_be_repeated() {
 
 #[test]
 fn a_registration_killed_while_generating_features_is_invisible_and_can_be_repeated() {
-    use std::io::BufRead;
     let env = Env::new();
     let path = big_csv(&env, "feat.csv", 200_000);
-    let mut child = env
-        .process()
-        .args(["-v", "dataset", "register", "feat", path.to_str().unwrap()])
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
     // The first stage of feature generation is logged once the data is loaded.
-    let stderr = std::io::BufReader::new(child.stderr.take().unwrap());
-    let mut seen = false;
-    for line in stderr.lines() {
-        if line.unwrap().contains("features: statistical took") {
-            seen = true;
-            break;
-        }
-    }
-    assert!(seen, "feature generation never started");
-    child.kill().unwrap();
-    child.wait().unwrap();
+    assert!(
+        kill_when_logged(
+            &env,
+            &["dataset", "register", "feat", path.to_str().unwrap()],
+            "features: statistical took"
+        ),
+        "feature generation never started"
+    );
     assert_eq!(
         env.json(&["dataset", "list", "--all-backends"]),
         serde_json::json!([])
@@ -121,25 +131,14 @@ fn a_registration_killed_while_generating_features_is_invisible_and_can_be_repea
 
 #[test]
 fn a_registration_killed_just_before_publishing_is_all_or_nothing() {
-    use std::io::BufRead;
     let env = Env::new();
     let path = big_csv(&env, "late.csv", 200_000);
-    let mut child = env
-        .process()
-        .args(["-v", "dataset", "register", "late", path.to_str().unwrap()])
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
     // The last feature table is written; metadata and the rename follow.
-    let stderr = std::io::BufReader::new(child.stderr.take().unwrap());
-    for line in stderr.lines() {
-        if line.unwrap().contains("features: train_features took") {
-            break;
-        }
-    }
-    child.kill().unwrap();
-    child.wait().unwrap();
+    kill_when_logged(
+        &env,
+        &["dataset", "register", "late", path.to_str().unwrap()],
+        "features: train_features took",
+    );
     let listing = env.json(&["dataset", "list"]);
     match listing.as_array().unwrap().as_slice() {
         [] => env.fails(&["dataset", "info", "late"], 3),
@@ -162,26 +161,15 @@ fn a_registration_killed_just_before_publishing_is_all_or_nothing() {
 
 #[test]
 fn a_killed_regeneration_keeps_the_old_features() {
-    use std::io::BufRead;
     let env = Env::new();
     let path = big_csv(&env, "regen.csv", 200_000);
     env.ok(&["dataset", "register", "regen", path.to_str().unwrap()]);
     let before = env.scalar("regen", "SELECT COUNT(*) FROM \"train_features\"");
-    let mut child = env
-        .process()
-        .args(["-v", "dataset", "features", "regen", "--regenerate"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let stderr = std::io::BufReader::new(child.stderr.take().unwrap());
-    for line in stderr.lines() {
-        if line.unwrap().contains("features: signal filter took") {
-            break;
-        }
-    }
-    child.kill().unwrap();
-    child.wait().unwrap();
+    kill_when_logged(
+        &env,
+        &["dataset", "features", "regen", "--regenerate"],
+        "features: signal filter took",
+    );
     assert_eq!(
         env.scalar("regen", "SELECT COUNT(*) FROM \"train_features\""),
         before
