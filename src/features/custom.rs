@@ -33,6 +33,9 @@ pub struct CustomFeature {
     /// What the feature means, shown by `info --show-features`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    /// The columns the expression names in double quotes (found by [`load`]).
+    #[serde(skip)]
+    pub columns: Vec<String>,
 }
 
 fn default_type() -> ColumnType {
@@ -64,7 +67,7 @@ pub fn load(
         }
     };
     let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, "read", e))?;
-    let parsed: CustomFeatures = {
+    let mut parsed: CustomFeatures = {
         let deserializer = serde_yaml::Deserializer::from_str(&text);
         serde_path_to_error::deserialize(deserializer).map_err(|e| {
             Error::InvalidArgument(format!(
@@ -80,7 +83,7 @@ pub fn load(
         })?
     };
     let mut seen = std::collections::HashSet::new();
-    for feature in &parsed.features {
+    for feature in &mut parsed.features {
         let fail = |message: String| {
             Error::InvalidArgument(format!(
                 "{}: custom feature '{}': {message}",
@@ -108,7 +111,7 @@ pub fn load(
                 "type must be integer, float, text or boolean".to_string(),
             ));
         }
-        check_expression(&feature.expression).map_err(fail)?;
+        feature.columns = check_expression(&feature.expression).map_err(fail)?;
     }
     Ok((Some(path), parsed.features))
 }
@@ -116,28 +119,38 @@ pub fn load(
 /// Refuses what would let an expression become more than one expression:
 /// `;`, comments, parentheses closing what they did not open, and
 /// unterminated quotes. Quoted text and identifiers may hold anything.
-pub fn check_expression(expression: &str) -> std::result::Result<(), String> {
+/// Returns the identifiers written in double quotes: SQLite reads an
+/// unknown double-quoted name as a string, so mdm checks them against the
+/// table's columns itself.
+pub fn check_expression(expression: &str) -> std::result::Result<Vec<String>, String> {
     if expression.trim().is_empty() {
         return Err("the expression is empty".into());
     }
     let mut depth = 0i64;
+    let mut identifiers = Vec::new();
     let mut chars = expression.chars().peekable();
     while let Some(c) = chars.next() {
         match c {
             '\'' | '"' => {
+                let mut text = String::new();
                 let mut closed = false;
                 while let Some(inner) = chars.next() {
                     if inner == c {
                         if chars.peek() == Some(&c) {
                             chars.next();
+                            text.push(c);
                             continue;
                         }
                         closed = true;
                         break;
                     }
+                    text.push(inner);
                 }
                 if !closed {
                     return Err(format!("unterminated {c} quote"));
+                }
+                if c == '"' {
+                    identifiers.push(text);
                 }
             }
             ';' => return Err("`;` is not allowed: give one expression, not statements".into()),
@@ -160,36 +173,7 @@ pub fn check_expression(expression: &str) -> std::result::Result<(), String> {
     if depth != 0 {
         return Err("unbalanced parentheses".into());
     }
-    Ok(())
-}
-
-/// The identifiers written in double quotes in an expression. SQLite
-/// reads an unknown double-quoted name as a string, so mdm checks them
-/// against the table's columns itself.
-pub fn quoted_identifiers(expression: &str) -> Vec<String> {
-    let mut names = Vec::new();
-    let mut chars = expression.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c != '\'' && c != '"' {
-            continue;
-        }
-        let mut text = String::new();
-        while let Some(inner) = chars.next() {
-            if inner == c {
-                if chars.peek() == Some(&c) {
-                    chars.next();
-                    text.push(c);
-                    continue;
-                }
-                break;
-            }
-            text.push(inner);
-        }
-        if c == '"' {
-            names.push(text);
-        }
-    }
-    names
+    Ok(identifiers)
 }
 
 #[cfg(test)]
@@ -209,10 +193,10 @@ mod tests {
     }
 
     #[test]
-    fn quoted_identifiers_are_found_outside_strings() {
+    fn double_quoted_names_are_returned_from_outside_strings() {
         assert_eq!(
-            super::quoted_identifiers("\"a\" + LENGTH('\"b\"') * \"c\"\"d\""),
-            vec!["a".to_string(), "c\"d".to_string()]
+            super::check_expression("\"a\" + LENGTH('\"b\"') * \"c\"\"d\""),
+            Ok(vec!["a".to_string(), "c\"d".to_string()])
         );
     }
 }

@@ -106,6 +106,22 @@ impl FeatureSet {
         }
     }
 
+    /// A dataset's tables, each followed by its feature table (unless
+    /// `with_features` is false or it has none).
+    pub fn tables_of(metadata: &DatasetMetadata, with_features: bool) -> Result<Vec<TableInfo>> {
+        let features = if with_features {
+            FeatureSet::from_metadata(metadata)?
+        } else {
+            None
+        };
+        let mut tables = Vec::new();
+        for table in &metadata.tables {
+            tables.push(table.clone());
+            tables.extend(features.as_ref().and_then(|f| f.table_info(table)));
+        }
+        Ok(tables)
+    }
+
     /// The feature table built from `source`.
     pub fn table(&self, source: &str) -> Option<&FeatureTable> {
         self.tables.iter().find(|t| t.source == source)
@@ -265,7 +281,7 @@ fn build_tables(
                     let sql = format!(
                         "SELECT {} FROM {} WHERE 1 = 0",
                         candidate.expression,
-                        dialect_q(store, source)
+                        store.dialect().quote_identifier(source)
                     );
                     if store.query(&sql, &[], &mut |_| Ok(())).is_err() {
                         set.skipped.push(format!(
@@ -309,10 +325,6 @@ impl Stages {
         self.bar.set_message(stage.to_string());
         self.current = Some((stage.to_string(), std::time::Instant::now()));
     }
-}
-
-fn dialect_q(store: &dyn Store, name: &str) -> String {
-    store.dialect().quote_identifier(name)
 }
 
 /// Makes feature names distinct from the table's columns and from each

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashSet};
 
 use serde::Serialize;
 
-use super::{custom, CustomFeature, FeatureColumn, Roles, Transformer};
+use super::{CustomFeature, FeatureColumn, Roles, Transformer};
 use crate::config::FeatureEngineering;
 use crate::dialect::{DatePart, Dialect, TextMeasure};
 use crate::error::{Error, Result};
@@ -464,7 +464,7 @@ impl<'a> Train<'a> {
         let usable = table
             .columns
             .iter()
-            .filter(|c| !excluded.contains(c.name.as_str()) && c.kind != ColumnKind::Feature)
+            .filter(|c| !excluded.contains(c.name.as_str()))
             .filter_map(|c| stats.get(&c.name).map(|s| (c, s)))
             .collect();
         Train {
@@ -600,14 +600,11 @@ impl Builder<'_> {
         if config.categorical.enabled && !categorical.is_empty() {
             let global_mean = match &target_expression {
                 Some(expression) => {
-                    let sql = format!(
-                        "SELECT {} FROM {}",
-                        exact_float(dialect, &format!("AVG({expression})")).join(", "),
-                        self.q("train")
-                    );
+                    let average = ExactFloat::new(dialect, &format!("AVG({expression})"));
+                    let sql = format!("SELECT {} FROM {}", average.select, self.q("train"));
                     let mut mean = None;
                     store.query(&sql, &[], &mut |row| {
-                        mean = read_exact_float(dialect, row, 0);
+                        mean = average.read(row, 0);
                         Ok(())
                     })?;
                     mean
@@ -636,13 +633,12 @@ impl Builder<'_> {
         let dialect = self.dialect;
         let limit = config.categorical.max_cardinality;
         let c = self.q(column);
+        let average = target.map(|(e, _)| ExactFloat::new(dialect, &format!("AVG({e})")));
         let sql = format!(
             "SELECT {c}, COUNT(*){} FROM {} WHERE {c} IS NOT NULL GROUP BY {c}",
-            target
-                .map(|(e, _)| format!(
-                    ", {}",
-                    exact_float(dialect, &format!("AVG({e})")).join(", ")
-                ))
+            average
+                .as_ref()
+                .map(|a| format!(", {}", a.select))
                 .unwrap_or_default(),
             self.q("train")
         );
@@ -656,7 +652,7 @@ impl Builder<'_> {
             levels.push((
                 row[0].clone(),
                 row[1].as_i64().unwrap_or(0),
-                read_exact_float(dialect, row, 2),
+                average.as_ref().and_then(|a| a.read(row, 2)),
             ));
             Ok(())
         })?;
@@ -780,7 +776,7 @@ impl Builder<'_> {
             let sql = format!("SELECT {} FROM {}", averages.join(", "), self.q("train"));
             let mut means = Vec::new();
             store.query(&sql, &[], &mut |row| {
-                means = row.iter().map(value_f64).collect();
+                means = row.iter().map(Value::as_f64).collect();
                 Ok(())
             })?;
             for (column, mean) in text_columns.iter().zip(means) {
@@ -863,8 +859,9 @@ impl Builder<'_> {
     ) -> Result<()> {
         let dialect = self.dialect;
         for feature in custom {
-            if let Some(unknown) = custom::quoted_identifiers(&feature.expression)
-                .into_iter()
+            if let Some(unknown) = feature
+                .columns
+                .iter()
                 .find(|name| train.table.column(name).is_none())
             {
                 return Err(Error::InvalidArgument(format!(
@@ -937,31 +934,36 @@ fn bisect(
     }
 }
 
-/// Select-list items fetching a double expression exactly (as two integer
-/// parts where the driver would round doubles).
-fn exact_float(dialect: &dyn Dialect, expression: &str) -> Vec<String> {
-    match dialect.exact_float_parts(expression) {
-        Some((mantissa, shift)) => vec![mantissa, shift],
-        None => vec![expression.to_string()],
-    }
+/// A double expression selected so that it arrives exactly: as itself,
+/// or as the two integer parts of [`Dialect::exact_float_parts`] where the
+/// driver would round doubles.
+struct ExactFloat {
+    select: String,
+    parts: bool,
 }
 
-/// The double at `at` of a row selected with [`exact_float`].
-fn read_exact_float(dialect: &dyn Dialect, row: &[Value], at: usize) -> Option<f64> {
-    if dialect.exact_float_parts("x").is_some() {
-        let part = |i: usize| row.get(i).and_then(Value::as_i64);
-        crate::dialect::float_from_parts(part(at).as_ref(), part(at + 1).as_ref())
-    } else {
-        row.get(at).and_then(value_f64)
+impl ExactFloat {
+    fn new(dialect: &dyn Dialect, expression: &str) -> ExactFloat {
+        match dialect.exact_float_parts(expression) {
+            Some((mantissa, shift)) => ExactFloat {
+                select: format!("{mantissa}, {shift}"),
+                parts: true,
+            },
+            None => ExactFloat {
+                select: expression.to_string(),
+                parts: false,
+            },
+        }
     }
-}
 
-fn value_f64(value: &Value) -> Option<f64> {
-    match value {
-        Value::Float(v) => Some(*v),
-        Value::Integer(v) => Some(*v as f64),
-        Value::Text(t) => t.parse().ok(),
-        Value::Null => None,
+    /// The value, from the row's items starting at `at`.
+    fn read(&self, row: &[Value], at: usize) -> Option<f64> {
+        if self.parts {
+            let part = |i: usize| row.get(i).and_then(Value::as_i64);
+            crate::dialect::float_from_parts(part(at).as_ref(), part(at + 1).as_ref())
+        } else {
+            row.get(at).and_then(Value::as_f64)
+        }
     }
 }
 

@@ -73,18 +73,7 @@ pub fn export(
     let mut store = super::open_store(settings, &record)?;
     let metadata = metadata::load(store.as_mut())?;
 
-    let mut tables = Vec::new();
-    let features = if options.no_features {
-        None
-    } else {
-        FeatureSet::from_metadata(&metadata)?
-    };
-    for table in &metadata.tables {
-        tables.push(table.clone());
-        if let Some(info) = features.as_ref().and_then(|f| f.table_info(table)) {
-            tables.push(info);
-        }
-    }
+    let tables = FeatureSet::tables_of(&metadata, !options.no_features)?;
     // One file of a one-table dataset: its feature table when it has one.
     let mut wanted = options.tables.clone();
     if options.output.is_some() && wanted.is_empty() && metadata.tables.len() == 1 {

@@ -78,14 +78,9 @@ pub fn stats(settings: &Settings, name: &str, options: &StatsOptions) -> Result<
     let mut metadata = metadata::load(store.as_mut())?;
     // Feature tables are profiled on demand; their statistics are not kept
     // (a regeneration would make them stale).
-    let features = FeatureSet::from_metadata(&metadata)?;
-    let mut tables = metadata.tables.clone();
-    tables.extend(
-        metadata
-            .tables
-            .iter()
-            .filter_map(|t| features.as_ref()?.table_info(t)),
-    );
+    let mut tables = FeatureSet::tables_of(&metadata, true)?;
+    // The dataset's own tables first.
+    tables.sort_by_key(|t| metadata.table(&t.name).is_none());
     let is_feature_table = metadata.table(&options.table).is_none();
     let table = tables
         .iter()

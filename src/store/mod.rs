@@ -234,6 +234,15 @@ impl Value {
         }
     }
 
+    pub fn as_f64(&self) -> Option<f64> {
+        match self {
+            Value::Float(v) => Some(*v),
+            Value::Integer(v) => Some(*v as f64),
+            Value::Text(t) => t.parse().ok(),
+            Value::Null => None,
+        }
+    }
+
     pub fn into_text(self) -> Option<String> {
         match self {
             Value::Null => None,
