@@ -44,6 +44,10 @@ pub const METADATA_KEY: &str = "features";
 /// Suffix of the feature table of a table.
 pub const TABLE_SUFFIX: &str = "_features";
 
+/// Prefix of the feature tables a regeneration builds before swapping
+/// them in.
+const STAGING_PREFIX: &str = "_mdm_new_";
+
 /// Tables that get a feature table (submission files carry no features).
 const FEATURE_SOURCES: &[&str] = &["train", "test", "validation"];
 
@@ -243,7 +247,7 @@ fn build_tables(
 ) -> Result<()> {
     let staging = |name: &str| {
         if replace {
-            format!("_mdm_new_{name}")
+            format!("{STAGING_PREFIX}{name}")
         } else {
             name.to_string()
         }
@@ -479,7 +483,7 @@ fn swap_in(store: &mut dyn Store, set: &FeatureSet) -> Result<()> {
     let fresh: HashSet<String> = set
         .tables
         .iter()
-        .map(|t| format!("_mdm_new_{}", t.name))
+        .map(|t| format!("{STAGING_PREFIX}{}", t.name))
         .collect();
     // Old feature tables, and leftovers of a regeneration that was killed.
     for name in &existing {
@@ -490,7 +494,7 @@ fn swap_in(store: &mut dyn Store, set: &FeatureSet) -> Result<()> {
     for table in &set.tables {
         statements.push(format!(
             "ALTER TABLE {} RENAME TO {}",
-            dialect.quote_identifier(&format!("_mdm_new_{}", table.name)),
+            dialect.quote_identifier(&format!("{STAGING_PREFIX}{}", table.name)),
             dialect.quote_identifier(&table.name)
         ));
     }
