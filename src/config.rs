@@ -262,11 +262,20 @@ impl Default for PostgresqlSettings {
 pub struct Performance {
     /// Rows per batch when loading and exporting.
     pub batch_size: usize,
+    /// Threads that compute a feature table on embedded SQLite, each over a
+    /// slice of the rows; 0 = one per core, at most 4.
+    pub workers: usize,
 }
+
+/// The most workers `performance.workers` accepts.
+pub const MAX_WORKERS: usize = 64;
 
 impl Default for Performance {
     fn default() -> Self {
-        Performance { batch_size: 10_000 }
+        Performance {
+            batch_size: 10_000,
+            workers: 0,
+        }
     }
 }
 
@@ -530,6 +539,7 @@ database:
 
 performance:
   batch_size: 10000               # rows per batch when loading and exporting
+  workers: 0                      # threads computing feature tables (embedded SQLite); 0 = one per core, at most 4
 
 logging:
   level: warning                  # error | warning | info | debug | trace
@@ -719,6 +729,15 @@ fn validate(config: &Config) -> Result<()> {
     };
     if config.performance.batch_size == 0 {
         return bad("performance.batch_size", "must be at least 1, got 0".into());
+    }
+    if config.performance.workers > MAX_WORKERS {
+        return bad(
+            "performance.workers",
+            format!(
+                "must be at most {MAX_WORKERS} (0 = one per core), got {}",
+                config.performance.workers
+            ),
+        );
     }
     if config.database.duckdb.threads == 0 {
         return bad(

@@ -32,6 +32,7 @@ impl FileBackend {
     pub fn embedded(settings: &Settings) -> FileBackend {
         let sqlite = settings.config.database.sqlite.clone();
         let timeout = settings.config.database.connection_timeout;
+        let workers = settings.config.performance.workers;
         FileBackend {
             kind: BackendKind::Sqlite,
             // Other tools read the same file through the SQLite ODBC driver.
@@ -45,11 +46,12 @@ impl FileBackend {
             datasets_path: settings.datasets_path(),
             file_name: "dataset.sqlite",
             opener: Box::new(move |path, create| -> Result<Box<dyn Store>> {
-                Ok(Box::new(if create {
+                let store = if create {
                     SqliteStore::create_for_load(path, &sqlite)?
                 } else {
                     SqliteStore::open(path, &sqlite, timeout)?
-                }))
+                };
+                Ok(Box::new(store.with_workers(workers)))
             }),
         }
     }

@@ -433,8 +433,8 @@ fn signal_filter(store: &mut dyn Store, candidates: &mut Vec<Candidate>) -> Resu
     Ok(dropped)
 }
 
-/// Creates `name` with the table's columns and the features, and fills it
-/// in one statement.
+/// Creates `name` with the table's columns and the features and fills it
+/// from one `SELECT` over the table (see [`Store::insert_select`]).
 fn materialize(
     store: &mut dyn Store,
     table: &TableInfo,
@@ -454,25 +454,14 @@ fn materialize(
         .map(|c| dialect.quote_identifier(&c.name))
         .collect();
     select.extend(features.iter().map(|c| c.expression.clone()));
-    let insert = format!(
-        "INSERT INTO {} SELECT {} FROM {}",
-        dialect.quote_identifier(name),
-        select.join(", "),
-        dialect.quote_identifier(&table.name)
-    );
-    log::debug!("features: {insert}");
     let drop = dialect.drop_table(name);
     store.execute(&drop, &[])?;
     store.execute(&create, &[])?;
-    store.begin()?;
-    match store.execute(&insert, &[]) {
-        Ok(()) => store.commit(),
-        Err(err) => {
-            let _ = store.rollback();
+    store
+        .insert_select(name, &columns, &select.join(", "), &table.name)
+        .inspect_err(|_| {
             let _ = store.execute(&drop, &[]);
-            Err(err)
-        }
-    }
+        })
 }
 
 /// Replaces the old feature tables with the new ones in one transaction.

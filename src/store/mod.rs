@@ -6,6 +6,7 @@
 #[cfg(feature = "odbc")]
 pub mod odbc;
 mod sqlite;
+mod sqlite_fill;
 
 pub use sqlite::SqliteStore;
 
@@ -290,6 +291,34 @@ pub trait Store {
         batch_size: usize,
         on_batch: &mut dyn FnMut(&Batch) -> Result<()>,
     ) -> Result<()>;
+
+    /// Fills `target`, an empty table created with `columns`, with
+    /// `SELECT {select} FROM {source}` (rows in the source's order), all or
+    /// nothing. Stores that can split the work across cores override this.
+    fn insert_select(
+        &mut self,
+        target: &str,
+        columns: &[ColumnDef],
+        select: &str,
+        source: &str,
+    ) -> Result<()> {
+        let _ = columns;
+        let dialect = self.dialect();
+        let sql = format!(
+            "INSERT INTO {} SELECT {select} FROM {}",
+            dialect.quote_identifier(target),
+            dialect.quote_identifier(source)
+        );
+        log::debug!("{sql}");
+        self.begin()?;
+        match self.execute(&sql, &[]) {
+            Ok(()) => self.commit(),
+            Err(err) => {
+                let _ = self.rollback();
+                Err(err)
+            }
+        }
+    }
 
     /// Names of the tables in the database.
     fn table_names(&mut self) -> Result<Vec<String>>;

@@ -8,7 +8,7 @@ use std::time::Duration;
 use rusqlite::types::ValueRef;
 use rusqlite::{Connection, OpenFlags};
 
-use super::{Batch, ColumnData, ColumnDef, Store, Value};
+use super::{sqlite_fill, Batch, ColumnData, ColumnDef, Store, Value};
 use crate::config::SqliteSettings;
 use crate::dialect::{Dialect, SqliteDialect, TextMeasure};
 use crate::error::{Error, Result};
@@ -28,6 +28,10 @@ pub struct SqliteStore {
     settings: SqliteSettings,
     dialect: SqliteDialect,
     format_buffer: String,
+    /// Whether the connection keeps the file locked (a bulk load).
+    exclusive: bool,
+    /// Threads for [`Store::insert_select`]; 0 = one per core.
+    workers: usize,
 }
 
 /// Registers the text measures of feature generation as SQL functions
@@ -61,6 +65,33 @@ fn register_text_functions(conn: &Connection) -> rusqlite::Result<()> {
     Ok(())
 }
 
+/// Runs `PRAGMA name = value` statements; values come from validated
+/// configuration enums and integers.
+fn apply_pragmas(conn: &Connection, path: &Path, pragmas: &[String]) -> Result<()> {
+    for pragma in pragmas {
+        conn.query_row(&format!("PRAGMA {pragma}"), [], |_| Ok(()))
+            .or_else(|e| match e {
+                rusqlite::Error::QueryReturnedNoRows => Ok(()),
+                other => Err(other),
+            })
+            .map_err(|e| Error::sqlite(path, e))?;
+    }
+    Ok(())
+}
+
+/// The settings of a connection that writes a private file in bulk: no
+/// journal, no syncs, a small cache, no memory map, temporary b-trees on
+/// disk (see [`SqliteStore::create_for_load`]).
+fn bulk_pragmas() -> Vec<String> {
+    vec![
+        "journal_mode = OFF".into(),
+        "synchronous = OFF".into(),
+        format!("cache_size = -{LOAD_CACHE_KIB}"),
+        "mmap_size = 0".into(),
+        "temp_store = FILE".into(),
+    ]
+}
+
 impl SqliteStore {
     /// Creates a new database file for a bulk load. The file is private to
     /// the registration until it is published, so it is written without a
@@ -76,14 +107,10 @@ impl SqliteStore {
             | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let conn = Connection::open_with_flags(path, flags).map_err(|e| Error::sqlite(path, e))?;
         let store = SqliteStore::new(conn, path, settings)?;
-        store.pragmas(&[
-            "journal_mode = OFF".into(),
-            "synchronous = OFF".into(),
-            "locking_mode = EXCLUSIVE".into(),
-            format!("cache_size = -{LOAD_CACHE_KIB}"),
-            "mmap_size = 0".into(),
-            "temp_store = FILE".into(),
-        ])?;
+        let mut store = store;
+        store.pragmas(&bulk_pragmas())?;
+        store.pragmas(&["locking_mode = EXCLUSIVE".into()])?;
+        store.exclusive = true;
         Ok(store)
     }
 
@@ -119,21 +146,19 @@ impl SqliteStore {
                 text_functions: true,
             },
             format_buffer: String::new(),
+            exclusive: false,
+            workers: 0,
         })
     }
 
+    /// Sets how many threads fill a table from a query (0 = one per core).
+    pub fn with_workers(mut self, workers: usize) -> SqliteStore {
+        self.workers = workers;
+        self
+    }
+
     fn pragmas(&self, pragmas: &[String]) -> Result<()> {
-        for pragma in pragmas {
-            // Values come from validated configuration enums and integers.
-            self.conn
-                .query_row(&format!("PRAGMA {pragma}"), [], |_| Ok(()))
-                .or_else(|e| match e {
-                    rusqlite::Error::QueryReturnedNoRows => Ok(()),
-                    other => Err(other),
-                })
-                .map_err(|e| Error::sqlite(&self.path, e))?;
-        }
-        Ok(())
+        apply_pragmas(&self.conn, &self.path, pragmas)
     }
 
     fn apply_cache_settings(&self) -> Result<()> {
@@ -380,6 +405,80 @@ impl Store for SqliteStore {
         Ok(())
     }
 
+    fn insert_select(
+        &mut self,
+        target: &str,
+        columns: &[ColumnDef],
+        select: &str,
+        source: &str,
+    ) -> Result<()> {
+        let mut split = None;
+        if let Some(rowid) = sqlite_fill::rowid_alias(columns) {
+            let (first, last): (Option<i64>, Option<i64>) = self
+                .conn
+                .query_row(
+                    &format!(
+                        "SELECT min({rowid}), max({rowid}) FROM {}",
+                        self.dialect.quote_identifier(source)
+                    ),
+                    [],
+                    |row| Ok((row.get(0)?, row.get(1)?)),
+                )
+                .map_err(|e| self.err(e))?;
+            if let (Some(first), Some(last)) = (first, last) {
+                let workers = sqlite_fill::workers_for(last - first + 1, self.workers);
+                if workers > 1 {
+                    split = Some((rowid, (first, last), workers));
+                }
+            }
+        }
+        let Some((rowid, range, workers)) = split else {
+            let sql = format!(
+                "INSERT INTO {} SELECT {select} FROM {}",
+                self.dialect.quote_identifier(target),
+                self.dialect.quote_identifier(source)
+            );
+            let path = &self.path;
+            let transaction = self
+                .conn
+                .transaction()
+                .map_err(|e| Error::sqlite(path, e))?;
+            transaction
+                .execute(&sql, [])
+                .map_err(|e| Error::sqlite(path, e))?;
+            return transaction.commit().map_err(|e| Error::sqlite(path, e));
+        };
+        if self.exclusive {
+            // Readers are let in once the lock is dropped, which happens on
+            // the next access in normal mode.
+            self.pragmas(&["locking_mode = NORMAL".into()])?;
+            self.conn
+                .query_row("SELECT count(*) FROM sqlite_schema", [], |_| Ok(()))
+                .map_err(|e| self.err(e))?;
+        }
+        // Only another process writing the dataset could make a slice wait.
+        let timeout = Duration::from_secs(30);
+        let prepare = move |conn: &Connection, path: &Path| -> Result<()> {
+            register_text_functions(conn).map_err(|e| Error::sqlite(path, e))?;
+            conn.busy_timeout(timeout)
+                .map_err(|e| Error::sqlite(path, e))?;
+            apply_pragmas(conn, path, &bulk_pragmas())
+        };
+        let plan = sqlite_fill::FillPlan {
+            conn: &self.conn,
+            path: &self.path,
+            dialect: &self.dialect,
+            prepare: &prepare,
+        };
+        let filled = sqlite_fill::fill_in_slices(
+            &plan, target, columns, select, source, rowid, range, workers,
+        );
+        if self.exclusive {
+            self.pragmas(&["locking_mode = EXCLUSIVE".into()])?;
+        }
+        filled
+    }
+
     fn table_names(&mut self) -> Result<Vec<String>> {
         let mut names = Vec::new();
         self.query(&self.dialect.list_tables(), &[], &mut |row| {
@@ -393,6 +492,7 @@ impl Store for SqliteStore {
 
     fn finish_load(&mut self) -> Result<()> {
         self.pragmas(&["locking_mode = NORMAL".into()])?;
+        self.exclusive = false;
         self.apply_durability_settings()?;
         // A checkpoint-free way to get everything on disk before publishing.
         self.conn

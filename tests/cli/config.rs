@@ -63,6 +63,13 @@ fn a_wrong_value_names_the_key_the_value_and_the_choices() {
         stderr.contains("performance.batch_size") && stderr.contains("at least 1"),
         "{stderr}"
     );
+
+    std::fs::write(env.home().join("mdm.yaml"), "performance:\n  workers: 65\n").unwrap();
+    let stderr = env.fails(&["dataset", "list"], 7);
+    assert!(
+        stderr.contains("performance.workers") && stderr.contains("at most 64"),
+        "{stderr}"
+    );
 }
 
 #[test]

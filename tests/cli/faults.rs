@@ -4,7 +4,7 @@
 use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::common::Env;
+use crate::common::{Env, Profile};
 
 /// A CSV large enough that loading it takes a while.
 fn big_csv(env: &Env, name: &str, rows: usize) -> std::path::PathBuf {
@@ -174,8 +174,19 @@ fn a_killed_regeneration_keeps_the_old_features() {
         env.scalar("regen", "SELECT COUNT(*) FROM \"train_features\""),
         before
     );
-    // A later regeneration replaces whatever the killed one left.
+    // A later regeneration replaces whatever the killed one left, including
+    // the scratch files of a fill computed in slices (embedded SQLite).
+    let planted = (env.profile == Profile::Embedded).then(|| {
+        let path = env
+            .database("regen")
+            .with_file_name("_mdm_fill_4194999_0.sqlite");
+        std::fs::write(&path, b"").unwrap();
+        path
+    });
     env.ok(&["dataset", "features", "regen", "--regenerate"]);
+    if let Some(planted) = planted {
+        assert!(!planted.exists(), "{planted:?} was left behind");
+    }
     assert_eq!(
         env.scalar("regen", "SELECT COUNT(*) FROM \"train_features\""),
         "200000"

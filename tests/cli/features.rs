@@ -5,7 +5,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::common::Env;
+use crate::common::{Env, Profile};
 
 /// Train rows: id, amount, visits, day, seen_at, color, note, label.
 fn train_rows() -> Vec<[String; 8]> {
@@ -669,6 +669,98 @@ fn no_features_skips_generation_and_regenerate_refits_after_a_target_change() {
     assert!(
         originals.join("train.csv").is_file() && !originals.join("train_features.csv").exists()
     );
+}
+
+/// Every row of a feature table in stored order, values as SQLite holds them.
+fn stored_rows(env: &Env, dataset: &str, table: &str) -> Vec<Vec<rusqlite::types::Value>> {
+    let conn = env.sqlite(dataset);
+    let mut statement = conn
+        .prepare(&format!("SELECT * FROM \"{table}\" ORDER BY rowid"))
+        .unwrap();
+    let width = statement.column_count();
+    statement
+        .query_map([], |row| {
+            (0..width)
+                .map(|i| row.get::<_, rusqlite::types::Value>(i))
+                .collect::<rusqlite::Result<Vec<_>>>()
+        })
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
+}
+
+#[test]
+fn feature_tables_computed_in_slices_equal_the_ones_computed_in_one_statement() {
+    let env = Env::new();
+    // Only the embedded store splits a fill across threads.
+    if env.profile != Profile::Embedded {
+        return;
+    }
+    let mut data = String::from("id,amount,kind,day,note,label\n");
+    for i in 0..35_017u64 {
+        let amount = if i % 7 == 3 {
+            String::new()
+        } else {
+            format!("{}.{}", (i * 7919) % 10_007, i % 100)
+        };
+        let note = match i % 5 {
+            0 => "plain words here".to_string(),
+            1 => format!("Mail X{i}@example.org now"),
+            2 => String::new(),
+            _ => format!("see https://example.com/{i} ÄÖ {}", i % 13),
+        };
+        data.push_str(&format!(
+            "{i},{amount},{},2024-{:02}-{:02},{note},{}\n",
+            ["a", "b", "c", "d", "e"][(i % 5) as usize],
+            i % 12 + 1,
+            i % 28 + 1,
+            i % 3 % 2
+        ));
+    }
+    let input = env.write("slices.csv", data);
+    let register = |name: &str, workers: &str| {
+        let output = env
+            .cmd()
+            .env("MDM_PERFORMANCE_WORKERS", workers)
+            .args(["-vv", "dataset", "register", name, input.to_str().unwrap()])
+            .args(["--target", "label", "--id-columns", "id"])
+            .output()
+            .unwrap();
+        let log = String::from_utf8_lossy(&output.stderr).into_owned();
+        assert!(output.status.success(), "{log}");
+        log
+    };
+    let log = register("serial", "1");
+    assert!(!log.contains("slices computed"), "{log}");
+    let log = register("sliced", "3");
+    assert!(
+        log.contains("fill train_features: 3 slices computed"),
+        "{log}"
+    );
+    let serial = stored_rows(&env, "serial", "train_features");
+    let sliced = stored_rows(&env, "sliced", "train_features");
+    assert_eq!(serial.len(), 35_017);
+    assert!(serial.first().unwrap().len() > 20, "{:?}", serial.first());
+    assert!(
+        serial == sliced,
+        "the sliced fill differs from the serial one"
+    );
+
+    // Regeneration reads a published (WAL) database; the result is the same.
+    let output = env
+        .cmd()
+        .env("MDM_PERFORMANCE_WORKERS", "4")
+        .args(["dataset", "features", "sliced", "--regenerate"])
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    assert!(stored_rows(&env, "sliced", "train_features") == serial);
+    let leftovers: Vec<_> = std::fs::read_dir(env.database("sliced").parent().unwrap())
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name.starts_with("_mdm"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
 }
 
 #[test]
