@@ -108,7 +108,10 @@ impl Backend for ServerBackend {
             published: false,
         };
         let mut store = self.target.connect(&staging)?;
-        for statement in store.dialect().bulk_load_statements(self.target.config()) {
+        for statement in store
+            .dialect()
+            .bulk_load_statements(self.target.config(), Default::default())
+        {
             store.execute(&statement, &[])?;
         }
         staged.store = Some(store);

@@ -131,6 +131,14 @@ pub fn for_backend(backend: Backend) -> Box<dyn Dialect> {
     }
 }
 
+/// What a bulk load will write: the most bytes of one value and the most
+/// columns of one table.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct LoadShape {
+    pub widest_value: u64,
+    pub columns: usize,
+}
+
 /// How one database spells the statements mdm needs. Most methods have the
 /// standard-SQL spelling as default; a dialect overrides what differs.
 pub trait Dialect: Send + Sync {
@@ -194,8 +202,16 @@ pub trait Dialect: Send + Sync {
     }
 
     /// Statements run on a connection that bulk-loads a private, not yet
-    /// published database.
-    fn bulk_load_statements(&self, _config: &Config) -> Vec<String> {
+    /// published database, into tables of the given shape (zeros when not
+    /// known yet).
+    fn bulk_load_statements(&self, _config: &Config, _shape: LoadShape) -> Vec<String> {
+        Vec::new()
+    }
+
+    /// Statements run before computing a table of `columns` columns from a
+    /// query in bulk (a feature table); the connection's session (and
+    /// bulk-load) statements are run again afterwards.
+    fn bulk_compute_statements(&self, _config: &Config, _columns: usize) -> Vec<String> {
         Vec::new()
     }
 

@@ -71,7 +71,7 @@ impl Dialect for PostgresqlDialect {
 
     /// The staging database is private until renamed into place, and a
     /// crash drops it anyway: no need to wait for each commit's WAL flush.
-    fn bulk_load_statements(&self, _config: &Config) -> Vec<String> {
+    fn bulk_load_statements(&self, _config: &Config, _shape: super::LoadShape) -> Vec<String> {
         vec!["SET synchronous_commit = off".into()]
     }
 

@@ -111,7 +111,7 @@ impl Dialect for SqliteDialect {
         ]
     }
 
-    fn bulk_load_statements(&self, _config: &Config) -> Vec<String> {
+    fn bulk_load_statements(&self, _config: &Config, _shape: super::LoadShape) -> Vec<String> {
         vec![
             "PRAGMA journal_mode = OFF".into(),
             "PRAGMA synchronous = OFF".into(),

@@ -10,6 +10,7 @@ use std::sync::Arc;
 
 use crate::catalog::{self, Catalog, DatasetRecord, ProblemType, SourceRecord, TableRecord};
 use crate::config::Settings;
+use crate::dialect::LoadShape;
 use crate::error::{Error, Result};
 use crate::features::{self, FeatureSet};
 use crate::ingest::infer::{self, classify, is_null_token, Inferred};
@@ -55,6 +56,8 @@ struct TablePlan {
     original_names: Vec<String>,
     columns: Vec<ColumnDef>,
     rows: u64,
+    /// Bytes of the longest record (a bound on any one value).
+    widest_record: u64,
 }
 
 /// Registers a dataset and returns its discovery record.
@@ -116,6 +119,10 @@ pub fn register(settings: &Settings, options: &RegisterOptions, ui: &Ui) -> Resu
 
     let mut staged = backend.stage(&options.name)?;
     let store = staged.store();
+    store.expect(LoadShape {
+        widest_value: plans.iter().map(|p| p.widest_record).max().unwrap_or(0),
+        columns: plans.iter().map(|p| p.columns.len()).max().unwrap_or(0),
+    })?;
     let cap = settings.config.validation.max_categorical_cardinality as usize;
     let mut profilers = Vec::with_capacity(plans.len());
     for plan in &plans {
@@ -322,6 +329,7 @@ fn infer_table(source: SourceFile, ui: &Ui) -> Result<TablePlan> {
     let mut original_names = Vec::new();
     let mut types: Vec<Inferred> = Vec::new();
     let mut rows = 0u64;
+    let mut widest_record = 0u64;
     let mut first = true;
     // The line of the last record when its last field ends with a line
     // break (only an unclosed quote, or a quoted break, does that).
@@ -351,6 +359,7 @@ fn infer_table(source: SourceFile, ui: &Ui) -> Result<TablePlan> {
             original_names = (1..=record.len()).map(|i| format!("column_{i}")).collect();
         }
         rows += 1;
+        widest_record = widest_record.max(record.as_slice().len() as u64);
         if record.as_slice().contains(&0) {
             return Err(nul_error(path, &record, &original_names));
         }
@@ -404,6 +413,7 @@ fn infer_table(source: SourceFile, ui: &Ui) -> Result<TablePlan> {
         original_names,
         columns,
         rows,
+        widest_record,
     })
 }
 

@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::dialect::Dialect;
+use crate::dialect::{Dialect, LoadShape};
 use crate::error::Result;
 
 /// The key/value metadata table inside every dataset database.
@@ -292,33 +292,23 @@ pub trait Store {
         on_batch: &mut dyn FnMut(&Batch) -> Result<()>,
     ) -> Result<()>;
 
+    /// Tells a bulk load what it will write, for stores that size their
+    /// memory by it.
+    fn expect(&mut self, shape: LoadShape) -> Result<()> {
+        let _ = shape;
+        Ok(())
+    }
+
     /// Fills `target`, an empty table created with `columns`, with
-    /// `SELECT {select} FROM {source}` (rows in the source's order), all or
-    /// nothing. Stores that can split the work across cores override this.
+    /// `SELECT {select} FROM {source}`, rows in the source's order. On an
+    /// error `target` may hold some rows: the caller drops it.
     fn insert_select(
         &mut self,
         target: &str,
         columns: &[ColumnDef],
         select: &str,
         source: &str,
-    ) -> Result<()> {
-        let _ = columns;
-        let dialect = self.dialect();
-        let sql = format!(
-            "INSERT INTO {} SELECT {select} FROM {}",
-            dialect.quote_identifier(target),
-            dialect.quote_identifier(source)
-        );
-        log::debug!("{sql}");
-        self.begin()?;
-        match self.execute(&sql, &[]) {
-            Ok(()) => self.commit(),
-            Err(err) => {
-                let _ = self.rollback();
-                Err(err)
-            }
-        }
-    }
+    ) -> Result<()>;
 
     /// Names of the tables in the database.
     fn table_names(&mut self) -> Result<Vec<String>>;
@@ -329,6 +319,30 @@ pub trait Store {
 }
 
 /// Writes (or replaces) metadata entries in one transaction.
+/// [`Store::insert_select`] as one statement in one transaction.
+pub(crate) fn insert_select_statement(
+    store: &mut dyn Store,
+    target: &str,
+    select: &str,
+    source: &str,
+) -> Result<()> {
+    let dialect = store.dialect();
+    let sql = format!(
+        "INSERT INTO {} SELECT {select} FROM {}",
+        dialect.quote_identifier(target),
+        dialect.quote_identifier(source)
+    );
+    log::debug!("{sql}");
+    store.begin()?;
+    match store.execute(&sql, &[]) {
+        Ok(()) => store.commit(),
+        Err(err) => {
+            let _ = store.rollback();
+            Err(err)
+        }
+    }
+}
+
 pub fn write_metadata(store: &mut dyn Store, entries: &[(&str, String)]) -> Result<()> {
     let create = store.dialect().create_metadata_table();
     let upsert = store.dialect().upsert_metadata();

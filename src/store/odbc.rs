@@ -19,6 +19,7 @@ use odbc_api::{
 use super::{Batch, ColumnData, ColumnDef, ColumnType, Store, Value};
 use crate::backend::Connection;
 use crate::config::{Backend, Config, OdbcSettings, Settings};
+use crate::dialect::LoadShape;
 use crate::dialect::{self, Dialect, Transfer};
 use crate::error::{Error, Result};
 use crate::time;
@@ -183,10 +184,10 @@ impl OdbcTarget {
             dialect: dialect::for_backend(self.backend),
             target: self.clone(),
             database: database.to_string(),
+            bulk_load: false,
+            shape: LoadShape::default(),
         };
-        for statement in store.dialect.session_statements(&self.config) {
-            store.execute(&statement, &[])?;
-        }
+        store.apply_settings(SettingSet::Session)?;
         Ok(store)
     }
 
@@ -195,9 +196,8 @@ impl OdbcTarget {
     pub fn connect_file(&self, path: &Path, bulk_load: bool) -> Result<OdbcStore> {
         let mut store = self.connect(&path.display().to_string())?;
         if bulk_load {
-            for statement in store.dialect.bulk_load_statements(&self.config) {
-                store.execute(&statement, &[])?;
-            }
+            store.bulk_load = true;
+            store.apply_settings(SettingSet::BulkLoad)?;
         }
         Ok(store)
     }
@@ -215,9 +215,37 @@ pub struct OdbcStore {
     dialect: Box<dyn Dialect>,
     target: OdbcTarget,
     database: String,
+    /// Whether the connection bulk-loads a new, private database.
+    bulk_load: bool,
+    /// What the bulk load will write (zeros = not known).
+    shape: LoadShape,
+}
+
+/// The sets of connection settings a dialect defines.
+#[derive(Clone, Copy)]
+enum SettingSet {
+    Session,
+    BulkLoad,
+    /// Computing a table of this many columns.
+    BulkCompute(usize),
 }
 
 impl OdbcStore {
+    fn apply_settings(&mut self, settings: SettingSet) -> Result<()> {
+        let config = self.target.config();
+        let statements = match settings {
+            SettingSet::Session => self.dialect.session_statements(config),
+            SettingSet::BulkLoad => self.dialect.bulk_load_statements(config, self.shape),
+            SettingSet::BulkCompute(columns) => {
+                self.dialect.bulk_compute_statements(config, columns)
+            }
+        };
+        for statement in statements {
+            self.execute(&statement, &[])?;
+        }
+        Ok(())
+    }
+
     fn error(&self, what: &str, err: odbc_api::Error) -> Error {
         Error::Backend(format!(
             "{} database {} ({}): {what}: {}",
@@ -690,6 +718,34 @@ impl Store for OdbcStore {
             Some(cursor) => read_rows(cursor, on_row, &wrap),
             None => Ok(()),
         }
+    }
+
+    fn expect(&mut self, shape: LoadShape) -> Result<()> {
+        self.shape = shape;
+        if self.bulk_load {
+            self.apply_settings(SettingSet::BulkLoad)?;
+        }
+        Ok(())
+    }
+
+    fn insert_select(
+        &mut self,
+        target: &str,
+        columns: &[super::ColumnDef],
+        select: &str,
+        source: &str,
+    ) -> Result<()> {
+        self.apply_settings(SettingSet::BulkCompute(columns.len()))?;
+        let filled = super::insert_select_statement(self, target, select, source);
+        // The connection's own settings again, whatever the outcome.
+        let restored = self.apply_settings(SettingSet::Session).and_then(|()| {
+            if self.bulk_load {
+                self.apply_settings(SettingSet::BulkLoad)
+            } else {
+                Ok(())
+            }
+        });
+        filled.and(restored)
     }
 
     fn begin(&mut self) -> Result<()> {

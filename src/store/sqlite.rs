@@ -433,20 +433,7 @@ impl Store for SqliteStore {
             }
         }
         let Some((rowid, range, workers)) = split else {
-            let sql = format!(
-                "INSERT INTO {} SELECT {select} FROM {}",
-                self.dialect.quote_identifier(target),
-                self.dialect.quote_identifier(source)
-            );
-            let path = &self.path;
-            let transaction = self
-                .conn
-                .transaction()
-                .map_err(|e| Error::sqlite(path, e))?;
-            transaction
-                .execute(&sql, [])
-                .map_err(|e| Error::sqlite(path, e))?;
-            return transaction.commit().map_err(|e| Error::sqlite(path, e));
+            return super::insert_select_statement(self, target, select, source);
         };
         if self.exclusive {
             // Readers are let in once the lock is dropped, which happens on
