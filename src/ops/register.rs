@@ -647,7 +647,8 @@ fn check_columns(plans: &[TablePlan], options: &RegisterOptions) -> Result<()> {
 }
 
 /// Pass 2: parse typed batches, profile them and append them to the store,
-/// in one transaction per table.
+/// in one transaction per table. Parsing and profiling run on their own
+/// thread, so they overlap with the store's work (and a server's).
 fn load_table(
     store: &mut dyn Store,
     plan: &TablePlan,
@@ -661,25 +662,67 @@ fn load_table(
     store.begin()?;
     let counter = Arc::new(AtomicU64::new(0));
     let bar = ui.progress(plan.format.size, &format!("load {table}"));
+    // Parsed batches waiting for the store; emptied ones come back for reuse.
+    let (parsed_tx, parsed_rx) = std::sync::mpsc::sync_channel::<Batch>(BATCHES_AHEAD);
+    let (spent_tx, spent_rx) = std::sync::mpsc::channel::<Batch>();
+    let (appended, parsed) = std::thread::scope(|scope| {
+        let reader_counter = counter.clone();
+        let parser = scope.spawn(move || {
+            parse_batches(plan, batch_size, cap, reader_counter, &parsed_tx, &spent_rx)
+        });
+        let mut appended = Ok(());
+        for mut batch in parsed_rx.iter() {
+            appended = store
+                .append(table, &plan.columns, &batch)
+                .and_then(|()| interrupt::check());
+            if appended.is_err() {
+                break;
+            }
+            bar.set_position(counter.load(Ordering::Relaxed));
+            batch.clear();
+            let _ = spent_tx.send(batch);
+        }
+        // Stops the parser if the store failed.
+        drop(parsed_rx);
+        let parsed = parser
+            .join()
+            .unwrap_or_else(|_| Err(Error::General("the CSV parser thread panicked".into())));
+        (appended, parsed)
+    });
+    appended?;
+    let profilers = parsed?;
+    store.commit()?;
+    bar.finish_and_clear();
+    Ok(profilers)
+}
+
+/// Batches parsed ahead of the one being stored.
+const BATCHES_AHEAD: usize = 1;
+
+/// Reads a table's file into typed batches, profiles each and sends it to
+/// `parsed`. Returns the column profiles; stops early (with `Ok`) when the
+/// receiving side has gone away after an error of its own.
+fn parse_batches(
+    plan: &TablePlan,
+    batch_size: usize,
+    cap: usize,
+    counter: Arc<AtomicU64>,
+    parsed: &std::sync::mpsc::SyncSender<Batch>,
+    spent: &std::sync::mpsc::Receiver<Batch>,
+) -> Result<Vec<ColumnProfiler>> {
     let mut profilers: Vec<ColumnProfiler> = plan
         .columns
         .iter()
         .map(|c| ColumnProfiler::new(c.column_type, cap))
         .collect();
-    let mut batch = Batch::new(&plan.columns, batch_size);
-    let mut flush = |batch: &mut Batch, store: &mut dyn Store| -> Result<()> {
-        for (profiler, column) in profilers.iter_mut().zip(&batch.columns) {
-            profiler.update(column);
-        }
-        store.append(table, &plan.columns, batch)?;
-        batch.clear();
-        interrupt::check()?;
-        bar.set_position(counter.load(Ordering::Relaxed));
-        Ok(())
+    let fresh = || {
+        spent
+            .try_recv()
+            .unwrap_or_else(|_| Batch::new(&plan.columns, batch_size))
     };
-
+    let mut batch = fresh();
     let path = &plan.source.path;
-    let mut csv = reader::csv_reader(&plan.format, counter.clone())?;
+    let mut csv = reader::csv_reader(&plan.format, counter)?;
     let mut record = csv::ByteRecord::new();
     let mut rows = 0u64;
     let mut skip_header = plan.format.has_header;
@@ -705,11 +748,13 @@ fn load_table(
             }
         }
         if batch.len() >= batch_size {
-            flush(&mut batch, store)?;
+            for (profiler, column) in profilers.iter_mut().zip(&batch.columns) {
+                profiler.update(column);
+            }
+            if parsed.send(std::mem::replace(&mut batch, fresh())).is_err() {
+                return Ok(profilers);
+            }
         }
-    }
-    if !batch.is_empty() {
-        flush(&mut batch, store)?;
     }
     if rows != plan.rows {
         return Err(Error::General(format!(
@@ -718,8 +763,12 @@ fn load_table(
             plan.rows
         )));
     }
-    store.commit()?;
-    bar.finish_and_clear();
+    if !batch.is_empty() {
+        for (profiler, column) in profilers.iter_mut().zip(&batch.columns) {
+            profiler.update(column);
+        }
+        let _ = parsed.send(batch);
+    }
     Ok(profilers)
 }
 
