@@ -131,6 +131,27 @@ pub fn for_backend(backend: Backend) -> Box<dyn Dialect> {
     }
 }
 
+/// `INSERT INTO table (columns) VALUES (?, ...), ...` with `rows` rows of
+/// placeholders.
+pub fn multi_row_insert<D: Dialect + ?Sized>(
+    dialect: &D,
+    table: &str,
+    columns: &[ColumnDef],
+    rows: usize,
+) -> String {
+    let names: Vec<String> = columns
+        .iter()
+        .map(|c| dialect.quote_identifier(&c.name))
+        .collect();
+    let row = format!("({})", vec!["?"; columns.len()].join(","));
+    format!(
+        "INSERT INTO {} ({}) VALUES {}",
+        dialect.quote_identifier(table),
+        names.join(","),
+        vec![row.as_str(); rows].join(",")
+    )
+}
+
 /// What a bulk load will write: the most bytes of one value and the most
 /// columns of one table.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -268,17 +289,7 @@ pub trait Dialect: Send + Sync {
 
     /// A multi-row `INSERT` with `rows` rows of placeholders.
     fn insert(&self, table: &str, columns: &[ColumnDef], rows: usize) -> String {
-        let names: Vec<String> = columns
-            .iter()
-            .map(|c| self.quote_identifier(&c.name))
-            .collect();
-        let row = format!("({})", vec!["?"; columns.len()].join(","));
-        format!(
-            "INSERT INTO {} ({}) VALUES {}",
-            self.quote_identifier(table),
-            names.join(","),
-            vec![row.as_str(); rows].join(",")
-        )
+        multi_row_insert(self, table, columns, rows)
     }
 
     /// `SELECT COUNT(*), COUNT(DISTINCT column)` over a table.

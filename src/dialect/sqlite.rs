@@ -99,16 +99,9 @@ impl Dialect for SqliteDialect {
     /// made parsing most of the cost of a bulk load. Embedded SQLite caches
     /// its prepared statements, so the prefix costs it nothing.
     fn insert(&self, table: &str, columns: &[ColumnDef], rows: usize) -> String {
-        let names: Vec<String> = columns
-            .iter()
-            .map(|c| self.quote_identifier(&c.name))
-            .collect();
-        let row = format!("({})", vec!["?"; columns.len()].join(","));
         format!(
-            "WITH mdm_rows AS (SELECT 1) INSERT INTO {} ({}) VALUES {}",
-            self.quote_identifier(table),
-            names.join(","),
-            vec![row.as_str(); rows].join(",")
+            "WITH mdm_rows AS (SELECT 1) {}",
+            super::multi_row_insert(self, table, columns, rows)
         )
     }
 
