@@ -123,6 +123,7 @@ pub(super) fn fill_in_slices(
         dialect.quote_identifier(target),
         dialect.quote_identifier(source)
     );
+    log::debug!("{insert}");
     let span = last - first + 1;
     let bounds: Vec<(i64, i64)> = (0..workers as i64)
         .map(|slice| {
