@@ -53,13 +53,11 @@ pub struct Location {
     pub database: Option<String>,
 }
 
-/// The discovery file of one dataset. Never holds secrets.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct DatasetRecord {
-    pub name: String,
-    pub backend: Backend,
-    pub location: Location,
-    pub tables: Vec<TableRecord>,
+/// What the user says about a dataset: the roles of its columns and its
+/// descriptive fields. The discovery file and the export sidecar both
+/// carry them (flattened, as top-level keys).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Annotations {
     #[serde(default)]
     pub target: Option<String>,
     #[serde(default)]
@@ -70,6 +68,17 @@ pub struct DatasetRecord {
     pub tags: Vec<String>,
     #[serde(default)]
     pub description: Option<String>,
+}
+
+/// The discovery file of one dataset. Never holds secrets.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DatasetRecord {
+    pub name: String,
+    pub backend: Backend,
+    pub location: Location,
+    pub tables: Vec<TableRecord>,
+    #[serde(flatten)]
+    pub annotations: Annotations,
     pub created_at: String,
     pub updated_at: String,
     #[serde(default)]

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::catalog::{DatasetRecord, ProblemType, SourceRecord};
+use crate::catalog::{Annotations, DatasetRecord, ProblemType, SourceRecord};
 use crate::error::{Error, Result};
 use crate::profile::ColumnStatistics;
 use crate::store::{self, ColumnDef, ColumnType, Store};
@@ -132,11 +132,11 @@ impl DatasetMetadata {
     pub fn set_fields(&mut self, record: &DatasetRecord) {
         let fields = [
             ("name", json(&record.name)),
-            ("target", json(&record.target)),
-            ("id_columns", json(&record.id_columns)),
-            ("problem_type", json(&record.problem_type)),
-            ("tags", json(&record.tags)),
-            ("description", json(&record.description)),
+            ("target", json(&record.annotations.target)),
+            ("id_columns", json(&record.annotations.id_columns)),
+            ("problem_type", json(&record.annotations.problem_type)),
+            ("tags", json(&record.annotations.tags)),
+            ("description", json(&record.annotations.description)),
             ("created_at", json(&record.created_at)),
             ("updated_at", json(&record.updated_at)),
             ("mdm_version", json(&env!("CARGO_PKG_VERSION"))),
@@ -213,16 +213,8 @@ pub struct Sidecar {
     pub exported_at: String,
     pub mdm_version: String,
     pub format: String,
-    #[serde(default)]
-    pub target: Option<String>,
-    #[serde(default)]
-    pub id_columns: Vec<String>,
-    #[serde(default)]
-    pub problem_type: Option<ProblemType>,
-    #[serde(default)]
-    pub tags: Vec<String>,
-    #[serde(default)]
-    pub description: Option<String>,
+    #[serde(flatten)]
+    pub annotations: Annotations,
     pub tables: Vec<SidecarTable>,
 }
 

@@ -540,12 +540,15 @@ fn render_info(info: &DatasetInfo, show_columns: bool) -> String {
     );
     line(
         "problem type",
-        or_dash(record.problem_type.map(|p| p.as_str())),
+        or_dash(record.annotations.problem_type.map(|p| p.as_str())),
     );
-    line("target", or_dash(record.target.as_deref()));
-    line("id columns", list_or_dash(&record.id_columns));
-    line("tags", list_or_dash(&record.tags));
-    line("description", or_dash(record.description.as_deref()));
+    line("target", or_dash(record.annotations.target.as_deref()));
+    line("id columns", list_or_dash(&record.annotations.id_columns));
+    line("tags", list_or_dash(&record.annotations.tags));
+    line(
+        "description",
+        or_dash(record.annotations.description.as_deref()),
+    );
     line("created", short_time(&record.created_at));
     line("updated", short_time(&record.updated_at));
     line(

@@ -144,11 +144,7 @@ pub fn export(
             exported_at: crate::time::now_rfc3339(),
             mdm_version: env!("CARGO_PKG_VERSION").to_string(),
             format: format.to_string(),
-            target: record.target.clone(),
-            id_columns: record.id_columns.clone(),
-            problem_type: record.problem_type,
-            tags: record.tags.clone(),
-            description: record.description.clone(),
+            annotations: record.annotations.clone(),
             tables: selected
                 .iter()
                 .zip(&files)

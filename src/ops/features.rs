@@ -51,8 +51,8 @@ pub fn features(
         store.as_mut(),
         &metadata,
         &features::Roles {
-            target: record.target.as_deref(),
-            id_columns: &record.id_columns,
+            target: record.annotations.target.as_deref(),
+            id_columns: &record.annotations.id_columns,
         },
         &settings.config.feature_engineering,
         &custom,

@@ -8,7 +8,9 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
-use crate::catalog::{self, Catalog, DatasetRecord, ProblemType, SourceRecord, TableRecord};
+use crate::catalog::{
+    self, Annotations, Catalog, DatasetRecord, ProblemType, SourceRecord, TableRecord,
+};
 use crate::config::Settings;
 use crate::dialect::LoadShape;
 use crate::error::{Error, Result};
@@ -177,11 +179,13 @@ pub fn register(settings: &Settings, options: &RegisterOptions, ui: &Ui) -> Resu
                 columns: p.columns.len() as u64,
             })
             .collect(),
-        target: options.target.clone(),
-        id_columns: id_columns.clone(),
-        problem_type,
-        tags: options.tags.clone(),
-        description: options.description.clone(),
+        annotations: Annotations {
+            target: options.target.clone(),
+            id_columns: id_columns.clone(),
+            problem_type,
+            tags: options.tags.clone(),
+            description: options.description.clone(),
+        },
         created_at,
         updated_at: now,
         source: Some(absolute(&options.path)),
@@ -225,8 +229,8 @@ pub fn register(settings: &Settings, options: &RegisterOptions, ui: &Ui) -> Resu
             store,
             &metadata,
             &features::Roles {
-                target: record.target.as_deref(),
-                id_columns: &record.id_columns,
+                target: record.annotations.target.as_deref(),
+                id_columns: &record.annotations.id_columns,
             },
             &settings.config.feature_engineering,
             &custom_features,
@@ -552,19 +556,19 @@ fn find_sidecar(path: &Path) -> Result<Option<(PathBuf, Sidecar)>> {
 /// Fills what the command line left open from an export's sidecar.
 fn apply_sidecar(options: &mut RegisterOptions, sidecar: &Sidecar) {
     if options.target.is_none() {
-        options.target = sidecar.target.clone();
+        options.target = sidecar.annotations.target.clone();
     }
     if options.id_columns.is_empty() {
-        options.id_columns = sidecar.id_columns.clone();
+        options.id_columns = sidecar.annotations.id_columns.clone();
     }
     if options.problem_type.is_none() {
-        options.problem_type = sidecar.problem_type;
+        options.problem_type = sidecar.annotations.problem_type;
     }
     if options.tags.is_empty() {
-        options.tags = sidecar.tags.clone();
+        options.tags = sidecar.annotations.tags.clone();
     }
     if options.description.is_none() {
-        options.description = sidecar.description.clone();
+        options.description = sidecar.annotations.description.clone();
     }
     for column in sidecar.tables.iter().flat_map(|t| &t.columns) {
         options

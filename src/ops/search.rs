@@ -55,19 +55,25 @@ pub fn search(settings: &Settings, options: &SearchOptions) -> Result<Vec<Datase
         .into_iter()
         .filter(|r| {
             pattern.as_ref().is_none_or(|p| {
-                p.matches(&r.name) || r.description.as_deref().is_some_and(|d| p.matches(d))
+                p.matches(&r.name)
+                    || r.annotations
+                        .description
+                        .as_deref()
+                        .is_some_and(|d| p.matches(d))
+            })
+        })
+        .filter(|r| {
+            options.tags.iter().all(|t| {
+                r.annotations
+                    .tags
+                    .iter()
+                    .any(|have| have.eq_ignore_ascii_case(t))
             })
         })
         .filter(|r| {
             options
-                .tags
-                .iter()
-                .all(|t| r.tags.iter().any(|have| have.eq_ignore_ascii_case(t)))
-        })
-        .filter(|r| {
-            options
                 .problem_type
-                .is_none_or(|p| r.problem_type == Some(p))
+                .is_none_or(|p| r.annotations.problem_type == Some(p))
         })
         .filter(|r| options.min_rows.is_none_or(|m| r.total_rows() >= m))
         .filter(|r| options.max_rows.is_none_or(|m| r.total_rows() <= m))

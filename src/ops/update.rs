@@ -62,12 +62,12 @@ pub fn update(settings: &Settings, name: &str, options: &UpdateOptions) -> Resul
 
     let mut record = old_record.clone();
     if let Some(description) = &options.description {
-        record.description = Some(description.clone()).filter(|d| !d.is_empty());
+        record.annotations.description = Some(description.clone()).filter(|d| !d.is_empty());
     }
     if let Some(target) = &options.target {
         check("--target", target)?;
-        record.target = Some(target.clone());
-        if options.problem_type.is_none() && record.problem_type.is_none() {
+        record.annotations.target = Some(target.clone());
+        if options.problem_type.is_none() && record.annotations.problem_type.is_none() {
             let column = train.column(target).expect("checked");
             let stats = old_metadata
                 .statistics
@@ -75,24 +75,28 @@ pub fn update(settings: &Settings, name: &str, options: &UpdateOptions) -> Resul
                 .and_then(|s| s.get(target))
                 .cloned()
                 .unwrap_or_default();
-            record.problem_type = Some(metadata::infer_problem_type(column.column_type, &stats));
+            record.annotations.problem_type =
+                Some(metadata::infer_problem_type(column.column_type, &stats));
         }
     }
     if let Some(problem_type) = options.problem_type {
-        record.problem_type = Some(problem_type);
+        record.annotations.problem_type = Some(problem_type);
     }
     if let Some(ids) = &options.id_columns {
         for id in ids {
             check("--id-columns", id)?;
         }
-        record.id_columns = ids.clone();
+        record.annotations.id_columns = ids.clone();
     }
     if let Some(tags) = &options.tags {
-        record.tags = Vec::new();
-        add_tags(&mut record.tags, tags);
+        record.annotations.tags = Vec::new();
+        add_tags(&mut record.annotations.tags, tags);
     }
-    add_tags(&mut record.tags, &options.add_tags);
-    record.tags.retain(|t| !options.remove_tags.contains(t));
+    add_tags(&mut record.annotations.tags, &options.add_tags);
+    record
+        .annotations
+        .tags
+        .retain(|t| !options.remove_tags.contains(t));
     record.updated_at = crate::time::now_rfc3339();
 
     let max_cardinality = settings.config.validation.max_categorical_cardinality;
@@ -100,9 +104,9 @@ pub fn update(settings: &Settings, name: &str, options: &UpdateOptions) -> Resul
     for table in &mut new_metadata.tables {
         let statistics = old_metadata.statistics.get(&table.name);
         for column in &mut table.columns {
-            column.kind = if record.target.as_deref() == Some(column.name.as_str()) {
+            column.kind = if record.annotations.target.as_deref() == Some(column.name.as_str()) {
                 ColumnKind::Target
-            } else if record.id_columns.contains(&column.name) {
+            } else if record.annotations.id_columns.contains(&column.name) {
                 ColumnKind::Id
             } else if matches!(column.kind, ColumnKind::Target | ColumnKind::Id) {
                 let stats = statistics
