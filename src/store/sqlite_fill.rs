@@ -201,6 +201,8 @@ fn compute_slice(
     )
     .map_err(wrap)?;
     conn.execute_batch(create).map_err(wrap)?;
-    conn.execute(insert, [start, end]).map_err(wrap)?;
+    // A failing expression is the dataset's error, as in one statement.
+    conn.execute(insert, [start, end])
+        .map_err(|e| Error::sqlite(source_path, e))?;
     Ok(())
 }

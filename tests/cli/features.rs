@@ -764,6 +764,50 @@ fn feature_tables_computed_in_slices_equal_the_ones_computed_in_one_statement() 
 }
 
 #[test]
+fn a_feature_failing_on_one_test_row_fails_the_registration_cleanly() {
+    let env = Env::new();
+    let dir = env.input("overflow");
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut train = String::from("id,x,y\n");
+    for i in 0..100 {
+        train.push_str(&format!("{i},{},{}\n", i * 3, i % 7));
+    }
+    std::fs::write(dir.join("train.csv"), train).unwrap();
+    // Enough rows for the embedded store to compute test_features in slices;
+    // the overflowing row is in the last one.
+    let mut test = String::from("id,x,y\n");
+    for i in 0..30_000i64 {
+        let x = if i == 29_000 { i64::MIN } else { i };
+        test.push_str(&format!("{i},{x},0\n"));
+    }
+    std::fs::write(dir.join("test.csv"), test).unwrap();
+    let features = env.write(
+        "overflow.yaml",
+        "features:\n  - name: spread\n    type: integer\n    expression: 'abs(\"x\" - \"y\")'\n",
+    );
+    let output = env
+        .cmd()
+        .env("MDM_PERFORMANCE_WORKERS", "3")
+        .args(["dataset", "register", "overflow", dir.to_str().unwrap()])
+        .args(["--features-file", features.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(6), "{stderr}");
+    assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+    assert!(
+        !stderr.contains("_mdm_fill"),
+        "names a scratch file: {stderr}"
+    );
+    assert!(
+        env.stored().is_empty(),
+        "nothing published, nothing left behind: {:?}",
+        env.stored()
+    );
+    assert_eq!(env.json(&["dataset", "list"]), serde_json::json!([]));
+}
+
+#[test]
 fn custom_features_are_validated_and_computed_after_the_generic_ones() {
     let env = Env::new();
     let data = env.write(
