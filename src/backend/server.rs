@@ -107,14 +107,7 @@ impl Backend for ServerBackend {
             store: None,
             published: false,
         };
-        let mut store = self.target.connect(&staging)?;
-        for statement in store
-            .dialect()
-            .bulk_load_statements(self.target.config(), Default::default())
-        {
-            store.execute(&statement, &[])?;
-        }
-        staged.store = Some(store);
+        staged.store = Some(self.target.connect_for_load(&staging)?);
         Ok(Box::new(staged))
     }
 

@@ -19,8 +19,7 @@ use odbc_api::{
 use super::{Batch, ColumnData, ColumnDef, ColumnType, Store, Value};
 use crate::backend::Connection;
 use crate::config::{Backend, Config, OdbcSettings, Settings};
-use crate::dialect::LoadShape;
-use crate::dialect::{self, Dialect, Transfer};
+use crate::dialect::{self, Dialect, LoadShape, Transfer};
 use crate::error::{Error, Result};
 use crate::time;
 
@@ -194,11 +193,20 @@ impl OdbcTarget {
     /// Connects to a database file (SQLite, DuckDB); with `bulk_load`, the
     /// file is new and private and gets the dialect's bulk-load settings.
     pub fn connect_file(&self, path: &Path, bulk_load: bool) -> Result<OdbcStore> {
-        let mut store = self.connect(&path.display().to_string())?;
+        let database = path.display().to_string();
         if bulk_load {
-            store.bulk_load = true;
-            store.apply_settings(SettingSet::BulkLoad)?;
+            self.connect_for_load(&database)
+        } else {
+            self.connect(&database)
         }
+    }
+
+    /// Connects to a new, private database that is about to be bulk-loaded,
+    /// with the dialect's bulk-load settings.
+    pub fn connect_for_load(&self, database: &str) -> Result<OdbcStore> {
+        let mut store = self.connect(database)?;
+        store.bulk_load = true;
+        store.apply_settings(SettingSet::BulkLoad)?;
         Ok(store)
     }
 
@@ -731,7 +739,7 @@ impl Store for OdbcStore {
     fn insert_select(
         &mut self,
         target: &str,
-        columns: &[super::ColumnDef],
+        columns: &[ColumnDef],
         select: &str,
         source: &str,
     ) -> Result<()> {

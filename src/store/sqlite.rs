@@ -106,8 +106,7 @@ impl SqliteStore {
             | OpenFlags::SQLITE_OPEN_CREATE
             | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let conn = Connection::open_with_flags(path, flags).map_err(|e| Error::sqlite(path, e))?;
-        let store = SqliteStore::new(conn, path, settings)?;
-        let mut store = store;
+        let mut store = SqliteStore::new(conn, path, settings)?;
         store.pragmas(&bulk_pragmas())?;
         store.pragmas(&["locking_mode = EXCLUSIVE".into()])?;
         store.exclusive = true;
