@@ -20,11 +20,31 @@ use parquet::file::properties::WriterProperties;
 
 use crate::config::{Compression, ExportFormat};
 use crate::error::{Error, Result};
-use crate::store::{Batch, ColumnData, ColumnDef};
+use crate::store::{Batch, ColumnData, ColumnDef, ColumnType};
 use crate::time;
 
-/// Rows per Parquet row group.
+/// Most rows per Parquet row group.
 const PARQUET_ROW_GROUP_ROWS: usize = 128 * 1024;
+
+/// Bytes of values a Parquet row group holds at most (estimated): a row
+/// group is buffered in memory until complete, so wide tables (a feature
+/// table has over a hundred columns) get fewer rows per group.
+const PARQUET_ROW_GROUP_BYTES: usize = 16 * 1024 * 1024;
+
+/// Rows per Parquet row group for a table of these columns.
+fn parquet_row_group_rows(columns: &[ColumnDef]) -> usize {
+    let row_bytes: usize = columns
+        .iter()
+        .map(|c| match c.column_type {
+            ColumnType::Boolean => 1,
+            ColumnType::Integer | ColumnType::Float => 8,
+            ColumnType::Date => 4,
+            ColumnType::Datetime => 8,
+            ColumnType::Text => 32,
+        })
+        .sum();
+    (PARQUET_ROW_GROUP_BYTES / row_bytes.max(1)).clamp(4096, PARQUET_ROW_GROUP_ROWS)
+}
 
 /// The file extension of a format (before any compression suffix).
 pub fn extension(format: ExportFormat) -> &'static str {
@@ -240,7 +260,7 @@ impl FileSink {
                 // small enough for flat memory, large enough for good scans.
                 let properties = WriterProperties::builder()
                     .set_compression(codec)
-                    .set_max_row_group_size(PARQUET_ROW_GROUP_ROWS)
+                    .set_max_row_group_size(parquet_row_group_rows(columns))
                     .build();
                 let writer = ArrowWriter::try_new(file, schema.clone(), Some(properties))
                     .map_err(|e| Error::General(format!("{}: {e}", target.display())))?;
@@ -488,4 +508,34 @@ fn record_batch(schema: &Arc<Schema>, batch: &Batch) -> Result<RecordBatch> {
         .collect();
     RecordBatch::try_new(schema.clone(), arrays)
         .map_err(|e| Error::General(format!("cannot build a Parquet batch: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn columns(count: usize, column_type: ColumnType) -> Vec<ColumnDef> {
+        (0..count)
+            .map(|i| ColumnDef {
+                name: format!("c{i}"),
+                column_type,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn wide_tables_get_smaller_parquet_row_groups() {
+        assert_eq!(
+            parquet_row_group_rows(&columns(12, ColumnType::Integer)),
+            PARQUET_ROW_GROUP_ROWS
+        );
+        assert_eq!(
+            parquet_row_group_rows(&columns(128, ColumnType::Float)),
+            PARQUET_ROW_GROUP_BYTES / (128 * 8)
+        );
+        assert_eq!(
+            parquet_row_group_rows(&columns(5000, ColumnType::Text)),
+            4096
+        );
+    }
 }

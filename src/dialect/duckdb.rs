@@ -10,6 +10,11 @@ use crate::store::ColumnType;
 /// larger limit only makes the resident size grow with the data loaded.
 const APPEND_MEMORY_LIMIT: u64 = 64 << 20;
 
+/// DuckDB's memory limit while reading a whole table, plus a block per
+/// column: a scan needs little more, and blocks it read would otherwise
+/// stay cached up to the configured limit.
+const READ_MEMORY_LIMIT: u64 = 16 << 20;
+
 /// The size of a DuckDB storage block.
 const DUCKDB_BLOCK_SIZE: u64 = 256 << 10;
 
@@ -120,6 +125,12 @@ impl Dialect for DuckdbDialect {
 
     fn bulk_compute_statements(&self, config: &Config, columns: usize) -> Vec<String> {
         let room = COMPUTE_MEMORY_LIMIT.saturating_add(column_room(columns));
+        vec![capped_memory_limit(config, room)]
+    }
+
+    fn bulk_read_statements(&self, config: &Config, columns: usize) -> Vec<String> {
+        let room =
+            READ_MEMORY_LIMIT.saturating_add((columns as u64).saturating_mul(DUCKDB_BLOCK_SIZE));
         vec![capped_memory_limit(config, room)]
     }
 

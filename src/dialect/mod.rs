@@ -236,6 +236,13 @@ pub trait Dialect: Send + Sync {
         Vec::new()
     }
 
+    /// Statements run before reading `columns` columns of a whole table (an
+    /// export, a profile); the connection's session (and bulk-load)
+    /// statements are run again afterwards.
+    fn bulk_read_statements(&self, _config: &Config, _columns: usize) -> Vec<String> {
+        Vec::new()
+    }
+
     /// Statements that make a loaded database durable and ready for use.
     fn finish_load_statements(&self, _config: &Config) -> Vec<String> {
         Vec::new()

@@ -236,6 +236,8 @@ enum SettingSet {
     BulkLoad,
     /// Computing a table of this many columns.
     BulkCompute(usize),
+    /// Reading this many columns of a whole table.
+    BulkRead(usize),
 }
 
 impl OdbcStore {
@@ -247,11 +249,135 @@ impl OdbcStore {
             SettingSet::BulkCompute(columns) => {
                 self.dialect.bulk_compute_statements(config, columns)
             }
+            SettingSet::BulkRead(columns) => self.dialect.bulk_read_statements(config, columns),
         };
         for statement in statements {
             self.execute(&statement, &[])?;
         }
         Ok(())
+    }
+
+    /// Runs `work` under one of the bulk setting sets, then puts the
+    /// connection's own settings back, whatever the outcome.
+    fn under_settings<T>(
+        &mut self,
+        settings: SettingSet,
+        work: impl FnOnce(&mut OdbcStore) -> Result<T>,
+    ) -> Result<T> {
+        self.apply_settings(settings)?;
+        let result = work(self);
+        let restored = self.apply_settings(SettingSet::Session).and_then(|()| {
+            if self.bulk_load {
+                self.apply_settings(SettingSet::BulkLoad)
+            } else {
+                Ok(())
+            }
+        });
+        let value = result?;
+        restored?;
+        Ok(value)
+    }
+
+    /// [`Store::scan`] under the connection's current settings.
+    fn scan_batches(
+        &mut self,
+        table: &str,
+        columns: &[ColumnDef],
+        batch_size: usize,
+        on_batch: &mut dyn FnMut(&Batch) -> Result<()>,
+    ) -> Result<()> {
+        let lengths = self.max_text_lengths(table, columns)?;
+        // What each column fetches: one buffer (`Some(transfer)`), or two
+        // integers for doubles the driver would round (`None`).
+        let mut expressions = Vec::new();
+        let mut descs = Vec::new();
+        let mut plans = Vec::new();
+        for (column, length) in columns.iter().zip(&lengths) {
+            let quoted = self.dialect.quote_identifier(&column.name);
+            let transfer = self.dialect.transfer(column.column_type);
+            if transfer == Transfer::Float {
+                if let Some((mantissa, shift)) = self.dialect.exact_float_parts(&quoted) {
+                    plans.push((None, descs.len()));
+                    expressions.extend([mantissa, shift]);
+                    descs.extend([
+                        BufferDesc::I64 { nullable: true },
+                        BufferDesc::I64 { nullable: true },
+                    ]);
+                    continue;
+                }
+            }
+            plans.push((Some(transfer), descs.len()));
+            expressions.push(quoted);
+            descs.push(match transfer {
+                Transfer::Integer => BufferDesc::I64 { nullable: true },
+                Transfer::Float => BufferDesc::F64 { nullable: true },
+                Transfer::Bit => BufferDesc::Bit { nullable: true },
+                Transfer::Date => BufferDesc::Date { nullable: true },
+                Transfer::Timestamp => BufferDesc::Timestamp { nullable: true },
+                Transfer::Text => BufferDesc::Text {
+                    max_str_len: *length,
+                },
+            });
+        }
+        let row_bytes: usize = descs
+            .iter()
+            .map(|d| d.bytes_per_row())
+            .sum::<usize>()
+            .max(1);
+        let rows = (BUFFER_BUDGET / row_bytes).clamp(1, batch_size.max(1));
+        let sql = format!(
+            "SELECT {} FROM {}",
+            expressions.join(", "),
+            self.dialect.quote_identifier(table)
+        );
+        let wrap = |e: odbc_api::Error| self.error(&format!("read {table}"), e);
+        let Some(cursor) = self.conn.execute(&sql, (), None).map_err(wrap)? else {
+            return Ok(());
+        };
+        let buffer = ColumnarAnyBuffer::try_from_descs(rows, descs).map_err(|e| {
+            Error::Backend(format!("cannot allocate fetch buffers for {table}: {e}"))
+        })?;
+        let mut block = cursor.bind_buffer(buffer).map_err(wrap)?;
+        let mut batch = Batch::new(columns, rows);
+        let result = (|| -> Result<()> {
+            while let Some(fetched) = block.fetch_with_truncation_check(true).map_err(wrap)? {
+                batch.clear();
+                let count = fetched.num_rows();
+                for ((column, data), (transfer, at)) in
+                    columns.iter().zip(batch.columns.iter_mut()).zip(&plans)
+                {
+                    let filled = match (transfer, data) {
+                        (None, ColumnData::Float(out)) => {
+                            match (fetched.column(*at), fetched.column(at + 1)) {
+                                (
+                                    AnySlice::NullableI64(mantissas),
+                                    AnySlice::NullableI64(shifts),
+                                ) => {
+                                    out.extend(
+                                        mantissas
+                                            .zip(shifts)
+                                            .take(count)
+                                            .map(|(m, s)| crate::dialect::float_from_parts(m, s)),
+                                    );
+                                    Ok(())
+                                }
+                                _ => Err("unexpected buffers for an exact double".to_string()),
+                            }
+                        }
+                        (_, data) => fill_column(data, fetched.column(*at), count),
+                    };
+                    filled.map_err(|why| {
+                        Error::Backend(format!(
+                            "{} database {}: table {table}, column '{}': {why}",
+                            self.target.backend, self.database, column.name
+                        ))
+                    })?;
+                }
+                on_batch(&batch)?;
+            }
+            Ok(())
+        })();
+        close_cursor(block, result)
     }
 
     fn error(&self, what: &str, err: odbc_api::Error) -> Error {
@@ -743,17 +869,9 @@ impl Store for OdbcStore {
         select: &str,
         source: &str,
     ) -> Result<()> {
-        self.apply_settings(SettingSet::BulkCompute(columns.len()))?;
-        let filled = super::insert_select_statement(self, target, select, source);
-        // The connection's own settings again, whatever the outcome.
-        let restored = self.apply_settings(SettingSet::Session).and_then(|()| {
-            if self.bulk_load {
-                self.apply_settings(SettingSet::BulkLoad)
-            } else {
-                Ok(())
-            }
-        });
-        filled.and(restored)
+        self.under_settings(SettingSet::BulkCompute(columns.len()), |store| {
+            super::insert_select_statement(store, target, select, source)
+        })
     }
 
     fn begin(&mut self) -> Result<()> {
@@ -816,98 +934,9 @@ impl Store for OdbcStore {
         batch_size: usize,
         on_batch: &mut dyn FnMut(&Batch) -> Result<()>,
     ) -> Result<()> {
-        let lengths = self.max_text_lengths(table, columns)?;
-        // What each column fetches: one buffer (`Some(transfer)`), or two
-        // integers for doubles the driver would round (`None`).
-        let mut expressions = Vec::new();
-        let mut descs = Vec::new();
-        let mut plans = Vec::new();
-        for (column, length) in columns.iter().zip(&lengths) {
-            let quoted = self.dialect.quote_identifier(&column.name);
-            let transfer = self.dialect.transfer(column.column_type);
-            if transfer == Transfer::Float {
-                if let Some((mantissa, shift)) = self.dialect.exact_float_parts(&quoted) {
-                    plans.push((None, descs.len()));
-                    expressions.extend([mantissa, shift]);
-                    descs.extend([
-                        BufferDesc::I64 { nullable: true },
-                        BufferDesc::I64 { nullable: true },
-                    ]);
-                    continue;
-                }
-            }
-            plans.push((Some(transfer), descs.len()));
-            expressions.push(quoted);
-            descs.push(match transfer {
-                Transfer::Integer => BufferDesc::I64 { nullable: true },
-                Transfer::Float => BufferDesc::F64 { nullable: true },
-                Transfer::Bit => BufferDesc::Bit { nullable: true },
-                Transfer::Date => BufferDesc::Date { nullable: true },
-                Transfer::Timestamp => BufferDesc::Timestamp { nullable: true },
-                Transfer::Text => BufferDesc::Text {
-                    max_str_len: *length,
-                },
-            });
-        }
-        let row_bytes: usize = descs
-            .iter()
-            .map(|d| d.bytes_per_row())
-            .sum::<usize>()
-            .max(1);
-        let rows = (BUFFER_BUDGET / row_bytes).clamp(1, batch_size.max(1));
-        let sql = format!(
-            "SELECT {} FROM {}",
-            expressions.join(", "),
-            self.dialect.quote_identifier(table)
-        );
-        let wrap = |e: odbc_api::Error| self.error(&format!("read {table}"), e);
-        let Some(cursor) = self.conn.execute(&sql, (), None).map_err(wrap)? else {
-            return Ok(());
-        };
-        let buffer = ColumnarAnyBuffer::try_from_descs(rows, descs).map_err(|e| {
-            Error::Backend(format!("cannot allocate fetch buffers for {table}: {e}"))
-        })?;
-        let mut block = cursor.bind_buffer(buffer).map_err(wrap)?;
-        let mut batch = Batch::new(columns, rows);
-        let result = (|| -> Result<()> {
-            while let Some(fetched) = block.fetch_with_truncation_check(true).map_err(wrap)? {
-                batch.clear();
-                let count = fetched.num_rows();
-                for ((column, data), (transfer, at)) in
-                    columns.iter().zip(batch.columns.iter_mut()).zip(&plans)
-                {
-                    let filled = match (transfer, data) {
-                        (None, ColumnData::Float(out)) => {
-                            match (fetched.column(*at), fetched.column(at + 1)) {
-                                (
-                                    AnySlice::NullableI64(mantissas),
-                                    AnySlice::NullableI64(shifts),
-                                ) => {
-                                    out.extend(
-                                        mantissas
-                                            .zip(shifts)
-                                            .take(count)
-                                            .map(|(m, s)| crate::dialect::float_from_parts(m, s)),
-                                    );
-                                    Ok(())
-                                }
-                                _ => Err("unexpected buffers for an exact double".to_string()),
-                            }
-                        }
-                        (_, data) => fill_column(data, fetched.column(*at), count),
-                    };
-                    filled.map_err(|why| {
-                        Error::Backend(format!(
-                            "{} database {}: table {table}, column '{}': {why}",
-                            self.target.backend, self.database, column.name
-                        ))
-                    })?;
-                }
-                on_batch(&batch)?;
-            }
-            Ok(())
-        })();
-        close_cursor(block, result)
+        self.under_settings(SettingSet::BulkRead(columns.len()), |store| {
+            store.scan_batches(table, columns, batch_size, on_batch)
+        })
     }
 
     fn table_names(&mut self) -> Result<Vec<String>> {
