@@ -201,11 +201,8 @@ fn distributions_with_limit(
             for (column, list) in by_column.iter().enumerate() {
                 match list.as_slice() {
                     [] => {}
-                    [only] => {
-                        let window = &mut windows[*only];
-                        for_each_value(&batch.columns[column], |v| window.add(v));
-                    }
-                    _ if !disjoint => {
+                    // One window needs no search; overlapping ones each see every value.
+                    _ if list.len() == 1 || !disjoint => {
                         for &index in list {
                             let window = &mut windows[index];
                             for_each_value(&batch.columns[column], |v| window.add(v));

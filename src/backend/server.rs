@@ -35,11 +35,6 @@ impl ServerBackend {
         })
     }
 
-    /// The dialect's database-per-dataset statements.
-    fn sql(&self) -> &dyn ServerDatabases {
-        &self.dialect
-    }
-
     fn database(&self, name: &str) -> String {
         format!("{}{name}", self.prefix)
     }
@@ -52,7 +47,7 @@ impl ServerBackend {
     fn databases(&self, maintenance: &mut OdbcStore) -> Result<Vec<String>> {
         let mut names = Vec::new();
         maintenance.query(
-            &self.sql().databases_with_prefix(),
+            &self.dialect.databases_with_prefix(),
             &[Value::Text(self.prefix.clone())],
             &mut |row| {
                 if let Some(Value::Text(name)) = row.first() {
@@ -97,8 +92,8 @@ impl Backend for ServerBackend {
             self.database(name),
             std::process::id()
         );
-        maintenance.execute(&self.sql().drop_database(&staging), &[])?;
-        maintenance.execute(&self.sql().create_database(&staging), &[])?;
+        maintenance.execute(&self.dialect.drop_database(&staging), &[])?;
+        maintenance.execute(&self.dialect.create_database(&staging), &[])?;
         let mut staged = ServerStaged {
             dialect: self.dialect,
             maintenance,
@@ -146,7 +141,7 @@ impl Backend for ServerBackend {
             .clone()
             .unwrap_or_else(|| self.database(&record.name));
         self.maintenance()?
-            .execute(&self.sql().drop_database(&database), &[])
+            .execute(&self.dialect.drop_database(&database), &[])
     }
 
     fn connection(&self, record: &DatasetRecord) -> Result<Connection> {
@@ -169,7 +164,7 @@ impl Backend for ServerBackend {
                 let mut size = None;
                 maintenance
                     .query(
-                        &self.sql().database_size(),
+                        &self.dialect.database_size(),
                         &[Value::Text(database)],
                         &mut |row| {
                             size = row.first().and_then(Value::as_i64).map(|s| s as u64);
@@ -205,9 +200,9 @@ impl Backend for ServerBackend {
                     continue;
                 }
                 let sql = if mark == RETIRED_MARK && !names.iter().any(|n| n == live) {
-                    self.sql().rename_database(name, live)
+                    self.dialect.rename_database(name, live)
                 } else {
-                    self.sql().drop_database(name)
+                    self.dialect.drop_database(name)
                 };
                 if let Err(err) = maintenance.execute(&sql, &[]) {
                     log::warn!("cannot clean up {name}: {err}");
@@ -237,7 +232,7 @@ impl Staged for ServerStaged {
         self.store = None;
         let retired = format!("{}{RETIRED_MARK}{}", self.database, std::process::id());
         let mut exists = false;
-        let sql: &dyn ServerDatabases = &self.dialect;
+        let sql = self.dialect;
         self.maintenance.query(
             &sql.database_exists(),
             &[Value::Text(self.database.clone())],

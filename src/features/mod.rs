@@ -48,6 +48,11 @@ pub const TABLE_SUFFIX: &str = "_features";
 /// them in.
 const STAGING_PREFIX: &str = "_mdm_new_";
 
+/// The name a regeneration builds `table` under before swapping it in.
+fn staging_name(table: &str) -> String {
+    format!("{STAGING_PREFIX}{table}")
+}
+
 /// Tables that get a feature table (submission files carry no features).
 const FEATURE_SOURCES: &[&str] = &["train", "test", "validation"];
 
@@ -247,7 +252,7 @@ fn build_tables(
 ) -> Result<()> {
     let staging = |name: &str| {
         if replace {
-            format!("{STAGING_PREFIX}{name}")
+            staging_name(name)
         } else {
             name.to_string()
         }
@@ -469,11 +474,7 @@ fn swap_in(store: &mut dyn Store, set: &FeatureSet) -> Result<()> {
     let existing = store.table_names()?;
     let dialect = store.dialect();
     let mut statements = Vec::new();
-    let fresh: HashSet<String> = set
-        .tables
-        .iter()
-        .map(|t| format!("{STAGING_PREFIX}{}", t.name))
-        .collect();
+    let fresh: HashSet<String> = set.tables.iter().map(|t| staging_name(&t.name)).collect();
     // Old feature tables, and leftovers of a regeneration that was killed.
     for name in &existing {
         if name.ends_with(TABLE_SUFFIX) && !fresh.contains(name) {
@@ -483,7 +484,7 @@ fn swap_in(store: &mut dyn Store, set: &FeatureSet) -> Result<()> {
     for table in &set.tables {
         statements.push(format!(
             "ALTER TABLE {} RENAME TO {}",
-            dialect.quote_identifier(&format!("{STAGING_PREFIX}{}", table.name)),
+            dialect.quote_identifier(&staging_name(&table.name)),
             dialect.quote_identifier(&table.name)
         ));
     }

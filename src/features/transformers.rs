@@ -473,6 +473,15 @@ impl<'a> Train<'a> {
             usable,
         }
     }
+
+    /// Names of the usable columns that `keep` accepts, in table order.
+    fn names_where(&self, keep: impl Fn(&ColumnInfo, &ColumnStatistics) -> bool) -> Vec<&'a str> {
+        self.usable
+            .iter()
+            .filter(|(c, s)| keep(c, s))
+            .map(|(c, _)| c.name.as_str())
+            .collect()
+    }
 }
 
 impl Builder<'_> {
@@ -572,17 +581,12 @@ impl Builder<'_> {
         config: &FeatureEngineering,
     ) -> Result<()> {
         let dialect = self.dialect;
-        let categorical: Vec<&str> = train
-            .usable
-            .iter()
-            .filter(|(c, s)| {
-                c.kind == ColumnKind::Categorical
-                    && matches!(c.column_type, ColumnType::Text | ColumnType::Integer)
-                    && s.count > 0
-                    && (!s.distinct_exact || s.distinct <= config.categorical.max_cardinality)
-            })
-            .map(|(c, _)| c.name.as_str())
-            .collect();
+        let categorical = train.names_where(|c, s| {
+            c.kind == ColumnKind::Categorical
+                && matches!(c.column_type, ColumnType::Text | ColumnType::Integer)
+                && s.count > 0
+                && (!s.distinct_exact || s.distinct <= config.categorical.max_cardinality)
+        });
         let target_expression = roles
             .target
             .and_then(|t| train.table.column(t))
@@ -755,14 +759,9 @@ impl Builder<'_> {
         config: &FeatureEngineering,
     ) -> Result<()> {
         let dialect = self.dialect;
-        let text_columns: Vec<&str> = train
-            .usable
-            .iter()
-            .filter(|(c, s)| {
-                c.kind == ColumnKind::Text && c.column_type == ColumnType::Text && s.count > 0
-            })
-            .map(|(c, _)| c.name.as_str())
-            .collect();
+        let text_columns = train.names_where(|c, s| {
+            c.kind == ColumnKind::Text && c.column_type == ColumnType::Text && s.count > 0
+        });
         if config.text.enabled && !text_columns.is_empty() {
             let averages: Vec<String> = text_columns
                 .iter()
@@ -793,12 +792,7 @@ impl Builder<'_> {
     pub(super) fn missing(&mut self, train: &Train, config: &FeatureEngineering) {
         let dialect = self.dialect;
         if config.missing.enabled {
-            let with_nulls: Vec<&str> = train
-                .usable
-                .iter()
-                .filter(|(_, s)| s.nulls > 0)
-                .map(|(c, _)| c.name.as_str())
-                .collect();
+            let with_nulls = train.names_where(|_, s| s.nulls > 0);
             for column in &with_nulls {
                 let expression = dialect.boolean_to_integer(&format!("{} IS NULL", self.q(column)));
                 self.push(
@@ -811,7 +805,7 @@ impl Builder<'_> {
                 self.varies(train.stats[*column].nulls < train.table.rows);
             }
             if !with_nulls.is_empty() {
-                let all: Vec<&str> = train.usable.iter().map(|(c, _)| c.name.as_str()).collect();
+                let all: Vec<&str> = train.names_where(|_, _| true);
                 let count = format!(
                     "({})",
                     all.iter()
