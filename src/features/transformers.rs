@@ -272,22 +272,13 @@ impl Builder<'_> {
             parts.push(("hour", part(DatePart::Hour)));
         }
         parts.push(("quarter", part(DatePart::Quarter)));
-        for (suffix, expression) in parts {
-            self.push(
-                column,
-                suffix,
-                Transformer::Temporal,
-                ColumnType::Integer,
-                expression,
-            );
-        }
         let flags = [
             ("is_weekend", format!("{} >= 5", part(DatePart::DayOfWeek))),
             ("is_month_start", format!("{} = 1", part(DatePart::Day))),
             ("is_month_end", d.is_month_end(&c)),
         ];
-        for (suffix, condition) in flags {
-            let expression = self.flag(&condition);
+        parts.extend(flags.map(|(suffix, condition)| (suffix, self.flag(&condition))));
+        for (suffix, expression) in parts {
             self.push(
                 column,
                 suffix,
