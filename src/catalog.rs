@@ -42,15 +42,81 @@ pub struct SourceRecord {
     pub modified: Option<String>,
 }
 
-/// Where a dataset's data lives.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+/// Where a dataset's data lives: the `database:` section of its discovery
+/// file, as the backend document shows it. Never holds a password.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Location {
     /// The database file (SQLite, DuckDB).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub path: Option<PathBuf>,
-    /// The database name (PostgreSQL).
+    /// `postgresql://user@host:port/database` (PostgreSQL).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connection_string: Option<String>,
+    /// The database name; written by earlier versions of mdm, which had no
+    /// connection string. Read, never written.
+    #[serde(default, skip_serializing)]
     pub database: Option<String>,
+}
+
+impl Location {
+    /// The file or the connection string, for messages.
+    pub fn describe(&self) -> String {
+        self.path
+            .as_ref()
+            .map(|p| p.display().to_string())
+            .or_else(|| self.connection_string.clone())
+            .or_else(|| self.database.clone())
+            .unwrap_or_default()
+    }
+
+    /// The server database holding the dataset, from the connection string
+    /// (or the name recorded by earlier versions).
+    pub fn database_name(&self) -> Option<String> {
+        if let Some(name) = &self.database {
+            return Some(name.clone());
+        }
+        let url = self.connection_string.as_deref()?;
+        let after_scheme = url.split_once("://").map_or(url, |(_, rest)| rest);
+        let (_, path) = after_scheme.split_once('/')?;
+        let name = path.split(['?', '#']).next().unwrap_or(path);
+        (!name.is_empty()).then(|| percent_decode(name))
+    }
+}
+
+/// Percent-encodes the characters a URL's user or path part cannot hold.
+pub fn percent_encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) {
+            out.push(byte as char);
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match (bytes[i], hex) {
+            (b'%', Some(byte)) => {
+                out.push(byte);
+                i += 3;
+            }
+            (byte, _) => {
+                out.push(byte);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// What the user says about a dataset: the roles of its columns and its
@@ -75,6 +141,9 @@ pub struct Annotations {
 pub struct DatasetRecord {
     pub name: String,
     pub backend: Backend,
+    /// The document's `database:` section (`location:` in files written by
+    /// earlier versions).
+    #[serde(rename = "database", alias = "location")]
     pub location: Location,
     pub tables: Vec<TableRecord>,
     #[serde(flatten)]
@@ -141,7 +210,15 @@ pub fn validate_name(name: &str) -> Result<()> {
     Ok(())
 }
 
-/// The registry of discovery files.
+/// The registry of discovery files, keyed by (backend, name): a name
+/// exists at most once per backend, so the same name may live in several
+/// backends, each seen only under its own.
+///
+/// A dataset's file is `{name}.yaml`, as the backend document shows it;
+/// when that file already belongs to the same name in another backend, it
+/// is `{name}.{backend}.yaml` (dataset names hold no dots, so the two
+/// spellings never collide). Each file names its backend, so files written
+/// by earlier versions of mdm (always `{name}.yaml`) are read as they are.
 pub struct Catalog {
     dir: PathBuf,
     backend: Backend,
@@ -161,52 +238,83 @@ impl Catalog {
         self.backend
     }
 
-    /// Where the discovery file of `name` lives.
-    pub fn record_path(&self, name: &str) -> PathBuf {
-        self.dir.join(format!("{name}.yaml"))
+    /// The two places the discovery file of (`backend`, `name`) may have.
+    fn candidate_paths(&self, backend: Backend, name: &str) -> [PathBuf; 2] {
+        [
+            self.dir.join(format!("{name}.yaml")),
+            self.dir.join(format!("{name}.{backend}.yaml")),
+        ]
     }
 
-    /// The record of `name` whatever its backend, if registered. Names are
-    /// compared case-insensitively so that `Sales` and `sales` cannot both
-    /// exist (they would collide on case-insensitive file systems and in
-    /// PostgreSQL database names).
-    pub fn find_any(&self, name: &str) -> Result<Option<DatasetRecord>> {
-        let exact = self.record_path(name);
-        if exact.exists() {
-            return read_record(&exact).map(Some);
-        }
-        for record in self.all()? {
-            if record.name.eq_ignore_ascii_case(name) {
-                return Ok(Some(record));
+    /// The discovery file of `name` in the current backend, and its record,
+    /// when registered under exactly this name.
+    fn locate(&self, name: &str) -> Result<Option<(PathBuf, DatasetRecord)>> {
+        for path in self.candidate_paths(self.backend, name) {
+            match read_record(&path) {
+                Ok(record) if record.backend == self.backend && record.name == name => {
+                    return Ok(Some((path, record)))
+                }
+                Ok(_) => {}
+                Err(Error::NotFound(_)) => {}
+                Err(err) => return Err(err),
             }
         }
         Ok(None)
     }
 
-    /// The record of `name` if it belongs to the current backend; a dataset
-    /// of another backend is reported as not found with a hint to switch.
-    pub fn get(&self, name: &str) -> Result<DatasetRecord> {
-        validate_name(name)?;
-        let record = match self.find_any(name)? {
-            Some(record) if record.name == name => record,
-            _ => {
-                return Err(Error::NotFound(format!(
-                    "dataset '{name}' not found (see `mdm dataset list`)"
-                )))
-            }
-        };
-        if record.backend != self.backend {
-            return Err(Error::NotFound(format!(
-                "dataset '{name}' is stored in the {} backend, but the current backend is {}; \
-                 switch with MDM_DATABASE_DEFAULT_BACKEND={} or database.default_backend in mdm.yaml",
-                record.backend, self.backend, record.backend
-            )));
+    /// Where the discovery file of `name` in the current backend is (or
+    /// would be written).
+    pub fn record_path(&self, name: &str) -> PathBuf {
+        match self.locate(name) {
+            Ok(Some((path, _))) => path,
+            _ => self.candidate_paths(self.backend, name)[0].clone(),
         }
-        Ok(record)
     }
 
-    /// Every registered dataset, of every backend, sorted by name. Broken
-    /// discovery files are skipped with a warning.
+    /// The record of `name` in the current backend, if registered. Names
+    /// are compared case-insensitively so that `Sales` and `sales` cannot
+    /// both exist in one backend (they would collide on case-insensitive
+    /// file systems and in PostgreSQL database names).
+    pub fn find(&self, name: &str) -> Result<Option<DatasetRecord>> {
+        if let Some((_, record)) = self.locate(name)? {
+            return Ok(Some(record));
+        }
+        Ok(self
+            .visible()?
+            .into_iter()
+            .find(|record| record.name.eq_ignore_ascii_case(name)))
+    }
+
+    /// The record of `name` in the current backend; a name registered only
+    /// under other backends is reported as not found, naming them.
+    pub fn get(&self, name: &str) -> Result<DatasetRecord> {
+        validate_name(name)?;
+        if let Some((_, record)) = self.locate(name)? {
+            return Ok(record);
+        }
+        let elsewhere: Vec<String> = self
+            .all()?
+            .into_iter()
+            .filter(|r| r.name == name && r.backend != self.backend)
+            .map(|r| r.backend.to_string())
+            .collect();
+        if elsewhere.is_empty() {
+            return Err(Error::NotFound(format!(
+                "dataset '{name}' not found in the {} backend (see `mdm dataset list`)",
+                self.backend
+            )));
+        }
+        Err(Error::NotFound(format!(
+            "dataset '{name}' not found in the {} backend; it is stored in the {} backend, \
+             switch with MDM_DATABASE_DEFAULT_BACKEND={} or database.default_backend in mdm.yaml",
+            self.backend,
+            elsewhere.join(" and "),
+            elsewhere[0]
+        )))
+    }
+
+    /// Every registered dataset, of every backend, sorted by name and
+    /// backend. Broken discovery files are skipped with a warning.
     pub fn all(&self) -> Result<Vec<DatasetRecord>> {
         let entries = match std::fs::read_dir(&self.dir) {
             Ok(entries) => entries,
@@ -221,10 +329,16 @@ impl Catalog {
             }
             match read_record(&path) {
                 Ok(record) => records.push(record),
+                // Removed between listing and reading.
+                Err(Error::NotFound(_)) => {}
                 Err(err) => log::warn!("skipping {}: {err}", path.display()),
             }
         }
-        records.sort_by(|a, b| a.name.cmp(&b.name));
+        records.sort_by(|a, b| {
+            a.name
+                .cmp(&b.name)
+                .then_with(|| a.backend.to_string().cmp(&b.backend.to_string()))
+        });
         Ok(records)
     }
 
@@ -237,23 +351,39 @@ impl Catalog {
             .collect())
     }
 
-    /// Writes a record atomically (temporary file, fsync, rename).
+    /// Writes a record atomically (temporary file, fsync, rename): over its
+    /// existing file, else as `{name}.yaml` when that name is free (claimed
+    /// with a hard link, which fails rather than replace another backend's
+    /// file), else as `{name}.{backend}.yaml`.
     pub fn write(&self, record: &DatasetRecord) -> Result<()> {
         std::fs::create_dir_all(&self.dir)
             .map_err(|e| Error::io(&self.dir, "create directory", e))?;
-        let path = self.record_path(&record.name);
         let text = serde_yaml::to_string(record).map_err(|e| {
             Error::General(format!(
                 "cannot serialize the record of {}: {e}",
                 record.name
             ))
         })?;
-        write_atomically(&path, text.as_bytes())
+        let [plain, qualified] = self.candidate_paths(record.backend, &record.name);
+        let owner = |path: &Path| {
+            read_record(path)
+                .ok()
+                .filter(|r| r.backend == record.backend && r.name == record.name)
+        };
+        if owner(&plain).is_some() {
+            return write_atomically(&plain, text.as_bytes());
+        }
+        if owner(&qualified).is_none() && claim(&plain, text.as_bytes())? {
+            return Ok(());
+        }
+        write_atomically(&qualified, text.as_bytes())
     }
 
-    /// Deletes the discovery file of `name`.
+    /// Deletes the discovery file of `name` in the current backend.
     pub fn remove(&self, name: &str) -> Result<()> {
-        let path = self.record_path(name);
+        let Some((path, _)) = self.locate(name)? else {
+            return Ok(());
+        };
         match std::fs::remove_file(&path) {
             Ok(()) => Ok(()),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
@@ -262,8 +392,36 @@ impl Catalog {
     }
 }
 
+/// Creates `path` with `bytes` unless it exists: written under a private
+/// name and hard-linked into place, so a concurrent writer of the same name
+/// is never overwritten and no reader sees a half-written file.
+fn claim(path: &Path, bytes: &[u8]) -> Result<bool> {
+    use std::io::Write;
+    let mut temporary = path.as_os_str().to_owned();
+    temporary.push(format!(".new-{}", std::process::id()));
+    let temporary = PathBuf::from(temporary);
+    let result = (|| {
+        let mut file = std::fs::File::create(&temporary)?;
+        file.write_all(bytes)?;
+        file.sync_all()?;
+        match std::fs::hard_link(&temporary, path) {
+            Ok(()) => Ok(true),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(false),
+            Err(e) => Err(e),
+        }
+    })();
+    let _ = std::fs::remove_file(&temporary);
+    result.map_err(|e| Error::io(path, "write", e))
+}
+
 fn read_record(path: &Path) -> Result<DatasetRecord> {
-    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, "read", e))?;
+    let text = match std::fs::read_to_string(path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(Error::NotFound(path.display().to_string()))
+        }
+        Err(e) => return Err(Error::io(path, "read", e)),
+    };
     serde_yaml::from_str(&text).map_err(|e| Error::General(format!("{}: {e}", path.display())))
 }
 

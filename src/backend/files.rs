@@ -1,7 +1,9 @@
 //! File-based backends: each dataset is one database file in
-//! `{datasets_path}/{name}/`. A registration loads into a hidden staging
-//! directory that is renamed into place; a replaced dataset is retired under
-//! a hidden name first and deleted only after the new one is published.
+//! `{datasets_path}/{name}/` — `dataset.sqlite` or `dataset.duckdb`, so the
+//! same name may be stored by both backends side by side. A registration
+//! loads into a hidden staging directory whose database file is renamed
+//! into place; a replaced file is retired into a hidden directory first and
+//! deleted only after the new one is published.
 
 use std::path::{Path, PathBuf};
 
@@ -13,6 +15,9 @@ use crate::store::{SqliteStore, Store};
 
 const STAGING_MARK: &str = ".staging-";
 const RETIRED_MARK: &str = ".retired-";
+/// Files that belong to a database file `X`: SQLite's `X-wal`, `X-shm` and
+/// `X-journal`, DuckDB's `X.wal`.
+const SIDE_SUFFIXES: &[&str] = &["-wal", "-shm", "-journal", ".wal"];
 
 /// Opens (or, with `create`, creates for a bulk load) a database file.
 type Opener = Box<dyn Fn(&Path, bool) -> Result<Box<dyn Store>>>;
@@ -83,6 +88,13 @@ impl FileBackend {
     }
 }
 
+impl FileBackend {
+    /// The database file of dataset `name`.
+    fn database_file(&self, name: &str) -> PathBuf {
+        self.datasets_path.join(name).join(self.file_name)
+    }
+}
+
 impl Backend for FileBackend {
     fn kind(&self) -> BackendKind {
         self.kind
@@ -90,12 +102,13 @@ impl Backend for FileBackend {
 
     fn location(&self, name: &str) -> Location {
         Location {
-            path: Some(self.datasets_path.join(name).join(self.file_name)),
-            database: None,
+            path: Some(self.database_file(name)),
+            ..Location::default()
         }
     }
 
     fn stage(&self, name: &str) -> Result<Box<dyn Staged>> {
+        let file_name = self.file_name;
         let dir = self
             .datasets_path
             .join(format!(".{name}{STAGING_MARK}{}", std::process::id()));
@@ -105,7 +118,9 @@ impl Backend for FileBackend {
         std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, "create directory", e))?;
         let mut staged = FileStaged {
             dir: dir.clone(),
-            target: self.datasets_path.join(name),
+            datasets_path: self.datasets_path.clone(),
+            name: name.to_string(),
+            file_name,
             store: None,
             published: false,
         };
@@ -118,16 +133,24 @@ impl Backend for FileBackend {
     }
 
     fn removal_targets(&self, record: &DatasetRecord) -> Vec<String> {
-        vec![self.datasets_path.join(&record.name).display().to_string()]
+        vec![self.database_file(&record.name).display().to_string()]
     }
 
     fn remove(&self, record: &DatasetRecord) -> Result<()> {
-        let directory = self.datasets_path.join(&record.name);
-        match std::fs::remove_dir_all(&directory) {
-            Ok(()) => Ok(()),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-            Err(e) => Err(Error::io(&directory, "remove", e)),
+        let file = self.database_file(&record.name);
+        for path in with_side_files(&file) {
+            match std::fs::remove_file(&path) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(Error::io(&path, "remove", e)),
+            }
         }
+        // The directory goes with its last database (the other backend's
+        // file, if any, keeps it); leftovers of killed feature fills go too.
+        let directory = self.datasets_path.join(&record.name);
+        crate::store::sweep_fill_scratch(&directory);
+        let _ = std::fs::remove_dir(&directory);
+        Ok(())
     }
 
     fn sweep(&self) {
@@ -142,7 +165,9 @@ impl Backend for FileBackend {
 /// A dataset loading into a staging directory.
 struct FileStaged {
     dir: PathBuf,
-    target: PathBuf,
+    datasets_path: PathBuf,
+    name: String,
+    file_name: &'static str,
     store: Option<Box<dyn Store>>,
     published: bool,
 }
@@ -153,33 +178,40 @@ impl Staged for FileStaged {
     }
 
     fn publish(mut self: Box<Self>, commit: &mut dyn FnMut() -> Result<()>) -> Result<()> {
-        // Close the database before its directory moves.
+        // Close the database before its file moves.
         self.store = None;
-        let target = self.target.clone();
-        let retired = target.with_file_name(format!(
+        let live = self.datasets_path.join(&self.name);
+        let target = live.join(self.file_name);
+        let retired = self.datasets_path.join(format!(
             ".{}{RETIRED_MARK}{}",
-            target
-                .file_name()
-                .and_then(|n| n.to_str())
-                .unwrap_or("dataset"),
+            self.name,
             std::process::id()
         ));
         let had_old = target.exists();
         if had_old {
-            std::fs::rename(&target, &retired).map_err(|e| Error::io(&target, "move aside", e))?;
+            std::fs::create_dir_all(&retired)
+                .map_err(|e| Error::io(&retired, "create directory", e))?;
+            move_database(&target, &retired.join(self.file_name))
+                .map_err(|e| Error::io(&target, "move aside", e))?;
         }
-        if let Err(e) = std::fs::rename(&self.dir, &target) {
+        let put_back = |retired: &Path| {
             if had_old {
-                let _ = std::fs::rename(&retired, &target);
+                let _ = move_database(&retired.join(self.file_name), &target);
+                let _ = std::fs::remove_dir(retired);
             }
+        };
+        if let Err(e) = move_into_place(&self.dir.join(self.file_name), &live, &target) {
+            put_back(&retired);
             return Err(Error::io(&target, "publish", e));
         }
         self.published = true;
+        let _ = std::fs::remove_dir_all(&self.dir);
         if let Err(err) = commit() {
-            let _ = std::fs::remove_dir_all(&target);
-            if had_old {
-                let _ = std::fs::rename(&retired, &target);
+            for path in with_side_files(&target) {
+                let _ = std::fs::remove_file(path);
             }
+            put_back(&retired);
+            let _ = std::fs::remove_dir(&live);
             return Err(err);
         }
         if had_old {
@@ -187,6 +219,47 @@ impl Staged for FileStaged {
         }
         Ok(())
     }
+}
+
+/// `file` and the side files a database engine may keep next to it.
+fn with_side_files(file: &Path) -> Vec<PathBuf> {
+    let mut paths = vec![file.to_path_buf()];
+    for suffix in SIDE_SUFFIXES {
+        let mut side = file.as_os_str().to_owned();
+        side.push(suffix);
+        paths.push(PathBuf::from(side));
+    }
+    paths
+}
+
+/// Renames a database file and whichever side files it has.
+fn move_database(from: &Path, to: &Path) -> std::io::Result<()> {
+    std::fs::rename(from, to)?;
+    for (side_from, side_to) in with_side_files(from)
+        .into_iter()
+        .zip(with_side_files(to))
+        .skip(1)
+    {
+        match std::fs::rename(&side_from, &side_to) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// Moves a staged database into the dataset's directory, creating it; a
+/// removal of the other backend's copy may delete the directory in between,
+/// so a vanished directory is created once more.
+fn move_into_place(staged: &Path, directory: &Path, target: &Path) -> std::io::Result<()> {
+    for attempt in 0..3 {
+        std::fs::create_dir_all(directory)?;
+        match move_database(staged, target) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && attempt < 2 => continue,
+            other => return other,
+        }
+    }
+    Ok(())
 }
 
 impl Drop for FileStaged {
@@ -199,7 +272,9 @@ impl Drop for FileStaged {
 }
 
 /// Removes staging directories left by killed registrations and puts back a
-/// retired dataset whose replacement never arrived.
+/// retired database file whose replacement never arrived. A retired
+/// directory holds the replaced database file (directories retired by
+/// earlier versions of mdm hold the dataset's whole directory: the same).
 pub fn sweep_leftovers(datasets_path: &Path) {
     let Ok(entries) = std::fs::read_dir(datasets_path) else {
         return;
@@ -218,18 +293,36 @@ pub fn sweep_leftovers(datasets_path: &Path) {
                 continue;
             }
             let path = entry.path();
-            let live = datasets_path.join(dataset);
-            if mark == RETIRED_MARK && !live.exists() {
-                log::warn!(
-                    "restoring {} after an interrupted replacement",
-                    live.display()
-                );
-                let _ = std::fs::rename(&path, &live);
-            } else {
-                log::info!("removing leftover {}", path.display());
-                let _ = std::fs::remove_dir_all(&path);
+            if mark == RETIRED_MARK {
+                restore_retired(&path, &datasets_path.join(dataset));
             }
+            log::info!("removing leftover {}", path.display());
+            let _ = std::fs::remove_dir_all(&path);
         }
+    }
+}
+
+/// Puts each database file of a retired directory back into `live` unless
+/// a newer one is there.
+fn restore_retired(retired: &Path, live: &Path) {
+    let Ok(files) = std::fs::read_dir(retired) else {
+        return;
+    };
+    for file in files.flatten() {
+        let name = file.file_name();
+        let is_database = name
+            .to_str()
+            .is_some_and(|n| !SIDE_SUFFIXES.iter().any(|s| n.ends_with(s)));
+        let target = live.join(&name);
+        if !is_database || target.exists() {
+            continue;
+        }
+        log::warn!(
+            "restoring {} after an interrupted replacement",
+            target.display()
+        );
+        let _ = std::fs::create_dir_all(live);
+        let _ = move_database(&file.path(), &target);
     }
 }
 

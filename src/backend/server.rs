@@ -23,6 +23,9 @@ const RETIRED_MARK: &str = "_retired_";
 pub struct ServerBackend {
     target: OdbcTarget,
     prefix: String,
+    /// `postgresql://user@host:port/` for the discovery files (never a
+    /// password).
+    url_base: String,
     dialect: PostgresqlDialect,
 }
 
@@ -31,6 +34,19 @@ impl ServerBackend {
         Ok(ServerBackend {
             target: OdbcTarget::new(settings, BackendKind::Postgresql)?,
             prefix: settings.config.database.postgresql.database_prefix.clone(),
+            url_base: {
+                let server = &settings.config.database.postgresql;
+                let host = if server.host.contains(':') {
+                    format!("[{}]", server.host)
+                } else {
+                    server.host.clone()
+                };
+                format!(
+                    "postgresql://{}@{host}:{}/",
+                    crate::catalog::percent_encode(&server.user),
+                    server.port
+                )
+            },
             dialect: PostgresqlDialect,
         })
     }
@@ -80,8 +96,12 @@ impl Backend for ServerBackend {
 
     fn location(&self, name: &str) -> Location {
         Location {
-            path: None,
-            database: Some(self.database(name)),
+            connection_string: Some(format!(
+                "{}{}",
+                self.url_base,
+                crate::catalog::percent_encode(&self.database(name))
+            )),
+            ..Location::default()
         }
     }
 
@@ -109,8 +129,7 @@ impl Backend for ServerBackend {
     fn open(&self, record: &DatasetRecord) -> Result<Box<dyn Store>> {
         let database = record
             .location
-            .database
-            .clone()
+            .database_name()
             .unwrap_or_else(|| self.database(&record.name));
         Ok(Box::new(self.target.connect(&database).map_err(
             |err| match err {
@@ -128,8 +147,7 @@ impl Backend for ServerBackend {
     fn removal_targets(&self, record: &DatasetRecord) -> Vec<String> {
         let database = record
             .location
-            .database
-            .clone()
+            .database_name()
             .unwrap_or_else(|| self.database(&record.name));
         vec![format!("PostgreSQL database {database}")]
     }
@@ -137,8 +155,7 @@ impl Backend for ServerBackend {
     fn remove(&self, record: &DatasetRecord) -> Result<()> {
         let database = record
             .location
-            .database
-            .clone()
+            .database_name()
             .unwrap_or_else(|| self.database(&record.name));
         self.maintenance()?
             .execute(&self.dialect.drop_database(&database), &[])
@@ -147,8 +164,7 @@ impl Backend for ServerBackend {
     fn connection(&self, record: &DatasetRecord) -> Result<Connection> {
         let database = record
             .location
-            .database
-            .clone()
+            .database_name()
             .unwrap_or_else(|| self.database(&record.name));
         Ok(self.target.connection(&database))
     }
@@ -160,7 +176,7 @@ impl Backend for ServerBackend {
         records
             .iter()
             .map(|record| {
-                let database = record.location.database.clone()?;
+                let database = record.location.database_name()?;
                 let mut size = None;
                 maintenance
                     .query(

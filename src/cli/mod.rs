@@ -521,13 +521,7 @@ fn render_info(info: &DatasetInfo, show_columns: bool) -> String {
             values.join(", ")
         }
     };
-    let location = record
-        .location
-        .path
-        .as_ref()
-        .map(|p| p.display().to_string())
-        .or_else(|| record.location.database.clone())
-        .unwrap_or_default();
+    let location = record.location.describe();
     let mut text = String::new();
     let mut line =
         |key: &str, value: String| text.push_str(&format!("{:<14}{value}\n", format!("{key}:")));

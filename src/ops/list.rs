@@ -48,9 +48,11 @@ pub fn with_sizes(settings: &Settings, records: Vec<DatasetRecord>) -> Vec<Liste
     records
         .into_iter()
         .map(|record| {
-            let size_bytes = sizes
-                .remove(&record.name)
-                .unwrap_or_else(|| record.size_on_disk());
+            let size_bytes = if record.backend == settings.backend() {
+                sizes.remove(&record.name).flatten()
+            } else {
+                record.size_on_disk()
+            };
             ListedDataset {
                 rows: record.total_rows(),
                 size_bytes,

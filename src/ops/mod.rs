@@ -21,46 +21,82 @@ pub fn open_store(settings: &Settings, record: &DatasetRecord) -> Result<Box<dyn
     crate::backend::for_settings(settings)?.open(record)
 }
 
-/// The per-dataset lock file `{datasets_path}/.{name}.lock`: registration and
-/// removal hold it exclusively, long reads (export) shared, so that a
-/// dataset is never removed or replaced under a running export.
+/// The per-dataset lock file `{datasets_path}/.{name}.{backend}.lock`:
+/// registration and removal hold it exclusively, long reads (export)
+/// shared, so that a dataset is never removed or replaced under a running
+/// export. Each backend's dataset of a name has its own lock. An exclusive
+/// holder deletes the file when it is done, so nothing is left behind; a
+/// process that locked a file deleted meanwhile notices (the path no longer
+/// names the file it holds) and locks the new one.
 pub struct DatasetLock {
-    _file: std::fs::File,
+    file: std::fs::File,
+    path: std::path::PathBuf,
+    exclusive: bool,
 }
 
 impl DatasetLock {
-    fn open(settings: &Settings, name: &str) -> Result<(std::fs::File, std::path::PathBuf)> {
+    fn acquire(settings: &Settings, name: &str, exclusive: bool) -> Result<DatasetLock> {
+        use std::os::unix::fs::MetadataExt;
         let dir = settings.datasets_path();
         std::fs::create_dir_all(&dir).map_err(|e| crate::Error::io(&dir, "create directory", e))?;
-        let path = dir.join(format!(".{name}.lock"));
-        let file = std::fs::File::options()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&path)
-            .map_err(|e| crate::Error::io(&path, "open", e))?;
-        Ok((file, path))
+        let path = dir.join(format!(".{name}.{}.lock", settings.backend()));
+        loop {
+            let file = std::fs::File::options()
+                .create(true)
+                .truncate(false)
+                .write(true)
+                .open(&path)
+                .map_err(|e| crate::Error::io(&path, "open", e))?;
+            if exclusive {
+                match file.try_lock() {
+                    Ok(()) => {}
+                    Err(std::fs::TryLockError::WouldBlock) => {
+                        return Err(crate::Error::General(format!(
+                            "dataset '{name}' is in use by another mdm process (an export, registration or removal); try again when it has finished"
+                        )))
+                    }
+                    Err(std::fs::TryLockError::Error(e)) => {
+                        return Err(crate::Error::io(&path, "lock", e))
+                    }
+                }
+            } else {
+                file.lock_shared()
+                    .map_err(|e| crate::Error::io(&path, "lock", e))?;
+            }
+            let held = file.metadata().map_err(|e| crate::Error::io(&path, "lock", e))?;
+            let same = std::fs::metadata(&path)
+                .is_ok_and(|now| now.dev() == held.dev() && now.ino() == held.ino());
+            if same {
+                return Ok(DatasetLock {
+                    file,
+                    path,
+                    exclusive,
+                });
+            }
+        }
     }
 
     /// Takes the lock exclusively without waiting; `Err(Error::General)`
     /// when another process holds it.
     pub fn exclusive(settings: &Settings, name: &str) -> Result<DatasetLock> {
-        let (file, path) = Self::open(settings, name)?;
-        match file.try_lock() {
-            Ok(()) => Ok(DatasetLock { _file: file }),
-            Err(std::fs::TryLockError::WouldBlock) => Err(crate::Error::General(format!(
-                "dataset '{name}' is in use by another mdm process (an export, registration or removal); try again when it has finished"
-            ))),
-            Err(std::fs::TryLockError::Error(e)) => Err(crate::Error::io(&path, "lock", e)),
-        }
+        Self::acquire(settings, name, true)
     }
 
     /// Takes the lock shared, waiting for a registration or removal in
     /// progress to finish.
     pub fn shared(settings: &Settings, name: &str) -> Result<DatasetLock> {
-        let (file, path) = Self::open(settings, name)?;
-        file.lock_shared()
-            .map_err(|e| crate::Error::io(&path, "lock", e))?;
-        Ok(DatasetLock { _file: file })
+        Self::acquire(settings, name, false)
+    }
+}
+
+impl Drop for DatasetLock {
+    fn drop(&mut self) {
+        // Deleted only while held exclusively, so no one can lock the old
+        // file and believe it current. The last of several readers gets
+        // the exclusive lock and deletes it; the others leave it to them.
+        if self.exclusive || self.file.try_lock().is_ok() {
+            let _ = std::fs::remove_file(&self.path);
+        }
+        let _ = self.file.unlock();
     }
 }

@@ -259,14 +259,7 @@ pub fn register(settings: &Settings, options: &RegisterOptions, ui: &Ui) -> Resu
             .collect::<Vec<_>>()
             .join(", "),
         record.total_rows(),
-        record
-            .location
-            .path
-            .as_ref()
-            .and_then(|p| p.parent())
-            .map(|p| p.display().to_string())
-            .or_else(|| record.location.database.clone())
-            .unwrap_or_default()
+        record.location.describe()
     ));
     Ok(record)
 }
@@ -295,28 +288,26 @@ pub fn report_features(set: &FeatureSet, ui: &Ui) {
     ));
 }
 
-/// Refuses to overwrite without `--force`, and never touches a dataset of
-/// another backend (it is invisible here, and switching must not lose it).
+/// Refuses to overwrite without `--force`. Only the current backend's
+/// datasets count: the same name in another backend is invisible here and
+/// is never touched (the backend document's move is export, switch and
+/// register under the same name).
 fn check_existing(catalog: &Catalog, options: &RegisterOptions) -> Result<Option<DatasetRecord>> {
-    let Some(existing) = catalog.find_any(&options.name)? else {
+    let Some(existing) = catalog.find(&options.name)? else {
         return Ok(None);
     };
     if existing.name != options.name {
         return Err(Error::AlreadyExists(format!(
-            "dataset '{}' already exists; names differing only in case are not allowed",
-            existing.name
-        )));
-    }
-    if existing.backend != catalog.backend() {
-        return Err(Error::AlreadyExists(format!(
-            "dataset '{}' already exists in the {} backend; switch to it to remove or replace it",
-            existing.name, existing.backend
+            "dataset '{}' already exists in the {} backend; names differing only in case are not allowed",
+            existing.name,
+            catalog.backend()
         )));
     }
     if !options.force {
         return Err(Error::AlreadyExists(format!(
-            "dataset '{}' already exists; use --force to replace it",
-            existing.name
+            "dataset '{}' already exists in the {} backend; use --force to replace it",
+            existing.name,
+            catalog.backend()
         )));
     }
     Ok(Some(existing))

@@ -9,6 +9,7 @@ mod sqlite;
 mod sqlite_fill;
 
 pub use sqlite::SqliteStore;
+pub use sqlite_fill::sweep_leftovers as sweep_fill_scratch;
 
 use std::collections::BTreeMap;
 

@@ -64,7 +64,7 @@ const SCRATCH_PREFIX: &str = "_mdm_fill_";
 /// holds the dataset exclusively (a registration owns its staging
 /// directory; a regeneration takes the dataset's lock), so any scratch file
 /// found here is one a killed process left.
-fn sweep_leftovers(directory: &Path) {
+pub fn sweep_leftovers(directory: &Path) {
     let Ok(entries) = std::fs::read_dir(directory) else {
         return;
     };
