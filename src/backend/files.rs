@@ -37,7 +37,7 @@ impl FileBackend {
     pub fn embedded(settings: &Settings) -> FileBackend {
         let sqlite = settings.config.database.sqlite.clone();
         let timeout = settings.config.database.connection_timeout;
-        let workers = settings.config.performance.workers;
+        let workers = settings.config.performance.fill_workers();
         FileBackend {
             kind: BackendKind::Sqlite,
             // Other tools read the same file through the SQLite ODBC driver.

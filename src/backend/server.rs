@@ -41,11 +41,12 @@ impl ServerBackend {
                 } else {
                     server.host.clone()
                 };
-                format!(
-                    "postgresql://{}@{host}:{}/",
-                    crate::catalog::percent_encode(&server.user),
-                    server.port
-                )
+                let user = server
+                    .user
+                    .as_deref()
+                    .map(|u| format!("{}@", crate::catalog::percent_encode(u)))
+                    .unwrap_or_default();
+                format!("postgresql://{user}{host}:{}/", server.port)
             },
             dialect: PostgresqlDialect,
         })

@@ -7,9 +7,10 @@ use clap::{Args, Parser, Subcommand};
 
 mod batch;
 mod explore;
+mod logfile;
 
 use crate::catalog::ProblemType;
-use crate::config::{Backend, LogLevel, Settings};
+use crate::config::{Backend, LogFormat, LogLevel, Settings};
 use crate::error::{Error, Result};
 use crate::features::FeatureSet;
 use crate::ops::info::{self, DatasetInfo};
@@ -211,6 +212,9 @@ pub fn main() -> i32 {
 pub fn run(cli: Cli) -> Result<()> {
     let settings = Settings::load(cli.config.as_deref())?;
     init_logging(&settings, cli.verbose)?;
+    if !cli.quiet {
+        note_inert_keys(&settings);
+    }
     crate::interrupt::install();
     let ui = Ui {
         quiet: cli.quiet,
@@ -253,19 +257,62 @@ fn init_logging(settings: &Settings, verbose: u8) -> Result<()> {
     if level < log::LevelFilter::Debug {
         builder.filter_module("odbc_api", log::LevelFilter::Error);
     }
-    if let Some(file) = &settings.config.logging.file {
+    let logging = &settings.config.logging;
+    let echo = settings.config.database.sqlalchemy.echo;
+    crate::store::set_echo(echo);
+    if echo {
+        builder.filter_module("mdm::sql", log::LevelFilter::Info.max(level));
+    }
+    if logging.format == LogFormat::Json {
+        builder.format(|out, record| {
+            use std::io::Write;
+            let line = serde_json::json!({
+                "time": crate::time::now_rfc3339(),
+                "level": record.level().as_str(),
+                "target": record.target(),
+                "message": record.args().to_string(),
+            });
+            writeln!(out, "{line}")
+        });
+    }
+    if let Some(file) = &logging.file {
         let logs = settings.logs_path();
         std::fs::create_dir_all(&logs).map_err(|e| Error::io(&logs, "create directory", e))?;
-        let path = logs.join(file);
-        let target = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&path)
-            .map_err(|e| Error::io(&path, "open", e))?;
+        let target =
+            logfile::RotatingLog::open(&logs.join(file), logging.max_bytes, logging.backup_count)?;
         builder.target(env_logger::Target::Pipe(Box::new(target)));
     }
     let _ = builder.try_init();
     Ok(())
+}
+
+/// Names the original MDM's keys that have no effect, on one line, once
+/// for each version of the configuration file (`mdm info` always lists
+/// them).
+fn note_inert_keys(settings: &Settings) {
+    use std::os::unix::fs::MetadataExt;
+    if settings.inert_keys.is_empty() {
+        return;
+    }
+    let Ok(file) = std::fs::metadata(&settings.config_file) else {
+        return;
+    };
+    let stamp = format!(
+        "{} {} {}\n",
+        settings.config_file.display(),
+        file.len(),
+        file.mtime_nsec() + file.mtime() * 1_000_000_000
+    );
+    let seen = settings.home.join(".config-noted");
+    if std::fs::read_to_string(&seen).is_ok_and(|old| old == stamp) {
+        return;
+    }
+    eprintln!(
+        "note: {}: keys without effect in mdm: {}",
+        settings.config_file.display(),
+        settings.inert_keys.join("; ")
+    );
+    let _ = crate::catalog::write_atomically(&seen, stamp.as_bytes());
 }
 
 fn system_info(settings: &Settings, opt: InfoOpt) -> Result<()> {
@@ -297,6 +344,16 @@ fn system_info(settings: &Settings, opt: InfoOpt) -> Result<()> {
             "no (embedded SQLite only)"
         },
     );
+    text.push_str("settings:\n");
+    for (key, value) in &info.settings {
+        text.push_str(&format!("  {key}: {value}\n"));
+    }
+    if !info.keys_without_effect.is_empty() {
+        text.push_str("keys without effect in mdm:\n");
+        for key in &info.keys_without_effect {
+            text.push_str(&format!("  {key}\n"));
+        }
+    }
     if info.environment.is_empty() {
         text.push_str("environment:    no MDM_* variables set\n");
     } else {

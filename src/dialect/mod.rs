@@ -308,6 +308,41 @@ pub trait Dialect: Send + Sync {
         )
     }
 
+    /// The hidden column that tells a table's rows apart (SQLite's and
+    /// DuckDB's `rowid`).
+    fn row_identity(&self) -> &'static str {
+        "rowid"
+    }
+
+    /// How many rows of a table repeat an earlier row in every column.
+    fn count_duplicates(&self, table: &str, columns: &[ColumnDef]) -> String {
+        format!(
+            "SELECT COALESCE(SUM(n - 1), 0) FROM (SELECT COUNT(*) AS n FROM {} GROUP BY {}) AS groups WHERE n > 1",
+            self.quote_identifier(table),
+            self.column_names(columns)
+        )
+    }
+
+    /// Deletes every row that repeats an earlier one in every column,
+    /// keeping the first of each.
+    fn delete_duplicates(&self, table: &str, columns: &[ColumnDef]) -> String {
+        let table = self.quote_identifier(table);
+        let id = self.row_identity();
+        format!(
+            "DELETE FROM {table} WHERE {id} NOT IN (SELECT MIN({id}) FROM {table} GROUP BY {})",
+            self.column_names(columns)
+        )
+    }
+
+    /// `"a", "b", ...`
+    fn column_names(&self, columns: &[ColumnDef]) -> String {
+        columns
+            .iter()
+            .map(|c| self.quote_identifier(&c.name))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
     /// A double-precision literal (typed, so that arithmetic with it is
     /// floating point in every database).
     fn float_literal(&self, value: f64) -> String {

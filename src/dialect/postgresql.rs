@@ -29,6 +29,11 @@ impl Dialect for PostgresqlDialect {
         }
     }
 
+    /// A row's physical address; `MIN(tid)` exists from PostgreSQL 14.
+    fn row_identity(&self) -> &'static str {
+        "ctid"
+    }
+
     /// The wire protocol counts parameters in 16 bits.
     /// <https://www.postgresql.org/docs/current/limits.html>
     fn max_columns(&self) -> usize {

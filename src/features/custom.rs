@@ -1,5 +1,5 @@
 //! Custom features: named SQL expressions over a table's columns, from
-//! `{configs_path}/../custom_features/{dataset}.yaml` or `--features-file`.
+//! `{paths.custom_features_path}/{dataset}.yaml` or `--features-file`.
 //! An entry is an expression only: it is checked to stay one expression
 //! (no statement separators, comments or unbalanced parentheses) before the
 //! database validates it.
@@ -44,9 +44,9 @@ fn default_type() -> ColumnType {
 
 /// Where a dataset's custom features are looked for by default.
 pub fn default_path(settings: &Settings, dataset: &str) -> PathBuf {
-    let configs = settings.configs_path();
-    let base = configs.parent().unwrap_or(&configs);
-    base.join("custom_features").join(format!("{dataset}.yaml"))
+    settings
+        .resolve(&settings.config.paths.custom_features_path)
+        .join(format!("{dataset}.yaml"))
 }
 
 /// Reads the custom features of `dataset`: the given file (which must

@@ -158,6 +158,9 @@ impl FeatureSet {
 pub struct Roles<'a> {
     pub target: Option<&'a str>,
     pub id_columns: &'a [String],
+    /// Columns missing in a larger fraction of train rows get no features
+    /// (`validation.max_missing_ratio`).
+    pub max_missing_ratio: f64,
 }
 
 /// Generates the feature tables of a dataset. With `replace`, existing
@@ -209,7 +212,17 @@ pub fn generate(
         fitted,
         ..
     } = builder;
-    let mut skipped = Vec::new();
+    let mut skipped: Vec<String> = train
+        .sparse
+        .iter()
+        .map(|(name, ratio)| {
+            format!(
+                "`{name}`: {:.1}% missing in train, above validation.max_missing_ratio ({})",
+                ratio * 100.0,
+                roles.max_missing_ratio
+            )
+        })
+        .collect();
     name_features(&mut candidates, train.table)?;
     let room = MAX_TABLE_COLUMNS.saturating_sub(train.table.columns.len());
     if candidates.len() > room {

@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, HashSet};
 use serde::Serialize;
 
 use super::{CustomFeature, FeatureColumn, Roles, Transformer};
-use crate::config::FeatureEngineering;
+use crate::config::{FeatureEngineering, StatisticalFeatures};
 use crate::dialect::{DatePart, Dialect, TextMeasure};
 use crate::error::{Error, Result};
 use crate::metadata::{ColumnInfo, ColumnKind, TableInfo};
@@ -78,20 +78,24 @@ impl Builder<'_> {
 
     /// Numeric transforms of a column with at least two distinct values:
     /// all vary, except an outlier flag when no train value is an outlier
-    /// (|z| is largest at the minimum or the maximum).
-    fn statistical(&mut self, column: &str, numbers: &Numbers, threshold: f64) {
+    /// (|z| is largest at the minimum or the maximum). The z-score (with
+    /// the outlier flag made from it) and the log can each be turned off.
+    fn statistical(&mut self, column: &str, numbers: &Numbers, config: &StatisticalFeatures) {
+        let threshold = config.outlier_threshold;
         let x = self.q(column);
         let (mean, std) = (self.float(numbers.mean), self.float(numbers.std));
         let z = format!("(({x} - {mean}) / {std})");
-        self.push(
-            column,
-            "zscore",
-            Transformer::Statistical,
-            ColumnType::Float,
-            z.clone(),
-        );
-        self.varies(true);
-        if numbers.min >= 0.0 {
+        if config.include_zscore {
+            self.push(
+                column,
+                "zscore",
+                Transformer::Statistical,
+                ColumnType::Float,
+                z.clone(),
+            );
+            self.varies(true);
+        }
+        if config.include_log && numbers.min >= 0.0 {
             let log = format!(
                 "CASE WHEN {x} > {} THEN {} ELSE NULL END",
                 self.float(-1.0),
@@ -106,16 +110,18 @@ impl Builder<'_> {
             );
             self.varies(true);
         }
-        let outlier = self.flag(&format!("ABS({z}) > {}", self.float(threshold)));
-        self.push(
-            column,
-            "is_outlier",
-            Transformer::Statistical,
-            ColumnType::Integer,
-            outlier,
-        );
-        let z_of = |v: f64| ((v - numbers.mean) / numbers.std).abs();
-        self.varies(z_of(numbers.min) > threshold || z_of(numbers.max) > threshold);
+        if config.include_zscore {
+            let outlier = self.flag(&format!("ABS({z}) > {}", self.float(threshold)));
+            self.push(
+                column,
+                "is_outlier",
+                Transformer::Statistical,
+                ColumnType::Integer,
+                outlier,
+            );
+            let z_of = |v: f64| ((v - numbers.mean) / numbers.std).abs();
+            self.varies(z_of(numbers.min) > threshold || z_of(numbers.max) > threshold);
+        }
         if let Some(percentiles) = &numbers.percentiles {
             let rank = self.percentile_rank(column, percentiles);
             self.push(
@@ -438,6 +444,8 @@ pub(super) struct Train<'a> {
     pub(super) table: &'a TableInfo,
     stats: &'a BTreeMap<String, ColumnStatistics>,
     usable: Vec<(&'a ColumnInfo, &'a ColumnStatistics)>,
+    /// Columns left out for missing in too many rows, with their ratio.
+    pub(super) sparse: Vec<(String, f64)>,
 }
 
 impl<'a> Train<'a> {
@@ -452,16 +460,31 @@ impl<'a> Train<'a> {
             .map(String::as_str)
             .chain(roles.target)
             .collect();
+        let mut sparse = Vec::new();
         let usable = table
             .columns
             .iter()
             .filter(|c| !excluded.contains(c.name.as_str()))
             .filter_map(|c| stats.get(&c.name).map(|s| (c, s)))
+            .filter(|(c, s)| {
+                let rows = s.count + s.nulls;
+                let ratio = if rows == 0 {
+                    0.0
+                } else {
+                    s.nulls as f64 / rows as f64
+                };
+                if ratio > roles.max_missing_ratio {
+                    sparse.push((c.name.clone(), ratio));
+                    return false;
+                }
+                true
+            })
             .collect();
         Train {
             table,
             stats,
             usable,
+            sparse,
         }
     }
 
@@ -539,7 +562,7 @@ impl Builder<'_> {
                 serde_json::to_value(n).unwrap_or(serde_json::Value::Null),
             );
             if config.statistical.enabled {
-                self.statistical(name, n, config.statistical.outlier_threshold);
+                self.statistical(name, n, &config.statistical);
             }
             if config.binning.enabled {
                 self.binning(name, n, &config.binning.n_bins);

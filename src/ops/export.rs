@@ -136,8 +136,10 @@ pub fn export(
         });
     }
 
-    let write_sidecar =
-        options.include_metadata || (options.output.is_none() && !options.no_metadata);
+    let write_sidecar = options.include_metadata
+        || (options.output.is_none()
+            && !options.no_metadata
+            && settings.config.export.include_metadata);
     let metadata_file = if write_sidecar {
         let sidecar = Sidecar {
             name: record.name.clone(),

@@ -53,6 +53,7 @@ pub fn features(
         &features::Roles {
             target: record.annotations.target.as_deref(),
             id_columns: &record.annotations.id_columns,
+            max_missing_ratio: settings.config.validation.max_missing_ratio,
         },
         &settings.config.feature_engineering,
         &custom,

@@ -44,8 +44,67 @@ pub struct SystemInfo {
     pub datasets: usize,
     pub datasets_other_backends: usize,
     pub odbc_support: bool,
+    /// The value of each key the backend document names (a password only
+    /// as `***`).
+    pub settings: Vec<(String, String)>,
+    /// Keys of the original MDM's configuration with no effect in mdm.
+    pub keys_without_effect: Vec<String>,
     /// `MDM_*` variables that are set (values of secrets hidden).
     pub environment: Vec<(String, String)>,
+}
+
+/// The `mdm.yaml` keys the backend document shows.
+const DOCUMENTED_KEYS: &[&str] = &[
+    "database.default_backend",
+    "database.connection_timeout",
+    "database.sqlalchemy.echo",
+    "database.sqlalchemy.pool_size",
+    "database.sqlalchemy.max_overflow",
+    "database.sqlalchemy.pool_timeout",
+    "database.sqlite.journal_mode",
+    "database.sqlite.synchronous",
+    "database.duckdb.memory_limit",
+    "database.duckdb.threads",
+    "database.duckdb.temp_directory",
+    "database.postgresql.host",
+    "database.postgresql.port",
+    "database.postgresql.user",
+    "database.postgresql.password",
+    "database.postgresql.database_prefix",
+    "database.postgresql.pool_size",
+    "database.postgresql.max_overflow",
+    "database.postgresql.pool_timeout",
+    "database.postgresql.sslmode",
+    "database.postgresql.sslcert",
+    "database.postgresql.sslkey",
+];
+
+/// The documented keys with their values in effect; the PostgreSQL pool
+/// keys show the value they take from `database.sqlalchemy` when unset.
+fn documented_settings(settings: &Settings) -> Vec<(String, String)> {
+    let tree = serde_yaml::to_value(&settings.config).unwrap_or_default();
+    let pool = settings.config.database.pool();
+    DOCUMENTED_KEYS
+        .iter()
+        .map(|key| {
+            let value = key.split('.').try_fold(&tree, |node, part| node.get(part));
+            let shown = match (*key, value) {
+                ("database.postgresql.password", Some(serde_yaml::Value::String(_))) => {
+                    "***".to_string()
+                }
+                ("database.postgresql.pool_size", _) => pool.size.to_string(),
+                ("database.postgresql.max_overflow", _) => pool.overflow.to_string(),
+                ("database.postgresql.pool_timeout", _) => pool.timeout.to_string(),
+                (_, None | Some(serde_yaml::Value::Null)) => "-".to_string(),
+                (_, Some(serde_yaml::Value::String(text))) => text.clone(),
+                (_, Some(other)) => serde_yaml::to_string(other)
+                    .unwrap_or_default()
+                    .trim()
+                    .to_string(),
+            };
+            (key.to_string(), shown)
+        })
+        .collect()
 }
 
 /// Gathers `mdm info`.
@@ -78,6 +137,8 @@ pub fn system_info(settings: &Settings) -> Result<SystemInfo> {
         datasets: visible,
         datasets_other_backends: all.len() - visible,
         odbc_support: cfg!(feature = "odbc"),
+        settings: documented_settings(settings),
+        keys_without_effect: settings.inert_keys.clone(),
         environment,
     })
 }

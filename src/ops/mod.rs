@@ -63,7 +63,9 @@ impl DatasetLock {
                 file.lock_shared()
                     .map_err(|e| crate::Error::io(&path, "lock", e))?;
             }
-            let held = file.metadata().map_err(|e| crate::Error::io(&path, "lock", e))?;
+            let held = file
+                .metadata()
+                .map_err(|e| crate::Error::io(&path, "lock", e))?;
             let same = std::fs::metadata(&path)
                 .is_ok_and(|now| now.dev() == held.dev() && now.ino() == held.ino());
             if same {

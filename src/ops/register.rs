@@ -136,10 +136,12 @@ pub fn register(settings: &Settings, options: &RegisterOptions, ui: &Ui) -> Resu
             ui,
         )?);
     }
-    let statistics: Vec<Vec<ColumnStatistics>> = profilers
+    let mut statistics: Vec<Vec<ColumnStatistics>> = profilers
         .iter()
         .map(|table| table.iter().map(ColumnProfiler::finish).collect())
         .collect();
+    let duplicates =
+        handle_duplicates(store, &mut plans[0], &mut statistics[0], settings, cap, ui)?;
 
     let id_columns = if !options.id_columns.is_empty() {
         options.id_columns.clone()
@@ -196,6 +198,12 @@ pub fn register(settings: &Settings, options: &RegisterOptions, ui: &Ui) -> Resu
         sources: record.source_files.clone(),
         ..Default::default()
     };
+    if let Some(duplicates) = duplicates {
+        metadata.fields.insert(
+            "duplicates".into(),
+            serde_json::json!({ plans[0].source.table.as_str(): duplicates }),
+        );
+    }
     for (plan, stats) in plans.iter().zip(&statistics) {
         let columns = plan
             .columns
@@ -231,6 +239,7 @@ pub fn register(settings: &Settings, options: &RegisterOptions, ui: &Ui) -> Resu
             &features::Roles {
                 target: record.annotations.target.as_deref(),
                 id_columns: &record.annotations.id_columns,
+                max_missing_ratio: settings.config.validation.max_missing_ratio,
             },
             &settings.config.feature_engineering,
             &custom_features,
@@ -286,6 +295,69 @@ pub fn report_features(set: &FeatureSet, ui: &Ui) {
             )
         }
     ));
+}
+
+/// What `validation.check_duplicates` and `drop_duplicates` found in
+/// the train table.
+#[derive(Clone, Copy, Debug, Default, serde::Serialize)]
+struct Duplicates {
+    found: u64,
+    removed: u64,
+}
+
+/// Counts (and with `validation.drop_duplicates` removes, keeping the first
+/// of each) train rows that repeat an earlier row in every column; after a
+/// removal the train table's statistics are computed again.
+fn handle_duplicates(
+    store: &mut dyn Store,
+    train: &mut TablePlan,
+    statistics: &mut Vec<ColumnStatistics>,
+    settings: &Settings,
+    cap: usize,
+    ui: &Ui,
+) -> Result<Option<Duplicates>> {
+    let validation = &settings.config.validation;
+    if !(validation.check_duplicates || validation.drop_duplicates) {
+        return Ok(None);
+    }
+    let table = train.source.table.clone();
+    let mut found = 0u64;
+    let sql = store.dialect().count_duplicates(&table, &train.columns);
+    store.query(&sql, &[], &mut |row| {
+        found = row.first().and_then(|v| v.as_i64()).unwrap_or(0).max(0) as u64;
+        Ok(())
+    })?;
+    let mut duplicates = Duplicates { found, removed: 0 };
+    if found == 0 {
+        ui.message(&format!("{table}: no duplicate rows"));
+        return Ok(Some(duplicates));
+    }
+    if !validation.drop_duplicates {
+        ui.message(&format!(
+            "{table}: {found} rows repeat an earlier row (validation.check_duplicates; kept)"
+        ));
+        return Ok(Some(duplicates));
+    }
+    let sql = store.dialect().delete_duplicates(&table, &train.columns);
+    store.execute(&sql, &[])?;
+    duplicates.removed = found;
+    train.rows -= found;
+    let profiled = super::stats::profile_table(
+        store,
+        &table,
+        &train.columns,
+        settings.config.performance.batch_size,
+        cap,
+    )?;
+    *statistics = train
+        .columns
+        .iter()
+        .map(|c| profiled.get(&c.name).cloned().unwrap_or_default())
+        .collect();
+    ui.message(&format!(
+        "{table}: {found} rows repeating an earlier row removed (validation.drop_duplicates)"
+    ));
+    Ok(Some(duplicates))
 }
 
 /// Refuses to overwrite without `--force`. Only the current backend's

@@ -5,6 +5,8 @@
 
 #[cfg(feature = "odbc")]
 pub mod odbc;
+#[cfg(feature = "odbc")]
+mod pool;
 mod sqlite;
 mod sqlite_fill;
 
@@ -17,6 +19,34 @@ use serde::{Deserialize, Serialize};
 
 use crate::dialect::{Dialect, LoadShape};
 use crate::error::Result;
+
+static ECHO: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Turns statement logging on (`database.sqlalchemy.echo`).
+pub fn set_echo(on: bool) {
+    ECHO.store(on, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// Logs `sql` at info level under the target `mdm::sql` when statement
+/// logging is on. Values travel as parameters, never in the text; a
+/// `PASSWORD '...'` literal is still hidden.
+pub fn echo(sql: &str) {
+    if ECHO.load(std::sync::atomic::Ordering::Relaxed) {
+        log::info!(target: "mdm::sql", "{}", redact_password(sql));
+    }
+}
+
+fn redact_password(sql: &str) -> std::borrow::Cow<'_, str> {
+    let lower = sql.to_ascii_lowercase();
+    let Some(at) = lower.find("password") else {
+        return sql.into();
+    };
+    let rest = &sql[at + "password".len()..];
+    match rest.trim_start().strip_prefix('\'') {
+        Some(_) => format!("{}PASSWORD '***'", &sql[..at]).into(),
+        None => sql.into(),
+    }
+}
 
 /// The key/value metadata table inside every dataset database.
 pub const METADATA_TABLE: &str = "_metadata";

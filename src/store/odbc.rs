@@ -96,8 +96,27 @@ impl OdbcTarget {
                     attributes.push(("Server".into(), pg.host.clone()));
                     attributes.push(("Port".into(), pg.port.to_string()));
                 }
-                attributes.push(("Uid".into(), pg.user.clone()));
+                if let Some(user) = &pg.user {
+                    attributes.push(("Uid".into(), user.clone()));
+                }
                 attributes.push(("SSLmode".into(), pg.sslmode.to_string()));
+                // libpq settings psqlODBC has no keyword of its own for go
+                // through `pqopt`: the certificate files and the connect
+                // timeout.
+                let mut libpq = vec![format!("connect_timeout={}", database.connection_timeout)];
+                for (key, value) in [
+                    ("sslcert", &pg.sslcert),
+                    ("sslkey", &pg.sslkey),
+                    ("sslrootcert", &pg.sslrootcert),
+                ] {
+                    if let Some(value) = value {
+                        libpq.push(format!(
+                            "{key}='{}'",
+                            value.replace('\\', "\\\\").replace('\'', "\\'")
+                        ));
+                    }
+                }
+                attributes.push(("pqopt".into(), libpq.join(" ")));
                 // Booleans as SQL_BIT, text without the 8190-byte default
                 // limit, and results fetched in chunks instead of buffered
                 // whole in the driver.
@@ -167,6 +186,10 @@ impl OdbcTarget {
     /// Connects to database `database`.
     pub fn connect(&self, database: &str) -> Result<OdbcStore> {
         let environment = environment()?;
+        let permit = match self.backend {
+            Backend::Postgresql => Some(super::pool::acquire(self.config.database.pool())?),
+            _ => None,
+        };
         let connection_string = self.connection(database).connection_string(true);
         let conn = environment
             .connect_with_connection_string(&connection_string, ConnectionOptions::default())
@@ -185,6 +208,7 @@ impl OdbcTarget {
             database: database.to_string(),
             bulk_load: false,
             shape: LoadShape::default(),
+            _permit: permit,
         };
         store.apply_settings(SettingSet::Session)?;
         Ok(store)
@@ -227,6 +251,8 @@ pub struct OdbcStore {
     bulk_load: bool,
     /// What the bulk load will write (zeros = not known).
     shape: LoadShape,
+    /// The connection's slot in the server pool, freed after disconnecting.
+    _permit: Option<super::pool::Permit>,
 }
 
 /// The sets of connection settings a dialect defines.
@@ -331,6 +357,7 @@ impl OdbcStore {
             self.dialect.quote_identifier(table)
         );
         let wrap = |e: odbc_api::Error| self.error(&format!("read {table}"), e);
+        super::echo(&sql);
         let Some(cursor) = self.conn.execute(&sql, (), None).map_err(wrap)? else {
             return Ok(());
         };
@@ -411,6 +438,7 @@ impl OdbcStore {
             .into_iter()
             .map(|a| -> Box<dyn InputParameter> { Box::new(a.into_parameter()) })
             .collect();
+        super::echo(sql);
         self.conn
             .execute(sql, &parameters[..], None)
             .map(|_| ())
@@ -489,6 +517,7 @@ impl OdbcStore {
             .flat_map(|_| column_descs.iter().copied())
             .collect();
         let sql = self.dialect.insert(table, columns, per_statement);
+        super::echo(&sql);
         let prepared = self
             .conn
             .prepare(&sql)
@@ -819,6 +848,7 @@ impl Store for OdbcStore {
     fn execute(&mut self, sql: &str, params: &[Value]) -> Result<()> {
         let parameters = Self::parameters(params);
         let wrap = |e: odbc_api::Error| self.error(&format!("execute `{}`", short_sql(sql)), e);
+        super::echo(sql);
         // Drivers that step lazily (SQLite with StepAPI) only run a
         // statement that returns rows (`PRAGMA journal_mode = WAL`) as its
         // rows are fetched.
@@ -844,6 +874,7 @@ impl Store for OdbcStore {
     ) -> Result<()> {
         let parameters = Self::parameters(params);
         let wrap = |e: odbc_api::Error| self.error(&format!("query `{}`", short_sql(sql)), e);
+        super::echo(sql);
         match self
             .conn
             .execute(sql, &parameters[..], None)

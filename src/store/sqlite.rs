@@ -311,6 +311,7 @@ impl Store for SqliteStore {
     }
 
     fn execute(&mut self, sql: &str, params: &[Value]) -> Result<()> {
+        super::echo(sql);
         let params: Vec<_> = params.iter().map(to_sql).collect();
         self.conn
             .execute(sql, rusqlite::params_from_iter(params))
@@ -326,6 +327,7 @@ impl Store for SqliteStore {
     ) -> Result<()> {
         let path = self.path.clone();
         let wrap = |e| Error::sqlite(&path, e);
+        super::echo(sql);
         let mut stmt = self.conn.prepare(sql).map_err(wrap)?;
         let width = stmt.column_count();
         let params: Vec<_> = params.iter().map(to_sql).collect();
@@ -374,6 +376,7 @@ impl Store for SqliteStore {
         let sql = self.dialect.select_columns(table, columns);
         let path = self.path.clone();
         let wrap = |e| Error::sqlite(&path, e);
+        super::echo(&sql);
         let mut stmt = self.conn.prepare(&sql).map_err(wrap)?;
         let mut rows = stmt.query([]).map_err(wrap)?;
         let mut batch = Batch::new(columns, batch_size);

@@ -170,6 +170,7 @@ pub(super) fn fill_in_slices(
         plan.conn
             .execute("ATTACH DATABASE ?1 AS mdm_slice", [path.to_string_lossy()])
             .map_err(wrap)?;
+        super::echo(&append);
         let appended = plan.conn.execute(&append, []).map_err(wrap);
         plan.conn
             .execute_batch("DETACH DATABASE mdm_slice")
@@ -200,7 +201,9 @@ fn compute_slice(
         [source_path.to_string_lossy()],
     )
     .map_err(wrap)?;
+    super::echo(create);
     conn.execute_batch(create).map_err(wrap)?;
+    super::echo(insert);
     // A failing expression is the dataset's error, as in one statement.
     conn.execute(insert, [start, end])
         .map_err(|e| Error::sqlite(source_path, e))?;

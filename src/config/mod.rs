@@ -11,6 +11,8 @@ use serde_yaml::Value;
 
 use crate::error::{Error, Result};
 
+mod compat;
+
 choice!(
     /// Where datasets are stored.
     Backend { Sqlite => "sqlite", Duckdb => "duckdb", Postgresql => "postgresql" }
@@ -43,6 +45,10 @@ choice!(
                Trace => "trace" }
 );
 choice!(
+    /// How log lines are written.
+    LogFormat { Console => "console", Json => "json" }
+);
+choice!(
     /// File format of `mdm dataset export`.
     ExportFormat { Csv => "csv", Json => "json", Parquet => "parquet" }
 );
@@ -72,6 +78,8 @@ pub struct Paths {
     pub datasets_path: String,
     pub configs_path: String,
     pub logs_path: String,
+    /// Custom feature files, `{custom_features_path}/{dataset}.yaml`.
+    pub custom_features_path: String,
 }
 
 impl Default for Paths {
@@ -80,6 +88,7 @@ impl Default for Paths {
             datasets_path: "datasets".into(),
             configs_path: "config/datasets".into(),
             logs_path: "logs".into(),
+            custom_features_path: "config/custom_features".into(),
         }
     }
 }
@@ -91,6 +100,9 @@ pub struct Database {
     pub default_backend: Backend,
     /// Seconds to wait for a connection or a lock.
     pub connection_timeout: u64,
+    /// Settings for every backend, under the name the backend document
+    /// gives them.
+    pub sqlalchemy: SqlSettings,
     pub sqlite: SqliteSettings,
     pub duckdb: DuckdbSettings,
     pub postgresql: PostgresqlSettings,
@@ -101,9 +113,41 @@ impl Default for Database {
         Database {
             default_backend: Backend::Sqlite,
             connection_timeout: 30,
+            sqlalchemy: SqlSettings::default(),
             sqlite: SqliteSettings::default(),
             duckdb: DuckdbSettings::default(),
             postgresql: PostgresqlSettings::default(),
+        }
+    }
+}
+
+/// `database.sqlalchemy`: statement logging and connection limits that
+/// apply to every backend.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SqlSettings {
+    /// Log every SQL statement mdm runs, at info level.
+    pub echo: bool,
+    /// Connections one mdm process keeps open at once on a server.
+    pub pool_size: u32,
+    /// Connections beyond `pool_size` it may open when busy.
+    pub max_overflow: u32,
+    /// Seconds to wait for a free connection before giving up.
+    pub pool_timeout: u64,
+    /// Accepted for configurations of the original MDM; mdm's connections
+    /// live for one command, never long enough to be recycled.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pool_recycle: Option<i64>,
+}
+
+impl Default for SqlSettings {
+    fn default() -> Self {
+        SqlSettings {
+            echo: false,
+            pool_size: 5,
+            max_overflow: 10,
+            pool_timeout: 30,
+            pool_recycle: None,
         }
     }
 }
@@ -214,12 +258,22 @@ pub struct PostgresqlSettings {
     pub odbc: Option<OdbcSettings>,
     pub host: String,
     pub port: u16,
-    pub user: String,
+    /// `null`: libpq's default (`PGUSER`, else the login name).
+    pub user: Option<String>,
     /// Never written to dataset files or logs.
     pub password: Option<String>,
     pub database_prefix: String,
     pub sslmode: SslMode,
-    pub pool_size: u32,
+    /// Client certificate, its key and the root certificate to verify the
+    /// server with (libpq's files; passed to psqlODBC).
+    pub sslcert: Option<String>,
+    pub sslkey: Option<String>,
+    pub sslrootcert: Option<String>,
+    /// Override `database.sqlalchemy.pool_size`, `max_overflow` and
+    /// `pool_timeout` for PostgreSQL.
+    pub pool_size: Option<u32>,
+    pub max_overflow: Option<u32>,
+    pub pool_timeout: Option<u64>,
     /// Milliseconds; 0 means no limit.
     pub statement_timeout: u64,
 }
@@ -234,7 +288,12 @@ impl fmt::Debug for PostgresqlSettings {
             .field("password", &self.password.as_ref().map(|_| "***"))
             .field("database_prefix", &self.database_prefix)
             .field("sslmode", &self.sslmode)
+            .field("sslcert", &self.sslcert)
+            .field("sslkey", &self.sslkey)
+            .field("sslrootcert", &self.sslrootcert)
             .field("pool_size", &self.pool_size)
+            .field("max_overflow", &self.max_overflow)
+            .field("pool_timeout", &self.pool_timeout)
             .field("statement_timeout", &self.statement_timeout)
             .finish()
     }
@@ -246,11 +305,16 @@ impl Default for PostgresqlSettings {
             odbc: None,
             host: "localhost".into(),
             port: 5432,
-            user: "postgres".into(),
+            user: Some("postgres".into()),
             password: None,
             database_prefix: "mdm_".into(),
             sslmode: SslMode::Prefer,
-            pool_size: 5,
+            sslcert: None,
+            sslkey: None,
+            sslrootcert: None,
+            pool_size: None,
+            max_overflow: None,
+            pool_timeout: None,
             statement_timeout: 0,
         }
     }
@@ -265,6 +329,55 @@ pub struct Performance {
     /// Threads that compute a feature table on embedded SQLite, each over a
     /// slice of the rows; 0 = one per core, at most 4.
     pub workers: usize,
+    /// At most this many threads at once (the original MDM's key); caps
+    /// `workers` when that is 0.
+    pub max_concurrent_operations: Option<usize>,
+}
+
+/// Connections mdm holds at once on a server: the dataset's database and
+/// the maintenance database (create, rename, drop).
+pub const MIN_SERVER_CONNECTIONS: u32 = 2;
+
+/// The connection limits in effect on a server, and the key that set the
+/// size (for messages).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Pool {
+    pub size: u32,
+    pub overflow: u32,
+    pub timeout: u64,
+    pub size_key: &'static str,
+}
+
+impl Database {
+    /// `database.postgresql.pool_*` where given, else `database.sqlalchemy.*`.
+    pub fn pool(&self) -> Pool {
+        let server = &self.postgresql;
+        Pool {
+            size: server.pool_size.unwrap_or(self.sqlalchemy.pool_size),
+            overflow: server.max_overflow.unwrap_or(self.sqlalchemy.max_overflow),
+            timeout: server.pool_timeout.unwrap_or(self.sqlalchemy.pool_timeout),
+            size_key: if server.pool_size.is_some() {
+                "database.postgresql.pool_size"
+            } else {
+                "database.sqlalchemy.pool_size"
+            },
+        }
+    }
+}
+
+impl Performance {
+    /// `workers`, where 0 (one per core) is capped by
+    /// `max_concurrent_operations` when that is given.
+    pub fn fill_workers(&self) -> usize {
+        match (self.workers, self.max_concurrent_operations) {
+            (0, Some(cap)) => std::thread::available_parallelism()
+                .map_or(1, |n| n.get())
+                .min(4)
+                .min(cap)
+                .max(1),
+            (workers, _) => workers,
+        }
+    }
 }
 
 /// The most workers `performance.workers` accepts.
@@ -275,6 +388,7 @@ impl Default for Performance {
         Performance {
             batch_size: 10_000,
             workers: 0,
+            max_concurrent_operations: None,
         }
     }
 }
@@ -286,6 +400,12 @@ pub struct Logging {
     pub level: LogLevel,
     /// A log file (relative to `paths.logs_path`); none logs to stderr.
     pub file: Option<String>,
+    /// The log file is rotated when it reaches this many bytes.
+    pub max_bytes: u64,
+    /// Rotated files kept (`mdm.log.1` ...); 0 truncates instead.
+    pub backup_count: u32,
+    /// `console` lines or one JSON object per line.
+    pub format: LogFormat,
 }
 
 impl Default for Logging {
@@ -293,6 +413,9 @@ impl Default for Logging {
         Logging {
             level: LogLevel::Warning,
             file: None,
+            max_bytes: 10 * 1024 * 1024,
+            backup_count: 5,
+            format: LogFormat::Console,
         }
     }
 }
@@ -303,6 +426,8 @@ impl Default for Logging {
 pub struct Export {
     pub default_format: ExportFormat,
     pub compression: Compression,
+    /// Directory exports write the metadata sidecar.
+    pub include_metadata: bool,
 }
 
 impl Default for Export {
@@ -310,6 +435,7 @@ impl Default for Export {
         Export {
             default_format: ExportFormat::Csv,
             compression: Compression::None,
+            include_metadata: true,
         }
     }
 }
@@ -324,6 +450,14 @@ pub struct Validation {
     pub detect_id_columns: bool,
     /// Text columns with at most this many distinct values are categorical.
     pub max_categorical_cardinality: u64,
+    /// Count the train table's duplicate rows and report them.
+    pub check_duplicates: bool,
+    /// Remove duplicate rows from the train table (keeping the first of
+    /// each), reporting how many.
+    pub drop_duplicates: bool,
+    /// Columns missing in a larger fraction of train rows get no features
+    /// (they are kept, and named).
+    pub max_missing_ratio: f64,
 }
 
 impl Default for Validation {
@@ -332,6 +466,9 @@ impl Default for Validation {
             min_rows: 1,
             detect_id_columns: true,
             max_categorical_cardinality: 1000,
+            check_duplicates: false,
+            drop_duplicates: false,
+            max_missing_ratio: 1.0,
         }
     }
 }
@@ -389,6 +526,10 @@ pub struct StatisticalFeatures {
     pub enabled: bool,
     /// A value is an outlier when its |z-score| exceeds this.
     pub outlier_threshold: f64,
+    /// `{col}_log` features.
+    pub include_log: bool,
+    /// `{col}_zscore` (and `{col}_is_outlier`, which derives from it).
+    pub include_zscore: bool,
 }
 
 impl Default for StatisticalFeatures {
@@ -396,6 +537,8 @@ impl Default for StatisticalFeatures {
         StatisticalFeatures {
             enabled: true,
             outlier_threshold: 3.0,
+            include_log: true,
+            include_zscore: true,
         }
     }
 }
@@ -502,12 +645,18 @@ paths:
   datasets_path: datasets
   configs_path: config/datasets
   logs_path: logs
+  custom_features_path: config/custom_features   # {dataset}.yaml custom feature files
 
 database:
   # sqlite | duckdb | postgresql. Datasets are stored with the backend that is
   # configured when they are registered and are only visible under it.
   default_backend: sqlite
-  connection_timeout: 30          # seconds
+  connection_timeout: 30          # seconds to connect, or to wait for a dataset's lock
+  sqlalchemy:                     # applies to every backend
+    echo: false                   # log every SQL statement mdm runs (info level)
+    pool_size: 5                  # connections mdm opens at once on a server ...
+    max_overflow: 10              # ... plus these when busy
+    pool_timeout: 30              # seconds to wait for a free connection
   sqlite:
     # odbc: { driver: MDM SQLite3 }  # reach SQLite through its ODBC driver (or
                                     # { dsn: mdm_sqlite }); absent = embedded SQLite
@@ -534,25 +683,38 @@ database:
     password: null                # prefer MDM_DATABASE_POSTGRESQL_PASSWORD
     database_prefix: mdm_         # one database per dataset: mdm_<name>
     sslmode: prefer               # disable | allow | prefer | require | verify-ca | verify-full
-    pool_size: 5
+    sslcert: null                 # client certificate file (libpq's sslcert)
+    sslkey: null                  # its private key
+    sslrootcert: null             # root certificate to verify the server with
+    pool_size: null               # null = database.sqlalchemy.pool_size
+    max_overflow: null            # null = database.sqlalchemy.max_overflow
+    pool_timeout: null            # null = database.sqlalchemy.pool_timeout
     statement_timeout: 0          # milliseconds; 0 = no limit
 
 performance:
   batch_size: 10000               # rows per batch when loading and exporting
   workers: 0                      # threads computing feature tables (embedded SQLite); 0 = one per core, at most 4
+  max_concurrent_operations: null # caps the threads of workers: 0
 
 logging:
   level: warning                  # error | warning | info | debug | trace
   file: null                      # a file under paths.logs_path; null = stderr
+  max_bytes: 10485760             # rotate the log file at this size
+  backup_count: 5                 # rotated files kept (mdm.log.1 ...)
+  format: console                 # console | json (one object per line)
 
 export:
   default_format: csv             # csv | json | parquet
   compression: none               # none | gzip | zip | zstd
+  include_metadata: true          # directory exports write {name}_metadata.yaml
 
 validation:
   min_rows: 1                     # the train table needs at least this many rows
   detect_id_columns: true         # find ID columns by name and uniqueness
   max_categorical_cardinality: 1000
+  check_duplicates: false         # count duplicate train rows and report them
+  drop_duplicates: false          # remove duplicate train rows (keeping the first), reported
+  max_missing_ratio: 1.0          # columns missing in more of train get no features
 
 cli:
   confirm_destructive: true       # ask before removing on a terminal
@@ -566,6 +728,8 @@ feature_engineering:
   statistical:                    # {col}_zscore, _log, _is_outlier, _percentile_rank
     enabled: true
     outlier_threshold: 3.0        # |z-score| above this is an outlier
+    include_log: true             # {col}_log
+    include_zscore: true          # {col}_zscore and {col}_is_outlier
   temporal:                       # _year, _month, _day, _dayofweek, _hour, _quarter, ...
     enabled: true
     include_cyclical: true        # _month_sin/_cos, _dayofweek_sin/_cos, _hour_sin/_cos
@@ -585,7 +749,7 @@ feature_engineering:
 "#;
 
 /// Environment variables that are not configuration keys.
-const SPECIAL_ENV: &[&str] = &["MDM_HOME", "MDM_CONFIG_PATH"];
+const SPECIAL_ENV: &[&str] = &["MDM_HOME", "MDM_HOME_DIR", "MDM_CONFIG_PATH"];
 
 /// Validated, read-only settings for one run of mdm.
 #[derive(Clone, Debug)]
@@ -598,6 +762,9 @@ pub struct Settings {
     pub config: Config,
     /// `MDM_*` variables that overrode a key: (variable, dotted key).
     pub env_overrides: Vec<(String, String)>,
+    /// Keys of the original MDM's configuration that have no effect in
+    /// mdm, each with the reason.
+    pub inert_keys: Vec<String>,
 }
 
 impl Settings {
@@ -617,7 +784,12 @@ impl Settings {
         config_flag: Option<&Path>,
         env: &BTreeMap<String, String>,
     ) -> Result<Settings> {
-        let home = match env.get("MDM_HOME").filter(|v| !v.is_empty()) {
+        // MDM_HOME_DIR is the original MDM's name for it.
+        let home = match env
+            .get("MDM_HOME")
+            .or_else(|| env.get("MDM_HOME_DIR"))
+            .filter(|v| !v.is_empty())
+        {
             Some(home) => expand_home(home),
             None => home_dir()?.join(".mdm"),
         };
@@ -658,6 +830,8 @@ impl Settings {
             )));
         }
 
+        let translation = compat::translate(&mut tree);
+        let file_tree = tree.clone();
         let env_overrides = apply_env_overrides(&mut tree, env)?;
         let config: Config = serde_path_to_error::deserialize(tree).map_err(|err| {
             let key = err.path().to_string();
@@ -672,7 +846,7 @@ impl Settings {
             ))
         })?;
         validate(&config)?;
-        let file_password = serde_yaml::from_str::<Config>(&text)
+        let file_password = serde_yaml::from_value::<Config>(file_tree)
             .ok()
             .and_then(|file| file.database.postgresql.password)
             .is_some();
@@ -686,6 +860,7 @@ impl Settings {
             config_file,
             config,
             env_overrides,
+            inert_keys: translation.inert,
         })
     }
 
@@ -745,11 +920,40 @@ fn validate(config: &Config) -> Result<()> {
             "must be at least 1, got 0".into(),
         );
     }
-    if config.database.postgresql.pool_size == 0 {
+    let pool = config.database.pool();
+    if pool.size == 0 {
+        return bad(pool.size_key, "must be at least 1, got 0".into());
+    }
+    if pool.size + pool.overflow < MIN_SERVER_CONNECTIONS {
         return bad(
-            "database.postgresql.pool_size",
-            "must be at least 1, got 0".into(),
+            pool.size_key,
+            format!(
+                "mdm needs {MIN_SERVER_CONNECTIONS} connections at once on a server (one to the dataset's \
+                 database, one to create, rename or drop databases): pool_size + max_overflow is {}",
+                pool.size + pool.overflow
+            ),
         );
+    }
+    if !(0.0..=1.0).contains(&config.validation.max_missing_ratio) {
+        return bad(
+            "validation.max_missing_ratio",
+            format!(
+                "must be a fraction between 0 and 1, got {}",
+                config.validation.max_missing_ratio
+            ),
+        );
+    }
+    if config.logging.max_bytes == 0 {
+        return bad("logging.max_bytes", "must be at least 1, got 0".into());
+    }
+    if config
+        .database
+        .postgresql
+        .user
+        .as_ref()
+        .is_some_and(|u| u.trim().is_empty())
+    {
+        return bad("database.postgresql.user", "must not be empty".into());
     }
     for (key, value) in [
         ("paths.datasets_path", &config.paths.datasets_path),
@@ -760,7 +964,6 @@ fn validate(config: &Config) -> Result<()> {
             &config.database.duckdb.memory_limit,
         ),
         ("database.postgresql.host", &config.database.postgresql.host),
-        ("database.postgresql.user", &config.database.postgresql.user),
     ] {
         if value.trim().is_empty() {
             return bad(key, "must not be empty".into());
