@@ -102,20 +102,22 @@ fn the_discovery_file_is_written_with_the_dataset_facts() {
     assert_eq!(record["tags"][1], "ships");
     assert_eq!(record["description"], "Who survived");
     assert_eq!(record["tables"][0]["rows"], 200);
+    // The backend document's `database:` section: a path, or a connection
+    // string that never holds the password.
     match env.profile {
         crate::common::Profile::Postgresql => {
-            assert_eq!(
-                record["location"]["database"],
-                format!("{}titanic", env.prefix)
-            )
+            let url = record["database"]["connection_string"].as_str().unwrap();
+            assert!(url.starts_with("postgresql://"), "{url}");
+            assert!(url.ends_with(&format!("/{}titanic", env.prefix)), "{url}");
+            assert!(!yaml.to_lowercase().contains("password"), "{yaml}");
         }
         crate::common::Profile::Duckdb => {
-            assert!(record["location"]["path"]
+            assert!(record["database"]["path"]
                 .as_str()
                 .unwrap()
                 .ends_with("titanic/dataset.duckdb"))
         }
-        _ => assert!(record["location"]["path"]
+        _ => assert!(record["database"]["path"]
             .as_str()
             .unwrap()
             .ends_with("titanic/dataset.sqlite")),
