@@ -8,7 +8,32 @@ SUDO=""
 
 ready() { pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null && psql -h 127.0.0.1 -U postgres -Atc 'select 1' >/dev/null 2>&1; }
 
-command -v pg_isready >/dev/null && ready && exit 0
+# The role of the backend document's configuration example (user mdm_user,
+# password mdm_pass), which its tests use as written.
+document_role() {
+  psql -h 127.0.0.1 -U postgres -Atqc "DO \$\$ BEGIN
+    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'mdm_user') THEN
+      CREATE ROLE mdm_user LOGIN CREATEDB PASSWORD 'mdm_pass';
+    END IF; END \$\$" >/dev/null
+}
+
+# The document's example connects with sslmode: require.
+ensure_ssl() {
+  [ "$(psql -h 127.0.0.1 -U postgres -Atqc 'show ssl')" = on ] && return 0
+  local version; version=$(ls /etc/postgresql | sort -V | tail -1)
+  if [ -f /etc/ssl/certs/ssl-cert-snakeoil.pem ]; then
+    psql -h 127.0.0.1 -U postgres -Atqc "ALTER SYSTEM SET ssl_cert_file = '/etc/ssl/certs/ssl-cert-snakeoil.pem'; ALTER SYSTEM SET ssl_key_file = '/etc/ssl/private/ssl-cert-snakeoil.key'; ALTER SYSTEM SET ssl = on" >/dev/null
+    $SUDO pg_ctlcluster --skip-systemctl-redirect "$version" main reload >/dev/null 2>&1 || true
+  else
+    echo "ensure-postgres.sh: the server has ssl off and no snakeoil certificate (install ssl-cert)" >&2
+  fi
+}
+
+if command -v pg_isready >/dev/null && ready; then
+  document_role
+  ensure_ssl
+  exit 0
+fi
 
 if ! command -v pg_lsclusters >/dev/null || [ -z "$(ls /etc/postgresql 2>/dev/null)" ]; then
   echo "ensure-postgres.sh: installing PostgreSQL" >&2
@@ -24,7 +49,11 @@ fi
 $SUDO pg_ctlcluster --skip-systemctl-redirect "$version" main start 2>/dev/null \
   || $SUDO pg_ctlcluster --skip-systemctl-redirect "$version" main reload 2>/dev/null || true
 for _ in $(seq 1 30); do
-  ready && exit 0
+  if ready; then
+    document_role
+    ensure_ssl
+    exit 0
+  fi
   sleep 1
 done
 echo "ensure-postgres.sh: PostgreSQL did not come up on 127.0.0.1:5432" >&2

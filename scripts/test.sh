@@ -24,6 +24,8 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
 fi
+# Python's duckdb package reads mdm's DuckDB files in the backend document's tests.
+python3 -c "import duckdb" 2>/dev/null || python3 -m pip install --quiet duckdb
 rustup component list --installed 2>/dev/null | grep -q '^rustfmt' || rustup component add rustfmt clippy
 
 echo "== ODBC drivers and PostgreSQL"
@@ -47,8 +49,9 @@ echo "== tests: unit tests and the embedded SQLite profile"
 cargo test --all-features
 for profile in sqlite-odbc postgresql duckdb; do
   echo "== tests: the $profile profile"
-  # The configuration and cross-backend tests choose their backends themselves.
-  MDM_TEST_PROFILE=$profile cargo test --all-features --test cli -- --skip config:: --skip cross::
+  # The configuration, cross-backend and document-snippet tests choose their
+  # backends themselves.
+  MDM_TEST_PROFILE=$profile cargo test --all-features --test cli -- --skip config:: --skip cross:: --skip document::snippet
 done
 echo "== tests: a build without the odbc feature"
 cargo test --test cli config::

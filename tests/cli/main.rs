@@ -6,6 +6,7 @@ mod common;
 mod config;
 mod corpus;
 mod cross;
+mod document;
 mod explore;
 mod faults;
 mod features;
