@@ -357,3 +357,142 @@ fn processes_starting_at_once_on_a_fresh_home_all_succeed() {
         .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
 }
+
+/// A configuration file written for the original MDM.
+fn original_configuration() -> String {
+    std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/original_mdm.yaml"),
+    )
+    .unwrap()
+}
+
+#[test]
+fn the_original_mdm_configuration_is_accepted_and_keys_without_effect_are_named_once() {
+    let env = Env::new();
+    env.write_config(&original_configuration());
+    let first = env.cmd().args(["dataset", "list"]).output().unwrap();
+    assert!(first.status.success(), "{first:?}");
+    let stderr = String::from_utf8_lossy(&first.stderr);
+    let note: Vec<&str> = stderr.lines().filter(|l| l.starts_with("note:")).collect();
+    assert_eq!(note.len(), 1, "{stderr}");
+    for key in [
+        "feature_engineering.temporal.include_lag",
+        "validation.after_features",
+        "database.sqlalchemy.pool_recycle",
+        "cli.default_output_format",
+        "cli.page_size",
+        "development",
+    ] {
+        assert!(note[0].contains(key), "{key} not named: {stderr}");
+    }
+    // Named once per version of the file; `mdm info` always lists them.
+    let second = env.cmd().args(["dataset", "list"]).output().unwrap();
+    assert!(!String::from_utf8_lossy(&second.stderr).contains("note:"));
+    let info = env.ok(&["info"]);
+    assert!(info.contains("keys without effect in mdm:"), "{info}");
+    assert!(info.contains("development (use -v"), "{info}");
+    // The keys with an mdm meaning took effect.
+    let json = env.json(&["info"]);
+    let settings: std::collections::HashMap<&str, &str> = json["settings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|pair| (pair[0].as_str().unwrap(), pair[1].as_str().unwrap()))
+        .collect();
+    assert_eq!(settings["database.duckdb.memory_limit"], "8GB");
+    assert_eq!(settings["database.postgresql.pool_size"], "10");
+    assert_eq!(settings["database.postgresql.user"], "-");
+
+    // Registration follows the original's validation: at least 10 rows,
+    // duplicates dropped (and counted), a column missing in over 99% of
+    // the rows gets no features; statistics without z-scores when asked.
+    let mut rows = String::from("a,b,empty\n");
+    for i in 0..12 {
+        rows.push_str(&format!(
+            "{},{},\n",
+            i % 9,
+            if i % 9 == 0 { "x" } else { "y" }
+        ));
+    }
+    let data = env.write("dups.csv", &rows);
+    let output = env
+        .cmd()
+        .args(["dataset", "register", "dups", data.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("3 rows repeating an earlier row removed"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("`empty`: 100.0% missing"), "{stderr}");
+    let info = env.json(&["dataset", "info", "dups"]);
+    assert_eq!(info["tables"][0]["rows"], 9, "{info}");
+    assert_eq!(env.scalar("dups", "SELECT COUNT(*) FROM \"train\""), "9");
+    let features = env.json(&["dataset", "features", "dups"]);
+    let names = features.to_string();
+    assert!(
+        names.contains("a_zscore") && names.contains("a_log"),
+        "{names}"
+    );
+    assert!(!names.contains("empty_"), "{names}");
+
+    let without = original_configuration().replace("include_zscore: true", "include_zscore: false");
+    env.write_config(&without);
+    env.ok(&["dataset", "features", "dups", "--regenerate"]);
+    let names = env.json(&["dataset", "features", "dups"]).to_string();
+    assert!(
+        !names.contains("a_zscore") && !names.contains("a_is_outlier"),
+        "{names}"
+    );
+    assert!(names.contains("a_log"), "{names}");
+
+    // Logging went to the rotated JSON log file the configuration names.
+    let log = std::fs::read_to_string(env.home().join("logs/mdm.log")).unwrap();
+    let first_line: serde_json::Value = serde_json::from_str(log.lines().next().unwrap()).unwrap();
+    assert!(first_line["level"].is_string() && first_line["message"].is_string());
+}
+
+#[test]
+fn a_misspelt_key_in_an_original_configuration_is_still_an_error() {
+    let env = Env::new();
+    env.write_config(&original_configuration().replace("include_log:", "include_logs:"));
+    let stderr = env.fails(&["dataset", "list"], 7);
+    assert!(
+        stderr.contains("feature_engineering.statistical.include_logs"),
+        "{stderr}"
+    );
+    env.write_config(
+        &original_configuration().replace("page_size: 20", "page_size: 20\n  colour: red"),
+    );
+    let stderr = env.fails(&["dataset", "list"], 7);
+    assert!(stderr.contains("cli.colour"), "{stderr}");
+}
+
+#[test]
+fn server_pool_settings_are_validated_and_mdm_home_dir_is_an_alias() {
+    let env = Env::new();
+    env.write_config("database:\n  sqlalchemy:\n    pool_size: 1\n    max_overflow: 0\n");
+    let stderr = env.fails(&["dataset", "list"], 7);
+    assert!(
+        stderr.contains("database.sqlalchemy.pool_size") && stderr.contains("2 connections"),
+        "{stderr}"
+    );
+    env.write_config("validation:\n  max_missing_ratio: 1.5\n");
+    let stderr = env.fails(&["dataset", "list"], 7);
+    assert!(stderr.contains("validation.max_missing_ratio"), "{stderr}");
+
+    let home = env.dir.path().join("original-home");
+    let output = env
+        .cmd()
+        .env_remove("MDM_HOME")
+        .env("MDM_HOME_DIR", &home)
+        .args(["info"])
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    assert!(home.join("mdm.yaml").is_file());
+    assert!(String::from_utf8_lossy(&output.stdout)
+        .contains(&format!("home:           {}", home.display())));
+}

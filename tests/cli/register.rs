@@ -625,3 +625,54 @@ fn leftovers_of_a_killed_registration_are_swept_by_the_next_one() {
     env.ok(&["dataset", "register", "t", titanic().to_str().unwrap()]);
     assert_eq!(env.stored(), ["t"]);
 }
+
+#[test]
+fn duplicate_rows_are_counted_or_dropped_when_the_configuration_asks() {
+    let env = Env::new();
+    let mut rows = String::from("k,v,when\n");
+    for i in 0..30 {
+        // Rows 20..30 repeat rows 0..10, a NULL included.
+        let j = i % 20;
+        let v = if j == 3 {
+            String::new()
+        } else {
+            format!("{}.5", j)
+        };
+        rows.push_str(&format!("{j},{v},2024-01-{:02}\n", j % 28 + 1));
+    }
+    let data = env.write("dups.csv", &rows);
+    let register = |name: &str, variable: &str| {
+        let output = env
+            .cmd()
+            .env(variable, "true")
+            .args(["dataset", "register", name, data.to_str().unwrap()])
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{output:?}");
+        String::from_utf8_lossy(&output.stderr).into_owned()
+    };
+    let stderr = register("counted", "MDM_VALIDATION_CHECK_DUPLICATES");
+    assert!(stderr.contains("10 rows repeat an earlier row"), "{stderr}");
+    assert_eq!(
+        env.scalar("counted", "SELECT COUNT(*) FROM \"train\""),
+        "30"
+    );
+
+    let stderr = register("dropped", "MDM_VALIDATION_DROP_DUPLICATES");
+    assert!(
+        stderr.contains("10 rows repeating an earlier row removed"),
+        "{stderr}"
+    );
+    assert_eq!(
+        env.scalar("dropped", "SELECT COUNT(*) FROM \"train\""),
+        "20"
+    );
+    assert_eq!(
+        env.scalar("dropped", "SELECT COUNT(DISTINCT \"k\") FROM \"train\""),
+        "20"
+    );
+    let info = env.json(&["dataset", "info", "dropped"]);
+    assert_eq!(info["tables"][0]["rows"], 20);
+    let stats = env.json(&["dataset", "stats", "dropped", "--columns", "k"]);
+    assert!(stats.to_string().contains("\"count\":20"), "{stats}");
+}
