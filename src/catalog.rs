@@ -83,6 +83,27 @@ impl Location {
     }
 }
 
+/// `postgresql://user@host:port/database` for the configured server (no
+/// password, ever).
+pub fn server_url(settings: &Settings, database: &str) -> String {
+    let server = &settings.config.database.postgresql;
+    let host = if server.host.contains(':') {
+        format!("[{}]", server.host)
+    } else {
+        server.host.clone()
+    };
+    let user = server
+        .user
+        .as_deref()
+        .map(|u| format!("{}@", percent_encode(u)))
+        .unwrap_or_default();
+    format!(
+        "postgresql://{user}{host}:{}/{}",
+        server.port,
+        percent_encode(database)
+    )
+}
+
 /// Percent-encodes the characters a URL's user or path part cannot hold.
 pub fn percent_encode(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
@@ -222,6 +243,7 @@ pub fn validate_name(name: &str) -> Result<()> {
 pub struct Catalog {
     dir: PathBuf,
     backend: Backend,
+    settings: Settings,
 }
 
 impl Catalog {
@@ -230,6 +252,7 @@ impl Catalog {
         Catalog {
             dir: settings.configs_path(),
             backend: settings.backend(),
+            settings: settings.clone(),
         }
     }
 
@@ -358,6 +381,18 @@ impl Catalog {
     pub fn write(&self, record: &DatasetRecord) -> Result<()> {
         std::fs::create_dir_all(&self.dir)
             .map_err(|e| Error::io(&self.dir, "create directory", e))?;
+        // A record read from an earlier version's file names its server
+        // database only; it is written back in the document's form.
+        let mut upgraded;
+        let mut record = record;
+        if record.location.connection_string.is_none() {
+            if let Some(database) = &record.location.database {
+                upgraded = record.clone();
+                upgraded.location.connection_string = Some(server_url(&self.settings, database));
+                upgraded.location.database = None;
+                record = &upgraded;
+            }
+        }
         let text = serde_yaml::to_string(record).map_err(|e| {
             Error::General(format!(
                 "cannot serialize the record of {}: {e}",

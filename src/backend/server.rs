@@ -23,9 +23,8 @@ const RETIRED_MARK: &str = "_retired_";
 pub struct ServerBackend {
     target: OdbcTarget,
     prefix: String,
-    /// `postgresql://user@host:port/` for the discovery files (never a
-    /// password).
-    url_base: String,
+    /// For the discovery files' connection strings.
+    settings: Settings,
     dialect: PostgresqlDialect,
 }
 
@@ -34,20 +33,7 @@ impl ServerBackend {
         Ok(ServerBackend {
             target: OdbcTarget::new(settings, BackendKind::Postgresql)?,
             prefix: settings.config.database.postgresql.database_prefix.clone(),
-            url_base: {
-                let server = &settings.config.database.postgresql;
-                let host = if server.host.contains(':') {
-                    format!("[{}]", server.host)
-                } else {
-                    server.host.clone()
-                };
-                let user = server
-                    .user
-                    .as_deref()
-                    .map(|u| format!("{}@", crate::catalog::percent_encode(u)))
-                    .unwrap_or_default();
-                format!("postgresql://{user}{host}:{}/", server.port)
-            },
+            settings: settings.clone(),
             dialect: PostgresqlDialect,
         })
     }
@@ -97,10 +83,9 @@ impl Backend for ServerBackend {
 
     fn location(&self, name: &str) -> Location {
         Location {
-            connection_string: Some(format!(
-                "{}{}",
-                self.url_base,
-                crate::catalog::percent_encode(&self.database(name))
+            connection_string: Some(crate::catalog::server_url(
+                &self.settings,
+                &self.database(name),
             )),
             ..Location::default()
         }

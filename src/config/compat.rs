@@ -59,25 +59,18 @@ pub fn translate(tree: &mut Value) -> Translation {
     let mut translation = Translation::default();
     // `feature_engineering.generic.{family}.*` is mdm's
     // `feature_engineering.{family}.*`.
-    if let Some(generic) = take(tree, "feature_engineering.generic") {
-        if let Value::Mapping(families) = generic {
-            for (family, keys) in families {
-                let Some(family) = family.as_str() else {
-                    continue;
-                };
-                match keys {
-                    Value::Mapping(keys) => {
-                        for (key, value) in keys {
-                            if let Some(key) = key.as_str() {
-                                put_missing(
-                                    tree,
-                                    &format!("feature_engineering.{family}.{key}"),
-                                    value,
-                                );
-                            }
-                        }
-                    }
-                    other => put_missing(tree, &format!("feature_engineering.{family}"), other),
+    if let Some(Value::Mapping(families)) = take(tree, "feature_engineering.generic") {
+        for (family, keys) in families {
+            let Some(family) = family.as_str() else {
+                continue;
+            };
+            let Value::Mapping(keys) = keys else {
+                put_missing(tree, &format!("feature_engineering.{family}"), keys);
+                continue;
+            };
+            for (key, value) in keys {
+                if let Some(key) = key.as_str() {
+                    put_missing(tree, &format!("feature_engineering.{family}.{key}"), value);
                 }
             }
         }

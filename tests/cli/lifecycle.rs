@@ -316,3 +316,113 @@ fn bi_tools_read_a_dataset_through_its_printed_connection() {
     assert_eq!(json["connection_string"], connection);
     env.fails(&["dataset", "connection", "ghost"], 3);
 }
+
+#[test]
+fn discovery_files_of_earlier_versions_are_read_as_they_are() {
+    let env = Env::new();
+    register_small(&env, "legacy", 25);
+    // Earlier versions wrote `location:` with a `database:` name on
+    // PostgreSQL instead of the document's `database:` section.
+    let file = env.home().join("config/datasets/legacy.yaml");
+    let text = std::fs::read_to_string(&file).unwrap();
+    let mut record: serde_yaml::Value = serde_yaml::from_str(&text).unwrap();
+    let section = record.as_mapping_mut().unwrap().remove("database").unwrap();
+    let legacy = match section.get("connection_string") {
+        Some(_) => serde_yaml::to_value(serde_json::json!({
+            "database": format!("{}legacy", env.prefix)
+        }))
+        .unwrap(),
+        None => section,
+    };
+    record
+        .as_mapping_mut()
+        .unwrap()
+        .insert("location".into(), legacy);
+    std::fs::write(&file, serde_yaml::to_string(&record).unwrap()).unwrap();
+
+    assert_eq!(names(&env.json(&["dataset", "list"])), ["legacy"]);
+    assert_eq!(
+        env.json(&["dataset", "info", "legacy"])["tables"][0]["rows"],
+        25
+    );
+    let csv = env.ok(&[
+        "dataset", "export", "legacy", "--table", "train", "--output", "-",
+    ]);
+    assert_eq!(csv.lines().count(), 26);
+    env.ok(&["dataset", "update", "legacy", "--description", "kept"]);
+    let rewritten = std::fs::read_to_string(&file).unwrap();
+    assert!(rewritten.contains("\ndatabase:\n"), "{rewritten}");
+    env.ok(&["dataset", "remove", "legacy", "--force"]);
+    assert!(!file.exists());
+    assert!(!env.data_exists("legacy"));
+}
+
+#[cfg(feature = "odbc")]
+#[test]
+fn one_name_registered_in_two_backends_at_the_same_moment_gives_two_datasets() {
+    let env = Env::new();
+    env.write_config(&format!(
+        "database:\n  postgresql:\n    host: 127.0.0.1\n    user: postgres\n    database_prefix: {}\n",
+        env.prefix
+    ));
+    let mut content = String::from("k,v\n");
+    for i in 0..20_000 {
+        content.push_str(&format!("{i},{}\n", i % 7));
+    }
+    let data = env.write("same.csv", content);
+    let backends = ["sqlite", "duckdb", "postgresql"];
+    let children: Vec<_> = backends
+        .iter()
+        .map(|backend| {
+            env.process()
+                .env("MDM_DATABASE_DEFAULT_BACKEND", backend)
+                .args([
+                    "-q",
+                    "dataset",
+                    "register",
+                    "same",
+                    data.to_str().unwrap(),
+                    "--no-features",
+                ])
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for (child, backend) in children.into_iter().zip(backends) {
+        let status = child.wait_with_output().unwrap().status;
+        assert!(status.success(), "{backend}: {status:?}");
+    }
+    let all = env.json(&["dataset", "list", "--all-backends"]);
+    let mut pairs: Vec<String> = all
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            format!(
+                "{}/{}",
+                d["name"].as_str().unwrap(),
+                d["backend"].as_str().unwrap()
+            )
+        })
+        .collect();
+    pairs.sort();
+    assert_eq!(pairs, ["same/duckdb", "same/postgresql", "same/sqlite"]);
+    let files: Vec<String> = std::fs::read_dir(env.home().join("config/datasets"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(files.len(), 3, "{files:?}");
+    assert!(files.contains(&"same.yaml".to_string()), "{files:?}");
+    for backend in backends {
+        let info = env
+            .cmd()
+            .env("MDM_DATABASE_DEFAULT_BACKEND", backend)
+            .args(["dataset", "info", "same", "--json"])
+            .output()
+            .unwrap();
+        let info: serde_json::Value = serde_json::from_slice(&info.stdout).unwrap();
+        assert_eq!(info["backend"], backend);
+        assert_eq!(info["tables"][0]["rows"], 20_000);
+    }
+}
