@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::backend::Lookup;
 use crate::config::{Backend, Settings};
 use crate::error::{Error, Result};
 
@@ -175,6 +176,9 @@ pub struct DatasetRecord {
     pub source: Option<PathBuf>,
     #[serde(default)]
     pub source_files: Vec<SourceRecord>,
+    /// The role that owns the dataset (PostgreSQL).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
 }
 
 impl DatasetRecord {
@@ -261,6 +265,30 @@ impl Catalog {
         self.backend
     }
 
+    /// The configured backend when it is its own catalog (a server); the
+    /// discovery files of its datasets are then only a cache.
+    fn server(&self) -> Result<Option<Box<dyn crate::backend::Backend>>> {
+        if self.backend != Backend::Postgresql {
+            return Ok(None);
+        }
+        let backend = crate::backend::for_settings(&self.settings)?;
+        Ok(backend.is_catalog().then_some(backend))
+    }
+
+    /// What the catalog knows of `name` in the current backend: the
+    /// dataset, a dataset this user may not read (on a server), or
+    /// nothing (compared case-insensitively among discovery files, so
+    /// that `Sales` and `sales` cannot both exist).
+    pub fn lookup(&self, name: &str) -> Result<Lookup> {
+        if let Some(server) = self.server()? {
+            return server.lookup(name);
+        }
+        Ok(match self.find(name)? {
+            Some(record) => Lookup::Present(Box::new(record)),
+            None => Lookup::Missing,
+        })
+    }
+
     /// The two places the discovery file of (`backend`, `name`) may have.
     fn candidate_paths(&self, backend: Backend, name: &str) -> [PathBuf; 2] {
         [
@@ -272,6 +300,41 @@ impl Catalog {
     /// The discovery file of `name` in the current backend, and its record,
     /// when registered under exactly this name.
     fn locate(&self, name: &str) -> Result<Option<(PathBuf, DatasetRecord)>> {
+        if let Some(server) = self.server()? {
+            let path = self.cached_path(name);
+            return match server.lookup(name)? {
+                Lookup::Present(record) if record.name == name => Ok(Some((path, *record))),
+                Lookup::Present(_) => Ok(None),
+                Lookup::Denied { owner } => Err(Error::PermissionDenied(format!(
+                    "dataset '{name}' is owned by {owner}, who has not granted you access; ask them or a superuser (mdm dataset grant)"
+                ))),
+                Lookup::Missing => {
+                    if self.locate_file(name)?.is_some() {
+                        let _ = std::fs::remove_file(&path);
+                        return Err(Error::NotFound(format!(
+                            "dataset '{name}' no longer exists on the {} server (its cached discovery file {} was removed)",
+                            self.backend,
+                            path.display()
+                        )));
+                    }
+                    Ok(None)
+                }
+            };
+        }
+        self.locate_file(name)
+    }
+
+    /// The cached discovery file of a server's dataset, where it is or
+    /// would be.
+    fn cached_path(&self, name: &str) -> PathBuf {
+        match self.locate_file(name) {
+            Ok(Some((path, _))) => path,
+            _ => self.candidate_paths(self.backend, name)[0].clone(),
+        }
+    }
+
+    /// The discovery file of `name` in the current backend.
+    fn locate_file(&self, name: &str) -> Result<Option<(PathBuf, DatasetRecord)>> {
         for path in self.candidate_paths(self.backend, name) {
             match read_record(&path) {
                 Ok(record) if record.backend == self.backend && record.name == name => {
@@ -301,6 +364,9 @@ impl Catalog {
     pub fn find(&self, name: &str) -> Result<Option<DatasetRecord>> {
         if let Some((_, record)) = self.locate(name)? {
             return Ok(Some(record));
+        }
+        if self.server()?.is_some() {
+            return Ok(None);
         }
         Ok(self
             .visible()?
@@ -337,8 +403,31 @@ impl Catalog {
     }
 
     /// Every registered dataset, of every backend, sorted by name and
-    /// backend. Broken discovery files are skipped with a warning.
+    /// backend: a server's from the server, the others from their
+    /// discovery files.
     pub fn all(&self) -> Result<Vec<DatasetRecord>> {
+        let mut records = self.all_files()?;
+        if let Some(server) = self.server()? {
+            // Listing every backend must not fail for one unreachable
+            // server: its datasets are then shown from the cache.
+            match server.datasets() {
+                Ok(listed) => {
+                    records.retain(|r| r.backend != self.backend);
+                    records.extend(listed);
+                    sort_records(&mut records);
+                }
+                Err(err) => log::warn!(
+                    "the {} server cannot be listed ({err}); its datasets are shown as last seen",
+                    self.backend
+                ),
+            }
+        }
+        Ok(records)
+    }
+
+    /// Every discovery file's record. Broken files are skipped with a
+    /// warning.
+    fn all_files(&self) -> Result<Vec<DatasetRecord>> {
         let entries = match std::fs::read_dir(&self.dir) {
             Ok(entries) => entries,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
@@ -357,16 +446,17 @@ impl Catalog {
                 Err(err) => log::warn!("skipping {}: {err}", path.display()),
             }
         }
-        records.sort_by(|a, b| {
-            a.name
-                .cmp(&b.name)
-                .then_with(|| a.backend.to_string().cmp(&b.backend.to_string()))
-        });
+        sort_records(&mut records);
         Ok(records)
     }
 
     /// Datasets of the current backend.
     pub fn visible(&self) -> Result<Vec<DatasetRecord>> {
+        if let Some(server) = self.server()? {
+            let mut records = server.datasets()?;
+            sort_records(&mut records);
+            return Ok(records);
+        }
         Ok(self
             .all()?
             .into_iter()
@@ -416,7 +506,7 @@ impl Catalog {
 
     /// Deletes the discovery file of `name` in the current backend.
     pub fn remove(&self, name: &str) -> Result<()> {
-        let Some((path, _)) = self.locate(name)? else {
+        let Some((path, _)) = self.locate_file(name)? else {
             return Ok(());
         };
         match std::fs::remove_file(&path) {
@@ -425,6 +515,14 @@ impl Catalog {
             Err(e) => Err(Error::io(&path, "remove", e)),
         }
     }
+}
+
+fn sort_records(records: &mut [DatasetRecord]) {
+    records.sort_by(|a, b| {
+        a.name
+            .cmp(&b.name)
+            .then_with(|| a.backend.to_string().cmp(&b.backend.to_string()))
+    });
 }
 
 /// Creates `path` with `bytes` unless it exists: written under a private

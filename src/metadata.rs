@@ -128,6 +128,32 @@ impl DatasetMetadata {
         self.tables.iter().find(|t| t.name == name)
     }
 
+    /// Takes the descriptive fields into a record: the dataset's own
+    /// database is their authority (a server's catalog entry or a
+    /// discovery file may lag behind an update).
+    pub fn apply_fields(&self, record: &mut DatasetRecord) {
+        let field = |key: &str| self.fields.get(key).cloned();
+        let annotations = &mut record.annotations;
+        if let Some(value) = field("target").and_then(|v| serde_json::from_value(v).ok()) {
+            annotations.target = value;
+        }
+        if let Some(value) = field("id_columns").and_then(|v| serde_json::from_value(v).ok()) {
+            annotations.id_columns = value;
+        }
+        if let Some(value) = field("problem_type").and_then(|v| serde_json::from_value(v).ok()) {
+            annotations.problem_type = value;
+        }
+        if let Some(value) = field("tags").and_then(|v| serde_json::from_value(v).ok()) {
+            annotations.tags = value;
+        }
+        if let Some(value) = field("description").and_then(|v| serde_json::from_value(v).ok()) {
+            annotations.description = value;
+        }
+        if let Some(serde_json::Value::String(at)) = field("updated_at") {
+            record.updated_at = at;
+        }
+    }
+
     /// Copies the descriptive fields of a dataset record.
     pub fn set_fields(&mut self, record: &DatasetRecord) {
         let fields = [

@@ -107,7 +107,9 @@ impl Backend for FileBackend {
         }
     }
 
-    fn stage(&self, name: &str) -> Result<Box<dyn Staged>> {
+    /// Replacing is decided by the caller's lock: a file dataset is
+    /// registered under its exclusive lock, so nothing appears meanwhile.
+    fn stage(&self, name: &str, _replace: bool) -> Result<Box<dyn Staged>> {
         let file_name = self.file_name;
         let dir = self
             .datasets_path

@@ -79,6 +79,12 @@ pub trait Staged {
     /// The store to load into.
     fn store(&mut self) -> &mut dyn Store;
 
+    /// Records what listings show of the dataset where the backend keeps
+    /// it itself (a server's catalog), before it is published.
+    fn describe(&mut self, _record: &DatasetRecord) -> Result<()> {
+        Ok(())
+    }
+
     /// Moves the loaded dataset to its final place, retiring any previous
     /// version, then runs `commit` (which writes the discovery file). If
     /// `commit` fails, the previous version is put back.
@@ -98,8 +104,10 @@ pub trait Backend {
     /// Where dataset `name` lives once published.
     fn location(&self, name: &str) -> Location;
 
-    /// Starts loading dataset `name` privately.
-    fn stage(&self, name: &str) -> Result<Box<dyn Staged>>;
+    /// Starts loading dataset `name` privately; with `replace`, publishing
+    /// replaces a dataset of that name, otherwise it fails with
+    /// `AlreadyExists` if one appeared meanwhile.
+    fn stage(&self, name: &str, replace: bool) -> Result<Box<dyn Staged>>;
 
     /// Opens a published dataset.
     fn open(&self, record: &DatasetRecord) -> Result<Box<dyn Store>>;
@@ -121,6 +129,94 @@ pub trait Backend {
     fn sizes(&self, records: &[&DatasetRecord]) -> Vec<Option<u64>> {
         records.iter().map(|r| r.size_on_disk()).collect()
     }
+
+    /// Whether the backend is its own catalog (a server lists its
+    /// datasets; the discovery files are only a cache).
+    fn is_catalog(&self) -> bool {
+        false
+    }
+
+    /// The datasets of a backend that is its own catalog, that this user
+    /// may read.
+    fn datasets(&self) -> Result<Vec<DatasetRecord>> {
+        Ok(Vec::new())
+    }
+
+    /// One dataset of a backend that is its own catalog.
+    fn lookup(&self, _name: &str) -> Result<Lookup> {
+        Ok(Lookup::Missing)
+    }
+
+    /// Updates what listings show of a published dataset (see
+    /// [`Staged::describe`]).
+    fn describe(&self, _record: &DatasetRecord) -> Result<()> {
+        Ok(())
+    }
+
+    /// Refuses (exit 5) when this user may not replace or remove the
+    /// dataset.
+    fn check_owner(&self, _record: &DatasetRecord) -> Result<()> {
+        Ok(())
+    }
+
+    /// Refuses (exit 5) when this user may not change the dataset's data
+    /// or metadata (an owner may; on a server, so may a role granted
+    /// write access).
+    fn check_writer(&self, record: &DatasetRecord) -> Result<()> {
+        self.check_owner(record)
+    }
+
+    /// Who registers datasets: the server role, else the login name.
+    fn user(&self) -> Option<String> {
+        std::env::var("USER")
+            .or_else(|_| std::env::var("LOGNAME"))
+            .ok()
+            .filter(|u| !u.is_empty())
+    }
+
+    /// Who owns the dataset and who else may read or write it, where the
+    /// backend controls access itself.
+    fn access(&self, _record: &DatasetRecord) -> Result<Option<Access>> {
+        Ok(None)
+    }
+
+    /// Gives `role` read (or read and write) access to the dataset.
+    fn grant(&self, _record: &DatasetRecord, _role: &str, _write: bool) -> Result<()> {
+        Err(self.no_access_control())
+    }
+
+    /// Takes back what [`Backend::grant`] gave.
+    fn revoke(&self, _record: &DatasetRecord, _role: &str) -> Result<()> {
+        Err(self.no_access_control())
+    }
+
+    /// The error of `grant` and `revoke` where the files' permissions are
+    /// the access control.
+    fn no_access_control(&self) -> Error {
+        Error::InvalidArgument(format!(
+            "grants are PostgreSQL's roles; {} datasets are files, readable by whoever the file system lets read them",
+            self.kind()
+        ))
+    }
+}
+
+/// What a server catalog knows of one name.
+#[derive(Clone, Debug)]
+pub enum Lookup {
+    Missing,
+    /// The dataset exists but this user may not connect to it.
+    Denied {
+        owner: String,
+    },
+    Present(Box<DatasetRecord>),
+}
+
+/// A dataset's owner and the roles it was granted to.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Access {
+    pub owner: String,
+    /// (role, `read` or `write`), by role.
+    pub grants: Vec<(String, String)>,
 }
 
 /// The backend configured in `settings`.

@@ -1,13 +1,19 @@
 //! Server backends (PostgreSQL): one database per dataset,
-//! `{database_prefix}{name}`. A registration loads into a staging database
-//! that is renamed into place through the maintenance database; a replaced
-//! dataset is renamed aside first and dropped only after the new one is
-//! published.
+//! `{database_prefix}{name}`, and the server is the catalog: the datasets
+//! are the databases with the prefix that carry mdm's description (a
+//! database comment written before the database is published, so one
+//! query lists them all) and that the role may connect to. Access is
+//! PostgreSQL's: a new database belongs to the role that registered it and
+//! is private until granted. A registration loads into a staging database
+//! that is renamed into place through the maintenance database (the rename
+//! fails if the name was taken meanwhile, so of two users registering one
+//! name exactly one wins); a replaced dataset is renamed aside first and
+//! dropped only after the new one is published.
 
-use super::{Backend, Connection, Staged};
-use crate::catalog::{DatasetRecord, Location};
+use super::{Access, Backend, Connection, Lookup, Staged};
+use crate::catalog::{self, DatasetRecord, Location};
 use crate::config::{Backend as BackendKind, Settings};
-use crate::dialect::{PostgresqlDialect, ServerDatabases};
+use crate::dialect::{Dialect, PostgresqlDialect, ServerDatabases};
 use crate::error::{Error, Result};
 use crate::store::odbc::{OdbcStore, OdbcTarget};
 use crate::store::{Store, Value};
@@ -18,6 +24,8 @@ const MAINTENANCE_DATABASE: &str = "postgres";
 const MAX_IDENTIFIER: usize = 63;
 const STAGING_MARK: &str = "_staging_";
 const RETIRED_MARK: &str = "_retired_";
+/// How mdm's description of a dataset starts in its database comment.
+const DESCRIPTION_MARK: &str = "mdm:";
 
 /// PostgreSQL over ODBC.
 pub struct ServerBackend {
@@ -46,6 +54,183 @@ impl ServerBackend {
         self.target.connect(MAINTENANCE_DATABASE)
     }
 
+    /// The dataset a database of the prefix holds, unless it is a staging
+    /// or retired copy.
+    fn dataset_name(&self, database: &str) -> Option<String> {
+        let name = database.strip_prefix(&self.prefix)?;
+        let is_copy = [STAGING_MARK, RETIRED_MARK].iter().any(|mark| {
+            name.rsplit_once(mark)
+                .is_some_and(|(_, pid)| !pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit()))
+        });
+        (!is_copy && catalog::validate_name(name).is_ok()).then(|| name.to_string())
+    }
+
+    /// The record of a listed database: its description, where mdm wrote
+    /// one, else (a dataset of an earlier version) read from `_metadata`.
+    fn record_of(
+        &self,
+        name: &str,
+        description: Option<&str>,
+        owner: &str,
+    ) -> Option<DatasetRecord> {
+        let mut record = match description.and_then(|d| d.strip_prefix(DESCRIPTION_MARK)) {
+            Some(json) => serde_json::from_str::<DatasetRecord>(json).ok()?,
+            None => self.record_from_metadata(name).ok()??,
+        };
+        record.name = name.to_string();
+        record.backend = BackendKind::Postgresql;
+        record.location = self.location(name);
+        record.owner = Some(owner.to_string());
+        Some(record)
+    }
+
+    /// Rebuilds a record from the `_metadata` of a dataset registered
+    /// before datasets were described in their database comment; `None`
+    /// when the database holds no `_metadata` (not an mdm dataset).
+    fn record_from_metadata(&self, name: &str) -> Result<Option<DatasetRecord>> {
+        let mut store = self.target.connect(&self.database(name))?;
+        let mut fields = serde_json::Map::new();
+        let sql = format!(
+            "SELECT {key}, {value} FROM {table} WHERE {key} <> 'statistics'",
+            key = self.dialect.quote_identifier("key"),
+            value = self.dialect.quote_identifier("value"),
+            table = self.dialect.quote_identifier(crate::store::METADATA_TABLE),
+        );
+        let read = store.query(&sql, &[], &mut |row| {
+            if let [Value::Text(key), Value::Text(value)] = row {
+                if let Ok(value) = serde_json::from_str(value) {
+                    fields.insert(key.clone(), value);
+                }
+            }
+            Ok(())
+        });
+        if read.is_err() {
+            return Ok(None);
+        }
+        let tables: Vec<catalog::TableRecord> = fields
+            .get("schema")
+            .and_then(|s| s.as_array())
+            .map(|tables| {
+                tables
+                    .iter()
+                    .map(|t| catalog::TableRecord {
+                        name: t["name"].as_str().unwrap_or_default().to_string(),
+                        rows: t["rows"].as_u64().unwrap_or(0),
+                        columns: t["columns"].as_array().map_or(0, |c| c.len() as u64),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let mut value = serde_json::Value::Object(fields);
+        value["backend"] = serde_json::json!("postgresql");
+        value["database"] = serde_json::json!({});
+        value["tables"] = serde_json::json!(tables);
+        value["source_files"] = value
+            .get("sources")
+            .cloned()
+            .unwrap_or(serde_json::json!([]));
+        for key in ["created_at", "updated_at"] {
+            if !value[key].is_string() {
+                value[key] = serde_json::json!("");
+            }
+        }
+        Ok(serde_json::from_value(value).ok())
+    }
+
+    /// The comment that describes a dataset in the server's catalog.
+    fn description(record: &DatasetRecord) -> String {
+        let mut record = record.clone();
+        record.location = Location::default();
+        record.owner = None;
+        format!(
+            "{DESCRIPTION_MARK}{}",
+            serde_json::to_string(&record).unwrap_or_default()
+        )
+    }
+
+    fn comment_on(
+        &self,
+        maintenance: &mut OdbcStore,
+        database: &str,
+        record: &DatasetRecord,
+    ) -> Result<()> {
+        let sql = format!(
+            "COMMENT ON DATABASE {} IS {}",
+            self.dialect.quote_identifier(database),
+            self.dialect.quote_literal(&Self::description(record))
+        );
+        maintenance.execute(&sql, &[])
+    }
+
+    /// Reads (role, read or write) of every role given access to
+    /// `database`, from inside it.
+    fn grants_of(&self, database: &str) -> Result<Vec<(String, String)>> {
+        let mut store = self.target.connect(database)?;
+        let mut grants = Vec::new();
+        // Direct grants only (a member of a granted group is not listed):
+        // CONNECT on the database, and UPDATE on `_metadata` for writers.
+        let sql = format!(
+            "SELECT r.rolname, MAX(CASE WHEN t.privilege_type = 'UPDATE' THEN 1 ELSE 0 END) \
+             FROM pg_database d CROSS JOIN LATERAL aclexplode(d.datacl) a \
+             JOIN pg_roles r ON r.oid = a.grantee \
+             LEFT JOIN (SELECT (aclexplode(c.relacl)).* FROM pg_class c \
+                        WHERE c.oid = to_regclass({table})) t ON t.grantee = a.grantee \
+             WHERE d.datname = current_database() AND a.privilege_type = 'CONNECT' \
+             AND a.grantee <> d.datdba \
+             GROUP BY r.rolname ORDER BY r.rolname",
+            table = self
+                .dialect
+                .quote_literal(&self.dialect.quote_identifier(crate::store::METADATA_TABLE))
+        );
+        store.query(&sql, &[], &mut |row| {
+            if let Some(Value::Text(role)) = row.first() {
+                let write = row.get(1).and_then(Value::as_i64).unwrap_or(0) != 0;
+                grants.push((
+                    role.clone(),
+                    if write { "write" } else { "read" }.to_string(),
+                ));
+            }
+            Ok(())
+        })?;
+        Ok(grants)
+    }
+
+    /// Gives `role` read (and with `write`, write) access to `database`:
+    /// CONNECT, then privileges on every table, present and future.
+    fn apply_grant(
+        &self,
+        maintenance: &mut OdbcStore,
+        database: &str,
+        role: &str,
+        write: bool,
+    ) -> Result<()> {
+        let q = |name: &str| self.dialect.quote_identifier(name);
+        maintenance.execute(
+            &format!("GRANT CONNECT ON DATABASE {} TO {}", q(database), q(role)),
+            &[],
+        )?;
+        let mut store = self.target.connect(database)?;
+        let schema = current_schema(&mut store)?;
+        let privileges = if write {
+            "SELECT, INSERT, UPDATE, DELETE, TRUNCATE"
+        } else {
+            "SELECT"
+        };
+        let (schema, role) = (q(&schema), q(role));
+        let mut statements = vec![
+            format!("GRANT USAGE ON SCHEMA {schema} TO {role}"),
+            format!("GRANT {privileges} ON ALL TABLES IN SCHEMA {schema} TO {role}"),
+            format!("ALTER DEFAULT PRIVILEGES IN SCHEMA {schema} GRANT {privileges} ON TABLES TO {role}"),
+        ];
+        if write {
+            statements.push(format!("GRANT CREATE ON SCHEMA {schema} TO {role}"));
+        }
+        for statement in statements {
+            store.execute(&statement, &[])?;
+        }
+        Ok(())
+    }
+
     /// Names of the databases starting with the prefix.
     fn databases(&self, maintenance: &mut OdbcStore) -> Result<Vec<String>> {
         let mut names = Vec::new();
@@ -61,6 +246,41 @@ impl ServerBackend {
         )?;
         Ok(names)
     }
+}
+
+impl ServerBackend {
+    fn revoke_all(&self, maintenance: &mut OdbcStore, database: &str, role: &str) -> Result<()> {
+        let q = |name: &str| self.dialect.quote_identifier(name);
+        let mut store = self.target.connect(database)?;
+        let schema = q(&current_schema(&mut store)?);
+        let role_q = q(role);
+        for statement in [
+            format!(
+                "ALTER DEFAULT PRIVILEGES IN SCHEMA {schema} REVOKE ALL ON TABLES FROM {role_q}"
+            ),
+            format!("REVOKE ALL ON ALL TABLES IN SCHEMA {schema} FROM {role_q}"),
+            format!("REVOKE CREATE ON SCHEMA {schema} FROM {role_q}"),
+        ] {
+            store.execute(&statement, &[])?;
+        }
+        drop(store);
+        maintenance.execute(
+            &format!("REVOKE ALL ON DATABASE {} FROM {role_q}", q(database)),
+            &[],
+        )
+    }
+}
+
+/// The schema mdm's tables are created in.
+fn current_schema(store: &mut OdbcStore) -> Result<String> {
+    let mut schema = String::from("public");
+    store.query("SELECT current_schema()", &[], &mut |row| {
+        if let Some(Value::Text(name)) = row.first() {
+            schema = name.clone();
+        }
+        Ok(())
+    })?;
+    Ok(schema)
 }
 
 impl Backend for ServerBackend {
@@ -91,7 +311,7 @@ impl Backend for ServerBackend {
         }
     }
 
-    fn stage(&self, name: &str) -> Result<Box<dyn Staged>> {
+    fn stage(&self, name: &str, replace: bool) -> Result<Box<dyn Staged>> {
         let mut maintenance = self.maintenance()?;
         let staging = format!(
             "{}{STAGING_MARK}{}",
@@ -105,11 +325,218 @@ impl Backend for ServerBackend {
             maintenance,
             staging: staging.clone(),
             database: self.database(name),
+            replace,
             store: None,
             published: false,
         };
+        // Private from the start: nobody but the owner may connect.
+        staged.maintenance.execute(
+            &format!(
+                "REVOKE ALL ON DATABASE {} FROM PUBLIC",
+                self.dialect.quote_identifier(&staging)
+            ),
+            &[],
+        )?;
+        // A replacement keeps the grants of the dataset it replaces.
+        if replace {
+            if let Lookup::Present(_) = self.lookup(name)? {
+                for (role, level) in self.grants_of(&self.database(name))? {
+                    self.apply_grant(&mut staged.maintenance, &staging, &role, level == "write")?;
+                }
+            }
+        }
         staged.store = Some(self.target.connect_for_load(&staging)?);
         Ok(Box::new(staged))
+    }
+
+    fn is_catalog(&self) -> bool {
+        true
+    }
+
+    fn datasets(&self) -> Result<Vec<DatasetRecord>> {
+        let mut maintenance = self.maintenance()?;
+        let mut rows = Vec::new();
+        maintenance.query(
+            &self.dialect.described_databases(),
+            &[Value::Text(self.prefix.clone())],
+            &mut |row| {
+                if let [Value::Text(database), description, Value::Text(owner), access] = row {
+                    let allowed = access.as_i64().unwrap_or(0) != 0;
+                    let description = match description {
+                        Value::Text(text) => Some(text.clone()),
+                        _ => None,
+                    };
+                    rows.push((database.clone(), description, owner.clone(), allowed));
+                }
+                Ok(())
+            },
+        )?;
+        drop(maintenance);
+        Ok(rows
+            .into_iter()
+            .filter(|(_, _, _, allowed)| *allowed)
+            .filter_map(|(database, description, owner, _)| {
+                let name = self.dataset_name(&database)?;
+                self.record_of(&name, description.as_deref(), &owner)
+            })
+            .collect())
+    }
+
+    fn lookup(&self, name: &str) -> Result<Lookup> {
+        let mut maintenance = self.maintenance()?;
+        let mut found = None;
+        let database = self.database(name);
+        maintenance.query(
+            &self.dialect.described_database(),
+            &[Value::Text(database.clone()), Value::Text(database)],
+            &mut |row| {
+                if let [Value::Text(database), description, Value::Text(owner), access] = row {
+                    let description = match description {
+                        Value::Text(text) => Some(text.clone()),
+                        _ => None,
+                    };
+                    let allowed = access.as_i64().unwrap_or(0) != 0;
+                    found = Some((database.clone(), description, owner.clone(), allowed));
+                }
+                Ok(())
+            },
+        )?;
+        drop(maintenance);
+        // The name as the server spells it (it may differ in case).
+        let Some((database, description, owner, allowed)) = found else {
+            return Ok(Lookup::Missing);
+        };
+        let Some(name) = self.dataset_name(&database) else {
+            return Ok(Lookup::Missing);
+        };
+        if !allowed {
+            return Ok(Lookup::Denied { owner });
+        }
+        Ok(
+            match self.record_of(&name, description.as_deref(), &owner) {
+                Some(record) => Lookup::Present(Box::new(record)),
+                None => Lookup::Missing,
+            },
+        )
+    }
+
+    fn describe(&self, record: &DatasetRecord) -> Result<()> {
+        let mut maintenance = self.maintenance()?;
+        self.comment_on(&mut maintenance, &self.database(&record.name), record)
+    }
+
+    fn check_owner(&self, record: &DatasetRecord) -> Result<()> {
+        let mut maintenance = self.maintenance()?;
+        let mut verdict = None;
+        maintenance.query(
+            "SELECT pg_get_userbyid(datdba), pg_has_role(current_user, datdba, 'USAGE') \
+             OR (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) \
+             FROM pg_database WHERE datname = ?",
+            &[Value::Text(self.database(&record.name))],
+            &mut |row| {
+                if let Some(Value::Text(owner)) = row.first() {
+                    verdict = Some((
+                        owner.clone(),
+                        row.get(1).and_then(Value::as_i64).unwrap_or(0) != 0,
+                    ));
+                }
+                Ok(())
+            },
+        )?;
+        match verdict {
+            Some((owner, false)) => Err(Error::PermissionDenied(format!(
+                "dataset '{}' is owned by {owner}; ask them or a superuser",
+                record.name
+            ))),
+            _ => Ok(()),
+        }
+    }
+
+    fn check_writer(&self, record: &DatasetRecord) -> Result<()> {
+        let owner = self.check_owner(record);
+        if owner.is_ok() {
+            return owner;
+        }
+        let mut store = self.target.connect(&self.database(&record.name))?;
+        let mut may_write = false;
+        let sql = format!(
+            "SELECT CASE WHEN has_table_privilege({}, 'UPDATE') THEN 1 ELSE 0 END",
+            self.dialect
+                .quote_literal(&self.dialect.quote_identifier(crate::store::METADATA_TABLE))
+        );
+        store.query(&sql, &[], &mut |row| {
+            may_write = row.first().and_then(Value::as_i64) == Some(1);
+            Ok(())
+        })?;
+        if may_write {
+            Ok(())
+        } else {
+            owner
+        }
+    }
+
+    fn user(&self) -> Option<String> {
+        let mut user = None;
+        self.maintenance()
+            .ok()?
+            .query("SELECT current_user", &[], &mut |row| {
+                if let Some(Value::Text(name)) = row.first() {
+                    user = Some(name.clone());
+                }
+                Ok(())
+            })
+            .ok()?;
+        user
+    }
+
+    fn access(&self, record: &DatasetRecord) -> Result<Option<Access>> {
+        let database = self.database(&record.name);
+        let mut owner = String::new();
+        self.maintenance()?.query(
+            "SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = ?",
+            &[Value::Text(database.clone())],
+            &mut |row| {
+                if let Some(Value::Text(name)) = row.first() {
+                    owner = name.clone();
+                }
+                Ok(())
+            },
+        )?;
+        Ok(Some(Access {
+            owner,
+            grants: self.grants_of(&database)?,
+        }))
+    }
+
+    fn grant(&self, record: &DatasetRecord, role: &str, write: bool) -> Result<()> {
+        self.check_owner(record)?;
+        let mut maintenance = self.maintenance()?;
+        let mut exists = false;
+        maintenance.query(
+            "SELECT 1 FROM pg_roles WHERE rolname = ?",
+            &[Value::Text(role.to_string())],
+            &mut |_| {
+                exists = true;
+                Ok(())
+            },
+        )?;
+        if !exists {
+            return Err(Error::InvalidArgument(format!(
+                "role {role:?} does not exist on the server (see psql's \\du)"
+            )));
+        }
+        let database = self.database(&record.name);
+        if !write {
+            // A write grant narrowed to read: take everything back first.
+            self.revoke_all(&mut maintenance, &database, role)?;
+        }
+        self.apply_grant(&mut maintenance, &database, role, write)
+    }
+
+    fn revoke(&self, record: &DatasetRecord, role: &str) -> Result<()> {
+        self.check_owner(record)?;
+        let mut maintenance = self.maintenance()?;
+        self.revoke_all(&mut maintenance, &self.database(&record.name), role)
     }
 
     fn open(&self, record: &DatasetRecord) -> Result<Box<dyn Store>> {
@@ -220,6 +647,8 @@ struct ServerStaged {
     maintenance: OdbcStore,
     staging: String,
     database: String,
+    /// Whether publishing may replace a dataset of the same name.
+    replace: bool,
     store: Option<OdbcStore>,
     published: bool,
 }
@@ -227,6 +656,16 @@ struct ServerStaged {
 impl Staged for ServerStaged {
     fn store(&mut self) -> &mut dyn Store {
         self.store.as_mut().expect("open until published")
+    }
+
+    fn describe(&mut self, record: &DatasetRecord) -> Result<()> {
+        let sql = format!(
+            "COMMENT ON DATABASE {} IS {}",
+            self.dialect.quote_identifier(&self.staging),
+            self.dialect
+                .quote_literal(&ServerBackend::description(record))
+        );
+        self.maintenance.execute(&sql, &[])
     }
 
     fn publish(mut self: Box<Self>, commit: &mut dyn FnMut() -> Result<()>) -> Result<()> {
@@ -246,6 +685,12 @@ impl Staged for ServerStaged {
         let rename = |m: &mut OdbcStore, from: &str, to: &str| {
             m.execute(&sql.rename_database(from, to), &[])
         };
+        if exists && !self.replace {
+            return Err(Error::AlreadyExists(format!(
+                "dataset '{}' was registered on the server by someone else meanwhile",
+                self.database
+            )));
+        }
         if exists {
             rename(&mut self.maintenance, &self.database, &retired).map_err(|e| {
                 Error::Backend(format!(
@@ -258,7 +703,14 @@ impl Staged for ServerStaged {
             if exists {
                 let _ = rename(&mut self.maintenance, &retired, &self.database);
             }
-            return Err(err);
+            // Taken between the check and the rename by another user.
+            return Err(match err {
+                Error::AlreadyExists(_) => Error::AlreadyExists(format!(
+                    "dataset database {} was registered on the server by someone else meanwhile",
+                    self.database
+                )),
+                other => other,
+            });
         }
         self.published = true;
         if let Err(err) = commit() {

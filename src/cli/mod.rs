@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+mod access;
 mod batch;
 mod explore;
 mod logfile;
@@ -80,6 +81,10 @@ pub enum DatasetCommand {
     Connection(explore::ConnectionOpt),
     /// Delete a dataset and its database.
     Remove(RemoveOpt),
+    /// Let a PostgreSQL role read (or with --write, update) a dataset.
+    Grant(access::GrantOpt),
+    /// Take back a role's access to a dataset.
+    Revoke(access::RevokeOpt),
 }
 
 #[derive(Debug, Args)]
@@ -232,6 +237,8 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Dataset(DatasetCommand::Export(opt)) => explore::export(&settings, opt, &ui),
         Command::Dataset(DatasetCommand::Connection(opt)) => explore::connection(&settings, opt),
         Command::Dataset(DatasetCommand::Features(opt)) => dataset_features(&settings, opt, &ui),
+        Command::Dataset(DatasetCommand::Grant(opt)) => access::grant(&settings, opt, &ui),
+        Command::Dataset(DatasetCommand::Revoke(opt)) => access::revoke(&settings, opt, &ui),
         Command::Batch(command) => batch::run(&settings, command, &ui),
     }
 }
@@ -602,6 +609,25 @@ fn render_info(info: &DatasetInfo, show_columns: bool) -> String {
     );
     line("created", short_time(&record.created_at));
     line("updated", short_time(&record.updated_at));
+    if let Some(user) = &info.registered_by {
+        line("registrant", user.clone());
+    }
+    if let Some(access) = &info.access {
+        line("owner", access.owner.clone());
+        line(
+            "grants",
+            if access.grants.is_empty() {
+                "- (private)".into()
+            } else {
+                access
+                    .grants
+                    .iter()
+                    .map(|(role, level)| format!("{role} ({level})"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            },
+        );
+    }
     line(
         "source",
         or_dash(record.source.as_ref().and_then(|p| p.to_str())),

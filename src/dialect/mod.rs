@@ -42,6 +42,12 @@ pub trait ServerDatabases {
     fn database_exists(&self) -> String;
     /// The size in bytes of the database named by the parameter.
     fn database_size(&self) -> String;
+    /// (name, description, owner, 1 when the role may connect) of each
+    /// database starting with a prefix (one parameter).
+    fn described_databases(&self) -> String;
+    /// The same for the database named like the parameter, compared
+    /// case-insensitively, the exact name first (the parameter twice).
+    fn described_database(&self) -> String;
 }
 
 /// A calendar part of a date or timestamp, as an integer.
@@ -306,6 +312,12 @@ pub trait Dialect: Send + Sync {
             "SELECT COUNT(*), COUNT(DISTINCT {column}) FROM {}",
             self.quote_identifier(table)
         )
+    }
+
+    /// A text literal (quotes doubled; the dialects mdm speaks read
+    /// backslashes literally).
+    fn quote_literal(&self, text: &str) -> String {
+        format!("'{}'", text.replace('\'', "''"))
     }
 
     /// The hidden column that tells a table's rows apart (SQLite's and

@@ -149,4 +149,18 @@ impl ServerDatabases for PostgresqlDialect {
     fn database_size(&self) -> String {
         "SELECT pg_database_size(datname) FROM pg_database WHERE datname = ?".into()
     }
+
+    fn described_databases(&self) -> String {
+        "SELECT datname, shobj_description(oid, 'pg_database'), pg_get_userbyid(datdba), \
+         CASE WHEN has_database_privilege(oid, 'CONNECT') THEN 1 ELSE 0 END \
+         FROM pg_database WHERE starts_with(datname, ?) ORDER BY datname"
+            .into()
+    }
+
+    fn described_database(&self) -> String {
+        "SELECT datname, shobj_description(oid, 'pg_database'), pg_get_userbyid(datdba), \
+         CASE WHEN has_database_privilege(oid, 'CONNECT') THEN 1 ELSE 0 END \
+         FROM pg_database WHERE lower(datname) = lower(?) ORDER BY datname = ? DESC LIMIT 1"
+            .into()
+    }
 }

@@ -45,7 +45,11 @@ pub fn features(
         features::custom::load(settings, &record.name, options.features_file.as_deref())?;
     let _lock = super::DatasetLock::exclusive(settings, &record.name)?;
     let record = catalog.get(&record.name)?;
-    let mut store = super::open_store(settings, &record)?;
+    // New feature tables replace the old ones, which only their owner may
+    // drop.
+    let backend = crate::backend::for_settings(settings)?;
+    backend.check_owner(&record)?;
+    let mut store = backend.open(&record)?;
     let metadata = metadata::load(store.as_mut())?;
     let set = features::generate(
         store.as_mut(),

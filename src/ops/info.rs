@@ -14,19 +14,31 @@ pub struct DatasetInfo {
     #[serde(flatten)]
     pub record: DatasetRecord,
     pub size_bytes: Option<u64>,
+    /// Who registered it (from the dataset's own metadata).
+    pub registered_by: Option<String>,
+    /// The owner and the roles granted access, where the backend controls
+    /// access (PostgreSQL).
+    pub access: Option<crate::backend::Access>,
     #[serde(skip)]
     pub metadata: DatasetMetadata,
 }
 
 /// Reads a dataset's record and metadata.
 pub fn dataset_info(settings: &Settings, name: &str) -> Result<DatasetInfo> {
-    let record = Catalog::new(settings).get(name)?;
+    let mut record = Catalog::new(settings).get(name)?;
     let backend = crate::backend::for_settings(settings)?;
     let mut store = backend.open(&record)?;
     let metadata = metadata::load(store.as_mut())?;
     drop(store);
+    metadata.apply_fields(&mut record);
     Ok(DatasetInfo {
         size_bytes: backend.sizes(&[&record])[0],
+        registered_by: metadata
+            .fields
+            .get("registered_by")
+            .and_then(|v| v.as_str())
+            .map(str::to_string),
+        access: backend.access(&record)?,
         record,
         metadata,
     })

@@ -1,6 +1,7 @@
 //! The commands' logic, independent of how arguments were parsed and of how
 //! results are rendered.
 
+pub mod access;
 pub mod export;
 pub mod features;
 pub mod info;

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
+use crate::backend::Lookup;
 use crate::catalog::{
     self, Annotations, Catalog, DatasetRecord, ProblemType, SourceRecord, TableRecord,
 };
@@ -74,7 +75,7 @@ pub fn register(settings: &Settings, options: &RegisterOptions, ui: &Ui) -> Resu
     let backend = crate::backend::for_settings(settings)?;
     backend.check_name(&options.name)?;
     let catalog = Catalog::new(settings);
-    let existing = check_existing(&catalog, options)?;
+    let existing = check_existing(&catalog, backend.as_ref(), options)?;
 
     let datasets_path = settings.datasets_path();
     std::fs::create_dir_all(&datasets_path)
@@ -119,7 +120,7 @@ pub fn register(settings: &Settings, options: &RegisterOptions, ui: &Ui) -> Resu
         )));
     }
 
-    let mut staged = backend.stage(&options.name)?;
+    let mut staged = backend.stage(&options.name, options.force)?;
     let store = staged.store();
     store.expect(LoadShape {
         widest_value: plans.iter().map(|p| p.widest_record).max().unwrap_or(0),
@@ -192,12 +193,18 @@ pub fn register(settings: &Settings, options: &RegisterOptions, ui: &Ui) -> Resu
         updated_at: now,
         source: Some(absolute(&options.path)),
         source_files: plans.iter().map(source_record).collect(),
+        owner: None,
     };
 
     let mut metadata = DatasetMetadata {
         sources: record.source_files.clone(),
         ..Default::default()
     };
+    if let Some(user) = backend.user() {
+        metadata
+            .fields
+            .insert("registered_by".into(), serde_json::json!(user));
+    }
     if let Some(duplicates) = duplicates {
         metadata.fields.insert(
             "duplicates".into(),
@@ -257,6 +264,7 @@ pub fn register(settings: &Settings, options: &RegisterOptions, ui: &Ui) -> Resu
     metadata::save(store, &metadata)?;
     interrupt::check()?;
     store.finish_load()?;
+    staged.describe(&record)?;
     staged.publish(&mut || catalog.write(&record))?;
     ui.message(&format!(
         "registered '{}': {} ({} rows) in {}",
@@ -364,9 +372,29 @@ fn handle_duplicates(
 /// datasets count: the same name in another backend is invisible here and
 /// is never touched (the backend document's move is export, switch and
 /// register under the same name).
-fn check_existing(catalog: &Catalog, options: &RegisterOptions) -> Result<Option<DatasetRecord>> {
-    let Some(existing) = catalog.find(&options.name)? else {
-        return Ok(None);
+fn check_existing(
+    catalog: &Catalog,
+    backend: &dyn crate::backend::Backend,
+    options: &RegisterOptions,
+) -> Result<Option<DatasetRecord>> {
+    let existing = match catalog.lookup(&options.name)? {
+        Lookup::Missing => return Ok(None),
+        // One namespace per server: a dataset this user cannot even read
+        // still holds its name.
+        Lookup::Denied { owner } if options.force => {
+            return Err(Error::PermissionDenied(format!(
+                "dataset '{}' is owned by {owner}; ask them or a superuser",
+                options.name
+            )))
+        }
+        Lookup::Denied { owner } => {
+            return Err(Error::AlreadyExists(format!(
+                "dataset '{}' already exists on the {} server (owned by {owner})",
+                options.name,
+                catalog.backend()
+            )))
+        }
+        Lookup::Present(existing) => *existing,
     };
     if existing.name != options.name {
         return Err(Error::AlreadyExists(format!(
@@ -382,6 +410,7 @@ fn check_existing(catalog: &Catalog, options: &RegisterOptions) -> Result<Option
             catalog.backend()
         )));
     }
+    backend.check_owner(&existing)?;
     Ok(Some(existing))
 }
 

@@ -26,6 +26,7 @@ pub fn plan(settings: &Settings, name: &str) -> Result<RemovalPlan> {
 /// invisible at once), then its data.
 pub fn execute(settings: &Settings, plan: &RemovalPlan) -> Result<()> {
     let backend = crate::backend::for_settings(settings)?;
+    backend.check_owner(&plan.record)?;
     let _lock = super::DatasetLock::exclusive(settings, &plan.record.name)?;
     Catalog::new(settings).remove(&plan.record.name)?;
     backend.remove(&plan.record)

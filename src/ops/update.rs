@@ -40,9 +40,12 @@ pub fn update(settings: &Settings, name: &str, options: &UpdateOptions) -> Resul
         ));
     }
     let catalog = Catalog::new(settings);
-    let old_record = catalog.get(name)?;
-    let mut store = super::open_store(settings, &old_record)?;
+    let mut old_record = catalog.get(name)?;
+    let backend = crate::backend::for_settings(settings)?;
+    backend.check_writer(&old_record)?;
+    let mut store = backend.open(&old_record)?;
     let old_metadata = metadata::load(store.as_mut())?;
+    old_metadata.apply_fields(&mut old_record);
     let train = old_metadata
         .table("train")
         .or(old_metadata.tables.first())
@@ -124,6 +127,17 @@ pub fn update(settings: &Settings, name: &str, options: &UpdateOptions) -> Resul
     if let Err(err) = catalog.write(&record) {
         restore(store.as_mut(), old_metadata, &old_record);
         return Err(err);
+    }
+    // A server lists its datasets from their description, which only the
+    // owner may rewrite; a writer's change shows in `info` (read from the
+    // dataset's own metadata) and in listings once the owner next writes.
+    match backend.describe(&record) {
+        Err(crate::Error::PermissionDenied(_)) => {
+            log::info!(
+                "the listing of '{name}' keeps its old description until its owner updates it"
+            )
+        }
+        other => other?,
     }
     Ok(record)
 }

@@ -23,6 +23,19 @@ use crate::dialect::{self, Dialect, LoadShape, Transfer};
 use crate::error::{Error, Result};
 use crate::time;
 
+/// SQLSTATE of a refused privilege (PostgreSQL 42501).
+const INSUFFICIENT_PRIVILEGE: &str = "42501";
+/// SQLSTATE of `CREATE`/`ALTER DATABASE ... RENAME` onto a taken name.
+const DUPLICATE_DATABASE: &str = "42P04";
+
+/// The SQLSTATE of an ODBC error, when the driver gave one.
+pub fn sqlstate(err: &odbc_api::Error) -> Option<String> {
+    match err {
+        odbc_api::Error::Diagnostics { record, .. } => Some(record.state.as_str().to_string()),
+        _ => None,
+    }
+}
+
 /// Bytes of text buffers bound at once; batches with long values are split
 /// so that memory stays bounded.
 const BUFFER_BUDGET: usize = 64 * 1024 * 1024;
@@ -408,13 +421,19 @@ impl OdbcStore {
     }
 
     fn error(&self, what: &str, err: odbc_api::Error) -> Error {
-        Error::Backend(format!(
+        let message = format!(
             "{} database {} ({}): {what}: {}",
             self.target.backend,
             self.database,
             self.target.label,
             self.target.redact(&err.to_string())
-        ))
+        );
+        // Decided by SQLSTATE, whatever language the server speaks.
+        match sqlstate(&err).as_deref() {
+            Some(INSUFFICIENT_PRIVILEGE) => Error::PermissionDenied(message),
+            Some(DUPLICATE_DATABASE) => Error::AlreadyExists(message),
+            _ => Error::Backend(message),
+        }
     }
 
     fn parameters(params: &[Value]) -> Vec<Box<dyn InputParameter>> {

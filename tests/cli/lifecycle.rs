@@ -213,6 +213,18 @@ fn a_dataset_whose_database_is_gone_is_reported_not_crashed_on() {
     let env = Env::new();
     register_small(&env, "broken", 5);
     env.destroy_data("broken");
+    if env.profile == crate::common::Profile::Postgresql {
+        // The server is the catalog: a dropped database is a dataset gone,
+        // and its cached discovery file goes with it.
+        let stderr = env.fails(&["dataset", "info", "broken"], 3);
+        assert!(
+            stderr.contains("no longer exists on the postgresql server"),
+            "{stderr}"
+        );
+        assert!(!env.home().join("config/datasets/broken.yaml").exists());
+        env.fails(&["dataset", "remove", "broken", "--force"], 3);
+        return;
+    }
     let stderr = env.fails(&["dataset", "info", "broken"], 6);
     assert!(
         stderr.contains("is missing") || stderr.contains("does not exist"),
