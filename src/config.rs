@@ -324,7 +324,20 @@ pub struct Validation {
     pub detect_id_columns: bool,
     /// Text columns with at most this many distinct values are categorical.
     pub max_categorical_cardinality: u64,
+    /// Rows whose field count does not fit the table (`--bad-rows`).
+    pub bad_rows: BadRows,
 }
+
+choice!(
+    /// What registration does with a row that has too many or too few
+    /// fields: stop (`error`), keep it in `_rejects` (`skip`), or fill a
+    /// short row with NULLs and keep long ones in `_rejects` (`pad`).
+    BadRows {
+        Error => "error",
+        Skip => "skip",
+        Pad => "pad",
+    }
+);
 
 impl Default for Validation {
     fn default() -> Self {
@@ -332,6 +345,7 @@ impl Default for Validation {
             min_rows: 1,
             detect_id_columns: true,
             max_categorical_cardinality: 1000,
+            bad_rows: BadRows::Error,
         }
     }
 }
@@ -553,6 +567,7 @@ validation:
   min_rows: 1                     # the train table needs at least this many rows
   detect_id_columns: true         # find ID columns by name and uniqueness
   max_categorical_cardinality: 1000
+  bad_rows: error                 # rows with too many/few fields: error | skip | pad (kept in _rejects)
 
 cli:
   confirm_destructive: true       # ask before removing on a terminal
