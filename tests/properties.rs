@@ -3,9 +3,9 @@
 //! panic on arbitrary bytes. `PROPTEST_CASES=100000 cargo test --test
 //! properties` runs a longer search; any failure becomes a corpus case.
 
-use mdm::ingest::infer::{classify, parse_boolean, parse_float, parse_integer, Inferred};
 use mdm::ingest::dialect::ReadOptions;
 use mdm::ingest::encoding::{InvalidText, Transcoder};
+use mdm::ingest::infer::{classify, parse_boolean, parse_float, parse_integer, Inferred};
 use mdm::ingest::reader::sniff;
 use mdm::time;
 use proptest::prelude::*;

@@ -187,13 +187,15 @@ fn candidates(text: &str, forced: &ReadOptions, hint: Option<u8>) -> Vec<Dialect
             .iter()
             .copied()
             .filter(|&(delimiter, space_after)| {
-                let pattern = [delimiter, b' '];
-                let needle = if space_after {
-                    &pattern[..]
-                } else {
-                    &pattern[..1]
-                };
-                text.as_bytes().windows(needle.len()).any(|w| w == needle)
+                let bytes = text.as_bytes();
+                let alone = bytes.iter().filter(|b| **b == delimiter).count();
+                if !space_after {
+                    return alone > 0;
+                }
+                // `, ` only where nearly every delimiter has its space (a
+                // comma file with `, ` in a title or in quotes stays `,`).
+                let spaced = bytes.windows(2).filter(|w| *w == [delimiter, b' ']).count();
+                spaced > 0 && spaced * 10 >= alone * 9
             })
             .collect(),
     };
@@ -480,11 +482,20 @@ fn column_types(rows: &[Row], columns: usize) -> Vec<Inferred> {
     for row in rows {
         for (index, value) in row.fields.iter().enumerate().take(columns) {
             if !is_null_token(value.as_bytes()) {
-                types[index] = types[index].join(classify(value));
+                types[index] = types[index].join(classify_cell(value));
             }
         }
     }
     types
+}
+
+/// `classify`, reading a decimal comma as a number (a `,`-delimited file
+/// has none in unquoted cells, so this only matters for the others).
+fn classify_cell(value: &str) -> Inferred {
+    match classify(value) {
+        Inferred::Text if is_decimal_comma(value) => Inferred::Float,
+        found => found,
+    }
 }
 
 /// A row under the header that no typed column's values agree with (a
@@ -496,7 +507,7 @@ fn is_header_continuation(row: &Row, body: &[Row]) -> bool {
         if matches!(column, Inferred::Null | Inferred::Text) || is_null_token(value.as_bytes()) {
             continue;
         }
-        if column.join(classify(value)) == column {
+        if column.join(classify_cell(value)) == column {
             fits += 1;
         } else {
             misfits += 1;
@@ -542,7 +553,7 @@ fn header_votes(records: &[Row]) -> i32 {
         if head.is_empty() || is_null_token(head.as_bytes()) {
             continue;
         }
-        if column.join(classify(head)) == *column {
+        if column.join(classify_cell(head)) == *column {
             votes -= 1;
         } else {
             votes += 1;

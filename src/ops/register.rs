@@ -581,7 +581,13 @@ fn infer_table(
     if run.count > 0 {
         if run.notes_only || run.after_gap {
             end_line = Some(run.rows[0].0);
-            outcome.more_tables = !run.notes_only;
+            // Rows of one width (beyond a note) make a table; anything
+            // else after the gap is a footer.
+            let first_width = run.rows[0].1;
+            outcome.more_tables = !run.notes_only
+                && first_width > 1
+                && run.count > 1
+                && run.rows.iter().all(|r| r.1 == first_width);
             open_quote_line = None;
         } else if run.count as usize > run.rows.len() {
             return Err(Error::General(format!(

@@ -11,3 +11,4 @@ mod faults;
 mod features;
 mod lifecycle;
 mod register;
+mod sniff;
