@@ -3,6 +3,8 @@
 //! panic on arbitrary bytes. `PROPTEST_CASES=100000 cargo test --test
 //! properties` runs a longer search; any failure becomes a corpus case.
 
+use mdm::ingest::dialect::ReadOptions;
+use mdm::ingest::encoding::{InvalidText, Transcoder};
 use mdm::ingest::infer::{classify, parse_boolean, parse_float, parse_integer, Inferred};
 use mdm::ingest::reader::sniff;
 use mdm::time;
@@ -64,7 +66,30 @@ proptest! {
         let path = dir.path().join("input.csv");
         std::fs::write(&path, &bytes).unwrap();
         // Ok or a clean error; a panic fails the test.
-        let _ = sniff(&path);
+        let _ = sniff(&path, &ReadOptions::default());
+        // The same bytes as UTF-16 (with a mark): sniffed without a panic.
+        let mut utf16 = vec![0xff, 0xfe];
+        utf16.extend_from_slice(&bytes);
+        std::fs::write(&path, &utf16).unwrap();
+        let _ = sniff(&path, &ReadOptions::default());
+    }
+
+    #[test]
+    fn transcoding_hostile_utf16_is_exact_or_a_located_error(
+        units in proptest::collection::vec(any::<u16>(), 0..512),
+    ) {
+        use std::io::Read;
+        let bytes: Vec<u8> = units.iter().flat_map(|u| u.to_le_bytes()).collect();
+        let mut text = String::new();
+        let result = Transcoder::new(bytes.as_slice(), encoding_rs::UTF_16LE).read_to_string(&mut text);
+        match (result, String::from_utf16(&units)) {
+            (Ok(_), Ok(expected)) => prop_assert_eq!(text, expected),
+            (Err(err), Err(_)) => {
+                let invalid = err.get_ref().and_then(|e| e.downcast_ref::<InvalidText>());
+                prop_assert!(invalid.is_some_and(|i| i.line >= 1 && i.column >= 1), "{err}");
+            }
+            (result, expected) => prop_assert!(false, "{result:?} vs {expected:?}"),
+        }
     }
 
     #[test]
@@ -81,9 +106,9 @@ proptest! {
             text.push('\n');
         }
         std::fs::write(&path, text).unwrap();
-        let format = sniff(&path).unwrap();
-        prop_assert_eq!(format.delimiter, delimiter);
-        prop_assert!(format.has_header);
+        let format = sniff(&path, &ReadOptions::default()).unwrap();
+        prop_assert_eq!(format.layout.dialect.delimiter, delimiter);
+        prop_assert_eq!(format.layout.header_rows, 1);
     }
 }
 

@@ -9,6 +9,7 @@ mod access;
 mod batch;
 mod explore;
 mod logfile;
+mod read;
 
 use crate::catalog::ProblemType;
 use crate::config::{Backend, LogFormat, LogLevel, Settings};
@@ -132,6 +133,8 @@ pub struct RegisterOpt {
     /// Print the registered dataset's record as JSON on stdout.
     #[arg(long)]
     pub json: bool,
+    #[command(flatten)]
+    pub read: read::ReadOpt,
 }
 
 #[derive(Debug, Args)]
@@ -389,6 +392,7 @@ fn register_dataset(settings: &Settings, opt: RegisterOpt, ui: &Ui) -> Result<()
         numeric_columns,
         text_columns,
         json,
+        read,
     } = opt;
     let clean = |list: Vec<String>| -> Vec<String> {
         list.into_iter()
@@ -412,6 +416,7 @@ fn register_dataset(settings: &Settings, opt: RegisterOpt, ui: &Ui) -> Result<()
         column_types: Default::default(),
         no_features,
         features_file,
+        read: read.into(),
     };
     let record = register::register(settings, &options, ui)?;
     if json {
@@ -487,6 +492,12 @@ fn dataset_info(settings: &Settings, opt: DatasetInfoOpt) -> Result<()> {
     if json {
         let mut value = serde_json::to_value(&info).map_err(|e| Error::General(e.to_string()))?;
         value["schema"] = serde_json::to_value(&info.metadata.tables).unwrap_or_default();
+        value["ingest"] = info
+            .metadata
+            .fields
+            .get("ingest")
+            .cloned()
+            .unwrap_or_default();
         if show_columns {
             value["statistics"] =
                 serde_json::to_value(&info.metadata.statistics).unwrap_or_default();
@@ -644,6 +655,7 @@ fn render_info(info: &DatasetInfo, show_columns: bool) -> String {
     for row in tables.render().lines() {
         text.push_str(&format!("  {row}\n"));
     }
+    text.push_str(&read::render_ingest(info.metadata.fields.get("ingest")));
     if show_columns {
         for table in &info.metadata.tables {
             text.push_str(&format!("\ncolumns of {}:\n", table.name));

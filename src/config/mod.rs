@@ -458,7 +458,20 @@ pub struct Validation {
     /// Columns missing in a larger fraction of train rows get no features
     /// (they are kept, and named).
     pub max_missing_ratio: f64,
+    /// Rows whose field count does not fit the table (`--bad-rows`).
+    pub bad_rows: BadRows,
 }
+
+choice!(
+    /// What registration does with a row that has too many or too few
+    /// fields: stop (`error`), keep it in `_rejects` (`skip`), or fill a
+    /// short row with NULLs and keep long ones in `_rejects` (`pad`).
+    BadRows {
+        Error => "error",
+        Skip => "skip",
+        Pad => "pad",
+    }
+);
 
 impl Default for Validation {
     fn default() -> Self {
@@ -469,6 +482,7 @@ impl Default for Validation {
             check_duplicates: false,
             drop_duplicates: false,
             max_missing_ratio: 1.0,
+            bad_rows: BadRows::Error,
         }
     }
 }
@@ -715,6 +729,7 @@ validation:
   check_duplicates: false         # count duplicate train rows and report them
   drop_duplicates: false          # remove duplicate train rows (keeping the first), reported
   max_missing_ratio: 1.0          # columns missing in more of train get no features
+  bad_rows: error                 # rows with too many/few fields: error | skip | pad (kept in _rejects)
 
 cli:
   confirm_destructive: true       # ask before removing on a terminal

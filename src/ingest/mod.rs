@@ -2,8 +2,12 @@
 //! Kaggle-style folder, opening (and decompressing) them, sniffing their CSV
 //! dialect and inferring column types.
 
+pub mod dialect;
+pub mod encoding;
 pub mod infer;
 pub mod reader;
+pub mod rows;
+pub mod sniff;
 
 use std::path::{Path, PathBuf};
 

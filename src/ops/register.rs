@@ -12,12 +12,15 @@ use crate::backend::Lookup;
 use crate::catalog::{
     self, Annotations, Catalog, DatasetRecord, ProblemType, SourceRecord, TableRecord,
 };
-use crate::config::Settings;
+use crate::config::{BadRows, Settings};
 use crate::dialect::LoadShape;
 use crate::error::{Error, Result};
 use crate::features::{self, FeatureSet};
+use crate::ingest::dialect::{Layout, ReadOptions};
 use crate::ingest::infer::{self, classify, is_null_token, Inferred};
 use crate::ingest::reader::{self, CsvFormat};
+use crate::ingest::rows::{self, Fit, Outcome, REJECTS_TABLE};
+use crate::ingest::sniff::is_decimal_comma;
 use crate::ingest::{self, SourceFile};
 use crate::interrupt;
 use crate::metadata::{
@@ -49,6 +52,8 @@ pub struct RegisterOptions {
     pub no_features: bool,
     /// Custom features to use instead of the dataset's default file.
     pub features_file: Option<PathBuf>,
+    /// How delimited files are read, where the user forced it.
+    pub read: ReadOptions,
 }
 
 /// One source file after the inference pass.
@@ -61,6 +66,12 @@ struct TablePlan {
     rows: u64,
     /// Bytes of the longest record (a bound on any one value).
     widest_record: u64,
+    /// Per column: numbers written with a decimal comma.
+    decimal_comma: Vec<bool>,
+    /// The line where the table ends (a footer or a further table).
+    end_line: Option<u64>,
+    bad_rows: BadRows,
+    outcome: Outcome,
 }
 
 /// Registers a dataset and returns its discovery record.
@@ -96,8 +107,14 @@ pub fn register(settings: &Settings, options: &RegisterOptions, ui: &Ui) -> Resu
     };
     let sources = ingest::discover(&options.path)?;
     let mut plans = Vec::with_capacity(sources.len());
+    let bad_rows = options
+        .read
+        .bad_rows
+        .unwrap_or(settings.config.validation.bad_rows);
     for source in sources {
-        plans.push(infer_table(source, ui)?);
+        let plan = infer_table(source, &options.read, bad_rows, ui)?;
+        report_read(&plan, ui);
+        plans.push(plan);
     }
     unify_types(&mut plans);
     apply_forced_types(&mut plans, options)?;
@@ -126,6 +143,12 @@ pub fn register(settings: &Settings, options: &RegisterOptions, ui: &Ui) -> Resu
         widest_value: plans.iter().map(|p| p.widest_record).max().unwrap_or(0),
         columns: plans.iter().map(|p| p.columns.len()).max().unwrap_or(0),
     })?;
+    if plans.iter().any(|p| p.outcome.rows_rejected > 0) {
+        let create = store
+            .dialect()
+            .create_table(REJECTS_TABLE, &rows::reject_columns());
+        store.execute(&create, &[])?;
+    }
     let cap = settings.config.validation.max_categorical_cardinality as usize;
     let mut profilers = Vec::with_capacity(plans.len());
     for plan in &plans {
@@ -239,6 +262,15 @@ pub fn register(settings: &Settings, options: &RegisterOptions, ui: &Ui) -> Resu
         );
     }
     metadata.set_fields(&record);
+    metadata.fields.insert(
+        INGEST_METADATA_KEY.into(),
+        serde_json::Value::Object(
+            plans
+                .iter()
+                .map(|p| (p.source.table.clone(), describe_read(p)))
+                .collect(),
+        ),
+    );
     if generate_features {
         let set = features::generate(
             store,
@@ -279,6 +311,64 @@ pub fn register(settings: &Settings, options: &RegisterOptions, ui: &Ui) -> Resu
         record.location.describe()
     ));
     Ok(record)
+}
+
+/// The `_metadata` key recording how each source file was read.
+pub const INGEST_METADATA_KEY: &str = "ingest";
+
+/// What was detected (or forced) in a file and where its rows went.
+fn describe_read(plan: &TablePlan) -> serde_json::Value {
+    let mut value = plan.format.layout.describe();
+    value["file"] = serde_json::json!(absolute(&plan.source.path).display().to_string());
+    value["bad_rows"] = serde_json::json!(plan.bad_rows);
+    if let (Some(object), serde_json::Value::Object(outcome)) =
+        (value.as_object_mut(), serde_json::json!(plan.outcome))
+    {
+        object.extend(outcome);
+    }
+    value
+}
+
+/// One line on what was not read into a table, when anything was not.
+fn report_read(plan: &TablePlan, ui: &Ui) {
+    let layout = &plan.format.layout;
+    let outcome = &plan.outcome;
+    let mut parts = Vec::new();
+    if layout.skip_rows > 0 {
+        parts.push(format!(
+            "skipped {} line(s) before the table",
+            layout.skip_rows
+        ));
+    }
+    if let Some(line) = outcome.ignored_from_line {
+        parts.push(format!(
+            "ignored lines from {line} on ({})",
+            if outcome.more_tables {
+                "another table; only the first is loaded"
+            } else {
+                "a footer"
+            }
+        ));
+    }
+    if outcome.rows_padded > 0 {
+        parts.push(format!(
+            "{} short row(s) padded with NULL",
+            outcome.rows_padded
+        ));
+    }
+    if outcome.rows_rejected > 0 {
+        parts.push(format!(
+            "{} row(s) kept in {REJECTS_TABLE}",
+            outcome.rows_rejected
+        ));
+    }
+    if !parts.is_empty() {
+        ui.message(&format!(
+            "{}: {}",
+            plan.source.path.display(),
+            parts.join("; ")
+        ));
+    }
 }
 
 /// One line on what feature generation made.
@@ -414,88 +504,228 @@ fn check_existing(
     Ok(Some(existing))
 }
 
-/// Pass 1: sniff the format and infer every column's type over the whole file.
-fn infer_table(source: SourceFile, ui: &Ui) -> Result<TablePlan> {
-    let format = reader::sniff(&source.path)?;
+/// Rows of another width buffered at most while deciding whether they are
+/// a footer (they end the file) or bad rows (a fitting row follows).
+const MAX_FOOTER_ROWS: usize = 50;
+
+/// A run of consecutive rows that do not fit the table.
+#[derive(Default)]
+struct IrregularRun {
+    /// Line, field count and (in `pad` mode, for short rows) the fields.
+    rows: Vec<(u64, usize, Option<csv::ByteRecord>)>,
+    /// Rows in the run (more than `rows` once it is too long to buffer).
+    count: u64,
+    /// Every row holds at most a note in its first field.
+    notes_only: bool,
+    /// The run starts after blank or comment lines.
+    after_gap: bool,
+}
+
+/// Pass 1: sniff the table and infer every column's type over the whole
+/// file; decide where the table ends (a footer or a further table) and
+/// which rows do not fit.
+fn infer_table(
+    source: SourceFile,
+    read: &ReadOptions,
+    bad_rows: BadRows,
+    ui: &Ui,
+) -> Result<TablePlan> {
+    let format = reader::sniff(&source.path, read)?;
+    let layout = &format.layout;
+    let offset = layout.skip_rows;
     let counter = Arc::new(AtomicU64::new(0));
     let bar = ui.progress(format.size, &format!("scan {}", source.table));
     let mut csv = reader::csv_reader(&format, counter.clone())?;
     let path = &source.path;
+    let width = layout.width;
+    let decimal_allowed = match read.decimal {
+        Some(separator) => separator == b',',
+        None => layout.dialect.delimiter != b',',
+    };
     let mut record = csv::ByteRecord::new();
-    let mut original_names = Vec::new();
-    let mut types: Vec<Inferred> = Vec::new();
-    let mut rows = 0u64;
+    let mut header: Vec<Vec<String>> = Vec::new();
+    let mut types: Vec<Inferred> = vec![Inferred::Null; width];
+    let mut comma = vec![false; width];
+    let mut dot = vec![false; width];
+    let mut outcome = Outcome::default();
     let mut widest_record = 0u64;
-    let mut first = true;
+    let mut run = IrregularRun::default();
+    let mut end_line: Option<u64> = None;
+    let mut next_line = 1u64;
+    let mut names: Vec<String> = Vec::new();
     // The line of the last record when its last field ends with a line
     // break (only an unclosed quote, or a quoted break, does that).
     let mut open_quote_line: Option<u64> = None;
+
+    let mut infer =
+        |record: &csv::ByteRecord, names: &[String], types: &mut Vec<Inferred>| -> Result<()> {
+            if record.as_slice().contains(&0) {
+                return Err(nul_error(path, record, names, offset));
+            }
+            for (index, field) in record.iter().enumerate().take(width) {
+                let current = types[index];
+                if current == Inferred::Text || is_null_token(field) {
+                    continue;
+                }
+                let text = std::str::from_utf8(field)
+                    .map_err(|_| utf8_error(path, record, &names[index], offset))?;
+                let mut found = classify(text);
+                if decimal_allowed {
+                    if found == Inferred::Text && is_decimal_comma(text) {
+                        found = Inferred::Float;
+                        comma[index] = true;
+                    } else if found == Inferred::Float && text.contains('.') {
+                        dot[index] = true;
+                    }
+                }
+                types[index] = current.join(found);
+            }
+            Ok(())
+        };
+
     loop {
         match csv.read_byte_record(&mut record) {
             Ok(true) => {}
             Ok(false) => break,
             Err(err) => return Err(reader::csv_error(path, err)),
         }
-        if first {
-            first = false;
-            types = vec![Inferred::Null; record.len()];
-            if format.has_header {
-                for (index, field) in record.iter().enumerate() {
-                    let name = std::str::from_utf8(field).map_err(|_| {
-                        Error::General(format!(
-                            "{}: line 1: header field {} is not valid UTF-8; convert the file to UTF-8 (e.g. iconv -f latin1 -t utf-8)",
-                            path.display(),
-                            index + 1
-                        ))
-                    })?;
-                    original_names.push(name.to_string());
-                }
-                continue;
-            }
-            original_names = (1..=record.len()).map(|i| format!("column_{i}")).collect();
+        let start = rows::start_line(&record, csv.position().line());
+        let line = start + offset;
+        let after_gap = start > next_line && header.len() == layout.header_rows;
+        if after_gap {
+            outcome.note_skipped(next_line + offset, line);
         }
-        rows += 1;
-        widest_record = widest_record.max(record.as_slice().len() as u64);
-        if record.as_slice().contains(&0) {
-            return Err(nul_error(path, &record, &original_names));
+        next_line = csv.position().line();
+        if header.len() < layout.header_rows {
+            header.push(header_row(path, layout, &record, line)?);
+            if header.len() == layout.header_rows {
+                names = join_header(&header);
+            }
+            continue;
+        }
+        if names.is_empty() {
+            names = (1..=width).map(|i| format!("column_{i}")).collect();
+        }
+        // The same header again after a gap: a second table starts.
+        if after_gap && !header.is_empty() && run.count == 0 {
+            let row: Vec<&[u8]> = record.iter().collect();
+            if row.iter().zip(&header[0]).all(|(a, b)| *a == b.as_bytes())
+                && row.len() >= header[0].len()
+            {
+                end_line = Some(line);
+                outcome.more_tables = true;
+                break;
+            }
         }
         let last = record.iter().next_back().unwrap_or_default();
-        open_quote_line = (last.ends_with(b"\n") || last.ends_with(b"\r"))
-            .then(|| record.position().map_or(0, |p| p.line()));
-        for (index, field) in record.iter().enumerate() {
-            let current = types[index];
-            if current == Inferred::Text || is_null_token(field) {
-                continue;
+        open_quote_line = (last.ends_with(b"\n") || last.ends_with(b"\r")).then_some(line);
+        match rows::fit(layout, &record) {
+            Fit::Fits => {
+                if run.count > 0 {
+                    settle_run(path, width, bad_rows, &mut run, &mut outcome, &mut |r| {
+                        infer(r, &names, &mut types)
+                    })?;
+                }
+                outcome.rows_loaded += 1;
+                widest_record = widest_record.max(record.as_slice().len() as u64);
+                infer(&record, &names, &mut types)?;
             }
-            let text = std::str::from_utf8(field)
-                .map_err(|_| utf8_error(path, &record, &original_names[index]))?;
-            types[index] = current.join(classify(text));
+            fit => {
+                if run.count == 0 {
+                    run.notes_only = true;
+                    run.after_gap = after_gap;
+                }
+                run.count += 1;
+                run.notes_only &= is_footer_note(&record, types.first().copied());
+                let keep = (bad_rows == BadRows::Pad && fit == Fit::Short).then(|| record.clone());
+                if run.rows.len() < MAX_FOOTER_ROWS {
+                    run.rows.push((line, record.len(), keep));
+                } else if !run.after_gap {
+                    // Too long for a footer: these are bad rows.
+                    settle_run(path, width, bad_rows, &mut run, &mut outcome, &mut |r| {
+                        infer(r, &names, &mut types)
+                    })?;
+                }
+                widest_record = widest_record.max(record.as_slice().len() as u64);
+            }
         }
-        if rows.is_multiple_of(65_536) {
+        if outcome.rows_loaded.is_multiple_of(65_536) {
             interrupt::check()?;
             bar.set_position(counter.load(Ordering::Relaxed));
         }
     }
     bar.finish_and_clear();
-    if first {
+    if header.len() < layout.header_rows && header.is_empty() {
         return Err(Error::General(format!(
             "{}: the file is empty",
             path.display()
         )));
     }
+    if names.is_empty() {
+        names = if header.is_empty() {
+            (1..=width).map(|i| format!("column_{i}")).collect()
+        } else {
+            join_header(&header)
+        };
+    }
+    // A run of rows of another width that ends the file is a footer when
+    // it holds notes only, or a further table when it follows a gap.
+    if run.count > 0 {
+        if run.notes_only || run.after_gap {
+            end_line = Some(run.rows[0].0);
+            // Rows of one width (beyond a note) make a table; anything
+            // else after the gap is a footer.
+            let first_width = run.rows[0].1;
+            outcome.more_tables = !run.notes_only
+                && first_width > 1
+                && run.count > 1
+                && run.rows.iter().all(|r| r.1 == first_width);
+            open_quote_line = None;
+        } else if run.count as usize > run.rows.len() {
+            return Err(Error::General(format!(
+                "{}: line {}: {} rows of {} fields after a blank line, then rows of the table's {width}; give --skip-rows or --bad-rows skip",
+                path.display(),
+                run.rows[0].0,
+                run.count,
+                run.rows[0].1
+            )));
+        } else {
+            settle_run(path, width, bad_rows, &mut run, &mut outcome, &mut |r| {
+                infer(r, &names, &mut types)
+            })?;
+        }
+    }
+    outcome.ignored_from_line = end_line;
     // A quoted field that is never closed runs to the end of the file, so
     // the last field ends with the file's final line break but the file
     // does not end with a closing quote.
     if let Some(line) = open_quote_line {
-        if !csv.get_ref().ends_with_quote() {
+        if !csv.get_ref().get_ref().ends_with_quote() {
             return Err(Error::General(format!(
                 "{}: line {line}: a quoted field that starts in this record is never closed",
                 path.display()
             )));
         }
     }
-    let names = storage_names(&original_names);
-    let columns = names
+    let mut decimal_comma = vec![false; width];
+    for index in 0..width {
+        if comma[index] && types[index] == Inferred::Float {
+            if dot[index] {
+                // `1.5` and `1,5` in one column: neither reading is safe.
+                types[index] = Inferred::Text;
+            } else {
+                decimal_comma[index] = true;
+            }
+        }
+    }
+    let names_stored = storage_names(&names);
+    outcome.decimal_comma_columns = names_stored
+        .iter()
+        .zip(&decimal_comma)
+        .filter(|(_, is)| **is)
+        .map(|(n, _)| n.clone())
+        .collect();
+    let columns = names_stored
         .into_iter()
         .zip(&types)
         .map(|(name, inferred)| ColumnDef {
@@ -505,15 +735,127 @@ fn infer_table(source: SourceFile, ui: &Ui) -> Result<TablePlan> {
         .collect();
     Ok(TablePlan {
         source,
+        rows: outcome.rows_loaded,
         format,
-        original_names,
+        original_names: names,
         columns,
-        rows,
         widest_record,
+        decimal_comma,
+        end_line,
+        bad_rows,
+        outcome,
     })
 }
 
-fn nul_error(path: &Path, record: &csv::ByteRecord, names: &[String]) -> Error {
+/// A row that can end the table as a footer: only a first field, which
+/// is not a value of the first column (a truncated last row is one) or,
+/// over a text column, a sentence of several words.
+fn is_footer_note(record: &csv::ByteRecord, first_column: Option<Inferred>) -> bool {
+    if !rows::is_note(record) {
+        return false;
+    }
+    let Some(Ok(note)) = record.get(0).map(std::str::from_utf8) else {
+        return false;
+    };
+    let note = note.trim();
+    if note.is_empty() {
+        return false;
+    }
+    match first_column.unwrap_or(Inferred::Null) {
+        Inferred::Text | Inferred::Null => note.split_whitespace().count() >= 3,
+        column => column.join(classify(note)) != column,
+    }
+}
+
+/// Decides a run of rows that do not fit, now that a fitting row follows:
+/// an error (the default), or rejected and padded rows.
+fn settle_run(
+    path: &Path,
+    width: usize,
+    bad_rows: BadRows,
+    run: &mut IrregularRun,
+    outcome: &mut Outcome,
+    infer: &mut dyn FnMut(&csv::ByteRecord) -> Result<()>,
+) -> Result<()> {
+    let run = std::mem::take(run);
+    if bad_rows == BadRows::Error {
+        let (line, found, _) = run.rows[0];
+        return Err(bad_row_error(path, line, width, found));
+    }
+    let buffered = run.rows.len() as u64;
+    for (_, found, record) in run.rows {
+        match record {
+            Some(record) if found < width => {
+                outcome.rows_padded += 1;
+                outcome.rows_loaded += 1;
+                infer(&record)?;
+            }
+            _ => outcome.rows_rejected += 1,
+        }
+    }
+    // Rows beyond the buffer were never kept: only `skip`-able or long.
+    outcome.rows_rejected += run.count - buffered;
+    Ok(())
+}
+
+fn bad_row_error(path: &Path, line: u64, width: usize, found: usize) -> Error {
+    Error::General(format!(
+        "{}: line {line}: expected {width} fields like the first row, found {found}; --bad-rows skip keeps the other rows (this one goes to _rejects), --bad-rows pad fills short rows with NULL",
+        path.display()
+    ))
+}
+
+/// One header record as names, shaped to the table's width.
+fn header_row(
+    path: &Path,
+    layout: &Layout,
+    record: &csv::ByteRecord,
+    line: u64,
+) -> Result<Vec<String>> {
+    let mut names = Vec::with_capacity(layout.width);
+    if layout.unnamed_first_column {
+        names.push(String::new());
+    }
+    for (index, field) in record.iter().enumerate() {
+        let name = std::str::from_utf8(field).map_err(|_| {
+            Error::General(format!(
+                "{}: line {line}: header field {} is not valid UTF-8; give the file's encoding with --encoding",
+                path.display(),
+                index + 1
+            ))
+        })?;
+        names.push(name.to_string());
+    }
+    while names.len() > layout.width && names.last().is_some_and(|n| n.is_empty()) {
+        names.pop();
+    }
+    if names.len() != layout.width {
+        return Err(Error::General(format!(
+            "{}: line {line}: the header has {} names but the rows have {} fields; give --header-rows or --skip-rows",
+            path.display(),
+            names.len(),
+            layout.width
+        )));
+    }
+    Ok(names)
+}
+
+/// Header rows joined per column with a space (`weight` over `kg` is
+/// `weight kg`); blank parts are left out.
+fn join_header(rows: &[Vec<String>]) -> Vec<String> {
+    let width = rows.first().map_or(0, Vec::len);
+    (0..width)
+        .map(|index| {
+            rows.iter()
+                .map(|row| row[index].trim())
+                .filter(|part| !part.is_empty())
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .collect()
+}
+
+fn nul_error(path: &Path, record: &csv::ByteRecord, names: &[String], offset: u64) -> Error {
     let column = record
         .iter()
         .position(|field| field.contains(&0))
@@ -522,15 +864,15 @@ fn nul_error(path: &Path, record: &csv::ByteRecord, names: &[String]) -> Error {
     Error::General(format!(
         "{}: line {}{column}: contains a NUL byte (binary data is not CSV text)",
         path.display(),
-        record.position().map_or(0, |p| p.line())
+        record.position().map_or(0, |p| p.line()) + offset
     ))
 }
 
-fn utf8_error(path: &Path, record: &csv::ByteRecord, column: &str) -> Error {
+fn utf8_error(path: &Path, record: &csv::ByteRecord, column: &str, offset: u64) -> Error {
     Error::General(format!(
-        "{}: line {}, column '{column}': invalid UTF-8; mdm reads UTF-8 (convert with iconv -f latin1 -t utf-8)",
+        "{}: line {}, column '{column}': invalid UTF-8; give the file's encoding with --encoding (e.g. --encoding windows-1252)",
         path.display(),
-        record.position().map_or(0, |p| p.line())
+        record.position().map_or(0, |p| p.line()) + offset
     ))
 }
 
@@ -743,8 +1085,9 @@ fn check_columns(plans: &[TablePlan], options: &RegisterOptions) -> Result<()> {
 }
 
 /// Pass 2: parse typed batches, profile them and append them to the store,
-/// in one transaction per table. Parsing and profiling run on their own
-/// thread, so they overlap with the store's work (and a server's).
+/// in one transaction per table; rows that do not fit go to `_rejects` in
+/// the same transaction. Parsing and profiling run on their own thread, so
+/// they overlap with the store's work (and a server's).
 fn load_table(
     store: &mut dyn Store,
     plan: &TablePlan,
@@ -758,8 +1101,9 @@ fn load_table(
     store.begin()?;
     let counter = Arc::new(AtomicU64::new(0));
     let bar = ui.progress(plan.format.size, &format!("load {table}"));
+    let reject_columns = rows::reject_columns();
     // Parsed batches waiting for the store; emptied ones come back for reuse.
-    let (parsed_tx, parsed_rx) = std::sync::mpsc::sync_channel::<Batch>(BATCHES_AHEAD);
+    let (parsed_tx, parsed_rx) = std::sync::mpsc::sync_channel::<Parsed>(BATCHES_AHEAD);
     let (spent_tx, spent_rx) = std::sync::mpsc::channel::<Batch>();
     let (appended, parsed) = std::thread::scope(|scope| {
         let reader_counter = counter.clone();
@@ -767,16 +1111,20 @@ fn load_table(
             parse_batches(plan, batch_size, cap, reader_counter, &parsed_tx, &spent_rx)
         });
         let mut appended = Ok(());
-        for mut batch in parsed_rx.iter() {
-            appended = store
-                .append(table, &plan.columns, &batch)
-                .and_then(|()| interrupt::check());
+        for parsed in parsed_rx.iter() {
+            appended = match &parsed {
+                Parsed::Rows(batch) => store.append(table, &plan.columns, batch),
+                Parsed::Rejects(batch) => store.append(REJECTS_TABLE, &reject_columns, batch),
+            }
+            .and_then(|()| interrupt::check());
             if appended.is_err() {
                 break;
             }
-            bar.set_position(counter.load(Ordering::Relaxed));
-            batch.clear();
-            let _ = spent_tx.send(batch);
+            if let Parsed::Rows(mut batch) = parsed {
+                bar.set_position(counter.load(Ordering::Relaxed));
+                batch.clear();
+                let _ = spent_tx.send(batch);
+            }
         }
         // Stops the parser if the store failed.
         drop(parsed_rx);
@@ -792,8 +1140,17 @@ fn load_table(
     Ok(profilers)
 }
 
+/// What the parser thread hands to the store.
+enum Parsed {
+    Rows(Batch),
+    Rejects(Batch),
+}
+
 /// Batches parsed ahead of the one being stored.
 const BATCHES_AHEAD: usize = 1;
+
+/// Rejected rows per batch sent to `_rejects`.
+const REJECTS_BATCH: usize = 1024;
 
 /// Reads a table's file into typed batches, profiles each and sends it to
 /// `parsed`. Returns the column profiles; stops early (with `Ok`) when the
@@ -803,7 +1160,7 @@ fn parse_batches(
     batch_size: usize,
     cap: usize,
     counter: Arc<AtomicU64>,
-    parsed: &std::sync::mpsc::SyncSender<Batch>,
+    parsed: &std::sync::mpsc::SyncSender<Parsed>,
     spent: &std::sync::mpsc::Receiver<Batch>,
 ) -> Result<Vec<ColumnProfiler>> {
     let mut profilers: Vec<ColumnProfiler> = plan
@@ -817,37 +1174,87 @@ fn parse_batches(
             .unwrap_or_else(|_| Batch::new(&plan.columns, batch_size))
     };
     let mut batch = fresh();
+    let reject_columns = rows::reject_columns();
+    let mut rejects = Batch::new(&reject_columns, 0);
     let path = &plan.source.path;
+    let file = path.display().to_string();
+    let layout = &plan.format.layout;
+    let offset = layout.skip_rows;
+    let width = layout.width;
+    let any_decimal_comma = plan.decimal_comma.iter().any(|d| *d);
     let mut csv = reader::csv_reader(&plan.format, counter)?;
     let mut record = csv::ByteRecord::new();
     let mut rows = 0u64;
-    let mut skip_header = plan.format.has_header;
+    let mut header_rows = layout.header_rows;
+    let mut comma_buffer = String::new();
     loop {
         match csv.read_byte_record(&mut record) {
             Ok(true) => {}
             Ok(false) => break,
             Err(err) => return Err(reader::csv_error(path, err)),
         }
-        if skip_header {
-            skip_header = false;
+        if header_rows > 0 {
+            header_rows -= 1;
+            continue;
+        }
+        let line = rows::start_line(&record, csv.position().line()) + offset;
+        if plan.end_line.is_some_and(|end| line >= end) {
+            break;
+        }
+        let fit = rows::fit(layout, &record);
+        if fit == Fit::Long || (fit == Fit::Short && plan.bad_rows != BadRows::Pad) {
+            let reason = format!("expected {width} fields, found {}", record.len());
+            rows::push_reject(
+                &mut rejects,
+                &plan.source.table,
+                &file,
+                line,
+                &rows::raw_text(layout, &record),
+                &reason,
+            );
+            if rejects.len() >= REJECTS_BATCH
+                && parsed
+                    .send(Parsed::Rejects(std::mem::replace(
+                        &mut rejects,
+                        Batch::new(&reject_columns, 0),
+                    )))
+                    .is_err()
+            {
+                return Ok(profilers);
+            }
             continue;
         }
         rows += 1;
-        for ((column, data), field) in plan
+        for (index, ((column, data), field)) in plan
             .columns
             .iter()
             .zip(batch.columns.iter_mut())
             .zip(record.iter())
+            .enumerate()
         {
-            if !push_field(data, field) {
-                return Err(parse_error(path, &record, column, field));
+            let pushed = if any_decimal_comma && plan.decimal_comma[index] {
+                comma_buffer.clear();
+                comma_buffer.push_str(&String::from_utf8_lossy(field).replace(',', "."));
+                push_field(data, comma_buffer.as_bytes())
+            } else {
+                push_field(data, field)
+            };
+            if !pushed {
+                return Err(parse_error(path, &record, column, field, offset));
             }
+        }
+        // A padded short row: its missing fields are NULL.
+        for data in batch.columns.iter_mut().skip(record.len()) {
+            data.push_null();
         }
         if batch.len() >= batch_size {
             for (profiler, column) in profilers.iter_mut().zip(&batch.columns) {
                 profiler.update(column);
             }
-            if parsed.send(std::mem::replace(&mut batch, fresh())).is_err() {
+            if parsed
+                .send(Parsed::Rows(std::mem::replace(&mut batch, fresh())))
+                .is_err()
+            {
                 return Ok(profilers);
             }
         }
@@ -863,7 +1270,10 @@ fn parse_batches(
         for (profiler, column) in profilers.iter_mut().zip(&batch.columns) {
             profiler.update(column);
         }
-        let _ = parsed.send(batch);
+        let _ = parsed.send(Parsed::Rows(batch));
+    }
+    if !rejects.is_empty() {
+        let _ = parsed.send(Parsed::Rejects(rejects));
     }
     Ok(profilers)
 }
@@ -897,10 +1307,16 @@ fn push_field(data: &mut ColumnData, field: &[u8]) -> bool {
     }
 }
 
-fn parse_error(path: &Path, record: &csv::ByteRecord, column: &ColumnDef, field: &[u8]) -> Error {
-    let line = record.position().map_or(0, |p| p.line());
+fn parse_error(
+    path: &Path,
+    record: &csv::ByteRecord,
+    column: &ColumnDef,
+    field: &[u8],
+    offset: u64,
+) -> Error {
+    let line = record.position().map_or(0, |p| p.line()) + offset;
     let Ok(text) = std::str::from_utf8(field) else {
-        return utf8_error(path, record, &column.name);
+        return utf8_error(path, record, &column.name, offset);
     };
     let shown: String = text.chars().take(40).collect();
     Error::General(format!(

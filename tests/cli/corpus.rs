@@ -37,17 +37,20 @@ fn hostile_inputs_are_rejected_with_a_clear_line_and_nothing_stored() {
             "line 3: expected 3 fields like the first row, found 2",
         ),
         (
-            "unterminated_quote.csv",
+            "unterminated_quote_in_quoted_file.csv",
             1,
-            "line 3: a quoted field that starts in this record is never closed",
+            "line 4: a quoted field that starts in this record is never closed",
         ),
         (
             "nul_byte.csv",
             1,
             "line 2, column 'text': contains a NUL byte",
         ),
-        ("utf16_bom.csv", 1, "UTF-16"),
-        ("latin1.csv", 1, "line 2, column 'city': invalid UTF-8"),
+        (
+            "utf16_unpaired_surrogate.csv",
+            1,
+            "line 2, column 3: bytes that are not valid UTF-16LE",
+        ),
         (
             "truncated.csv.gz",
             1,

@@ -12,3 +12,4 @@ mod faults;
 mod features;
 mod lifecycle;
 mod register;
+mod sniff;

@@ -212,8 +212,22 @@ fn delimiters_and_headers_are_sniffed() {
 
     let semicolon = env.write("euro.csv", "name;price\npen;1,5\nbook;12,25\n");
     env.ok(&["dataset", "register", "euro", semicolon.to_str().unwrap()]);
+    // A decimal comma in a `;` file is a number; `--decimal .` keeps text.
     assert_eq!(
         env.scalar("euro", "SELECT price FROM train WHERE name = 'pen'"),
+        "1.5"
+    );
+    assert_eq!(env.column_type("euro", "train", "price"), "float");
+    env.ok(&[
+        "dataset",
+        "register",
+        "euro_text",
+        semicolon.to_str().unwrap(),
+        "--decimal",
+        ".",
+    ]);
+    assert_eq!(
+        env.scalar("euro_text", "SELECT price FROM train WHERE name = 'pen'"),
         "1,5"
     );
 
@@ -239,23 +253,22 @@ fn a_utf8_byte_order_mark_is_skipped() {
 }
 
 #[test]
-fn other_encodings_are_rejected_with_the_line_and_a_hint() {
+fn legacy_and_utf16_encodings_are_detected_and_transcoded() {
     let env = Env::new();
     let latin1 = env.write("latin1.csv", b"id,name\n1,ok\n2,caf\xe9\n");
-    let stderr = env.fails(
-        &["dataset", "register", "latin", latin1.to_str().unwrap()],
-        1,
+    env.ok(&["dataset", "register", "latin", latin1.to_str().unwrap()]);
+    assert_eq!(
+        env.scalar("latin", "SELECT name FROM train WHERE id = 2"),
+        "café"
     );
-    assert!(
-        stderr.contains("latin1.csv: line 3, column 'name': invalid UTF-8"),
-        "{stderr}"
-    );
-    assert!(stderr.contains("iconv"), "{stderr}");
+    let info = env.json(&["dataset", "info", "latin"]);
+    assert_eq!(info["ingest"]["train"]["encoding"], "windows-1252");
 
     let utf16 = env.write("utf16.csv", b"\xff\xfei\x00d\x00\n\x001\x00\n\x00");
-    let stderr = env.fails(&["dataset", "register", "wide", utf16.to_str().unwrap()], 1);
-    assert!(stderr.contains("UTF-16"), "{stderr}");
-    assert!(env.stored().is_empty());
+    env.ok(&["dataset", "register", "wide", utf16.to_str().unwrap()]);
+    assert_eq!(env.scalar("wide", "SELECT id FROM train"), "1");
+    let info = env.json(&["dataset", "info", "wide"]);
+    assert_eq!(info["ingest"]["train"]["encoding"], "UTF-16LE (BOM)");
 }
 
 #[test]

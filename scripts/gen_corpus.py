@@ -1,0 +1,137 @@
+#!/usr/bin/env python3
+"""Writes the irregular delimited files of tests/corpus/tables/ (the table
+each must produce is the committed `NAME.expected.csv` next to it; extra
+`register` flags, if any, are in `NAME.args`, one per line).
+
+The pandas and R-style files are written by pandas itself (pip install
+pandas); the spreadsheet and open-data portal files are written byte for
+byte as those programs write them. Run from the repository root:
+    python3 scripts/gen_corpus.py
+"""
+import io
+import os
+
+OUT = os.path.join("tests", "corpus", "tables")
+
+
+def write(name, data, args=None):
+    path = os.path.join(OUT, name)
+    with open(path, "wb") as f:
+        f.write(data if isinstance(data, bytes) else data.encode("utf-8"))
+    if args:
+        with open(os.path.join(OUT, name.rsplit(".", 1)[0] + ".args"), "w") as f:
+            f.write("\n".join(args) + "\n")
+
+
+def pandas_files():
+    import pandas as pd
+
+    frame = pd.DataFrame(
+        {
+            "city": ["Zürich", "São Paulo", "Kraków, PL", 'The "Big" Apple'],
+            "population": [421878, 12325232, 779115, 8336817],
+            "area": [87.88, 1521.11, 326.8, 783.8],
+            "founded": ["1218-01-01", "1554-01-25", "1257-06-05", "1624-01-01"],
+        }
+    )
+    # pandas' default: the index as an unnamed first column.
+    write("pandas_index.csv", frame.to_csv())
+    write("pandas_no_index.csv", frame.to_csv(index=False))
+    # R's write.csv: quoted strings and header, row names under an empty name.
+    import csv
+
+    write(
+        "r_row_names.csv",
+        frame.set_axis([str(i) for i in range(1, 5)]).to_csv(quoting=csv.QUOTE_NONNUMERIC),
+    )
+    # Excel 'CSV UTF-8' (comma, BOM, CRLF) and a German Excel 'CSV' (cp1252,
+    # semicolons, decimal comma, CRLF).
+    write(
+        "excel_utf8_bom_crlf.csv",
+        b"\xef\xbb\xbf" + frame.to_csv(index=False, lineterminator="\r\n").encode("utf-8"),
+    )
+    german = frame.to_csv(index=False, sep=";", decimal=",", lineterminator="\r\n")
+    write("excel_cp1252_semicolon.csv", german.encode("cp1252", errors="replace"))
+    # Excel 'Unicode Text': UTF-16LE with BOM, tabs.
+    write(
+        "excel_unicode_text.txt",
+        frame.to_csv(index=False, sep="\t", lineterminator="\r\n").encode("utf-16"),
+    )
+    write(
+        "utf16be_no_bom.csv",
+        frame.to_csv(index=False).encode("utf-16-be"),
+    )
+    # pandas with every field quoted and a backslash escape character.
+    write(
+        "pandas_backslash_escape.csv",
+        frame.to_csv(index=False, quoting=csv.QUOTE_ALL, doublequote=False, escapechar="\\"),
+    )
+
+
+def hand_files():
+    write(
+        "portal_preamble_footer.csv",
+        "Created as New Dataset, Sample 022\n"
+        "Statistics Office; retrieved 2024-03-01\n"
+        "\n"
+        "region,year,value\n"
+        "North,2020,12.5\n"
+        "South,2020,7.25\n"
+        "North,2021,13\n"
+        "South,2021,8\n"
+        "\n"
+        "Source: Statistics Office, table 12-3\n"
+        "Values in thousands\n",
+    )
+    write(
+        "trailing_delimiter.csv",
+        "id,name,score\n1,ann,3.5,\n2,bob,4.25,\n3,cid,1,\n",
+    )
+    write(
+        "units_row.csv",
+        "station;temperature;pressure\n;degC;hPa\nA1;21,5;1013,2\nB2;19,25;1009\nC3;-3,5;998,7\n",
+    )
+    write("space_delimited.txt", "id x y label\n1 0.5 2 a\n2 1.5 3 b\n3 2.5 4 c\n")
+    write("comma_space.csv", 'id, name, score\n1, "Smith, Ann", 3.5\n2, Bob, 4\n3, Cid, 5.25\n')
+    write("semicolon_space.csv", "id; price; qty\n1; 2,50; 3\n2; 10,00; 1\n3; 0,99; 12\n")
+    write(
+        "stray_quote.csv",
+        'id,item,size\n1,TV 55" screen,55\n2,Monitor 27" panel,27\n3,"quoted, ok",3\n',
+    )
+    write(
+        "comments_and_blank_lines.csv",
+        "# exported by a logger\n# units: seconds\nt,event\n0.5,start\n\n1.25,tick\n# paused\n2,stop\n",
+    )
+    write(
+        "two_tables.csv",
+        "id,a,b\n1,2,3\n4,5,6\n\nname,total\nx,10\ny,20\n",
+    )
+    write("no_header.csv", "1,2.5,2024-01-01\n2,3.5,2024-01-02\n3,,2024-01-03\n")
+    write(
+        "two_header_rows.csv",
+        "id,weight,height\nkey,kg,cm\n1,70.5,180\n2,82,175\n3,60.25,165\n",
+    )
+    write("single_quote.csv", "id,text\n1,'a, b'\n2,'c'\n3,'d, e'\n")
+    write("pipe_quoted.psv", 'id|note|n\n1|"a|b"|1\n2|plain|2\n3|"say ""hi"""|3\n')
+    write(
+        "bad_rows_skip.csv",
+        "id,a,b\n1,x,2\n2,y\n3,z,4,extra\n4,w,5\n",
+        ["--bad-rows", "skip"],
+    )
+    write(
+        "bad_rows_pad.csv",
+        "id,a,b\n1,x,2\n2,y\n3,z,4,extra\n4,w,5\n",
+        ["--bad-rows", "pad"],
+    )
+    write(
+        "forced_dialect.txt",
+        "junk line one\njunk line two\n1:a\n2:b\n3:c\n",
+        ["--skip-rows", "2", "--delimiter", ":", "--header-rows", "0"],
+    )
+    write("cr_only_latin1.csv", b"id;name\r1;Caf\xe9\r2;Cr\xe8me br\xfbl\xe9e\r")
+
+
+if __name__ == "__main__":
+    os.makedirs(OUT, exist_ok=True)
+    pandas_files()
+    hand_files()

@@ -1,0 +1,151 @@
+//! The `register` flags that force how delimited files are read (each one
+//! otherwise detected), and their conversion to `ingest::dialect::ReadOptions`.
+
+use clap::Args;
+
+use crate::config::BadRows;
+use crate::ingest::dialect::{self, Escape, ReadOptions};
+
+/// A character, or `none` (clap reads `Option<Option<_>>` as an optional value).
+#[derive(Clone, Copy, Debug)]
+pub struct OrNone(Option<u8>);
+
+#[derive(Debug, Args, Default)]
+pub struct ReadOpt {
+    /// Field delimiter: one character, `tab`, `space`, `, ` or `; ` (detected when omitted).
+    #[arg(long, value_parser = dialect::parse_delimiter, help_heading = "Reading")]
+    pub delimiter: Option<(u8, bool)>,
+    /// Quote character: `"`, `'` or `none` (detected when omitted).
+    #[arg(long, value_parser = |t: &str| dialect::parse_quote(t).map(OrNone), help_heading = "Reading")]
+    pub quote: Option<OrNone>,
+    /// How quotes are escaped inside quoted fields: `double` or `backslash`.
+    #[arg(long, value_parser = super::parse_choice::<Escape>, help_heading = "Reading")]
+    pub escape: Option<Escape>,
+    /// Rows joined into the column names (0: the file has no header).
+    #[arg(long, value_name = "N", help_heading = "Reading")]
+    pub header_rows: Option<usize>,
+    /// Lines skipped before the table (a preamble).
+    #[arg(long, value_name = "N", help_heading = "Reading")]
+    pub skip_rows: Option<u64>,
+    /// Lines starting with this character are comments (`none`: no comments).
+    #[arg(long, value_name = "CHAR", value_parser = |t: &str| dialect::parse_comment(t).map(OrNone), help_heading = "Reading")]
+    pub comment: Option<OrNone>,
+    /// Text encoding (utf-8, utf-16le, windows-1252, latin1, ...; detected when omitted).
+    #[arg(long, value_parser = dialect::parse_encoding, help_heading = "Reading")]
+    pub encoding: Option<&'static encoding_rs::Encoding>,
+    /// Rows with too many or too few fields: `error` (default, validation.bad_rows),
+    /// `skip` (kept in _rejects) or `pad` (short rows padded with NULL, long ones to _rejects).
+    #[arg(long, value_parser = super::parse_choice::<BadRows>, help_heading = "Reading")]
+    pub bad_rows: Option<BadRows>,
+    /// Decimal separator of numbers: `,` or `.` (a decimal comma is detected per column
+    /// in files not delimited by commas).
+    #[arg(long, value_parser = dialect::parse_decimal, help_heading = "Reading")]
+    pub decimal: Option<u8>,
+}
+
+impl From<ReadOpt> for ReadOptions {
+    fn from(opt: ReadOpt) -> Self {
+        let ReadOpt {
+            delimiter,
+            quote,
+            escape,
+            header_rows,
+            skip_rows,
+            comment,
+            encoding,
+            bad_rows,
+            decimal,
+        } = opt;
+        ReadOptions {
+            delimiter,
+            quote: quote.map(|q| q.0),
+            escape,
+            header_rows,
+            skip_rows,
+            comment: comment.map(|c| c.0),
+            encoding,
+            bad_rows,
+            decimal,
+        }
+    }
+}
+
+/// The `read:` section of `dataset info`: how each source file was read
+/// (from `_metadata`'s `ingest` entry) and where its rows went.
+pub fn render_ingest(ingest: Option<&serde_json::Value>) -> String {
+    let Some(serde_json::Value::Object(tables)) = ingest else {
+        return String::new();
+    };
+    let text_of = |value: &serde_json::Value| match value {
+        serde_json::Value::String(s) => format!("'{s}'"),
+        serde_json::Value::Null => "none".into(),
+        other => other.to_string(),
+    };
+    let mut text = String::from("read:\n");
+    for (table, read) in tables {
+        let number = |key: &str| read[key].as_u64().unwrap_or(0);
+        let mut facts = vec![
+            read["encoding"].as_str().unwrap_or("-").to_string(),
+            format!("delimiter {}", text_of(&read["delimiter"])),
+            format!("quote {}", text_of(&read["quote"])),
+            format!("escape {}", read["escape"].as_str().unwrap_or("-")),
+            format!(
+                "{} line endings",
+                read["line_terminator"].as_str().unwrap_or("-")
+            ),
+            format!("header rows {}", number("header_rows")),
+        ];
+        if let Some(comment) = read["comment"].as_str() {
+            facts.push(format!("comment '{comment}'"));
+        }
+        if number("skip_rows") > 0 {
+            facts.push(format!(
+                "lines 1-{} skipped before the table",
+                number("skip_rows")
+            ));
+        }
+        if read["trailing_delimiter"].as_bool() == Some(true) {
+            facts.push("trailing delimiter".into());
+        }
+        if read["unnamed_first_column"].as_bool() == Some(true) {
+            facts.push("unnamed first column".into());
+        }
+        if let Some(line) = read["ignored_from_line"].as_u64() {
+            let what = if read["more_tables"].as_bool() == Some(true) {
+                "another table"
+            } else {
+                "footer"
+            };
+            facts.push(format!("{what} from line {line} not loaded"));
+        }
+        if let Some(columns) = read["decimal_comma_columns"].as_array() {
+            let names: Vec<&str> = columns.iter().filter_map(|c| c.as_str()).collect();
+            facts.push(format!("decimal comma in {}", names.join(", ")));
+        }
+        if let Some(forced) = read["forced"].as_array().filter(|f| !f.is_empty()) {
+            let names: Vec<&str> = forced.iter().filter_map(|c| c.as_str()).collect();
+            facts.push(format!("forced: {}", names.join(", ")));
+        }
+        text.push_str(&format!(
+            "  {table}: {} ({})\n",
+            read["file"].as_str().unwrap_or("-"),
+            facts.join(", ")
+        ));
+        let mut rows = format!(
+            "    rows: {} loaded, {} padded, {} rejected (in _rejects), bad rows: {}",
+            number("rows_loaded"),
+            number("rows_padded"),
+            number("rows_rejected"),
+            read["bad_rows"].as_str().unwrap_or("error")
+        );
+        if number("skipped_lines") > 0 {
+            rows.push_str(&format!(
+                "; {} blank or comment line(s) skipped",
+                number("skipped_lines")
+            ));
+        }
+        text.push_str(&rows);
+        text.push('\n');
+    }
+    text
+}
