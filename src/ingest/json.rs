@@ -72,7 +72,7 @@ struct TooLarge;
 
 impl fmt::Display for TooLarge {
     fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        write!(f, "larger than {} MiB", MAX_VALUE_BYTES >> 20)
+        write!(f, "an object larger than {} MiB", MAX_VALUE_BYTES >> 20)
     }
 }
 
@@ -169,15 +169,6 @@ impl Objects {
 
     /// A serde error as one line naming the place in the file.
     fn parse_error(&self, err: serde_json::Error) -> Error {
-        if let Some(too_large) = std::error::Error::source(&err)
-            .and_then(|s| s.downcast_ref::<std::io::Error>())
-            .and_then(|io| io.get_ref())
-            .and_then(|inner| inner.downcast_ref::<TooLarge>())
-        {
-            return self.error(&format!(
-                "the object is {too_large}; mdm reads values up to that size"
-            ));
-        }
         if err.is_io() {
             return Error::General(format!(
                 "{}: corrupt or truncated compressed data ({err})",
@@ -238,6 +229,10 @@ impl Objects {
                     next = self.skip_blanks()?;
                 }
                 Some(b']') => {}
+                None => {
+                    self.line = self.next_line;
+                    return Err(self.error("the array is not closed (a truncated file?)"));
+                }
                 _ => {
                     self.line = self.next_line;
                     return Err(self.error("expected `,` or `]` after an object"));
@@ -266,6 +261,13 @@ impl Objects {
                     Row::deserialize(&mut deserializer)
                 };
                 let lines = tracked.lines;
+                let too_large = tracked.object_bytes > MAX_VALUE_BYTES;
+                if too_large {
+                    return Err(self.error(&format!(
+                        "the object is larger than {} MiB; mdm reads values up to that size",
+                        MAX_VALUE_BYTES >> 20
+                    )));
+                }
                 let row = parsed.map_err(|e| self.parse_error(e))?;
                 self.next_line += lines;
                 self.records += 1;

@@ -9,5 +9,6 @@ mod cross;
 mod explore;
 mod faults;
 mod features;
+mod formats;
 mod lifecycle;
 mod register;
