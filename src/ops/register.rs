@@ -114,11 +114,9 @@ pub fn register(settings: &Settings, options: &RegisterOptions, ui: &Ui) -> Resu
         plans.push(infer_table(source, ui)?);
     }
     let implied;
-    let options = match submission_target(&plans, options) {
+    let implied_target = submission_target(&plans, options);
+    let options = match implied_target.clone() {
         Some(target) => {
-            ui.message(&format!(
-                "target: '{target}' (the sample submission's column that is in train but not in test; give --target to choose another)"
-            ));
             implied = RegisterOptions {
                 target: Some(target),
                 ..options.clone()
@@ -281,6 +279,11 @@ pub fn register(settings: &Settings, options: &RegisterOptions, ui: &Ui) -> Resu
     interrupt::check()?;
     store.finish_load()?;
     staged.publish(&mut || catalog.write(&record))?;
+    if let Some(target) = implied_target {
+        ui.message(&format!(
+            "target: '{target}' (the sample submission's column that is in train but not in test; give --target to choose another)"
+        ));
+    }
     ui.message(&format!(
         "registered '{}': {} ({} rows) in {}",
         record.name,
