@@ -26,6 +26,11 @@ if [ ${#need_apt[@]} -gt 0 ]; then
 fi
 # Python's duckdb package reads mdm's DuckDB files in the backend document's tests.
 python3 -c "import duckdb" 2>/dev/null || python3 -m pip install --quiet duckdb
+# Files written by other tools (tests/cli/formats.rs): pyarrow, pandas, openpyxl.
+python3 -c "import pyarrow, pandas, openpyxl" 2>/dev/null ||
+  python3 -m pip install --quiet pyarrow pandas openpyxl
+command -v bzip2 >/dev/null && command -v xz >/dev/null ||
+  { $SUDO apt-get update -qq; DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq bzip2 xz-utils >/dev/null; }
 rustup component list --installed 2>/dev/null | grep -q '^rustfmt' || rustup component add rustfmt clippy
 
 echo "== ODBC drivers and PostgreSQL"

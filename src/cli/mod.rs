@@ -92,7 +92,7 @@ pub enum DatasetCommand {
 pub struct RegisterOpt {
     /// Dataset name: letters, digits, `_` and `-`, starting with a letter, at most 63 characters.
     pub name: String,
-    /// A data file (CSV/TSV, optionally .gz) or a folder (train/test/validation/sample_submission).
+    /// A data file (CSV/TSV, JSON, Parquet, Excel; .gz/.zst/.bz2/.xz/.zip), a folder (train/test/validation/sample_submission, or one table per file) or a zipped folder.
     pub path: PathBuf,
     /// The column to predict; must exist in the train table.
     #[arg(long)]
@@ -130,11 +130,43 @@ pub struct RegisterOpt {
     /// Columns to store as text (comma-separated).
     #[arg(long, value_delimiter = ',')]
     pub text_columns: Vec<String>,
+    /// The sheet of an Excel workbook to read (default: the first).
+    #[arg(long, value_name = "NAME")]
+    pub sheet: Option<String>,
+    /// Most bytes unpacked from zip archives and compressed files that must be unpacked (e.g. 64GiB).
+    #[arg(long, value_name = "SIZE", value_parser = parse_size, default_value = "64GiB")]
+    pub max_unpacked_size: u64,
+    /// Most unpacked bytes per compressed byte before an archive is refused as a bomb.
+    #[arg(long, value_name = "RATIO", default_value_t = crate::ingest::archive::DEFAULT_MAX_RATIO)]
+    pub max_unpack_ratio: u64,
     /// Print the registered dataset's record as JSON on stdout.
     #[arg(long)]
     pub json: bool,
     #[command(flatten)]
     pub read: read::ReadOpt,
+}
+
+/// `123`, `10MB`, `64GiB` -> bytes.
+fn parse_size(text: &str) -> Result<u64, String> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (digits, unit) = text.split_at(split);
+    let number: u64 = digits
+        .parse()
+        .map_err(|_| format!("`{text}` is not a size (e.g. 500MB, 64GiB)"))?;
+    let factor: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kb" | "kib" => 1 << 10,
+        "m" | "mb" | "mib" => 1 << 20,
+        "g" | "gb" | "gib" => 1 << 30,
+        "t" | "tb" | "tib" => 1 << 40,
+        _ => return Err(format!("`{text}`: unknown unit (use B, KB, MB, GB or TB)")),
+    };
+    number
+        .checked_mul(factor)
+        .ok_or_else(|| format!("`{text}` is too large"))
 }
 
 #[derive(Debug, Args)]
@@ -391,6 +423,9 @@ fn register_dataset(settings: &Settings, opt: RegisterOpt, ui: &Ui) -> Result<()
         datetime_columns,
         numeric_columns,
         text_columns,
+        sheet,
+        max_unpacked_size,
+        max_unpack_ratio,
         json,
         read,
     } = opt;
@@ -417,6 +452,13 @@ fn register_dataset(settings: &Settings, opt: RegisterOpt, ui: &Ui) -> Result<()
         no_features,
         features_file,
         read: read.into(),
+        ingest: crate::ingest::IngestOptions {
+            sheet,
+            limits: crate::ingest::archive::UnpackLimits {
+                max_bytes: max_unpacked_size,
+                max_ratio: max_unpack_ratio,
+            },
+        },
     };
     let record = register::register(settings, &options, ui)?;
     if json {

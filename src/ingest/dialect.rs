@@ -282,6 +282,22 @@ pub struct Layout {
 }
 
 impl Layout {
+    /// The layout a typed source (Parquet, JSON, Excel) stands in with:
+    /// nothing to sniff, skip or record.
+    pub fn typed(width: usize) -> Layout {
+        Layout {
+            encoding: super::encoding::TextEncoding::UTF8,
+            dialect: Dialect::default(),
+            line_terminator: "LF",
+            skip_rows: 0,
+            header_rows: 1,
+            width,
+            trailing_delimiter: false,
+            unnamed_first_column: false,
+            forced: Vec::new(),
+        }
+    }
+
     /// The layout as recorded in `_metadata`.
     pub fn describe(&self) -> serde_json::Value {
         json!({

@@ -1,17 +1,29 @@
-//! Where data comes from: finding the tables of a dataset in a file or a
-//! Kaggle-style folder, opening (and decompressing) them, sniffing their CSV
-//! dialect and inferring column types.
+//! Where data comes from: finding the tables of a dataset in a file, a
+//! folder (Kaggle layout or one table per file) or a zip archive, deciding
+//! each file's format from its content, opening (and decompressing) them,
+//! sniffing the CSV dialect of delimited text and inferring column types.
+//! Typed sources (Parquet, JSON, Excel) have their own readers behind
+//! [`typed`].
 
+pub mod archive;
 pub mod dialect;
 pub mod encoding;
+mod excel;
+pub mod format;
 pub mod infer;
+mod json;
+mod parquet;
 pub mod reader;
 pub mod rows;
 pub mod sniff;
+pub mod typed;
 
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
+use archive::{UnpackLimits, Workspace};
+use format::{Compression, Format};
+use typed::ReaderKind;
 
 /// `train.csv.gz` -> `train.csv` (also `.zst`).
 pub fn strip_compression_suffix(name: &str) -> &str {
@@ -20,14 +32,41 @@ pub fn strip_compression_suffix(name: &str) -> &str {
         .unwrap_or(name)
 }
 
-/// Extensions read as delimited text (each also with `.gz` or `.zst`).
-const DATA_EXTENSIONS: &[&str] = &["csv", "tsv", "tab", "psv", "txt", "dat"];
+/// Extensions of data files (each also with `.gz`, `.zst`, `.bz2`, `.xz`
+/// or `.zip`); the content decides the reader, not the extension.
+const DATA_EXTENSIONS: &[&str] = &[
+    "csv", "tsv", "tab", "psv", "txt", "dat", "json", "jsonl", "ndjson", "parquet", "pq", "xlsx",
+    "xlsm", "xlsb", "xls", "ods",
+];
+
+/// How sources are opened, from the command line.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct IngestOptions {
+    /// The sheet of an Excel workbook (default: the first).
+    pub sheet: Option<String>,
+    pub limits: UnpackLimits,
+}
 
 /// One input file and the table it becomes.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SourceFile {
     pub table: String,
+    /// The file to read (inside the workspace when it was unpacked).
     pub path: PathBuf,
+    /// The file the user named (an archive, a compressed file, or `path`).
+    pub origin: PathBuf,
+    pub reader: ReaderKind,
+}
+
+impl SourceFile {
+    fn new(table: &str, path: &Path) -> SourceFile {
+        SourceFile {
+            table: table.to_string(),
+            path: path.to_path_buf(),
+            origin: path.to_path_buf(),
+            reader: ReaderKind::Delimited,
+        }
+    }
 }
 
 /// The canonical order of dataset tables.
@@ -45,37 +84,127 @@ fn table_for_stem(stem: &str) -> Option<&'static str> {
 }
 
 /// Splits `train.csv.gz` into (`train`, `csv`); `None` for non-data files.
+/// A bare `name.zip` is data too (its content decides).
 fn data_stem(path: &Path) -> Option<(String, String)> {
     let name = path.file_name()?.to_str()?;
-    let (stem, extension) = strip_compression_suffix(name).rsplit_once('.')?;
-    let extension = extension.to_ascii_lowercase();
-    DATA_EXTENSIONS
-        .contains(&extension.as_str())
-        .then(|| (stem.to_string(), extension))
+    if name.starts_with('.') {
+        return None;
+    }
+    let lower = name.to_ascii_lowercase();
+    let inner = format::strip_compression(&lower);
+    match inner.rsplit_once('.') {
+        Some((_, extension)) if DATA_EXTENSIONS.contains(&extension) => Some((
+            name[..inner.len() - extension.len() - 1].to_string(),
+            extension.to_string(),
+        )),
+        _ if lower.ends_with(".zip") && !inner.contains('.') => {
+            Some((name[..inner.len()].to_string(), "zip".into()))
+        }
+        _ => None,
+    }
 }
 
-/// Finds the tables of the dataset at `path`: a single file becomes `train`;
-/// a folder in the Kaggle layout maps `train`, `test`, `validation`/`val` and
-/// `sample_submission` files to tables; a folder with one data file makes it
-/// `train`.
-pub fn discover(path: &Path) -> Result<Vec<SourceFile>> {
-    let metadata = std::fs::metadata(path).map_err(|e| Error::io(path, "read", e))?;
-    if metadata.is_file() {
-        return Ok(vec![SourceFile {
-            table: "train".into(),
-            path: path.to_path_buf(),
-        }]);
+/// A table name made from a file name: letters, digits and `_`, not
+/// starting with a digit or `_` (mdm's own tables start with `_`), at most
+/// 63 bytes.
+fn table_name(stem: &str) -> String {
+    let mut name: String = stem
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    name = name.trim_matches('_').to_string();
+    if name.is_empty() || name.starts_with(|c: char| c.is_ascii_digit()) {
+        name = format!("t_{name}");
     }
-    if !metadata.is_dir() {
-        return Err(Error::InvalidArgument(format!(
-            "{} is neither a file nor a directory",
-            path.display()
-        )));
+    name.truncate(63);
+    name
+}
+
+/// The path to discover for `path`: a zip archive (not a workbook) is
+/// unpacked into the workspace, and becomes its single data file or its
+/// folder.
+pub fn unpack_root(path: &Path, workspace: &mut Workspace) -> Result<PathBuf> {
+    if !path.is_file() {
+        return Ok(path.to_path_buf());
     }
-    let entries = std::fs::read_dir(path).map_err(|e| Error::io(path, "list", e))?;
+    let detected = format::detect(path)?;
+    if detected.format != Format::Zip || detected.compression != Compression::None {
+        return Ok(path.to_path_buf());
+    }
+    let dir = workspace.unzip(path)?;
+    let files = data_files(&dir)?;
+    Ok(match files.as_slice() {
+        [(_, _, only)] => only.clone(),
+        _ => dir,
+    })
+}
+
+/// Works out how to read `source` from its content, unpacking into the
+/// workspace what cannot be read in place.
+pub fn resolve(
+    source: &mut SourceFile,
+    workspace: &mut Workspace,
+    options: &IngestOptions,
+) -> Result<()> {
+    for _ in 0..8 {
+        let detected = format::detect(&source.path)?;
+        let compressed = detected.compression != Compression::None;
+        source.reader = match detected.format {
+            // The CSV path reads gzip and zstd itself.
+            Format::Delimited
+                if matches!(
+                    detected.compression,
+                    Compression::None | Compression::Gzip | Compression::Zstd
+                ) =>
+            {
+                ReaderKind::Delimited
+            }
+            Format::Json => ReaderKind::Json(detected.compression),
+            Format::Parquet if !compressed => ReaderKind::Parquet,
+            Format::Workbook | Format::Xls if !compressed => {
+                ReaderKind::Excel(options.sheet.clone())
+            }
+            Format::Zip if !compressed => {
+                let dir = workspace.unzip(&source.path)?;
+                let files = data_files(&dir)?;
+                match files.as_slice() {
+                    [(_, _, only)] => source.path = only.clone(),
+                    _ => {
+                        return Err(Error::General(format!(
+                            "{}: a zip holding {} data files; the `{}` table needs one (or register the zip itself as a folder)",
+                            source.origin.display(),
+                            files.len(),
+                            source.table
+                        )))
+                    }
+                }
+                continue;
+            }
+            _ => {
+                source.path = workspace.decompress(&source.path, detected.compression)?;
+                continue;
+            }
+        };
+        return Ok(());
+    }
+    Err(Error::General(format!(
+        "{}: archives nested too deeply",
+        source.origin.display()
+    )))
+}
+
+/// The data files directly in `dir`: (stem, extension, path), sorted.
+fn data_files(dir: &Path) -> Result<Vec<(String, String, PathBuf)>> {
+    let entries = std::fs::read_dir(dir).map_err(|e| Error::io(dir, "list", e))?;
     let mut data_files = Vec::new();
     for entry in entries {
-        let entry = entry.map_err(|e| Error::io(path, "list", e))?;
+        let entry = entry.map_err(|e| Error::io(dir, "list", e))?;
         let file = entry.path();
         if !file.is_file() {
             continue;
@@ -85,6 +214,26 @@ pub fn discover(path: &Path) -> Result<Vec<SourceFile>> {
         }
     }
     data_files.sort_by(|a, b| a.2.cmp(&b.2));
+    Ok(data_files)
+}
+
+/// Finds the tables of the dataset at `path`: a single file becomes `train`;
+/// a folder in the Kaggle layout maps `train`, `test`, `validation`/`val` and
+/// `sample_submission` files to tables; a folder with one data file makes it
+/// `train`; a folder of other data files makes one table per file, named
+/// after it.
+pub fn discover(path: &Path) -> Result<Vec<SourceFile>> {
+    let metadata = std::fs::metadata(path).map_err(|e| Error::io(path, "read", e))?;
+    if metadata.is_file() {
+        return Ok(vec![SourceFile::new("train", path)]);
+    }
+    if !metadata.is_dir() {
+        return Err(Error::InvalidArgument(format!(
+            "{} is neither a file nor a directory",
+            path.display()
+        )));
+    }
+    let data_files = data_files(path)?;
 
     let mut sources: Vec<SourceFile> = Vec::new();
     for (stem, _, file) in &data_files {
@@ -98,10 +247,7 @@ pub fn discover(path: &Path) -> Result<Vec<SourceFile>> {
                 file.display()
             )));
         }
-        sources.push(SourceFile {
-            table: table.into(),
-            path: file.clone(),
-        });
+        sources.push(SourceFile::new(table, file));
     }
     // A lone data file (other than a description .txt) is the train table.
     let plain: Vec<_> = data_files
@@ -109,24 +255,27 @@ pub fn discover(path: &Path) -> Result<Vec<SourceFile>> {
         .filter(|(_, ext, _)| ext != "txt")
         .collect();
     if sources.is_empty() && plain.len() == 1 {
-        sources.push(SourceFile {
-            table: "train".into(),
-            path: plain[0].2.clone(),
-        });
+        sources.push(SourceFile::new("train", &plain[0].2));
+    }
+    // Files not named like Kaggle's: one table per file, named after it.
+    if sources.is_empty() && plain.len() > 1 {
+        for (stem, _, file) in plain {
+            let mut table = table_name(stem);
+            let base = table.clone();
+            let mut suffix = 1;
+            while sources.iter().any(|s| s.table == table) {
+                suffix += 1;
+                table = format!("{base}_{suffix}");
+            }
+            sources.push(SourceFile::new(&table, file));
+        }
+        return Ok(sources);
     }
     if sources.is_empty() {
-        return Err(Error::InvalidArgument(if data_files.is_empty() {
-            format!(
-                "{} contains no data files (expected .csv, .tsv or .gz files)",
-                path.display()
-            )
-        } else {
-            format!(
-                "{} has {} data files but none named train, test, validation or sample_submission",
-                path.display(),
-                data_files.len()
-            )
-        }));
+        return Err(Error::InvalidArgument(format!(
+            "{} contains no data files (expected CSV/TSV, JSON, Parquet or Excel files, possibly compressed)",
+            path.display()
+        )));
     }
     if !sources.iter().any(|s| s.table == "train") {
         return Err(Error::InvalidArgument(format!(
@@ -141,6 +290,27 @@ pub fn discover(path: &Path) -> Result<Vec<SourceFile>> {
     }
     sources.sort_by_key(|s| TABLE_ORDER.iter().position(|t| *t == s.table));
     Ok(sources)
+}
+
+/// The target a Kaggle folder implies when none is given: the column of
+/// the sample submission that is not an ID column, is in train and is not
+/// in test. `None` unless exactly one column qualifies.
+pub fn submission_target(
+    train: &[String],
+    test: Option<&[String]>,
+    submission: &[String],
+    is_id: &dyn Fn(&str) -> bool,
+) -> Option<String> {
+    let candidates: Vec<&String> = submission
+        .iter()
+        .filter(|c| !is_id(c))
+        .filter(|c| train.contains(c))
+        .filter(|c| !test.is_some_and(|t| t.contains(c)))
+        .collect();
+    match candidates.as_slice() {
+        [only] => Some((*only).clone()),
+        _ => None,
+    }
 }
 
 #[cfg(test)]
@@ -162,5 +332,48 @@ mod tests {
             Some(("train".into(), "csv".into()))
         );
         assert_eq!(data_stem(Path::new("/x/readme.md")), None);
+        assert_eq!(
+            data_stem(Path::new("/x/Sales 2024.parquet")),
+            Some(("Sales 2024".into(), "parquet".into()))
+        );
+        assert_eq!(
+            data_stem(Path::new("/x/train.csv.zip")),
+            Some(("train".into(), "csv".into()))
+        );
+        assert_eq!(
+            data_stem(Path::new("/x/titanic.zip")),
+            Some(("titanic".into(), "zip".into()))
+        );
+    }
+
+    #[test]
+    fn table_names_from_file_names_are_sanitised() {
+        assert_eq!(table_name("Sales 2024"), "sales_2024");
+        assert_eq!(table_name("2024-sales"), "t_2024_sales");
+        assert_eq!(table_name("__x"), "x");
+    }
+
+    #[test]
+    fn the_submission_names_the_target() {
+        let names = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let is_id = |c: &str| c.ends_with("Id");
+        assert_eq!(
+            submission_target(
+                &names(&["PassengerId", "Age", "Survived"]),
+                Some(&names(&["PassengerId", "Age"])),
+                &names(&["PassengerId", "Survived"]),
+                &is_id
+            ),
+            Some("Survived".into())
+        );
+        assert_eq!(
+            submission_target(
+                &names(&["PassengerId", "Age"]),
+                None,
+                &names(&["PassengerId", "Survived"]),
+                &is_id
+            ),
+            None
+        );
     }
 }

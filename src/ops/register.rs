@@ -21,6 +21,7 @@ use crate::ingest::infer::{self, classify, is_null_token, Inferred};
 use crate::ingest::reader::{self, CsvFormat};
 use crate::ingest::rows::{self, Fit, Outcome, REJECTS_TABLE};
 use crate::ingest::sniff::is_decimal_comma;
+use crate::ingest::typed::{self, ReaderKind};
 use crate::ingest::{self, SourceFile};
 use crate::interrupt;
 use crate::metadata::{
@@ -54,6 +55,8 @@ pub struct RegisterOptions {
     pub features_file: Option<PathBuf>,
     /// How delimited files are read, where the user forced it.
     pub read: ReadOptions,
+    /// How source files are opened (Excel sheet, unpacking limits).
+    pub ingest: ingest::IngestOptions,
 }
 
 /// One source file after the inference pass.
@@ -78,7 +81,15 @@ struct TablePlan {
 pub fn register(settings: &Settings, options: &RegisterOptions, ui: &Ui) -> Result<DatasetRecord> {
     catalog::validate_name(&options.name)?;
     let mut options = options.clone();
-    if let Some((path, sidecar)) = find_sidecar(&options.path)? {
+    // Zip archives are unpacked privately (removed when this returns).
+    let mut workspace =
+        ingest::archive::Workspace::new(&settings.datasets_path(), options.ingest.limits);
+    let root = ingest::unpack_root(&options.path, &mut workspace)?;
+    let sidecar = match find_sidecar(&options.path)? {
+        None if root != options.path => find_sidecar(&root)?,
+        found => found,
+    };
+    if let Some((path, sidecar)) = sidecar {
         ui.message(&format!("using exported metadata from {}", path.display()));
         apply_sidecar(&mut options, &sidecar);
     }
@@ -105,17 +116,33 @@ pub fn register(settings: &Settings, options: &RegisterOptions, ui: &Ui) -> Resu
     } else {
         (None, Vec::new())
     };
-    let sources = ingest::discover(&options.path)?;
+    let sources = ingest::discover(&root)?;
     let mut plans = Vec::with_capacity(sources.len());
     let bad_rows = options
         .read
         .bad_rows
         .unwrap_or(settings.config.validation.bad_rows);
-    for source in sources {
+    for mut source in sources {
+        if root != options.path {
+            source.origin = options.path.clone();
+        }
+        ingest::resolve(&mut source, &mut workspace, &options.ingest)?;
         let plan = infer_table(source, &options.read, bad_rows, ui)?;
         report_read(&plan, ui);
         plans.push(plan);
     }
+    let implied;
+    let implied_target = submission_target(&plans, options);
+    let options = match implied_target.clone() {
+        Some(target) => {
+            implied = RegisterOptions {
+                target: Some(target),
+                ..options.clone()
+            };
+            &implied
+        }
+        None => options,
+    };
     unify_types(&mut plans);
     apply_forced_types(&mut plans, options)?;
     check_columns(&plans, options)?;
@@ -267,11 +294,15 @@ pub fn register(settings: &Settings, options: &RegisterOptions, ui: &Ui) -> Resu
         serde_json::Value::Object(
             plans
                 .iter()
+                .filter(|p| p.source.reader == ReaderKind::Delimited)
                 .map(|p| (p.source.table.clone(), describe_read(p)))
                 .collect(),
         ),
     );
-    if generate_features {
+    // A folder of differently named files has no train table to learn from.
+    if generate_features && metadata.table("train").is_none() {
+        ui.message("features: none generated (the dataset has no train table)");
+    } else if generate_features {
         let set = features::generate(
             store,
             &metadata,
@@ -298,6 +329,11 @@ pub fn register(settings: &Settings, options: &RegisterOptions, ui: &Ui) -> Resu
     store.finish_load()?;
     staged.describe(&record)?;
     staged.publish(&mut || catalog.write(&record))?;
+    if let Some(target) = implied_target {
+        ui.message(&format!(
+            "target: '{target}' (the sample submission's column that is in train but not in test; give --target to choose another)"
+        ));
+    }
     ui.message(&format!(
         "registered '{}': {} ({} rows) in {}",
         record.name,
@@ -530,6 +566,9 @@ fn infer_table(
     bad_rows: BadRows,
     ui: &Ui,
 ) -> Result<TablePlan> {
+    if source.reader != ReaderKind::Delimited {
+        return infer_typed_table(source, ui);
+    }
     let format = reader::sniff(&source.path, read)?;
     let layout = &format.layout;
     let offset = layout.skip_rows;
@@ -876,6 +915,107 @@ fn utf8_error(path: &Path, record: &csv::ByteRecord, column: &str, offset: u64) 
     ))
 }
 
+/// Pass 1 for a typed source (Parquet, JSON, Excel): its reader gives the
+/// names and types; nothing is inferred from text.
+fn infer_typed_table(source: SourceFile, ui: &Ui) -> Result<TablePlan> {
+    let size = std::fs::metadata(&source.path)
+        .map_err(|e| Error::io(&source.path, "read", e))?
+        .len();
+    let bar = ui.progress(size, &format!("scan {}", source.table));
+    let scan = typed::scan(&source, Arc::default())?;
+    bar.finish_and_clear();
+    let names = storage_names(&scan.names);
+    let columns = names
+        .into_iter()
+        .zip(&scan.types)
+        .map(|(name, column_type)| ColumnDef {
+            name,
+            column_type: *column_type,
+        })
+        .collect();
+    // A typed source has no delimited layout; the plan carries its size.
+    let width = scan.names.len();
+    let format = CsvFormat {
+        path: source.path.clone(),
+        layout: Layout::typed(width),
+        compressed: false,
+        size,
+    };
+    Ok(TablePlan {
+        source,
+        format,
+        original_names: scan.names,
+        columns,
+        rows: scan.rows,
+        widest_record: scan.widest,
+        decimal_comma: vec![false; width],
+        end_line: None,
+        bad_rows: BadRows::Error,
+        outcome: Outcome {
+            rows_loaded: scan.rows,
+            ..Outcome::default()
+        },
+    })
+}
+
+/// Pass 2 for a typed source: its reader fills the batches.
+fn parse_typed_batches(
+    plan: &TablePlan,
+    batch_size: usize,
+    cap: usize,
+    counter: Arc<AtomicU64>,
+    parsed: &std::sync::mpsc::SyncSender<Parsed>,
+    spent: &std::sync::mpsc::Receiver<Batch>,
+) -> Result<Vec<ColumnProfiler>> {
+    let mut profilers: Vec<ColumnProfiler> = plan
+        .columns
+        .iter()
+        .map(|c| ColumnProfiler::new(c.column_type, cap))
+        .collect();
+    let mut fresh = || {
+        spent
+            .try_recv()
+            .unwrap_or_else(|_| Batch::new(&plan.columns, batch_size))
+    };
+    let mut emit = |batch: Batch| -> Result<bool> {
+        for (profiler, column) in profilers.iter_mut().zip(&batch.columns) {
+            profiler.update(column);
+        }
+        Ok(parsed.send(Parsed::Rows(batch)).is_ok())
+    };
+    let mut output = typed::Output::new(batch_size, &mut fresh, &mut emit);
+    let rows = typed::read(&plan.source, &plan.columns, counter, &mut output)?;
+    let stopped = output.is_stopped();
+    drop(output);
+    if !stopped && rows != plan.rows {
+        return Err(Error::General(format!(
+            "{}: the file changed while it was being registered ({} rows, then {rows})",
+            plan.source.path.display(),
+            plan.rows
+        )));
+    }
+    Ok(profilers)
+}
+
+/// The target implied by a Kaggle folder's sample submission, when none
+/// was given.
+fn submission_target(plans: &[TablePlan], options: &RegisterOptions) -> Option<String> {
+    if options.target.is_some() {
+        return None;
+    }
+    let names = |table: &str| -> Option<Vec<String>> {
+        plans
+            .iter()
+            .find(|p| p.source.table == table)
+            .map(|p| p.columns.iter().map(|c| c.name.clone()).collect())
+    };
+    let submission = names("submission")?;
+    let test = names("test");
+    ingest::submission_target(&names("train")?, test.as_deref(), &submission, &|name| {
+        looks_like_id_name(name) || options.id_columns.iter().any(|c| c == name)
+    })
+}
+
 /// Longest stored column name, in bytes: PostgreSQL's identifier limit,
 /// applied on every backend so that a dataset keeps its column names
 /// wherever it moves.
@@ -1163,6 +1303,9 @@ fn parse_batches(
     parsed: &std::sync::mpsc::SyncSender<Parsed>,
     spent: &std::sync::mpsc::Receiver<Batch>,
 ) -> Result<Vec<ColumnProfiler>> {
+    if plan.source.reader != ReaderKind::Delimited {
+        return parse_typed_batches(plan, batch_size, cap, counter, parsed, spent);
+    }
     let mut profilers: Vec<ColumnProfiler> = plan
         .columns
         .iter()
@@ -1408,7 +1551,7 @@ fn source_record(plan: &TablePlan) -> SourceRecord {
         .map(|d| crate::time::rfc3339(d.as_secs() as i64));
     SourceRecord {
         table: plan.source.table.clone(),
-        path: absolute(&plan.source.path),
+        path: absolute(&plan.source.origin),
         size: plan.format.size,
         modified,
     }

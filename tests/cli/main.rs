@@ -10,6 +10,7 @@ mod document;
 mod explore;
 mod faults;
 mod features;
+mod formats;
 mod lifecycle;
 mod register;
 mod sniff;
