@@ -10,11 +10,24 @@ ready() { pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null && psql -h 127.0.0.1 -U
 
 # The role of the backend document's configuration example (user mdm_user,
 # password mdm_pass), which its tests use as written.
+# The team tests' roles: two users who may create databases, and a group
+# role with the second as member.
 document_role() {
-  psql -h 127.0.0.1 -U postgres -Atqc "DO \$\$ BEGIN
+  psql -h 127.0.0.1 -U postgres -Atqc "SET client_min_messages = warning; DO \$\$ BEGIN
     IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'mdm_user') THEN
       CREATE ROLE mdm_user LOGIN CREATEDB PASSWORD 'mdm_pass';
-    END IF; END \$\$" >/dev/null
+    END IF;
+    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'mdm_alice') THEN
+      CREATE ROLE mdm_alice LOGIN CREATEDB;
+    END IF;
+    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'mdm_bob') THEN
+      CREATE ROLE mdm_bob LOGIN CREATEDB;
+    END IF;
+    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'mdm_team') THEN
+      CREATE ROLE mdm_team NOLOGIN;
+    END IF;
+    GRANT mdm_team TO mdm_bob;
+    END \$\$" >/dev/null
 }
 
 # The document's example connects with sslmode: require.

@@ -56,7 +56,7 @@ for profile in sqlite-odbc postgresql duckdb; do
   echo "== tests: the $profile profile"
   # The configuration, cross-backend and document-snippet tests choose their
   # backends themselves.
-  MDM_TEST_PROFILE=$profile cargo test --all-features --test cli -- --skip config:: --skip cross:: --skip document::snippet
+  MDM_TEST_PROFILE=$profile cargo test --all-features --test cli -- --skip config:: --skip cross:: --skip document::snippet --skip team::
 done
 echo "== tests: a build without the odbc feature"
 cargo test --test cli config::

@@ -14,3 +14,4 @@ mod formats;
 mod lifecycle;
 mod register;
 mod sniff;
+mod team;

@@ -1,0 +1,236 @@
+//! PostgreSQL as a team's server: two users (the roles `mdm_alice` and
+//! `mdm_bob`, who belongs to the group role `mdm_team`; scripts/test.sh
+//! creates them), each with their own mdm home, on one server and one
+//! database prefix. The server is the catalog and its roles and grants are
+//! the access control.
+
+#![cfg(feature = "odbc")]
+
+use std::process::Command;
+
+use crate::common::{titanic, Env};
+
+/// A user's mdm home on the shared server.
+struct User<'a> {
+    env: &'a Env,
+    home: std::path::PathBuf,
+}
+
+impl<'a> User<'a> {
+    fn new(env: &'a Env, role: &str) -> User<'a> {
+        let home = env.dir.path().join(role);
+        std::fs::create_dir_all(&home).unwrap();
+        std::fs::write(
+            home.join("mdm.yaml"),
+            format!(
+                "database:\n  default_backend: postgresql\n  postgresql:\n    host: 127.0.0.1\n    user: {role}\n    database_prefix: {}\n",
+                env.prefix
+            ),
+        )
+        .unwrap();
+        User { env, home }
+    }
+
+    fn command(&self, args: &[&str]) -> Command {
+        let mut command = self.env.process();
+        command.env("MDM_HOME", &self.home).args(args);
+        command
+    }
+
+    fn run(&self, args: &[&str]) -> (Option<i32>, String, String) {
+        let output = self.command(args).output().unwrap();
+        (
+            output.status.code(),
+            String::from_utf8_lossy(&output.stdout).into_owned(),
+            String::from_utf8_lossy(&output.stderr).into_owned(),
+        )
+    }
+
+    fn ok(&self, args: &[&str]) -> String {
+        let (code, stdout, stderr) = self.run(args);
+        assert_eq!(code, Some(0), "mdm {args:?}: {stderr}");
+        stdout
+    }
+
+    fn fails(&self, args: &[&str], expected: i32) -> String {
+        let (code, _, stderr) = self.run(args);
+        assert_eq!(code, Some(expected), "mdm {args:?}: {stderr}");
+        stderr
+    }
+
+    fn names(&self) -> Vec<String> {
+        let listing: serde_json::Value =
+            serde_json::from_str(&self.ok(&["dataset", "list", "--json"])).unwrap();
+        listing
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d["name"].as_str().unwrap().to_string())
+            .collect()
+    }
+}
+
+fn psql_as(role: &str, database: &str, sql: &str) -> std::process::Output {
+    Command::new("psql")
+        .args([
+            "-h",
+            "127.0.0.1",
+            "-U",
+            role,
+            "-d",
+            database,
+            "-AtXq",
+            "-c",
+            sql,
+        ])
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn a_teams_server_is_the_catalog_and_datasets_are_private_until_granted() {
+    let env = Env::new();
+    let alice = User::new(&env, "mdm_alice");
+    let bob = User::new(&env, "mdm_bob");
+    let data = titanic();
+    alice.ok(&[
+        "dataset",
+        "register",
+        "shared",
+        data.to_str().unwrap(),
+        "--target",
+        "Survived",
+    ]);
+    let database = format!("{}shared", env.prefix);
+
+    // Private: bob neither lists nor reads it, and cannot take its name.
+    assert!(bob.names().is_empty());
+    let stderr = bob.fails(&["dataset", "info", "shared"], 5);
+    assert!(stderr.contains("owned by mdm_alice"), "{stderr}");
+    bob.fails(
+        &["dataset", "register", "shared", data.to_str().unwrap()],
+        4,
+    );
+    let denied = psql_as("mdm_bob", &database, "SELECT COUNT(*) FROM train");
+    assert!(!denied.status.success());
+
+    // A grant to his group: he lists, reads, exports and queries it.
+    alice.ok(&["dataset", "grant", "shared", "mdm_team"]);
+    assert_eq!(bob.names(), ["shared"]);
+    let info: serde_json::Value =
+        serde_json::from_str(&bob.ok(&["dataset", "info", "shared", "--json"])).unwrap();
+    assert_eq!(info["registered_by"], "mdm_alice");
+    assert_eq!(info["access"]["owner"], "mdm_alice");
+    assert_eq!(
+        info["access"]["grants"],
+        serde_json::json!([["mdm_team", "read"]])
+    );
+    let csv = bob.ok(&[
+        "dataset", "export", "shared", "--table", "train", "--output", "-",
+    ]);
+    assert_eq!(csv.lines().count(), 201);
+    let read = psql_as("mdm_bob", &database, "SELECT COUNT(*) FROM train_features");
+    assert_eq!(String::from_utf8_lossy(&read.stdout), "200\n");
+
+    // Reading is not owning: nothing changes, each refusal names the owner.
+    for args in [
+        vec!["dataset", "remove", "shared", "--force"],
+        vec!["dataset", "update", "shared", "--description", "mine"],
+        vec!["dataset", "features", "shared", "--regenerate"],
+        vec![
+            "dataset",
+            "register",
+            "shared",
+            data.to_str().unwrap(),
+            "--force",
+        ],
+    ] {
+        let stderr = bob.fails(&args, 5);
+        assert!(
+            stderr.contains("owned by mdm_alice; ask them"),
+            "{args:?}: {stderr}"
+        );
+    }
+    let write = psql_as("mdm_bob", &database, "DELETE FROM train");
+    assert!(!write.status.success());
+
+    // Write access lets him update; the owner sees it, from the database.
+    alice.ok(&["dataset", "grant", "shared", "mdm_bob", "--write"]);
+    bob.ok(&[
+        "dataset",
+        "update",
+        "shared",
+        "--description",
+        "checked by bob",
+    ]);
+    let info: serde_json::Value =
+        serde_json::from_str(&alice.ok(&["dataset", "info", "shared", "--json"])).unwrap();
+    assert_eq!(info["description"], "checked by bob");
+
+    // The local discovery files are only a cache.
+    std::fs::remove_dir_all(alice.home.join("config")).unwrap();
+    assert_eq!(alice.names(), ["shared"]);
+
+    // Revoked, it is private again; a replacement by the owner keeps grants.
+    alice.ok(&["dataset", "revoke", "shared", "mdm_team"]);
+    alice.ok(&[
+        "dataset",
+        "register",
+        "shared",
+        data.to_str().unwrap(),
+        "--force",
+    ]);
+    assert_eq!(bob.names(), ["shared"], "bob's own write grant was kept");
+    alice.ok(&["dataset", "revoke", "shared", "mdm_bob"]);
+    assert!(bob.names().is_empty());
+    alice.fails(&["dataset", "grant", "shared", "no_such_role_here"], 2);
+    alice.ok(&["dataset", "remove", "shared", "--force"]);
+    assert!(alice.names().is_empty());
+}
+
+#[test]
+fn two_users_registering_one_name_at_once_leave_exactly_one_dataset() {
+    let env = Env::new();
+    let alice = User::new(&env, "mdm_alice");
+    let bob = User::new(&env, "mdm_bob");
+    let mut content = String::from("k,v\n");
+    for i in 0..60_000 {
+        content.push_str(&format!("{i},{}\n", i % 13));
+    }
+    let data = env.write("race.csv", content);
+    let args = [
+        "-q",
+        "dataset",
+        "register",
+        "race",
+        data.to_str().unwrap(),
+        "--no-features",
+    ];
+    let children = [
+        alice.command(&args).spawn().unwrap(),
+        bob.command(&args).spawn().unwrap(),
+    ];
+    let mut codes: Vec<Option<i32>> = children
+        .into_iter()
+        .map(|c| c.wait_with_output().unwrap().status.code())
+        .collect();
+    codes.sort();
+    assert_eq!(codes, [Some(0), Some(4)]);
+    let staging = psql_as(
+        "postgres",
+        "postgres",
+        &format!(
+            "SELECT COUNT(*) FROM pg_database WHERE starts_with(datname, '{}') AND datname LIKE '%\\_staging\\_%'",
+            env.prefix
+        ),
+    );
+    assert_eq!(String::from_utf8_lossy(&staging.stdout), "0\n");
+    let winner = if alice.names() == ["race"] {
+        &alice
+    } else {
+        &bob
+    };
+    let info: serde_json::Value =
+        serde_json::from_str(&winner.ok(&["dataset", "info", "race", "--json"])).unwrap();
+    assert_eq!(info["tables"][0]["rows"], 60_000);
+}
