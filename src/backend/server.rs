@@ -687,7 +687,7 @@ impl Staged for ServerStaged {
         };
         if exists && !self.replace {
             return Err(Error::AlreadyExists(format!(
-                "dataset '{}' was registered on the server by someone else meanwhile",
+                "dataset database {} was registered on the server by someone else meanwhile",
                 self.database
             )));
         }
@@ -703,13 +703,29 @@ impl Staged for ServerStaged {
             if exists {
                 let _ = rename(&mut self.maintenance, &retired, &self.database);
             }
-            // Taken between the check and the rename by another user.
-            return Err(match err {
-                Error::AlreadyExists(_) => Error::AlreadyExists(format!(
+            // Taken between the check and the rename by another user: the
+            // server says so with 42P04, or, when both renames run at the
+            // same moment, with its catalog's unique index; either way the
+            // name now exists.
+            let taken = !exists && {
+                let mut now = false;
+                let _ = self.maintenance.query(
+                    &sql.database_exists(),
+                    &[Value::Text(self.database.clone())],
+                    &mut |_| {
+                        now = true;
+                        Ok(())
+                    },
+                );
+                now
+            };
+            return Err(if taken || matches!(err, Error::AlreadyExists(_)) {
+                Error::AlreadyExists(format!(
                     "dataset database {} was registered on the server by someone else meanwhile",
                     self.database
-                )),
-                other => other,
+                ))
+            } else {
+                err
             });
         }
         self.published = true;

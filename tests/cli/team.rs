@@ -206,16 +206,24 @@ fn two_users_registering_one_name_at_once_leave_exactly_one_dataset() {
         data.to_str().unwrap(),
         "--no-features",
     ];
-    let children = [
-        alice.command(&args).spawn().unwrap(),
-        bob.command(&args).spawn().unwrap(),
-    ];
-    let mut codes: Vec<Option<i32>> = children
+    let spawn = |user: &User| {
+        user.command(&args)
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let children = [spawn(&alice), spawn(&bob)];
+    let mut outcomes: Vec<(Option<i32>, String)> = children
         .into_iter()
-        .map(|c| c.wait_with_output().unwrap().status.code())
+        .map(|c| {
+            let output = c.wait_with_output().unwrap();
+            let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+            (output.status.code(), stderr)
+        })
         .collect();
-    codes.sort();
-    assert_eq!(codes, [Some(0), Some(4)]);
+    outcomes.sort();
+    let codes: Vec<Option<i32>> = outcomes.iter().map(|o| o.0).collect();
+    assert_eq!(codes, [Some(0), Some(4)], "{outcomes:?}");
     let staging = psql_as(
         "postgres",
         "postgres",
