@@ -1,7 +1,6 @@
 //! Handles: allocation and release, the registry of live handles that
 //! every entry point checks, the panic guard, and environments.
 
-use std::ffi::{c_char, CStr};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use crate::connect::Connection;
@@ -36,6 +35,11 @@ pub fn live() -> std::sync::MutexGuard<'static, std::collections::HashMap<usize,
         std::sync::OnceLock::new();
     let map = LIVE.get_or_init(Default::default);
     map.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Takes a handle out of the registry (its owner frees it).
+pub fn forget(handle: Handle) {
+    live().remove(&(handle as usize));
 }
 
 pub fn is_live(handle: Handle, handle_type: i16) -> bool {
@@ -79,32 +83,6 @@ pub unsafe fn stmt<'a>(handle: Handle) -> Option<&'a mut Statement> {
     is_live(handle, odbc::HANDLE_STMT).then(|| &mut *(handle as *mut Statement))
 }
 
-pub unsafe fn text_arg(text: *const u8, length: i32) -> String {
-    if text.is_null() {
-        return String::new();
-    }
-    let bytes = if length < 0 {
-        CStr::from_ptr(text as *const c_char).to_bytes()
-    } else {
-        std::slice::from_raw_parts(text, length as usize)
-    };
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-/// Copies `text` into an output string buffer (NUL-terminated, truncated
-/// to fit) and reports its full length; true when it was truncated.
-pub unsafe fn write_text(text: &str, buffer: *mut u8, capacity: isize, length: *mut i16) -> bool {
-    if !length.is_null() {
-        *length = text.len() as i16;
-    }
-    if buffer.is_null() || capacity <= 0 {
-        return !text.is_empty();
-    }
-    let take = text.len().min(capacity as usize - 1);
-    std::ptr::copy_nonoverlapping(text.as_ptr(), buffer, take);
-    *buffer.add(take) = 0;
-    take < text.len()
-}
 #[no_mangle]
 pub unsafe extern "C" fn SQLAllocHandle(
     handle_type: i16,
@@ -131,7 +109,16 @@ pub unsafe extern "C" fn SQLAllocHandle(
                     let Some(connection) = dbc(input) else {
                         return odbc::INVALID_HANDLE;
                     };
-                    Box::into_raw(Box::new(Statement::new(connection))) as Handle
+                    if !connection.is_connected() {
+                        connection.diagnostics.0.clear();
+                        return connection
+                            .diagnostics
+                            .error("08003", "the connection is not open");
+                    }
+                    let statement = Box::into_raw(Box::new(Statement::new(connection)));
+                    connection.statements.push(statement);
+                    crate::descriptors::register(statement);
+                    statement as Handle
                 }
                 _ => return odbc::ERROR,
             };
@@ -152,7 +139,15 @@ pub unsafe extern "C" fn SQLFreeHandle(handle_type: i16, handle: Handle) -> SqlR
             match handle_type {
                 odbc::HANDLE_ENV => drop(Box::from_raw(handle as *mut Environment)),
                 odbc::HANDLE_DBC => drop(Box::from_raw(handle as *mut Connection)),
-                odbc::HANDLE_STMT => drop(Box::from_raw(handle as *mut Statement)),
+                odbc::HANDLE_STMT => {
+                    let statement = handle as *mut Statement;
+                    let connection = &mut *(*statement).connection;
+                    connection.statements.retain(|s| *s != statement);
+                    if connection.streaming == statement {
+                        connection.streaming = std::ptr::null_mut();
+                    }
+                    drop(Box::from_raw(statement))
+                }
                 _ => return odbc::ERROR,
             }
             odbc::SUCCESS

@@ -9,17 +9,22 @@
 
 mod catalog;
 mod connect;
+mod descriptors;
 mod diagnostics;
+mod escape;
 mod fetch;
 mod handles;
 mod info;
+mod insert;
 mod odbc;
 mod statement;
+mod text;
+mod types;
 mod value;
 
 #[cfg(test)]
 mod tests {
-    use crate::statement::{parse_plain_insert, InsertTarget};
+    use crate::insert::{parse_plain_insert, InsertTarget};
 
     #[test]
     fn times_and_intervals_print_like_duckdb() {

@@ -1,31 +1,65 @@
 //! Statements: preparing and executing SQL, parameters (bound values,
-//! parameter arrays, DuckDB's appender for plain inserts) and statement
-//! attributes.
+//! parameter arrays with column- or row-wise binding and bind offsets,
+//! data at execution), statement attributes, cancellation and timeouts.
 
+use std::collections::HashMap;
 use std::ffi::{c_void, CStr, CString};
 
 use libduckdb_sys as ffi;
 
 use crate::connect::Connection;
 use crate::diagnostics::{state_of, Diagnostics};
-use crate::fetch::{BoundColumn, ResultSet};
-use crate::handles::{guard, stmt, text_arg, with_statement, SQLFreeHandle};
+use crate::escape;
+use crate::fetch::{BoundColumn, Columns, ResultSet};
+use crate::handles::{guard, stmt, with_statement, SQLFreeHandle};
+use crate::insert::{parse_plain_insert, InsertTarget};
 use crate::odbc::{self, Handle, Len, Pointer, SqlReturn, ULen};
+use crate::text::{self, Count, Width};
 use crate::value::{self, Cell};
 
 /// A parameter bound with SQLBindParameter.
 #[derive(Clone, Copy)]
 pub struct BoundParameter {
     pub c_type: i16,
+    pub sql_type: i16,
     pub value: *mut c_void,
     pub capacity: Len,
     pub indicator: *mut Len,
 }
 
+/// Values sent with SQLPutData for parameters bound as data at execution,
+/// and which parameter is being sent.
+#[derive(Default)]
+pub struct DataAtExecution {
+    /// (parameter set, parameter index) of every parameter still to send,
+    /// in the order SQLParamData asks for them.
+    needed: Vec<(usize, usize)>,
+    next: usize,
+    current: Option<(usize, usize)>,
+    /// The bytes sent for each parameter; `None` for SQL_NULL_DATA.
+    values: HashMap<(usize, usize), Option<Vec<u8>>>,
+    complete: bool,
+}
+
+/// Statement types a read-only connection may run: queries, and statements
+/// that change nothing stored.
+const READ_ONLY_TYPES: &[ffi::duckdb_statement_type] = &[
+    ffi::duckdb_statement_type_DUCKDB_STATEMENT_TYPE_SELECT,
+    ffi::duckdb_statement_type_DUCKDB_STATEMENT_TYPE_EXPLAIN,
+    ffi::duckdb_statement_type_DUCKDB_STATEMENT_TYPE_TRANSACTION,
+    ffi::duckdb_statement_type_DUCKDB_STATEMENT_TYPE_PRAGMA,
+    ffi::duckdb_statement_type_DUCKDB_STATEMENT_TYPE_CALL,
+    ffi::duckdb_statement_type_DUCKDB_STATEMENT_TYPE_SET,
+    ffi::duckdb_statement_type_DUCKDB_STATEMENT_TYPE_VARIABLE_SET,
+];
+
 pub struct Statement {
     pub diagnostics: Diagnostics,
     pub connection: *mut Connection,
     pub prepared: ffi::duckdb_prepared_statement,
+    /// The columns the prepared statement will return (SQLDescribeCol
+    /// before SQLExecute).
+    pub prepared_columns: Option<Columns>,
     /// Set when the prepared statement is a plain `INSERT ... VALUES (?, ...)`:
     /// parameter arrays then go through DuckDB's appender.
     pub insert_target: Option<InsertTarget>,
@@ -35,14 +69,26 @@ pub struct Statement {
     pub parameters: Vec<Option<BoundParameter>>,
     pub row_array_size: ULen,
     pub row_bind_type: ULen,
+    pub row_bind_offset: *mut Len,
     pub rows_fetched: *mut ULen,
     pub row_status: *mut u16,
     pub paramset_size: ULen,
     pub param_bind_type: ULen,
+    pub param_bind_offset: *mut Len,
     pub params_processed: *mut ULen,
     pub param_status: *mut u16,
+    pub param_operation: *mut u16,
+    pub data_at_execution: Option<DataAtExecution>,
     /// SQLGetData progress: (column, bytes already delivered).
     pub get_data: Option<(usize, usize)>,
+    /// SQL_ATTR_MAX_ROWS: the most rows a result delivers (0: all).
+    pub max_rows: ULen,
+    /// SQL_ATTR_QUERY_TIMEOUT in seconds (0: none).
+    pub query_timeout: ULen,
+    pub max_length: ULen,
+    /// SQL_ATTR_NOSCAN: leave ODBC escape sequences untranslated.
+    pub no_scan: bool,
+    pub cursor_name: String,
     /// Fake descriptor handles for the driver manager.
     pub descriptors: [Box<u8>; 4],
 }
@@ -53,6 +99,7 @@ impl Statement {
             diagnostics: Diagnostics::default(),
             connection,
             prepared: std::ptr::null_mut(),
+            prepared_columns: None,
             insert_target: None,
             result: None,
             row_count: -1,
@@ -60,13 +107,22 @@ impl Statement {
             parameters: Vec::new(),
             row_array_size: 1,
             row_bind_type: 0,
+            row_bind_offset: std::ptr::null_mut(),
             rows_fetched: std::ptr::null_mut(),
             row_status: std::ptr::null_mut(),
             paramset_size: 1,
             param_bind_type: 0,
+            param_bind_offset: std::ptr::null_mut(),
             params_processed: std::ptr::null_mut(),
             param_status: std::ptr::null_mut(),
+            param_operation: std::ptr::null_mut(),
+            data_at_execution: None,
             get_data: None,
+            max_rows: 0,
+            query_timeout: 0,
+            max_length: 0,
+            no_scan: false,
+            cursor_name: String::new(),
             descriptors: [Box::new(0), Box::new(1), Box::new(2), Box::new(3)],
         }
     }
@@ -75,8 +131,21 @@ impl Statement {
         unsafe { &mut *self.connection }
     }
 
+    /// Lets a streamed result of another statement on this connection be
+    /// read to its end before this statement uses the DuckDB connection.
+    fn claim_connection(&mut self) {
+        let me = self as *mut Statement;
+        self.connection().before_query(me);
+    }
+
     pub fn close_cursor(&mut self) {
-        self.result = None;
+        if self.result.take().is_some() {
+            let me = self as *mut Statement;
+            let connection = self.connection();
+            if connection.streaming == me {
+                connection.streaming = std::ptr::null_mut();
+            }
+        }
         self.get_data = None;
     }
 
@@ -85,12 +154,24 @@ impl Statement {
             unsafe { ffi::duckdb_destroy_prepare(&mut self.prepared) };
             self.prepared = std::ptr::null_mut();
         }
+        self.prepared_columns = None;
     }
 
     pub fn prepare(&mut self, sql: &str) -> SqlReturn {
         self.close_cursor();
         self.destroy_prepared();
-        let c_sql = match CString::new(sql) {
+        self.data_at_execution = None;
+        if !self.connection().is_connected() {
+            return self
+                .diagnostics
+                .error("08003", "the connection is not open");
+        }
+        let sql = if self.no_scan {
+            sql.to_string()
+        } else {
+            escape::translate(sql)
+        };
+        let c_sql = match CString::new(sql.as_str()) {
             Ok(s) => s,
             Err(_) => {
                 return self
@@ -98,7 +179,8 @@ impl Statement {
                     .error("HY090", "statement text contains a NUL byte")
             }
         };
-        self.insert_target = parse_plain_insert(sql);
+        self.insert_target = parse_plain_insert(&sql);
+        self.claim_connection();
         let connection = self.connection().connection;
         unsafe {
             if ffi::duckdb_prepare(connection, c_sql.as_ptr(), &mut self.prepared)
@@ -110,14 +192,26 @@ impl Statement {
                 self.destroy_prepared();
                 return self.diagnostics.error(state_of(&message), message);
             }
+            if self.connection().read_only {
+                let kind = ffi::duckdb_prepared_statement_type(self.prepared);
+                if !READ_ONLY_TYPES.contains(&kind) {
+                    self.destroy_prepared();
+                    return self
+                        .diagnostics
+                        .error("25006", "the connection is read-only: only queries may run");
+                }
+            }
+            self.prepared_columns = Columns::of_prepared(self.prepared);
         }
         odbc::SUCCESS
     }
 
     /// The DuckDB type of parameter `number` (1-based), when known.
-    pub fn parameter_type(&self, number: usize) -> Option<ffi::duckdb_type> {
-        (number >= 1 && number <= self.parameter_count())
-            .then(|| unsafe { ffi::duckdb_param_type(self.prepared, number as u64) })
+    pub fn parameter_type(&self, number: usize) -> Option<crate::types::TypeInfo> {
+        (number >= 1 && number <= self.parameter_count()).then(|| unsafe {
+            let logical = ffi::duckdb_param_logical_type(self.prepared, number as u64);
+            crate::types::TypeInfo::of_logical(logical)
+        })
     }
 
     pub fn parameter_count(&self) -> usize {
@@ -128,17 +222,28 @@ impl Statement {
         }
     }
 
-    /// Executes the prepared statement once per parameter set.
+    /// The parameters bound as data at execution, per parameter set.
+    fn data_at_execution_parameters(&self, sets: usize, count: usize) -> Vec<(usize, usize)> {
+        let mut needed = Vec::new();
+        for set in 0..sets {
+            for index in 0..count {
+                let Some(Some(parameter)) = self.parameters.get(index) else {
+                    continue;
+                };
+                let indicator = self.parameter_indicator(parameter, set);
+                if !indicator.is_null() && value::is_data_at_execution(unsafe { *indicator }) {
+                    needed.push((set, index));
+                }
+            }
+        }
+        needed
+    }
+
+    /// Executes the prepared statement once per parameter set; returns
+    /// SQL_NEED_DATA first when parameters are sent at execution.
     pub fn execute(&mut self) -> SqlReturn {
         if self.prepared.is_null() {
             return self.diagnostics.error("HY010", "no statement is prepared");
-        }
-        self.close_cursor();
-        let outcome = self.connection().ensure_transaction();
-        if outcome != odbc::SUCCESS {
-            let diagnostics = std::mem::take(&mut self.connection().diagnostics.0);
-            self.diagnostics.0.extend(diagnostics);
-            return outcome;
         }
         let count = self.parameter_count();
         let sets = if count == 0 {
@@ -146,7 +251,34 @@ impl Statement {
         } else {
             self.paramset_size.max(1)
         };
-        if sets > 1 {
+        let collected = self.data_at_execution.as_ref().is_some_and(|d| d.complete);
+        if !collected {
+            let needed = self.data_at_execution_parameters(sets, count);
+            if !needed.is_empty() {
+                self.close_cursor();
+                self.data_at_execution = Some(DataAtExecution {
+                    needed,
+                    ..Default::default()
+                });
+                return odbc::NEED_DATA;
+            }
+            self.data_at_execution = None;
+        }
+        let outcome = self.execute_sets(sets, count);
+        self.data_at_execution = None;
+        outcome
+    }
+
+    fn execute_sets(&mut self, sets: usize, count: usize) -> SqlReturn {
+        self.close_cursor();
+        self.claim_connection();
+        let outcome = self.connection().ensure_transaction();
+        if outcome != odbc::SUCCESS {
+            let diagnostics = std::mem::take(&mut self.connection().diagnostics.0);
+            self.diagnostics.0.extend(diagnostics);
+            return outcome;
+        }
+        if sets > 1 && self.param_operation.is_null() && self.query_timeout == 0 {
             if let Some(target) = self
                 .insert_target
                 .clone()
@@ -155,19 +287,34 @@ impl Statement {
                 return self.append_sets(&target, sets, count);
             }
         }
+        let timer = Watchdog::start(self.connection().connection, self.query_timeout);
         let mut total_changed: Len = 0;
+        let mut processed = 0;
+        let mut outcome = odbc::SUCCESS;
         for set in 0..sets {
+            if !self.param_operation.is_null()
+                && unsafe { *self.param_operation.add(set) } == odbc::PARAM_IGNORE
+            {
+                if !self.param_status.is_null() {
+                    unsafe { *self.param_status.add(set) = odbc::PARAM_UNUSED };
+                }
+                continue;
+            }
+            processed += 1;
             if count > 0 {
-                let outcome = self.bind_set(set, count);
-                if outcome != odbc::SUCCESS {
-                    return outcome;
+                let bound = self.bind_set(set, count);
+                if bound != odbc::SUCCESS {
+                    self.mark_set(set, odbc::PARAM_ERROR);
+                    outcome = bound;
+                    break;
                 }
             }
             unsafe {
                 let mut result: ffi::duckdb_result = std::mem::zeroed();
                 // A single execution streams its result (chunks are produced
-                // as they are fetched), so large results take bounded memory.
-                let state = if sets == 1 {
+                // as they are fetched), so large results take bounded memory;
+                // under a timeout the whole query runs inside the timer.
+                let state = if sets == 1 && self.query_timeout == 0 {
                     ffi::duckdb_execute_prepared_streaming(self.prepared, &mut result)
                 } else {
                     ffi::duckdb_execute_prepared(self.prepared, &mut result)
@@ -177,32 +324,56 @@ impl Statement {
                         .to_string_lossy()
                         .into_owned();
                     ffi::duckdb_destroy_result(&mut result);
-                    return self.diagnostics.error(state_of(&message), message);
+                    self.mark_set(set, odbc::PARAM_ERROR);
+                    let state = if timer.as_ref().is_some_and(|t| t.fired()) {
+                        "HYT00"
+                    } else {
+                        state_of(&message)
+                    };
+                    outcome = self.diagnostics.error(state, message);
+                    break;
                 }
                 let kind = ffi::duckdb_result_return_type(result);
                 if kind == ffi::duckdb_result_type_DUCKDB_RESULT_TYPE_QUERY_RESULT && sets == 1 {
-                    self.result = Some(ResultSet::new(result));
+                    let limit = (self.max_rows > 0).then_some(self.max_rows);
+                    let streaming = self.query_timeout == 0;
+                    self.result = Some(ResultSet::new(result, limit, streaming));
+                    if streaming {
+                        let me = self as *mut Statement;
+                        self.connection().streaming = me;
+                    }
                     total_changed = -1;
                 } else {
                     total_changed += ffi::duckdb_rows_changed(&mut result) as Len;
                     ffi::duckdb_destroy_result(&mut result);
                 }
             }
-            if !self.param_status.is_null() {
-                unsafe { *self.param_status.add(set) = odbc::PARAM_SUCCESS };
-            }
+            self.mark_set(set, odbc::PARAM_SUCCESS);
         }
+        drop(timer);
         if !self.params_processed.is_null() {
-            unsafe { *self.params_processed = sets };
+            unsafe { *self.params_processed = processed };
         }
-        self.row_count = total_changed;
-        odbc::SUCCESS
+        if outcome == odbc::SUCCESS {
+            self.row_count = total_changed;
+        }
+        outcome
+    }
+
+    pub fn mark_set(&mut self, set: usize, status: u16) {
+        if !self.param_status.is_null() {
+            unsafe { *self.param_status.add(set) = status };
+        }
     }
 
     /// Runs a catalog query with the given values bound, leaving its rows as
     /// the statement's result (SQLTables, SQLColumns, ...).
     pub fn catalog(&mut self, sql: &str, values: &[Cell]) -> SqlReturn {
+        let read_only = std::mem::replace(&mut self.connection().read_only, false);
+        let no_scan = std::mem::replace(&mut self.no_scan, true);
         let outcome = self.prepare(sql);
+        self.connection().read_only = read_only;
+        self.no_scan = no_scan;
         if outcome != odbc::SUCCESS {
             return outcome;
         }
@@ -226,118 +397,102 @@ impl Statement {
                 ffi::duckdb_destroy_result(&mut result);
                 return self.diagnostics.error(state_of(&message), message);
             }
-            self.result = Some(ResultSet::new(result));
+            self.result = Some(ResultSet::new(result, None, false));
         }
         self.row_count = -1;
         odbc::SUCCESS
     }
 
-    /// Inserts every parameter set through DuckDB's appender: one call per
-    /// value instead of one statement per row.
-    fn append_sets(&mut self, target: &InsertTarget, sets: usize, count: usize) -> SqlReturn {
-        let connection = self.connection().connection;
-        let schema = target
-            .schema
-            .as_deref()
-            .map(|s| CString::new(s).unwrap_or_default());
-        let table = CString::new(target.table.as_str()).unwrap_or_default();
-        unsafe {
-            let mut appender: ffi::duckdb_appender = std::ptr::null_mut();
-            let schema_ptr = schema.as_ref().map_or(std::ptr::null(), |s| s.as_ptr());
-            if ffi::duckdb_appender_create(connection, schema_ptr, table.as_ptr(), &mut appender)
-                != ffi::duckdb_state_DuckDBSuccess
-            {
-                let message = appender_error(appender);
-                ffi::duckdb_appender_destroy(&mut appender);
-                return self.diagnostics.error(state_of(&message), message);
-            }
-            for column in &target.columns {
-                let name = CString::new(column.as_str()).unwrap_or_default();
-                if ffi::duckdb_appender_add_column(appender, name.as_ptr())
-                    != ffi::duckdb_state_DuckDBSuccess
-                {
-                    let message = appender_error(appender);
-                    ffi::duckdb_appender_destroy(&mut appender);
-                    return self.diagnostics.error(state_of(&message), message);
-                }
-            }
-            for set in 0..sets {
-                for index in 0..count {
-                    let cell = match self.parameter_cell(set, index) {
-                        Ok(cell) => cell,
-                        Err(outcome) => {
-                            ffi::duckdb_appender_destroy(&mut appender);
-                            return outcome;
-                        }
-                    };
-                    if value::append_cell(appender, &cell) != ffi::duckdb_state_DuckDBSuccess {
-                        let message = appender_error(appender);
-                        ffi::duckdb_appender_destroy(&mut appender);
-                        return self
-                            .diagnostics
-                            .error(state_of(&message), format!("row {}: {message}", set + 1));
-                    }
-                }
-                if ffi::duckdb_appender_end_row(appender) != ffi::duckdb_state_DuckDBSuccess {
-                    let message = appender_error(appender);
-                    ffi::duckdb_appender_destroy(&mut appender);
-                    return self
-                        .diagnostics
-                        .error(state_of(&message), format!("row {}: {message}", set + 1));
-                }
-            }
-            if ffi::duckdb_appender_close(appender) != ffi::duckdb_state_DuckDBSuccess {
-                let message = appender_error(appender);
-                ffi::duckdb_appender_destroy(&mut appender);
-                return self.diagnostics.error(state_of(&message), message);
-            }
-            ffi::duckdb_appender_destroy(&mut appender);
+    /// Where element `set` of a bound buffer is: the bound address plus the
+    /// bind offset (SQL_ATTR_PARAM_BIND_OFFSET_PTR), stepped by the row size
+    /// (row-wise binding) or the element size (column-wise). Applications
+    /// such as pyodbc bind relative addresses, even 0, and set the offset.
+    fn parameter_address(&self, base: *mut c_void, set: usize, element: usize) -> *mut u8 {
+        let offset = if self.param_bind_offset.is_null() {
+            0
+        } else {
+            unsafe { *self.param_bind_offset }
+        };
+        if base.is_null() && offset == 0 {
+            return std::ptr::null_mut();
         }
-        for set in 0..sets {
-            if !self.param_status.is_null() {
-                unsafe { *self.param_status.add(set) = odbc::PARAM_SUCCESS };
-            }
+        let stride = if self.param_bind_type != 0 {
+            self.param_bind_type
+        } else {
+            element
+        };
+        (base as *mut u8)
+            .wrapping_offset(offset)
+            .wrapping_add(set * stride)
+    }
+
+    fn parameter_indicator(&self, parameter: &BoundParameter, set: usize) -> *mut Len {
+        if parameter.indicator.is_null() {
+            return std::ptr::null_mut();
         }
-        if !self.params_processed.is_null() {
-            unsafe { *self.params_processed = sets };
-        }
-        self.row_count = sets as Len;
-        odbc::SUCCESS
+        self.parameter_address(
+            parameter.indicator as *mut c_void,
+            set,
+            std::mem::size_of::<Len>(),
+        ) as *mut Len
     }
 
     /// The value of parameter `index` (0-based) in parameter set `set`.
-    fn parameter_cell(&mut self, set: usize, index: usize) -> Result<Cell, SqlReturn> {
+    pub fn parameter_cell(&mut self, set: usize, index: usize) -> Result<Cell, SqlReturn> {
         let Some(Some(parameter)) = self.parameters.get(index).copied() else {
             return Err(self
                 .diagnostics
                 .error("07002", format!("parameter {} is not bound", index + 1)));
         };
-        let element = if self.param_bind_type != 0 {
-            self.param_bind_type
-        } else {
-            value::c_type_size(parameter.c_type).unwrap_or(parameter.capacity.max(0) as usize)
-        };
-        let indicator_stride = if self.param_bind_type != 0 {
-            self.param_bind_type
-        } else {
-            std::mem::size_of::<Len>()
-        };
+        let c_type = value::parameter_c_type(parameter.c_type, parameter.sql_type);
+        if let Some(sent) = self
+            .data_at_execution
+            .as_ref()
+            .and_then(|d| d.values.get(&(set, index)))
+        {
+            return match sent {
+                None => Ok(Cell::Null),
+                Some(bytes) => unsafe {
+                    value::read_parameter(
+                        c_type,
+                        parameter.sql_type,
+                        bytes.as_ptr() as *const c_void,
+                        bytes.len() as Len,
+                    )
+                }
+                .map_err(|state| {
+                    self.diagnostics
+                        .error(state, format!("cannot read parameter {}", index + 1))
+                }),
+            };
+        }
+        let element = value::c_type_size(c_type).unwrap_or(parameter.capacity.max(0) as usize);
+        let indicator = self.parameter_indicator(&parameter, set);
         unsafe {
-            let value_ptr =
-                (parameter.value as *mut u8).wrapping_add(set * element) as *const c_void;
-            let length = if parameter.indicator.is_null() {
-                if matches!(parameter.c_type, odbc::C_CHAR | odbc::C_WCHAR) {
+            let length = if indicator.is_null() {
+                if matches!(c_type, odbc::C_CHAR | odbc::C_WCHAR) {
                     odbc::NTS
                 } else {
                     0
                 }
             } else {
-                *((parameter.indicator as *mut u8).add(set * indicator_stride) as *const Len)
+                *indicator
             };
-            value::read_parameter(parameter.c_type, value_ptr, length).map_err(|state| {
-                self.diagnostics
-                    .error(state, format!("cannot read parameter {}", index + 1))
-            })
+            if length == odbc::NULL_DATA {
+                return Ok(Cell::Null);
+            }
+            let address = self.parameter_address(parameter.value, set, element);
+            if address.is_null() {
+                return Err(self.diagnostics.error(
+                    "HY009",
+                    format!("parameter {} has no value buffer", index + 1),
+                ));
+            }
+            value::read_parameter(c_type, parameter.sql_type, address as *const c_void, length)
+                .map_err(|state| {
+                    self.diagnostics
+                        .error(state, format!("cannot read parameter {}", index + 1))
+                })
         }
     }
 
@@ -358,160 +513,254 @@ impl Statement {
         }
         odbc::SUCCESS
     }
+
+    /// SQLParamData: names the next parameter to send, or executes once
+    /// all have been sent.
+    pub fn param_data(&mut self, token: *mut Pointer) -> SqlReturn {
+        let Some(pending) = self.data_at_execution.as_mut() else {
+            return self
+                .diagnostics
+                .error("HY010", "no parameter is waiting for data");
+        };
+        if pending.next < pending.needed.len() {
+            let (set, index) = pending.needed[pending.next];
+            pending.next += 1;
+            pending.current = Some((set, index));
+            if !token.is_null() {
+                let parameter = self.parameters[index].expect("bound");
+                let c_type = value::parameter_c_type(parameter.c_type, parameter.sql_type);
+                let element =
+                    value::c_type_size(c_type).unwrap_or(parameter.capacity.max(0) as usize);
+                unsafe {
+                    *token = self.parameter_address(parameter.value, set, element) as Pointer
+                };
+            }
+            return odbc::NEED_DATA;
+        }
+        pending.current = None;
+        pending.complete = true;
+        self.execute()
+    }
+
+    /// SQLPutData: one more piece of the parameter being sent.
+    pub fn put_data(&mut self, data: Pointer, length: Len) -> SqlReturn {
+        let Some(pending) = self.data_at_execution.as_mut() else {
+            return self
+                .diagnostics
+                .error("HY010", "no parameter is waiting for data");
+        };
+        let Some(key) = pending.current else {
+            return self
+                .diagnostics
+                .error("HY010", "call SQLParamData before SQLPutData");
+        };
+        let parameter = self.parameters[key.1].expect("bound");
+        let c_type = value::parameter_c_type(parameter.c_type, parameter.sql_type);
+        let entry = pending
+            .values
+            .entry(key)
+            .or_insert_with(|| Some(Vec::new()));
+        if length == odbc::NULL_DATA {
+            *entry = None;
+            return odbc::SUCCESS;
+        }
+        let bytes: &[u8] = unsafe {
+            if data.is_null() {
+                &[]
+            } else if length == odbc::NTS || length < 0 {
+                match c_type {
+                    odbc::C_WCHAR => {
+                        let mut units = 0;
+                        while *(data as *const u16).add(units) != 0 {
+                            units += 1;
+                        }
+                        std::slice::from_raw_parts(data as *const u8, units * 2)
+                    }
+                    _ => CStr::from_ptr(data as *const std::ffi::c_char).to_bytes(),
+                }
+            } else if let Some(size) = value::c_type_size(c_type) {
+                std::slice::from_raw_parts(data as *const u8, size)
+            } else {
+                std::slice::from_raw_parts(data as *const u8, length as usize)
+            }
+        };
+        match entry {
+            Some(buffer) => buffer.extend_from_slice(bytes),
+            None => *entry = Some(bytes.to_vec()),
+        }
+        odbc::SUCCESS
+    }
 }
 
 impl Drop for Statement {
     fn drop(&mut self) {
+        crate::descriptors::unregister(self);
         self.close_cursor();
         self.destroy_prepared();
     }
 }
 
-/// The table and columns of a plain `INSERT INTO t (a, b) VALUES (?, ?)`.
-#[derive(Clone, Debug, PartialEq)]
-pub struct InsertTarget {
-    pub schema: Option<String>,
-    pub table: String,
-    pub columns: Vec<String>,
+/// Interrupts a DuckDB connection when a query outlives
+/// SQL_ATTR_QUERY_TIMEOUT; dropping it stops the timer.
+struct Watchdog {
+    stop: std::sync::mpsc::Sender<()>,
+    fired: std::sync::Arc<std::sync::atomic::AtomicBool>,
 }
 
-fn appender_error(appender: ffi::duckdb_appender) -> String {
-    if appender.is_null() {
-        return "cannot create an appender".into();
-    }
-    unsafe {
-        let message = ffi::duckdb_appender_error(appender);
-        if message.is_null() {
-            "appender error".into()
-        } else {
-            CStr::from_ptr(message).to_string_lossy().into_owned()
-        }
-    }
-}
-
-/// Recognises `INSERT INTO [schema.]table (columns) VALUES (?, ..., ?)` with
-/// one `?` per column and nothing else; identifiers bare or double-quoted.
-pub fn parse_plain_insert(sql: &str) -> Option<InsertTarget> {
-    struct Cursor<'a> {
-        text: &'a str,
-    }
-    impl Cursor<'_> {
-        fn skip_space(&mut self) {
-            self.text = self.text.trim_start();
-        }
-        fn keyword(&mut self, word: &str) -> bool {
-            self.skip_space();
-            let matched = self.text.len() >= word.len()
-                && self.text[..word.len()].eq_ignore_ascii_case(word)
-                && !self.text[word.len()..].starts_with(|c: char| c.is_alphanumeric() || c == '_');
-            if matched {
-                self.text = &self.text[word.len()..];
-            }
-            matched
-        }
-        fn symbol(&mut self, symbol: char) -> bool {
-            self.skip_space();
-            match self.text.strip_prefix(symbol) {
-                Some(rest) => {
-                    self.text = rest;
-                    true
-                }
-                None => false,
-            }
-        }
-        fn identifier(&mut self) -> Option<String> {
-            self.skip_space();
-            if let Some(rest) = self.text.strip_prefix('"') {
-                let mut name = String::new();
-                let mut chars = rest.char_indices().peekable();
-                while let Some((i, c)) = chars.next() {
-                    if c == '"' {
-                        if let Some((_, '"')) = chars.peek() {
-                            chars.next();
-                            name.push('"');
-                            continue;
-                        }
-                        self.text = &rest[i + 1..];
-                        return Some(name);
-                    }
-                    name.push(c);
-                }
-                None
-            } else {
-                let end = self
-                    .text
-                    .find(|c: char| !(c.is_alphanumeric() || c == '_'))
-                    .unwrap_or(self.text.len());
-                (end > 0).then(|| {
-                    let name = self.text[..end].to_string();
-                    self.text = &self.text[end..];
-                    name
-                })
-            }
-        }
-    }
-    let mut cursor = Cursor { text: sql };
-    if !(cursor.keyword("INSERT") && cursor.keyword("INTO")) {
-        return None;
-    }
-    let first = cursor.identifier()?;
-    let (schema, table) = if cursor.symbol('.') {
-        (Some(first), cursor.identifier()?)
-    } else {
-        (None, first)
-    };
-    if !cursor.symbol('(') {
-        return None;
-    }
-    let mut columns = vec![cursor.identifier()?];
-    while cursor.symbol(',') {
-        columns.push(cursor.identifier()?);
-    }
-    if !(cursor.symbol(')') && cursor.keyword("VALUES") && cursor.symbol('(')) {
-        return None;
-    }
-    for index in 0..columns.len() {
-        if (index > 0 && !cursor.symbol(',')) || !cursor.symbol('?') {
+impl Watchdog {
+    fn start(connection: ffi::duckdb_connection, seconds: ULen) -> Option<Watchdog> {
+        if seconds == 0 {
             return None;
         }
+        let (stop, stopped) = std::sync::mpsc::channel::<()>();
+        let fired = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let flag = fired.clone();
+        let target = connection as usize;
+        std::thread::spawn(move || {
+            if let Err(std::sync::mpsc::RecvTimeoutError::Timeout) =
+                stopped.recv_timeout(std::time::Duration::from_secs(seconds as u64))
+            {
+                flag.store(true, std::sync::atomic::Ordering::SeqCst);
+                unsafe { ffi::duckdb_interrupt(target as ffi::duckdb_connection) };
+            }
+        });
+        Some(Watchdog { stop, fired })
     }
-    if !cursor.symbol(')') {
-        return None;
+
+    fn fired(&self) -> bool {
+        self.fired.load(std::sync::atomic::Ordering::SeqCst)
     }
-    cursor.symbol(';');
-    cursor.skip_space();
-    cursor.text.is_empty().then_some(InsertTarget {
-        schema,
-        table,
-        columns,
+}
+
+impl Drop for Watchdog {
+    fn drop(&mut self) {
+        let _ = self.stop.send(());
+    }
+}
+
+unsafe fn exec_direct(handle: Handle, text: Pointer, length: isize, width: Width) -> SqlReturn {
+    with_statement(handle, |statement| {
+        let sql = text::optional_arg(text, length, width).unwrap_or_default();
+        let outcome = statement.prepare(&sql);
+        if outcome != odbc::SUCCESS {
+            return outcome;
+        }
+        statement.execute()
     })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn SQLExecDirect(handle: Handle, text: *const u8, length: i32) -> SqlReturn {
-    with_statement(handle, |statement| {
-        let sql = text_arg(text, length);
-        {
-            let outcome = statement.prepare(&sql);
-            if outcome != odbc::SUCCESS {
-                return outcome;
-            }
-            statement.execute()
-        }
-    })
+    exec_direct(handle, text as Pointer, length as isize, Width::Narrow)
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn SQLPrepare(handle: Handle, text: *const u8, length: i32) -> SqlReturn {
+pub unsafe extern "C" fn SQLExecDirectW(
+    handle: Handle,
+    text: *const u16,
+    length: i32,
+) -> SqlReturn {
+    exec_direct(handle, text as Pointer, length as isize, Width::Wide)
+}
+
+unsafe fn prepare(handle: Handle, text: Pointer, length: isize, width: Width) -> SqlReturn {
     with_statement(handle, |statement| {
-        let sql = text_arg(text, length);
+        let sql = text::optional_arg(text, length, width).unwrap_or_default();
         statement.prepare(&sql)
     })
 }
 
 #[no_mangle]
+pub unsafe extern "C" fn SQLPrepare(handle: Handle, text: *const u8, length: i32) -> SqlReturn {
+    prepare(handle, text as Pointer, length as isize, Width::Narrow)
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn SQLPrepareW(handle: Handle, text: *const u16, length: i32) -> SqlReturn {
+    prepare(handle, text as Pointer, length as isize, Width::Wide)
+}
+
+#[no_mangle]
 pub unsafe extern "C" fn SQLExecute(handle: Handle) -> SqlReturn {
     with_statement(handle, |statement| statement.execute())
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn SQLParamData(handle: Handle, token: *mut Pointer) -> SqlReturn {
+    with_statement(handle, |statement| statement.param_data(token))
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn SQLPutData(handle: Handle, data: Pointer, length: Len) -> SqlReturn {
+    with_statement(handle, |statement| statement.put_data(data, length))
+}
+
+unsafe fn native_sql(
+    handle: Handle,
+    input: Pointer,
+    input_length: i32,
+    output: Pointer,
+    capacity: i32,
+    length: *mut i32,
+    width: Width,
+) -> SqlReturn {
+    crate::handles::with_connection(handle, |connection| {
+        let sql = text::optional_arg(input, input_length as isize, width).unwrap_or_default();
+        if text::put32(
+            &escape::translate(&sql),
+            output,
+            capacity as isize,
+            length,
+            width,
+            Count::Characters,
+        ) {
+            connection
+                .diagnostics
+                .push("01004", "statement text truncated");
+            return odbc::SUCCESS_WITH_INFO;
+        }
+        odbc::SUCCESS
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn SQLNativeSql(
+    handle: Handle,
+    input: *const u8,
+    input_length: i32,
+    output: *mut u8,
+    capacity: i32,
+    length: *mut i32,
+) -> SqlReturn {
+    native_sql(
+        handle,
+        input as Pointer,
+        input_length,
+        output as Pointer,
+        capacity,
+        length,
+        Width::Narrow,
+    )
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn SQLNativeSqlW(
+    handle: Handle,
+    input: *const u16,
+    input_length: i32,
+    output: *mut u16,
+    capacity: i32,
+    length: *mut i32,
+) -> SqlReturn {
+    native_sql(
+        handle,
+        input as Pointer,
+        input_length,
+        output as Pointer,
+        capacity,
+        length,
+        Width::Wide,
+    )
 }
 
 #[no_mangle]
@@ -539,15 +788,15 @@ pub unsafe extern "C" fn SQLDescribeParam(
                 .diagnostics
                 .error("07009", format!("invalid parameter number {number}"));
         };
-        let (sql_type, column_size, decimal_digits) = value::describe_type(parameter_type);
+        let description = parameter_type.describe();
         if !data_type.is_null() {
-            *data_type = sql_type;
+            *data_type = description.sql_type;
         }
         if !size.is_null() {
-            *size = column_size;
+            *size = description.column_size;
         }
         if !digits.is_null() {
-            *digits = decimal_digits;
+            *digits = description.decimal_digits;
         }
         if !nullable.is_null() {
             *nullable = odbc::NULLABLE_UNKNOWN;
@@ -560,9 +809,9 @@ pub unsafe extern "C" fn SQLDescribeParam(
 pub unsafe extern "C" fn SQLBindParameter(
     handle: Handle,
     number: u16,
-    _direction: i16,
+    direction: i16,
     c_type: i16,
-    _sql_type: i16,
+    sql_type: i16,
     _size: ULen,
     _digits: i16,
     value: Pointer,
@@ -576,15 +825,75 @@ pub unsafe extern "C" fn SQLBindParameter(
                 .diagnostics
                 .error("07009", "parameter numbers start at 1");
         }
+        if direction != odbc::PARAM_INPUT {
+            return statement
+                .diagnostics
+                .error("HYC00", "only input parameters are supported");
+        }
+        if value::parameter_c_type(c_type, sql_type) != c_type && c_type != odbc::C_DEFAULT
+            || !value::is_known_c_type(value::parameter_c_type(c_type, sql_type))
+        {
+            return statement.diagnostics.error(
+                "HY003",
+                format!("C type {c_type} is not supported for parameters"),
+            );
+        }
         if statement.parameters.len() < index {
             statement.parameters.resize(index, None);
         }
         statement.parameters[index - 1] = Some(BoundParameter {
             c_type,
+            sql_type,
             value,
             capacity,
             indicator,
         });
+        odbc::SUCCESS
+    })
+}
+
+unsafe fn set_stmt_attr(handle: Handle, attribute: i32, value: Pointer) -> SqlReturn {
+    with_statement(handle, |statement| {
+        let number = value as usize;
+        match attribute {
+            odbc::ATTR_ROW_ARRAY_SIZE | odbc::ROWSET_SIZE => {
+                statement.row_array_size = number.max(1)
+            }
+            odbc::ATTR_ROW_BIND_TYPE => statement.row_bind_type = number,
+            odbc::ATTR_ROW_BIND_OFFSET_PTR => statement.row_bind_offset = value as *mut Len,
+            odbc::ATTR_ROWS_FETCHED_PTR => statement.rows_fetched = value as *mut ULen,
+            odbc::ATTR_ROW_STATUS_PTR => statement.row_status = value as *mut u16,
+            odbc::ATTR_PARAMSET_SIZE => statement.paramset_size = number.max(1),
+            odbc::ATTR_PARAM_BIND_TYPE => statement.param_bind_type = number,
+            odbc::ATTR_PARAM_BIND_OFFSET_PTR => statement.param_bind_offset = value as *mut Len,
+            odbc::ATTR_PARAMS_PROCESSED_PTR => statement.params_processed = value as *mut ULen,
+            odbc::ATTR_PARAM_STATUS_PTR => statement.param_status = value as *mut u16,
+            odbc::ATTR_PARAM_OPERATION_PTR => statement.param_operation = value as *mut u16,
+            odbc::ATTR_MAX_ROWS => statement.max_rows = number,
+            odbc::ATTR_QUERY_TIMEOUT => statement.query_timeout = number,
+            odbc::ATTR_MAX_LENGTH => statement.max_length = number,
+            odbc::ATTR_NOSCAN => statement.no_scan = number == 1,
+            odbc::ATTR_CURSOR_TYPE if number != 0 => {
+                statement
+                    .diagnostics
+                    .push("01S02", "only forward-only cursors are supported");
+                return odbc::SUCCESS_WITH_INFO;
+            }
+            odbc::ATTR_CONCURRENCY if number != 1 => {
+                statement
+                    .diagnostics
+                    .push("01S02", "only read-only cursors are supported");
+                return odbc::SUCCESS_WITH_INFO;
+            }
+            odbc::ATTR_USE_BOOKMARKS if number != 0 => {
+                return statement
+                    .diagnostics
+                    .error("HYC00", "bookmarks are not supported");
+            }
+            // Asynchronous execution, scrollability, sensitivity, ...: the
+            // defaults (off, forward-only) are all a streaming engine offers.
+            _ => {}
+        }
         odbc::SUCCESS
     })
 }
@@ -596,31 +905,23 @@ pub unsafe extern "C" fn SQLSetStmtAttr(
     value: Pointer,
     _length: i32,
 ) -> SqlReturn {
-    with_statement(handle, |statement| {
-        let number = value as usize;
-        match attribute {
-            odbc::ATTR_ROW_ARRAY_SIZE | odbc::ROWSET_SIZE => {
-                statement.row_array_size = number.max(1)
-            }
-            odbc::ATTR_ROW_BIND_TYPE => statement.row_bind_type = number,
-            odbc::ATTR_ROWS_FETCHED_PTR => statement.rows_fetched = value as *mut ULen,
-            odbc::ATTR_ROW_STATUS_PTR => statement.row_status = value as *mut u16,
-            odbc::ATTR_PARAMSET_SIZE => statement.paramset_size = number.max(1),
-            odbc::ATTR_PARAM_BIND_TYPE => statement.param_bind_type = number,
-            odbc::ATTR_PARAMS_PROCESSED_PTR => statement.params_processed = value as *mut ULen,
-            odbc::ATTR_PARAM_STATUS_PTR => statement.param_status = value as *mut u16,
-            _ => {} // query timeout, cursor type, max length...: defaults suit a forward-only engine.
-        }
-        odbc::SUCCESS
-    })
+    set_stmt_attr(handle, attribute, value)
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn SQLGetStmtAttr(
+pub unsafe extern "C" fn SQLSetStmtAttrW(
     handle: Handle,
     attribute: i32,
     value: Pointer,
-    _capacity: i32,
+    _length: i32,
+) -> SqlReturn {
+    set_stmt_attr(handle, attribute, value)
+}
+
+unsafe fn get_stmt_attr(
+    handle: Handle,
+    attribute: i32,
+    value: Pointer,
     length: *mut i32,
 ) -> SqlReturn {
     with_statement(handle, |statement| {
@@ -647,18 +948,53 @@ pub unsafe extern "C" fn SQLGetStmtAttr(
             }
             odbc::ATTR_ROWS_FETCHED_PTR => pointer(statement.rows_fetched as Pointer),
             odbc::ATTR_ROW_STATUS_PTR => pointer(statement.row_status as Pointer),
+            odbc::ATTR_ROW_BIND_OFFSET_PTR => pointer(statement.row_bind_offset as Pointer),
+            odbc::ATTR_PARAM_BIND_OFFSET_PTR => pointer(statement.param_bind_offset as Pointer),
+            odbc::ATTR_PARAMS_PROCESSED_PTR => pointer(statement.params_processed as Pointer),
+            odbc::ATTR_PARAM_STATUS_PTR => pointer(statement.param_status as Pointer),
+            odbc::ATTR_PARAM_OPERATION_PTR => pointer(statement.param_operation as Pointer),
             _ => {
                 *(value as *mut ULen) = match attribute {
                     odbc::ATTR_ROW_ARRAY_SIZE | odbc::ROWSET_SIZE => statement.row_array_size,
                     odbc::ATTR_ROW_BIND_TYPE => statement.row_bind_type,
                     odbc::ATTR_PARAMSET_SIZE => statement.paramset_size,
                     odbc::ATTR_PARAM_BIND_TYPE => statement.param_bind_type,
+                    odbc::ATTR_MAX_ROWS => statement.max_rows,
+                    odbc::ATTR_QUERY_TIMEOUT => statement.query_timeout,
+                    odbc::ATTR_MAX_LENGTH => statement.max_length,
+                    odbc::ATTR_NOSCAN => statement.no_scan as ULen,
+                    odbc::ATTR_CONCURRENCY => 1, // SQL_CONCUR_READ_ONLY
                     _ => 0,
                 };
+                if !length.is_null() {
+                    *length = std::mem::size_of::<ULen>() as i32;
+                }
                 odbc::SUCCESS
             }
         }
     })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn SQLGetStmtAttr(
+    handle: Handle,
+    attribute: i32,
+    value: Pointer,
+    _capacity: i32,
+    length: *mut i32,
+) -> SqlReturn {
+    get_stmt_attr(handle, attribute, value, length)
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn SQLGetStmtAttrW(
+    handle: Handle,
+    attribute: i32,
+    value: Pointer,
+    _capacity: i32,
+    length: *mut i32,
+) -> SqlReturn {
+    get_stmt_attr(handle, attribute, value, length)
 }
 
 #[no_mangle]
@@ -673,24 +1009,113 @@ pub unsafe extern "C" fn SQLRowCount(handle: Handle, count: *mut Len) -> SqlRetu
 
 #[no_mangle]
 pub unsafe extern "C" fn SQLFreeStmt(handle: Handle, option: u16) -> SqlReturn {
+    if option == odbc::DROP {
+        return SQLFreeHandle(odbc::HANDLE_STMT, handle);
+    }
     with_statement(handle, |statement| {
         match option {
             odbc::CLOSE => statement.close_cursor(),
             odbc::UNBIND => statement.columns.clear(),
             odbc::RESET_PARAMS => statement.parameters.clear(),
-            odbc::DROP => return SQLFreeHandle(odbc::HANDLE_STMT, handle),
-            _ => {}
+            _ => {
+                return statement
+                    .diagnostics
+                    .error("HY092", format!("SQLFreeStmt option {option} is not valid"))
+            }
+        }
+        odbc::SUCCESS
+    })
+}
+
+/// Interrupts whatever the statement's connection is running (SQLCancel
+/// may come from another thread), and abandons a data-at-execution
+/// sequence.
+#[no_mangle]
+pub unsafe extern "C" fn SQLCancel(handle: Handle) -> SqlReturn {
+    guard(None, || {
+        let Some(statement) = stmt(handle) else {
+            return odbc::INVALID_HANDLE;
+        };
+        let connection = &*statement.connection;
+        if !connection.connection.is_null() {
+            ffi::duckdb_interrupt(connection.connection);
+        }
+        if statement.data_at_execution.is_some() {
+            statement.data_at_execution = None;
+        }
+        odbc::SUCCESS
+    })
+}
+
+unsafe fn get_cursor_name(
+    handle: Handle,
+    name: Pointer,
+    capacity: i16,
+    length: *mut i16,
+    width: Width,
+) -> SqlReturn {
+    with_statement(handle, |statement| {
+        if statement.cursor_name.is_empty() {
+            statement.cursor_name = format!("SQL_CUR{:x}", handle as usize);
+        }
+        let cursor_name = statement.cursor_name.clone();
+        if text::put16(
+            &cursor_name,
+            name,
+            capacity as isize,
+            length,
+            width,
+            Count::Characters,
+        ) {
+            statement.diagnostics.push("01004", "cursor name truncated");
+            return odbc::SUCCESS_WITH_INFO;
         }
         odbc::SUCCESS
     })
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn SQLCancel(handle: Handle) -> SqlReturn {
-    guard(None, || {
-        if stmt(handle).is_none() {
-            return odbc::INVALID_HANDLE;
-        }
+pub unsafe extern "C" fn SQLGetCursorName(
+    handle: Handle,
+    name: *mut u8,
+    capacity: i16,
+    length: *mut i16,
+) -> SqlReturn {
+    get_cursor_name(handle, name as Pointer, capacity, length, Width::Narrow)
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn SQLGetCursorNameW(
+    handle: Handle,
+    name: *mut u16,
+    capacity: i16,
+    length: *mut i16,
+) -> SqlReturn {
+    get_cursor_name(handle, name as Pointer, capacity, length, Width::Wide)
+}
+
+unsafe fn set_cursor_name(handle: Handle, name: Pointer, length: i16, width: Width) -> SqlReturn {
+    with_statement(handle, |statement| {
+        statement.cursor_name =
+            text::optional_arg(name, length as isize, width).unwrap_or_default();
         odbc::SUCCESS
     })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn SQLSetCursorName(
+    handle: Handle,
+    name: *const u8,
+    length: i16,
+) -> SqlReturn {
+    set_cursor_name(handle, name as Pointer, length, Width::Narrow)
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn SQLSetCursorNameW(
+    handle: Handle,
+    name: *const u16,
+    length: i16,
+) -> SqlReturn {
+    set_cursor_name(handle, name as Pointer, length, Width::Wide)
 }
