@@ -41,7 +41,10 @@ export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$HOME/.cache/mdm-target}
 (cd "$root" && DUCKDB_LIB_DIR=$lib_dir cargo build --release --quiet -p mdm-duckdb-odbc)
 $SUDO mkdir -p "$install_dir"
 $SUDO install -m 0755 "$CARGO_TARGET_DIR/release/libmdm_duckdb_odbc.so" "$install_dir/"
-$SUDO install -m 0755 "$lib_dir/libduckdb.so" "$install_dir/"
+# Rebuilding against the installed copy (DUCKDB_LIB_DIR=$install_dir) leaves it in place.
+if [ ! "$lib_dir/libduckdb.so" -ef "$install_dir/libduckdb.so" ]; then
+  $SUDO install -m 0755 "$lib_dir/libduckdb.so" "$install_dir/"
+fi
 
 template=$(mktemp)
 cat >"$template" <<INI

@@ -37,15 +37,23 @@ const TYPES: &str = "(VALUES \
     ('TIMESTAMP WITH TIME ZONE', 93, 26, 6, NULL, 16, '''', NULL, NULL), \
     ('TIMESTAMP_S', 93, 19, 0, NULL, 16, '''', NULL, NULL), \
     ('TIMESTAMP_MS', 93, 23, 3, NULL, 16, '''', NULL, NULL), \
-    ('TIMESTAMP_NS', 93, 29, 9, NULL, 16, '''', NULL, NULL) \
-    ) AS odbc_types(name, data_type, column_size, decimal_digits, radix, octet_length, quote, create_params, unsigned)";
+    ('TIMESTAMP_NS', 93, 29, 9, NULL, 16, '''', NULL, NULL))";
+
+/// [`TYPES`] as a table named `alias`.
+fn types_table(alias: &str) -> String {
+    format!(
+        "{TYPES} AS {alias}(name, data_type, column_size, decimal_digits, radix, octet_length, \
+         quote, create_params, unsigned)"
+    )
+}
 
 /// The [`TYPES`] row of a DuckDB type name in column `expression`
 /// (`DECIMAL(10,2)` is a DECIMAL; any other unknown type is text).
 fn type_key(expression: &str) -> String {
     format!(
         "CASE WHEN {expression} LIKE 'DECIMAL(%' THEN 'DECIMAL' \
-         WHEN {expression} IN (SELECT name FROM {TYPES}) THEN {expression} ELSE 'VARCHAR' END"
+         WHEN {expression} IN (SELECT name FROM {}) THEN {expression} ELSE 'VARCHAR' END",
+        types_table("known")
     )
 }
 
@@ -157,10 +165,11 @@ fn columns(statement: &mut Statement, arguments: Vec<Option<String>>) -> SqlRetu
          CAST(CASE WHEN t.data_type IN (12, -3) THEN t.octet_length END AS INTEGER) AS CHAR_OCTET_LENGTH, \
          CAST(c.column_index AS INTEGER) AS ORDINAL_POSITION, \
          CASE WHEN c.is_nullable THEN 'YES' ELSE 'NO' END AS IS_NULLABLE \
-         FROM duckdb_columns() c JOIN {TYPES} t ON t.name = {key} \
+         FROM duckdb_columns() c JOIN {} ON t.name = {key} \
          WHERE NOT c.internal AND c.database_name LIKE ? ESCAPE '\\' AND c.schema_name LIKE ? ESCAPE '\\' \
          AND c.table_name LIKE ? ESCAPE '\\' AND c.column_name LIKE ? ESCAPE '\\' \
-         ORDER BY 1, 2, 3, ORDINAL_POSITION"
+         ORDER BY 1, 2, 3, ORDINAL_POSITION",
+        types_table("t")
     );
     statement.catalog(
         &sql,
@@ -241,12 +250,13 @@ fn special_columns(
          CAST(t.data_type AS SMALLINT) AS DATA_TYPE, c.data_type AS TYPE_NAME, \
          CAST(t.column_size AS INTEGER) AS COLUMN_SIZE, CAST(t.octet_length AS INTEGER) AS BUFFER_LENGTH, \
          CAST(t.decimal_digits AS SMALLINT) AS DECIMAL_DIGITS, CAST(1 AS SMALLINT) AS PSEUDO_COLUMN \
-         FROM duckdb_constraints() k, duckdb_columns() c JOIN {TYPES} t ON t.name = {key} \
+         FROM duckdb_constraints() k, duckdb_columns() c JOIN {} ON t.name = {key} \
          WHERE ? = 1 AND k.constraint_type = 'PRIMARY KEY' AND c.database_name = k.database_name \
          AND c.schema_name = k.schema_name AND c.table_name = k.table_name \
          AND list_contains(k.constraint_column_names, c.column_name) \
          AND k.database_name LIKE ? ESCAPE '\\' AND k.schema_name LIKE ? ESCAPE '\\' AND k.table_name LIKE ? ESCAPE '\\' \
-         ORDER BY c.column_index"
+         ORDER BY c.column_index",
+        types_table("t")
     );
     statement.catalog(
         &sql,
@@ -280,8 +290,9 @@ fn type_info(statement: &mut Statement, data_type: i16) -> SqlReturn {
          CAST(CASE WHEN data_type IN (91, 92, 93) THEN 9 ELSE data_type END AS SMALLINT) AS SQL_DATA_TYPE, \
          CAST(CASE data_type WHEN 91 THEN 1 WHEN 92 THEN 2 WHEN 93 THEN 3 END AS SMALLINT) AS SQL_DATETIME_SUB, \
          CAST(radix AS INTEGER) AS NUM_PREC_RADIX, CAST(NULL AS SMALLINT) AS INTERVAL_PRECISION \
-         FROM {TYPES} WHERE name NOT LIKE 'U%INT' AND (? = 0 OR data_type = ?) \
-         ORDER BY DATA_TYPE, CASE name WHEN 'DECIMAL' THEN 0 WHEN 'TIMESTAMP' THEN 0 ELSE 1 END, TYPE_NAME"
+         FROM {} WHERE name NOT LIKE 'U%INT' AND (? = 0 OR data_type = ?) \
+         ORDER BY DATA_TYPE, CASE name WHEN 'DECIMAL' THEN 0 WHEN 'TIMESTAMP' THEN 0 ELSE 1 END, TYPE_NAME",
+        types_table("t")
     );
     statement.catalog(
         &sql,

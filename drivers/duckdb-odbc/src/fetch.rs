@@ -78,6 +78,8 @@ pub struct ResultSet {
     pub pending: VecDeque<ffi::duckdb_data_chunk>,
     /// DuckDB still produces chunks on demand (a streamed result).
     pub streaming: bool,
+    /// Every chunk has been taken from DuckDB (the rest are in `pending`).
+    pub exhausted: bool,
     pub chunk: ffi::duckdb_data_chunk,
     pub chunk_size: usize,
     /// The next row of the chunk to deliver.
@@ -112,6 +114,7 @@ impl ResultSet {
                 columns: Columns { names, types },
                 pending: VecDeque::new(),
                 streaming,
+                exhausted: false,
                 chunk: std::ptr::null_mut(),
                 chunk_size: 0,
                 next_row: 0,
@@ -127,11 +130,12 @@ impl ResultSet {
         if let Some(chunk) = self.pending.pop_front() {
             return chunk;
         }
-        if self.done {
+        if self.done || self.exhausted {
             return std::ptr::null_mut();
         }
         let chunk = unsafe { ffi::duckdb_fetch_chunk(self.result) };
         if chunk.is_null() {
+            self.exhausted = true;
             self.note_error();
         }
         chunk
@@ -149,7 +153,7 @@ impl ResultSet {
     /// Reads the rest of a streamed result into memory, so that DuckDB's
     /// connection is free for another statement and no row is lost.
     pub fn materialise(&mut self) {
-        if !self.streaming || self.done {
+        if !self.streaming || self.done || self.exhausted {
             return;
         }
         loop {
@@ -161,6 +165,7 @@ impl ResultSet {
             self.pending.push_back(chunk);
         }
         self.streaming = false;
+        self.exhausted = true;
     }
 
     /// Moves to the next row; false at the end.

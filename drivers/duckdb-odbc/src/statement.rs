@@ -406,14 +406,16 @@ impl Statement {
     /// Where element `set` of a bound buffer is: the bound address plus the
     /// bind offset (SQL_ATTR_PARAM_BIND_OFFSET_PTR), stepped by the row size
     /// (row-wise binding) or the element size (column-wise). Applications
-    /// such as pyodbc bind relative addresses, even 0, and set the offset.
+    /// such as pyodbc bind relative addresses and set the offset.
     fn parameter_address(&self, base: *mut c_void, set: usize, element: usize) -> *mut u8 {
         let offset = if self.param_bind_offset.is_null() {
             0
         } else {
             unsafe { *self.param_bind_offset }
         };
-        if base.is_null() && offset == 0 {
+        // A null address stays unbound; applications that bind relative
+        // addresses start them above zero (pyodbc starts at 16).
+        if base.is_null() {
             return std::ptr::null_mut();
         }
         let stride = if self.param_bind_type != 0 {

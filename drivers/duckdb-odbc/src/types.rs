@@ -212,9 +212,7 @@ impl TypeInfo {
             DUCKDB_TYPE_DUCKDB_TYPE_DATE => {
                 Cell::Date((*(data as *const ffi::duckdb_date).add(row)).days)
             }
-            DUCKDB_TYPE_DUCKDB_TYPE_TIMESTAMP => {
-                Cell::Timestamp(*(data as *const i64).add(row))
-            }
+            DUCKDB_TYPE_DUCKDB_TYPE_TIMESTAMP => Cell::Timestamp(*(data as *const i64).add(row)),
             DUCKDB_TYPE_DUCKDB_TYPE_TIMESTAMP_TZ => {
                 Cell::TimestampTz(*(data as *const i64).add(row))
             }

@@ -295,6 +295,14 @@ impl Cell {
             Cell::Text(t) => {
                 return parse_timestamp(&String::from_utf8_lossy(t)).ok_or("22018");
             }
+            // A time of day as a timestamp is on the current date (ODBC's rule).
+            Cell::Time(t) => {
+                let now = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0, |d| d.as_secs() as i64);
+                let today = now.div_euclid(86_400) * 86_400_000_000;
+                (today + t, (t.rem_euclid(1_000_000) * 1000) as u32)
+            }
             _ => return Err("07006"),
         };
         if micros.abs() == TIMESTAMP_INFINITY {
