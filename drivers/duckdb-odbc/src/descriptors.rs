@@ -174,7 +174,7 @@ fn read_field(
                 LENGTH | PRECISION => Ok(Field::Integer(description.column_size as Len)),
                 OCTET_LENGTH => Ok(Field::Integer(description.octet_length as Len)),
                 SCALE => Ok(Field::Integer(description.decimal_digits as Len)),
-                NULLABLE => Ok(Field::Integer(odbc::NULLABLE_UNKNOWN as Len)),
+                NULLABLE => Ok(Field::Integer(odbc::NULLABLE as Len)),
                 NAME => Ok(Field::Text(columns.names[index].clone())),
                 UNNAMED => Ok(Field::Integer(0)),
                 TYPE_NAME => Ok(Field::Text(description.type_name)),

@@ -465,7 +465,7 @@ unsafe fn describe_col(
             *digits = description.decimal_digits;
         }
         if !nullable.is_null() {
-            *nullable = odbc::NULLABLE_UNKNOWN;
+            *nullable = odbc::NULLABLE;
         }
         if truncated {
             statement.diagnostics.push("01004", "column name truncated");
@@ -636,7 +636,8 @@ unsafe fn col_attribute(
                 | odbc::SQL_DECIMAL => 10,
                 _ => 0,
             }),
-            odbc::DESC_NULLABLE | odbc::COLUMN_NULLABLE => number(odbc::NULLABLE_UNKNOWN as Len),
+            // DuckDB does not say which result columns can hold NULL: all may.
+            odbc::DESC_NULLABLE | odbc::COLUMN_NULLABLE => number(odbc::NULLABLE as Len),
             odbc::DESC_UNSIGNED => number(
                 (description.unsigned
                     || !matches!(

@@ -53,6 +53,14 @@ const READ_ONLY_TYPES: &[ffi::duckdb_statement_type] = &[
     ffi::duckdb_statement_type_DUCKDB_STATEMENT_TYPE_VARIABLE_SET,
 ];
 
+/// Statement types whose changed rows SQLRowCount reports.
+const COUNTED_TYPES: &[ffi::duckdb_statement_type] = &[
+    ffi::duckdb_statement_type_DUCKDB_STATEMENT_TYPE_INSERT,
+    ffi::duckdb_statement_type_DUCKDB_STATEMENT_TYPE_UPDATE,
+    ffi::duckdb_statement_type_DUCKDB_STATEMENT_TYPE_DELETE,
+    ffi::duckdb_statement_type_DUCKDB_STATEMENT_TYPE_COPY,
+];
+
 pub struct Statement {
     pub diagnostics: Diagnostics,
     pub connection: *mut Connection,
@@ -289,6 +297,7 @@ impl Statement {
         }
         let timer = Watchdog::start(self.connection().connection, self.query_timeout);
         let mut total_changed: Len = 0;
+        let mut counted = false;
         let mut processed = 0;
         let mut outcome = odbc::SUCCESS;
         for set in 0..sets {
@@ -344,7 +353,13 @@ impl Statement {
                     }
                     total_changed = -1;
                 } else {
-                    total_changed += ffi::duckdb_rows_changed(&mut result) as Len;
+                    // Row counts are those of inserts, updates and deletes;
+                    // for anything else SQLRowCount says -1.
+                    let kind = ffi::duckdb_result_statement_type(result);
+                    if COUNTED_TYPES.contains(&kind) {
+                        counted = true;
+                        total_changed += ffi::duckdb_rows_changed(&mut result) as Len;
+                    }
                     ffi::duckdb_destroy_result(&mut result);
                 }
             }
@@ -355,7 +370,11 @@ impl Statement {
             unsafe { *self.params_processed = processed };
         }
         if outcome == odbc::SUCCESS {
-            self.row_count = total_changed;
+            self.row_count = if counted || total_changed < 0 {
+                total_changed
+            } else {
+                -1
+            };
         }
         outcome
     }
