@@ -814,7 +814,15 @@ pub unsafe extern "C" fn SQLDescribeParam(
             *data_type = description.sql_type;
         }
         if !size.is_null() {
-            *size = description.column_size;
+            // Text and binary parameters have no length limit: size 0 says
+            // so, and clients send long values in pieces (pyodbc's
+            // fast_executemany then uses SQLPutData instead of allocating
+            // room for the longest possible value in every row).
+            *size = if description.column_size == crate::types::UNBOUNDED {
+                0
+            } else {
+                description.column_size
+            };
         }
         if !digits.is_null() {
             *digits = description.decimal_digits;
@@ -851,9 +859,7 @@ pub unsafe extern "C" fn SQLBindParameter(
                 .diagnostics
                 .error("HYC00", "only input parameters are supported");
         }
-        if value::parameter_c_type(c_type, sql_type) != c_type && c_type != odbc::C_DEFAULT
-            || !value::is_known_c_type(value::parameter_c_type(c_type, sql_type))
-        {
+        if !value::is_known_c_type(value::parameter_c_type(c_type, sql_type)) {
             return statement.diagnostics.error(
                 "HY003",
                 format!("C type {c_type} is not supported for parameters"),
