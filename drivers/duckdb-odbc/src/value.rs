@@ -555,14 +555,18 @@ pub unsafe fn write_cell(
     }
     match c_type {
         odbc::C_CHAR | odbc::C_BINARY | odbc::C_WCHAR => {
-            let bytes: Vec<u8> = match (c_type, cell) {
-                (odbc::C_BINARY, Cell::Blob(b)) => b.clone(),
-                (odbc::C_BINARY, Cell::Uuid(u)) => u.to_be_bytes().to_vec(),
+            // Text and binary values are copied from the cell itself, the
+            // rest from their text form.
+            let bytes: std::borrow::Cow<[u8]> = match (c_type, cell) {
+                (odbc::C_BINARY, Cell::Blob(b)) => b.as_slice().into(),
+                (odbc::C_CHAR | odbc::C_BINARY, Cell::Text(t)) => t.as_slice().into(),
+                (odbc::C_BINARY, Cell::Uuid(u)) => u.to_be_bytes().to_vec().into(),
                 (odbc::C_WCHAR, _) => String::from_utf8_lossy(&cell.text().unwrap_or_default())
                     .encode_utf16()
                     .flat_map(|u| u.to_le_bytes())
-                    .collect(),
-                _ => cell.text().unwrap_or_default(),
+                    .collect::<Vec<u8>>()
+                    .into(),
+                _ => cell.text().unwrap_or_default().into(),
             };
             let rest = &bytes[offset.min(bytes.len())..];
             if !indicator.is_null() {
