@@ -401,9 +401,9 @@ fn identifiers_and_text_beyond_ascii_survive() {
 fn a_connection_needs_a_database() {
     let env = Environment::new().unwrap();
     let string = format!("Driver={{{}}}", driver_path());
-    let error = env
-        .connect_with_connection_string(&string, ConnectionOptions::default())
-        .err()
-        .expect("no Database is an error");
+    let Err(error) = env.connect_with_connection_string(&string, ConnectionOptions::default())
+    else {
+        panic!("a connection without Database was opened")
+    };
     assert!(error.to_string().contains("no Database"), "{error}");
 }
