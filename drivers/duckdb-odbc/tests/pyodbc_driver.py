@@ -111,6 +111,7 @@ class ODBC:
 
 class DriverTests(unittest.TestCase):
     def setUp(self):
+        pyodbc.native_uuid = False
         self.directory = tempfile.mkdtemp(prefix="mdm-odbc-test-")
         self.path = os.path.join(self.directory, "test.duckdb")
 
@@ -134,6 +135,11 @@ class DriverTests(unittest.TestCase):
         ("moment", "TIMESTAMP", [datetime.datetime(2024, 2, 29, 23, 59, 59, 123456),
                                  datetime.datetime(1970, 1, 1), None]),
         ("clock", "TIME", [datetime.time(4, 5, 6), datetime.time(23, 59, 59), None]),
+        ("r", "FLOAT", [1.5, -0.25, None]),
+        ("h", "HUGEINT", [2 ** 100, -(2 ** 126), None]),
+        ("ub", "UBIGINT", [2 ** 64 - 1, 0, None]),
+        ("u", "UUID", [uuid.UUID("12345678-1234-5678-9abc-def012345678"), uuid.UUID(int=0), None]),
+        ("e", "ENUM('small', 'large')", ["large", "small", None]),
     ]
 
     def create_every_type(self, cnxn):
@@ -153,6 +159,7 @@ class DriverTests(unittest.TestCase):
             self.assertEqual(row_got, row_expected)
 
     def test_fast_executemany_inserts_every_type(self):
+        pyodbc.native_uuid = True  # UUIDs come back as uuid.UUID
         with connect(self.path) as cnxn:
             self.create_every_type(cnxn)
             cursor = cnxn.cursor()
@@ -164,14 +171,16 @@ class DriverTests(unittest.TestCase):
             self.check_every_type(cnxn, rows)
 
     def test_fast_executemany_updates_every_type(self):
+        pyodbc.native_uuid = True
         with connect(self.path) as cnxn:
             self.create_every_type(cnxn)
             rows = self.rows_of_every_type(30)
             names = ", ".join(["id"] + [name for name, _, _ in self.EVERY_TYPE])
             marks = ", ".join("?" * (len(self.EVERY_TYPE) + 1))
-            cnxn.cursor().executemany(f"INSERT INTO t ({names}) VALUES ({marks})", rows)
             cursor = cnxn.cursor()
+            # (pyodbc binds integers beyond 64 bits only with fast_executemany.)
             cursor.fast_executemany = True
+            cursor.executemany(f"INSERT INTO t ({names}) VALUES ({marks})", rows)
             assignments = ", ".join(f"{name} = ?" for name, _, _ in self.EVERY_TYPE)
             updated = self.rows_of_every_type(31)[1:]
             cursor.executemany(f"UPDATE t SET {assignments} WHERE id = ?",
