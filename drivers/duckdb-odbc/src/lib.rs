@@ -1,6 +1,6 @@
 //! mdm's ODBC driver for DuckDB: an ODBC 3.8 driver over DuckDB's C API.
 //! Each module owns one area of ODBC: handles, connect, statement, fetch,
-//! catalog, info and diagnostics; value converts data between DuckDB and
+//! parameters, catalog, info and diagnostics; value converts data between DuckDB and
 //! application buffers. Every entry point checks its handle and catches
 //! panics, so a bug turns into SQL_ERROR with a diagnostic instead of
 //! taking the host down.
@@ -17,6 +17,7 @@ mod handles;
 mod info;
 mod insert;
 mod odbc;
+mod parameters;
 mod statement;
 mod text;
 mod types;
