@@ -1,7 +1,8 @@
 //! mdm's ODBC driver for DuckDB: an ODBC 3.8 driver over DuckDB's C API.
-//! Each module owns one area of ODBC: handles, connect, statement, fetch,
-//! parameters, catalog, info and diagnostics; value converts data between DuckDB and
-//! application buffers. Every entry point checks its handle and catches
+//! Each module owns one area of ODBC: handles, connect, statement,
+//! parameters, fetch, catalog, descriptors, info and diagnostics; types and
+//! value convert data between DuckDB and application buffers, text the two
+//! string encodings. Every entry point checks its handle and catches
 //! panics, so a bug turns into SQL_ERROR with a diagnostic instead of
 //! taking the host down.
 
