@@ -40,9 +40,27 @@ fi
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$HOME/.cache/mdm-target}
 (cd "$root" && DUCKDB_LIB_DIR=$lib_dir cargo build --release --quiet -p mdm-duckdb-odbc)
 $SUDO mkdir -p "$install_dir"
-$SUDO install -m 0755 "$CARGO_TARGET_DIR/release/libmdm_duckdb_odbc.so" "$install_dir/"
-$SUDO install -m 0755 "$lib_dir/libduckdb.so" "$install_dir/"
+# place FILE: installs FILE into $install_dir under a temporary name and
+# renames it, so that programs loading the driver meanwhile (a running test
+# suite, a BI tool) never find it missing or half-written.
+place() {
+  local name
+  name=$(basename "$1")
+  $SUDO install -m 0755 "$1" "$install_dir/.$name.new"
+  $SUDO mv -f "$install_dir/.$name.new" "$install_dir/$name"
+}
+place "$CARGO_TARGET_DIR/release/libmdm_duckdb_odbc.so"
+# Rebuilding against the installed copy (DUCKDB_LIB_DIR=$install_dir) leaves it in place.
+if [ ! "$lib_dir/libduckdb.so" -ef "$install_dir/libduckdb.so" ]; then
+  place "$lib_dir/libduckdb.so"
+fi
 
+# Registered already with this library: nothing to change (re-registering
+# would briefly leave the driver unknown to programs connecting meanwhile).
+if odbcinst -q -d -n "MDM DuckDB" 2>/dev/null | grep -qx "Driver=$install_dir/libmdm_duckdb_odbc.so"; then
+  echo "duckdb.sh: ODBC driver 'MDM DuckDB' -> $install_dir/libmdm_duckdb_odbc.so (updated)" >&2
+  exit 0
+fi
 template=$(mktemp)
 cat >"$template" <<INI
 [MDM DuckDB]

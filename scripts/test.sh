@@ -50,6 +50,13 @@ cargo clippy -p mdm-duckdb-odbc --all-targets --quiet -- -D warnings
 echo "== tests: the DuckDB ODBC driver's own (through odbc-api, loading this build)"
 cargo build -p mdm-duckdb-odbc
 LD_LIBRARY_PATH=$DUCKDB_LIB_DIR cargo test -p mdm-duckdb-odbc
+
+# The driver installed by drivers/setup.sh above, through pyodbc, isql and iusql.
+echo "== tests: the DuckDB ODBC driver through pyodbc, isql and iusql"
+/usr/bin/python3 drivers/duckdb-odbc/tests/pyodbc_driver.py
+echo "== tests: pyodbc's own test suites against the DuckDB ODBC driver"
+/usr/bin/python3 drivers/duckdb-odbc/tests/pyodbc_suite.py
+
 echo "== tests: unit tests and the embedded SQLite profile"
 cargo test --all-features
 for profile in sqlite-odbc postgresql duckdb; do

@@ -160,3 +160,87 @@ pub struct Timestamp {
     pub second: u16,
     pub fraction: u32,
 }
+
+// More connection attributes and their values.
+pub const ATTR_LOGIN_TIMEOUT: i32 = 103;
+pub const ATTR_TRACE: i32 = 104;
+pub const ATTR_TXN_ISOLATION: i32 = 108;
+pub const ATTR_PACKET_SIZE: i32 = 112;
+pub const ATTR_CONNECTION_TIMEOUT: i32 = 113;
+pub const ATTR_CONNECTION_DEAD: i32 = 1209;
+pub const MODE_READ_ONLY: usize = 1;
+pub const TXN_SERIALIZABLE: usize = 8;
+
+// More statement attributes and values.
+pub const ATTR_MAX_ROWS: i32 = 1;
+pub const ATTR_NOSCAN: i32 = 2;
+pub const ATTR_USE_BOOKMARKS: i32 = 12;
+pub const ATTR_PARAM_BIND_OFFSET_PTR: i32 = 17;
+pub const ATTR_PARAM_OPERATION_PTR: i32 = 19;
+pub const ATTR_ROW_BIND_OFFSET_PTR: i32 = 23;
+pub const NEED_DATA: SqlReturn = 99;
+pub const DATA_AT_EXEC: Len = -2;
+pub const LEN_DATA_AT_EXEC_OFFSET: Len = -100;
+pub const PARAM_INPUT: i16 = 1;
+pub const PARAM_ERROR: u16 = 5;
+pub const PARAM_IGNORE: u16 = 1;
+
+// More C and SQL types.
+pub const C_NUMERIC: i16 = 2;
+pub const C_TIME: i16 = 10;
+pub const C_TYPE_TIME: i16 = 92;
+pub const C_GUID: i16 = -11;
+pub const SQL_GUID: i16 = -11;
+pub const SQL_LONGVARBINARY: i16 = -4;
+pub const SQL_WLONGVARCHAR: i16 = -10;
+pub const SQL_DATE: i16 = 9;
+pub const SQL_TIME: i16 = 10;
+pub const SQL_TIMESTAMP: i16 = 11;
+pub const SQL_UNKNOWN_TYPE: i16 = 0;
+
+/// SQL_TIME_STRUCT.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Time {
+    pub hour: u16,
+    pub minute: u16,
+    pub second: u16,
+}
+
+/// SQL_NUMERIC_STRUCT: an unsigned little-endian mantissa, a sign (1 for
+/// positive) and a scale.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Numeric {
+    pub precision: u8,
+    pub scale: i8,
+    pub sign: u8,
+    pub value: [u8; 16],
+}
+
+/// SQLGUID.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Guid {
+    pub data1: u32,
+    pub data2: u16,
+    pub data3: u16,
+    pub data4: [u8; 8],
+}
+
+// More descriptor fields and values.
+pub const COLUMN_NULLABLE: u16 = 7;
+pub const DESC_FIXED_PREC_SCALE: u16 = 9;
+pub const DESC_LOCAL_TYPE_NAME: u16 = 29;
+pub const DESC_TABLE_NAME: u16 = 15;
+pub const DESC_SCHEMA_NAME: u16 = 16;
+pub const DESC_CATALOG_NAME: u16 = 17;
+pub const DESC_BASE_COLUMN_NAME: u16 = 22;
+pub const DESC_BASE_TABLE_NAME: u16 = 23;
+pub const DESC_LITERAL_PREFIX: u16 = 27;
+pub const DESC_LITERAL_SUFFIX: u16 = 28;
+pub const DESC_NUM_PREC_RADIX: u16 = 32;
+pub const DESC_DATETIME_INTERVAL_CODE: u16 = 1007;
+pub const DESC_UNNAMED: u16 = 1012;
+pub const C_ARD_TYPE: i16 = -99;
+pub const ROW_ERROR: u16 = 5;

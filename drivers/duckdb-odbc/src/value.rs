@@ -1,11 +1,13 @@
-//! Values between DuckDB vectors, ODBC buffers and DuckDB parameters: one
-//! [`Cell`] per value, converted to whatever C type the application bound.
+//! Values between DuckDB, ODBC buffers and DuckDB parameters: one [`Cell`]
+//! per value, converted to whatever C type the application bound, with
+//! ODBC's rules for each conversion (22003 when a number does not fit,
+//! 22007 for dates a C struct cannot hold, hexadecimal for binary as text).
 
 use std::ffi::c_void;
 
 use libduckdb_sys as ffi;
 
-use crate::odbc::{self, Date, Len, Timestamp};
+use crate::odbc::{self, Date, Guid, Len, Numeric, Time, Timestamp};
 
 /// One value in transit.
 #[derive(Clone, Debug, PartialEq)]
@@ -14,16 +16,38 @@ pub enum Cell {
     Bool(bool),
     Int(i64),
     Huge(i128),
+    Real(f32),
     Double(f64),
-    /// Days since 1970-01-01.
+    /// Days since 1970-01-01 (±i32::MAX: ±infinity).
     Date(i32),
-    /// Microseconds since 1970-01-01 00:00:00.
+    /// Microseconds since midnight.
+    Time(i64),
+    /// Microseconds since 1970-01-01 00:00:00 (±i64::MAX: ±infinity).
     Timestamp(i64),
+    /// A TIMESTAMP WITH TIME ZONE: microseconds since the epoch, in UTC.
+    TimestampTz(i64),
+    /// A TIMESTAMP_NS: nanoseconds since the epoch.
+    TimestampNanos(i64),
     Text(Vec<u8>),
+    Blob(Vec<u8>),
     /// A DECIMAL: `value` × 10^-`scale`, exactly.
     Decimal(i128, u8),
-    /// A DuckDB type this driver does not convert yet (its type id).
+    Uuid(u128),
+    /// A DuckDB type this driver does not convert (its type id).
     Unsupported(ffi::duckdb_type),
+}
+
+const DATE_INFINITY: i32 = i32::MAX;
+const TIMESTAMP_INFINITY: i64 = i64::MAX;
+
+/// A timestamp in seconds or milliseconds as microseconds, keeping the
+/// infinities.
+pub fn scale_timestamp(value: i64, factor: i64) -> i64 {
+    if value == TIMESTAMP_INFINITY || value == -TIMESTAMP_INFINITY {
+        value
+    } else {
+        value.saturating_mul(factor)
+    }
 }
 
 /// Days since 1970-01-01 for a proleptic Gregorian date.
@@ -61,11 +85,76 @@ fn timestamp_parts(micros: i64) -> (i64, u32, u32, i64, i64) {
     )
 }
 
+fn timestamp_text(micros: i64, nanos: Option<u32>) -> String {
+    if micros == TIMESTAMP_INFINITY {
+        return "infinity".into();
+    }
+    if micros == -TIMESTAMP_INFINITY {
+        return "-infinity".into();
+    }
+    let (y, m, d, secs, frac) = timestamp_parts(micros);
+    let mut text = format!(
+        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}",
+        secs / 3600,
+        secs % 3600 / 60,
+        secs % 60
+    );
+    match nanos {
+        Some(nanos) if nanos != 0 => text.push_str(&format!(".{nanos:09}")),
+        Some(_) => {}
+        None if frac != 0 => text.push_str(&format!(".{frac:06}")),
+        None => {}
+    }
+    text
+}
+
+fn uuid_text(value: u128) -> String {
+    let hex = format!("{value:032x}");
+    format!(
+        "{}-{}-{}-{}-{}",
+        &hex[0..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..32]
+    )
+}
+
+fn parse_uuid(text: &str) -> Option<u128> {
+    let hex: String = text
+        .trim()
+        .trim_matches(|c| c == '{' || c == '}')
+        .chars()
+        .filter(|c| *c != '-')
+        .collect();
+    (hex.len() == 32)
+        .then(|| u128::from_str_radix(&hex, 16).ok())
+        .flatten()
+}
+
+/// Appends `text` as a JSON string.
+pub fn json_escape(text: &str, out: &mut String) {
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
 impl Cell {
-    /// The value as text, in the spelling DuckDB itself uses.
+    /// The value as text, in the spelling DuckDB itself uses (binary as
+    /// hexadecimal digits, as ODBC converts binary to character data).
     pub fn text(&self) -> Option<Vec<u8>> {
         Some(match self {
-            Cell::Null => return None,
+            Cell::Null | Cell::Unsupported(_) => return None,
             Cell::Bool(b) => {
                 if *b {
                     b"true".to_vec()
@@ -75,48 +164,83 @@ impl Cell {
             }
             Cell::Int(i) => i.to_string().into_bytes(),
             Cell::Huge(i) => i.to_string().into_bytes(),
+            Cell::Real(f) => format_real(*f).into_bytes(),
             Cell::Double(f) => format_double(*f).into_bytes(),
             Cell::Date(d) => {
+                if *d == DATE_INFINITY {
+                    return Some(b"infinity".to_vec());
+                }
+                if *d == -DATE_INFINITY {
+                    return Some(b"-infinity".to_vec());
+                }
                 let (y, m, day) = civil_from_days(*d as i64);
                 format!("{y:04}-{m:02}-{day:02}").into_bytes()
             }
-            Cell::Timestamp(t) => {
-                let (y, m, d, secs, frac) = timestamp_parts(*t);
-                let mut text = format!(
-                    "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}",
-                    secs / 3600,
-                    secs % 3600 / 60,
-                    secs % 60
-                );
-                if frac != 0 {
-                    text.push_str(&format!(".{frac:06}"));
+            Cell::Time(t) => clock_text(*t).into_bytes(),
+            Cell::Timestamp(t) => timestamp_text(*t, None).into_bytes(),
+            Cell::TimestampTz(t) => {
+                let mut text = timestamp_text(*t, None);
+                if t.abs() != TIMESTAMP_INFINITY {
+                    text.push_str("+00");
                 }
                 text.into_bytes()
             }
+            Cell::TimestampNanos(n) => {
+                timestamp_text(n.div_euclid(1000), Some(n.rem_euclid(1_000_000_000) as u32))
+                    .into_bytes()
+            }
             Cell::Text(t) => t.clone(),
+            Cell::Blob(b) => b
+                .iter()
+                .flat_map(|byte| format!("{byte:02X}").into_bytes())
+                .collect(),
             Cell::Decimal(value, scale) => decimal_text(*value, *scale).into_bytes(),
-            Cell::Unsupported(_) => return None,
+            Cell::Uuid(u) => uuid_text(*u).into_bytes(),
         })
     }
 
-    fn as_i64(&self) -> Result<i64, &'static str> {
+    /// Appends the value as JSON; false when it has no JSON form.
+    pub fn write_json(&self, out: &mut String) -> bool {
+        match self {
+            Cell::Null => out.push_str("null"),
+            Cell::Unsupported(_) => return false,
+            Cell::Bool(_) | Cell::Int(_) | Cell::Huge(_) | Cell::Decimal(..) => {
+                out.push_str(&String::from_utf8_lossy(&self.text().unwrap_or_default()))
+            }
+            Cell::Real(f) if f.is_finite() => out.push_str(&format_real(*f)),
+            Cell::Double(f) if f.is_finite() => out.push_str(&format_double(*f)),
+            _ => json_escape(
+                &String::from_utf8_lossy(&self.text().unwrap_or_default()),
+                out,
+            ),
+        }
+        true
+    }
+
+    fn as_i128(&self) -> Result<i128, &'static str> {
         match self {
             Cell::Decimal(value, scale) => {
                 let divisor = 10i128.pow(*scale as u32);
                 if value % divisor != 0 {
                     return Err("22003");
                 }
-                i64::try_from(value / divisor).map_err(|_| "22003")
+                Ok(value / divisor)
             }
-            Cell::Bool(b) => Ok(*b as i64),
-            Cell::Int(i) => Ok(*i),
-            Cell::Huge(i) => i64::try_from(*i).map_err(|_| "22003"),
-            Cell::Double(f) if f.fract() == 0.0 && f.abs() < 9.2e18 => Ok(*f as i64),
-            Cell::Double(_) => Err("22003"),
-            Cell::Text(t) => std::str::from_utf8(t)
-                .ok()
-                .and_then(|s| s.trim().parse().ok())
-                .ok_or("22018"),
+            Cell::Bool(b) => Ok(*b as i128),
+            Cell::Int(i) => Ok(*i as i128),
+            Cell::Huge(i) => Ok(*i),
+            Cell::Real(f) => float_integer(*f as f64),
+            Cell::Double(f) => float_integer(*f),
+            Cell::Text(t) => {
+                let text = std::str::from_utf8(t).map_err(|_| "22018")?.trim();
+                match text.parse::<i128>() {
+                    Ok(value) => Ok(value),
+                    Err(_) => text
+                        .parse::<f64>()
+                        .map_err(|_| "22018")
+                        .and_then(float_integer),
+                }
+            }
             _ => Err("07006"),
         }
     }
@@ -130,6 +254,7 @@ impl Cell {
             Cell::Bool(b) => Ok(*b as i64 as f64),
             Cell::Int(i) => Ok(*i as f64),
             Cell::Huge(i) => Ok(*i as f64),
+            Cell::Real(f) => Ok(*f as f64),
             Cell::Double(f) => Ok(*f),
             Cell::Text(t) => std::str::from_utf8(t)
                 .ok()
@@ -138,6 +263,111 @@ impl Cell {
             _ => Err("07006"),
         }
     }
+
+    /// The value as an exact decimal (mantissa, scale).
+    fn as_decimal(&self) -> Result<(i128, u8), &'static str> {
+        match self {
+            Cell::Decimal(value, scale) => Ok((*value, *scale)),
+            Cell::Bool(_) | Cell::Int(_) | Cell::Huge(_) => Ok((self.as_i128()?, 0)),
+            Cell::Real(_) | Cell::Double(_) | Cell::Text(_) => {
+                let text =
+                    String::from_utf8(self.text().unwrap_or_default()).map_err(|_| "22018")?;
+                parse_decimal(text.trim()).ok_or("22018")
+            }
+            _ => Err("07006"),
+        }
+    }
+
+    /// Microseconds since the epoch of a date or timestamp; 22007 for the
+    /// infinities, which no C struct can hold.
+    fn as_timestamp_micros(&self) -> Result<(i64, u32), &'static str> {
+        let (micros, nanos) = match self {
+            Cell::Timestamp(t) | Cell::TimestampTz(t) => {
+                (*t, (t.rem_euclid(1_000_000) * 1000) as u32)
+            }
+            Cell::TimestampNanos(n) => (n.div_euclid(1000), n.rem_euclid(1_000_000_000) as u32),
+            Cell::Date(d) => {
+                if d.abs() == DATE_INFINITY {
+                    return Err("22007");
+                }
+                (*d as i64 * 86_400_000_000, 0)
+            }
+            Cell::Text(t) => {
+                return parse_timestamp(&String::from_utf8_lossy(t)).ok_or("22018");
+            }
+            // A time of day as a timestamp is on the current date (ODBC's rule).
+            Cell::Time(t) => {
+                let now = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0, |d| d.as_secs() as i64);
+                let today = now.div_euclid(86_400) * 86_400_000_000;
+                (today + t, (t.rem_euclid(1_000_000) * 1000) as u32)
+            }
+            _ => return Err("07006"),
+        };
+        if micros.abs() == TIMESTAMP_INFINITY {
+            return Err("22007");
+        }
+        Ok((micros, nanos))
+    }
+}
+
+fn float_integer(value: f64) -> Result<i128, &'static str> {
+    if value.is_finite() && value.abs() < 1.7e38 {
+        Ok(value.trunc() as i128)
+    } else {
+        Err("22003")
+    }
+}
+
+/// `-12.50` as (-1250, 2).
+fn parse_decimal(text: &str) -> Option<(i128, u8)> {
+    let (negative, digits) = match text.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, text.strip_prefix('+').unwrap_or(text)),
+    };
+    if digits.contains(['e', 'E']) {
+        let value: f64 = text.parse().ok()?;
+        return parse_decimal(&format!("{value}"));
+    }
+    let (whole, fraction) = digits.split_once('.').unwrap_or((digits, ""));
+    if whole.is_empty() && fraction.is_empty() {
+        return None;
+    }
+    let fraction = &fraction[..fraction.len().min(38)];
+    let mantissa: i128 = format!("{whole}{fraction}").parse().ok()?;
+    Some((
+        if negative { -mantissa } else { mantissa },
+        fraction.len() as u8,
+    ))
+}
+
+/// `YYYY-MM-DD[ HH:MM:SS[.fraction]]` as (microseconds, nanoseconds of the
+/// second).
+fn parse_timestamp(text: &str) -> Option<(i64, u32)> {
+    let text = text.trim();
+    let (date, time) = text.split_once([' ', 'T']).unwrap_or((text, "00:00:00"));
+    let mut parts = date.splitn(3, '-');
+    let year: i64 = parts.next()?.parse().ok()?;
+    let month: u32 = parts.next()?.parse().ok()?;
+    let day: u32 = parts.next()?.parse().ok()?;
+    let (clock, fraction) = time.split_once('.').unwrap_or((time, ""));
+    let mut clock_parts = clock.splitn(3, ':');
+    let hour: i64 = clock_parts.next()?.parse().ok()?;
+    let minute: i64 = clock_parts.next().unwrap_or("0").parse().ok()?;
+    let second: i64 = clock_parts.next().unwrap_or("0").parse().ok()?;
+    let digits: String = fraction
+        .chars()
+        .take_while(|c| c.is_ascii_digit())
+        .take(9)
+        .collect();
+    let nanos: u32 = if digits.is_empty() {
+        0
+    } else {
+        format!("{digits:0<9}").parse().ok()?
+    };
+    let seconds = days_from_civil(year, month, day) * 86_400 + hour * 3600 + minute * 60 + second;
+    Some((seconds * 1_000_000 + (nanos / 1000) as i64, nanos))
 }
 
 /// A time of day in microseconds as `HH:MM:SS[.ffffff]`.
@@ -206,74 +436,11 @@ fn format_double(value: f64) -> String {
     }
 }
 
-/// Reads row `row` of a DuckDB vector of logical type `column_type`.
-///
-/// # Safety
-/// `vector` must be a vector of that type with more than `row` rows.
-pub unsafe fn read_cell(
-    column_type: ffi::duckdb_type,
-    decimal: Option<(u8, ffi::duckdb_type)>,
-    vector: ffi::duckdb_vector,
-    row: usize,
-) -> Cell {
-    let validity = ffi::duckdb_vector_get_validity(vector);
-    if !validity.is_null() && !ffi::duckdb_validity_row_is_valid(validity, row as u64) {
-        return Cell::Null;
-    }
-    let data = ffi::duckdb_vector_get_data(vector);
-    match column_type {
-        ffi::DUCKDB_TYPE_DUCKDB_TYPE_BOOLEAN => Cell::Bool(*(data as *const bool).add(row)),
-        ffi::DUCKDB_TYPE_DUCKDB_TYPE_TINYINT => Cell::Int(*(data as *const i8).add(row) as i64),
-        ffi::DUCKDB_TYPE_DUCKDB_TYPE_SMALLINT => Cell::Int(*(data as *const i16).add(row) as i64),
-        ffi::DUCKDB_TYPE_DUCKDB_TYPE_INTEGER => Cell::Int(*(data as *const i32).add(row) as i64),
-        ffi::DUCKDB_TYPE_DUCKDB_TYPE_BIGINT => Cell::Int(*(data as *const i64).add(row)),
-        ffi::DUCKDB_TYPE_DUCKDB_TYPE_UTINYINT => Cell::Int(*(data as *const u8).add(row) as i64),
-        ffi::DUCKDB_TYPE_DUCKDB_TYPE_USMALLINT => Cell::Int(*(data as *const u16).add(row) as i64),
-        ffi::DUCKDB_TYPE_DUCKDB_TYPE_UINTEGER => Cell::Int(*(data as *const u32).add(row) as i64),
-        ffi::DUCKDB_TYPE_DUCKDB_TYPE_UBIGINT => Cell::Huge(*(data as *const u64).add(row) as i128),
-        ffi::DUCKDB_TYPE_DUCKDB_TYPE_HUGEINT => {
-            let value = *(data as *const ffi::duckdb_hugeint).add(row);
-            Cell::Huge(((value.upper as i128) << 64) | value.lower as i128)
-        }
-        ffi::DUCKDB_TYPE_DUCKDB_TYPE_FLOAT => Cell::Double(*(data as *const f32).add(row) as f64),
-        ffi::DUCKDB_TYPE_DUCKDB_TYPE_DOUBLE => Cell::Double(*(data as *const f64).add(row)),
-        ffi::DUCKDB_TYPE_DUCKDB_TYPE_DATE => {
-            Cell::Date((*(data as *const ffi::duckdb_date).add(row)).days)
-        }
-        ffi::DUCKDB_TYPE_DUCKDB_TYPE_TIMESTAMP => {
-            Cell::Timestamp((*(data as *const ffi::duckdb_timestamp).add(row)).micros)
-        }
-        ffi::DUCKDB_TYPE_DUCKDB_TYPE_VARCHAR | ffi::DUCKDB_TYPE_DUCKDB_TYPE_BLOB => {
-            let string = (data as *mut ffi::duckdb_string_t).add(row);
-            let length = ffi::duckdb_string_t_length(*string) as usize;
-            let bytes = ffi::duckdb_string_t_data(string);
-            Cell::Text(std::slice::from_raw_parts(bytes as *const u8, length).to_vec())
-        }
-        // Times of day and intervals travel as text.
-        ffi::DUCKDB_TYPE_DUCKDB_TYPE_TIME => Cell::Text(
-            clock_text((*(data as *const ffi::duckdb_time).add(row)).micros).into_bytes(),
-        ),
-        ffi::DUCKDB_TYPE_DUCKDB_TYPE_INTERVAL => {
-            let value = *(data as *const ffi::duckdb_interval).add(row);
-            Cell::Text(interval_text(value.months, value.days, value.micros).into_bytes())
-        }
-        ffi::DUCKDB_TYPE_DUCKDB_TYPE_DECIMAL => match decimal {
-            Some((scale, ffi::DUCKDB_TYPE_DUCKDB_TYPE_SMALLINT)) => {
-                Cell::Decimal(*(data as *const i16).add(row) as i128, scale)
-            }
-            Some((scale, ffi::DUCKDB_TYPE_DUCKDB_TYPE_INTEGER)) => {
-                Cell::Decimal(*(data as *const i32).add(row) as i128, scale)
-            }
-            Some((scale, ffi::DUCKDB_TYPE_DUCKDB_TYPE_BIGINT)) => {
-                Cell::Decimal(*(data as *const i64).add(row) as i128, scale)
-            }
-            Some((scale, ffi::DUCKDB_TYPE_DUCKDB_TYPE_HUGEINT)) => {
-                let value = *(data as *const ffi::duckdb_hugeint).add(row);
-                Cell::Decimal(((value.upper as i128) << 64) | value.lower as i128, scale)
-            }
-            _ => Cell::Unsupported(column_type),
-        },
-        other => Cell::Unsupported(other),
+fn format_real(value: f32) -> String {
+    if value.is_finite() {
+        format!("{value:?}")
+    } else {
+        format_double(value as f64)
     }
 }
 
@@ -294,9 +461,17 @@ pub fn c_type_size(c_type: i16) -> Option<usize> {
         odbc::C_DOUBLE => 8,
         odbc::C_FLOAT => 4,
         odbc::C_TYPE_DATE | odbc::C_DATE => std::mem::size_of::<Date>(),
+        odbc::C_TYPE_TIME | odbc::C_TIME => std::mem::size_of::<Time>(),
         odbc::C_TYPE_TIMESTAMP | odbc::C_TIMESTAMP => std::mem::size_of::<Timestamp>(),
+        odbc::C_NUMERIC => std::mem::size_of::<Numeric>(),
+        odbc::C_GUID => std::mem::size_of::<Guid>(),
         _ => return None,
     })
+}
+
+/// Whether the driver converts to and from `c_type`.
+pub fn is_known_c_type(c_type: i16) -> bool {
+    c_type_size(c_type).is_some() || matches!(c_type, odbc::C_CHAR | odbc::C_WCHAR | odbc::C_BINARY)
 }
 
 /// The C type `SQL_C_DEFAULT` stands for, for a column of `sql_type`.
@@ -309,20 +484,57 @@ pub fn default_c_type(sql_type: i16) -> i16 {
         odbc::SQL_BIT => odbc::C_BIT,
         odbc::SQL_DOUBLE | odbc::SQL_FLOAT => odbc::C_DOUBLE,
         odbc::SQL_REAL => odbc::C_FLOAT,
-        odbc::SQL_TYPE_DATE => odbc::C_TYPE_DATE,
-        odbc::SQL_TYPE_TIMESTAMP => odbc::C_TYPE_TIMESTAMP,
+        odbc::SQL_TYPE_DATE | odbc::SQL_DATE => odbc::C_TYPE_DATE,
+        odbc::SQL_TYPE_TIME | odbc::SQL_TIME => odbc::C_TYPE_TIME,
+        odbc::SQL_TYPE_TIMESTAMP | odbc::SQL_TIMESTAMP => odbc::C_TYPE_TIMESTAMP,
+        odbc::SQL_GUID => odbc::C_GUID,
+        odbc::SQL_BINARY | odbc::SQL_VARBINARY | odbc::SQL_LONGVARBINARY => odbc::C_BINARY,
+        odbc::SQL_WCHAR | odbc::SQL_WVARCHAR | odbc::SQL_WLONGVARCHAR => odbc::C_WCHAR,
         _ => odbc::C_CHAR,
     }
 }
 
+/// The C type of a bound parameter (SQL_C_DEFAULT resolved by its SQL type).
+pub fn parameter_c_type(c_type: i16, sql_type: i16) -> i16 {
+    if c_type == odbc::C_DEFAULT {
+        default_c_type(sql_type)
+    } else {
+        c_type
+    }
+}
+
+/// Whether a length/indicator value marks data sent at execution.
+pub fn is_data_at_execution(length: Len) -> bool {
+    length == odbc::DATA_AT_EXEC || length <= odbc::LEN_DATA_AT_EXEC_OFFSET
+}
+
+/// Stores one fixed-size value, or only its length when the application
+/// bound no buffer for it (a null target with an indicator is allowed).
+unsafe fn store<T>(
+    target: *mut c_void,
+    value: T,
+    indicator: *mut Len,
+) -> Result<Written, &'static str> {
+    if !target.is_null() {
+        std::ptr::write_unaligned(target as *mut T, value);
+    }
+    if !indicator.is_null() {
+        *indicator = std::mem::size_of::<T>() as Len;
+    }
+    Ok(Written::Complete)
+}
+
+fn narrow<T: TryFrom<i128>>(value: i128) -> Result<T, &'static str> {
+    T::try_from(value).map_err(|_| "22003")
+}
+
 /// Writes `cell` as `c_type` into `target` (capacity `capacity` bytes for
 /// character and binary types), starting `offset` bytes into its text for
-/// piecewise SQLGetData, and sets `indicator`. Returns how much of the
-/// text is still left after this piece, or an SQLSTATE.
+/// piecewise SQLGetData, and sets `indicator`.
 ///
 /// # Safety
-/// `target` must hold `capacity` bytes (or one element of a fixed-size
-/// type); `indicator` may be null.
+/// `target` must be null or hold `capacity` bytes (or one element of a
+/// fixed-size type); `indicator` may be null.
 pub unsafe fn write_cell(
     cell: &Cell,
     c_type: i16,
@@ -331,11 +543,6 @@ pub unsafe fn write_cell(
     indicator: *mut Len,
     offset: usize,
 ) -> Result<Written, &'static str> {
-    let set_indicator = |value: Len| {
-        if !indicator.is_null() {
-            *indicator = value;
-        }
-    };
     if let Cell::Unsupported(_) = cell {
         return Err("HYC00");
     }
@@ -343,29 +550,35 @@ pub unsafe fn write_cell(
         if indicator.is_null() {
             return Err("22002");
         }
-        set_indicator(odbc::NULL_DATA);
+        *indicator = odbc::NULL_DATA;
         return Ok(Written::Complete);
     }
     match c_type {
         odbc::C_CHAR | odbc::C_BINARY | odbc::C_WCHAR => {
-            let text = cell.text().unwrap_or_default();
-            let text: Vec<u8> = if c_type == odbc::C_WCHAR {
-                String::from_utf8_lossy(&text)
+            // Text and binary values are copied from the cell itself, the
+            // rest from their text form.
+            let bytes: std::borrow::Cow<[u8]> = match (c_type, cell) {
+                (odbc::C_BINARY, Cell::Blob(b)) => b.as_slice().into(),
+                (odbc::C_CHAR | odbc::C_BINARY, Cell::Text(t)) => t.as_slice().into(),
+                (odbc::C_BINARY, Cell::Uuid(u)) => u.to_be_bytes().to_vec().into(),
+                (odbc::C_WCHAR, _) => String::from_utf8_lossy(&cell.text().unwrap_or_default())
                     .encode_utf16()
                     .flat_map(|u| u.to_le_bytes())
-                    .collect()
-            } else {
-                text
+                    .collect::<Vec<u8>>()
+                    .into(),
+                _ => cell.text().unwrap_or_default().into(),
             };
-            let rest = &text[offset.min(text.len())..];
-            set_indicator(rest.len() as Len);
+            let rest = &bytes[offset.min(bytes.len())..];
+            if !indicator.is_null() {
+                *indicator = rest.len() as Len;
+            }
             let terminator = match c_type {
                 odbc::C_CHAR => 1,
                 odbc::C_WCHAR => 2,
                 _ => 0,
             };
             if target.is_null() || capacity <= 0 {
-                return Ok(if rest.is_empty() {
+                return Ok(if rest.is_empty() || target.is_null() {
                     Written::Complete
                 } else {
                     Written::Truncated
@@ -374,8 +587,10 @@ pub unsafe fn write_cell(
             let room = (capacity as usize).saturating_sub(terminator);
             let take = rest.len().min(room - room % terminator.max(1));
             std::ptr::copy_nonoverlapping(rest.as_ptr(), target as *mut u8, take);
-            for i in 0..terminator {
-                *(target as *mut u8).add(take + i) = 0;
+            if (capacity as usize) >= take + terminator {
+                for i in 0..terminator {
+                    *(target as *mut u8).add(take + i) = 0;
+                }
             }
             Ok(if take < rest.len() {
                 Written::Truncated
@@ -383,100 +598,162 @@ pub unsafe fn write_cell(
                 Written::Complete
             })
         }
-        odbc::C_SBIGINT | odbc::C_UBIGINT => {
-            *(target as *mut i64) = cell.as_i64()?;
-            set_indicator(8);
-            Ok(Written::Complete)
+        odbc::C_SBIGINT => store(target, narrow::<i64>(cell.as_i128()?)?, indicator),
+        odbc::C_UBIGINT => store(target, narrow::<u64>(cell.as_i128()?)?, indicator),
+        odbc::C_LONG | odbc::C_SLONG => store(target, narrow::<i32>(cell.as_i128()?)?, indicator),
+        odbc::C_ULONG => store(target, narrow::<u32>(cell.as_i128()?)?, indicator),
+        odbc::C_SHORT | odbc::C_SSHORT => store(target, narrow::<i16>(cell.as_i128()?)?, indicator),
+        odbc::C_USHORT => store(target, narrow::<u16>(cell.as_i128()?)?, indicator),
+        odbc::C_TINYINT | odbc::C_STINYINT => {
+            store(target, narrow::<i8>(cell.as_i128()?)?, indicator)
         }
-        odbc::C_LONG | odbc::C_SLONG | odbc::C_ULONG => {
-            *(target as *mut i32) = i32::try_from(cell.as_i64()?).map_err(|_| "22003")?;
-            set_indicator(4);
-            Ok(Written::Complete)
+        odbc::C_UTINYINT => store(target, narrow::<u8>(cell.as_i128()?)?, indicator),
+        odbc::C_BIT => {
+            let value = cell.as_i128()?;
+            if !(0..=1).contains(&value) {
+                return Err("22003");
+            }
+            store(target, value as u8, indicator)
         }
-        odbc::C_SHORT | odbc::C_SSHORT | odbc::C_USHORT => {
-            *(target as *mut i16) = i16::try_from(cell.as_i64()?).map_err(|_| "22003")?;
-            set_indicator(2);
-            Ok(Written::Complete)
-        }
-        odbc::C_TINYINT | odbc::C_STINYINT | odbc::C_UTINYINT | odbc::C_BIT => {
-            let value = cell.as_i64()?;
-            *(target as *mut u8) = if c_type == odbc::C_BIT {
-                (value != 0) as u8
-            } else {
-                value as u8
-            };
-            set_indicator(1);
-            Ok(Written::Complete)
-        }
-        odbc::C_DOUBLE => {
-            *(target as *mut f64) = cell.as_f64()?;
-            set_indicator(8);
-            Ok(Written::Complete)
-        }
+        odbc::C_DOUBLE => store(target, cell.as_f64()?, indicator),
         odbc::C_FLOAT => {
-            *(target as *mut f32) = cell.as_f64()? as f32;
-            set_indicator(4);
-            Ok(Written::Complete)
+            let value = cell.as_f64()?;
+            if value.is_finite() && value.abs() > f32::MAX as f64 {
+                return Err("22003");
+            }
+            store(target, value as f32, indicator)
+        }
+        odbc::C_NUMERIC => {
+            let (value, scale) = cell.as_decimal()?;
+            let mut numeric = Numeric {
+                precision: 38,
+                scale: scale as i8,
+                sign: (value >= 0) as u8,
+                value: [0; 16],
+            };
+            numeric.value = value.unsigned_abs().to_le_bytes();
+            store(target, numeric, indicator)
         }
         odbc::C_TYPE_DATE | odbc::C_DATE => {
-            let days = match cell {
-                Cell::Date(d) => *d as i64,
-                Cell::Timestamp(t) => t.div_euclid(86_400_000_000),
-                _ => return Err("07006"),
+            let (micros, _) = cell.as_timestamp_micros()?;
+            let (year, month, day) = civil_from_days(micros.div_euclid(86_400_000_000));
+            let year = i16::try_from(year).map_err(|_| "22007")?;
+            store(
+                target,
+                Date {
+                    year,
+                    month: month as u16,
+                    day: day as u16,
+                },
+                indicator,
+            )
+        }
+        odbc::C_TYPE_TIME | odbc::C_TIME => {
+            let micros = match cell {
+                Cell::Time(t) => *t,
+                Cell::Text(t) => {
+                    let text = String::from_utf8_lossy(t);
+                    parse_timestamp(&format!("1970-01-01 {}", text.trim()))
+                        .ok_or("22018")?
+                        .0
+                }
+                _ => cell.as_timestamp_micros()?.0,
             };
-            let (year, month, day) = civil_from_days(days);
-            *(target as *mut Date) = Date {
-                year: year as i16,
-                month: month as u16,
-                day: day as u16,
-            };
-            set_indicator(std::mem::size_of::<Date>() as Len);
-            Ok(Written::Complete)
+            let seconds = micros.div_euclid(1_000_000).rem_euclid(86_400);
+            store(
+                target,
+                Time {
+                    hour: (seconds / 3600) as u16,
+                    minute: (seconds % 3600 / 60) as u16,
+                    second: (seconds % 60) as u16,
+                },
+                indicator,
+            )
         }
         odbc::C_TYPE_TIMESTAMP | odbc::C_TIMESTAMP => {
-            let micros = match cell {
-                Cell::Timestamp(t) => *t,
-                Cell::Date(d) => *d as i64 * 86_400_000_000,
+            let (micros, nanos) = cell.as_timestamp_micros()?;
+            let (year, month, day, secs, _) = timestamp_parts(micros);
+            let year = i16::try_from(year).map_err(|_| "22007")?;
+            store(
+                target,
+                Timestamp {
+                    year,
+                    month: month as u16,
+                    day: day as u16,
+                    hour: (secs / 3600) as u16,
+                    minute: (secs % 3600 / 60) as u16,
+                    second: (secs % 60) as u16,
+                    fraction: nanos,
+                },
+                indicator,
+            )
+        }
+        odbc::C_GUID => {
+            let value = match cell {
+                Cell::Uuid(u) => *u,
+                Cell::Text(t) => parse_uuid(&String::from_utf8_lossy(t)).ok_or("22018")?,
                 _ => return Err("07006"),
             };
-            let (year, month, day, secs, frac) = timestamp_parts(micros);
-            *(target as *mut Timestamp) = Timestamp {
-                year: year as i16,
-                month: month as u16,
-                day: day as u16,
-                hour: (secs / 3600) as u16,
-                minute: (secs % 3600 / 60) as u16,
-                second: (secs % 60) as u16,
-                fraction: (frac * 1000) as u32,
-            };
-            set_indicator(std::mem::size_of::<Timestamp>() as Len);
-            Ok(Written::Complete)
+            let bytes = value.to_be_bytes();
+            let mut data4 = [0u8; 8];
+            data4.copy_from_slice(&bytes[8..16]);
+            store(
+                target,
+                Guid {
+                    data1: u32::from_be_bytes(bytes[0..4].try_into().unwrap_or_default()),
+                    data2: u16::from_be_bytes(bytes[4..6].try_into().unwrap_or_default()),
+                    data3: u16::from_be_bytes(bytes[6..8].try_into().unwrap_or_default()),
+                    data4,
+                },
+                indicator,
+            )
         }
         _ => Err("HYC00"),
     }
 }
 
-/// Reads a parameter value of `c_type` at `value` with length or
-/// indicator `length` (`SQL_NULL_DATA`, `SQL_NTS` or a byte count).
+/// Reads a parameter value of `c_type` (for a column of `sql_type`) at
+/// `value` with length or indicator `length` (`SQL_NTS` or a byte count).
 ///
 /// # Safety
 /// `value` must point at a value of `c_type` (text of `length` bytes).
 pub unsafe fn read_parameter(
     c_type: i16,
+    sql_type: i16,
     value: *const c_void,
     length: Len,
 ) -> Result<Cell, &'static str> {
-    if length == odbc::NULL_DATA || value.is_null() {
+    if length == odbc::NULL_DATA {
         return Ok(Cell::Null);
     }
+    if value.is_null() {
+        return Err("HY009");
+    }
+    let binary_column = matches!(
+        sql_type,
+        odbc::SQL_BINARY | odbc::SQL_VARBINARY | odbc::SQL_LONGVARBINARY
+    );
+    let character_column = matches!(
+        sql_type,
+        odbc::SQL_CHAR
+            | odbc::SQL_VARCHAR
+            | odbc::SQL_LONGVARCHAR
+            | odbc::SQL_WCHAR
+            | odbc::SQL_WVARCHAR
+            | odbc::SQL_WLONGVARCHAR
+    );
     Ok(match c_type {
         odbc::C_CHAR | odbc::C_BINARY => {
-            let bytes = if length == odbc::NTS {
+            let bytes = if length == odbc::NTS && c_type == odbc::C_CHAR {
                 std::ffi::CStr::from_ptr(value as *const std::ffi::c_char).to_bytes()
             } else {
                 std::slice::from_raw_parts(value as *const u8, length.max(0) as usize)
             };
-            Cell::Text(bytes.to_vec())
+            if (c_type == odbc::C_BINARY && !character_column) || binary_column {
+                Cell::Blob(bytes.to_vec())
+            } else {
+                Cell::Text(bytes.to_vec())
+            }
         }
         odbc::C_WCHAR => {
             let units: &[u16] = if length == odbc::NTS {
@@ -490,26 +767,58 @@ pub unsafe fn read_parameter(
             };
             Cell::Text(String::from_utf16_lossy(units).into_bytes())
         }
-        odbc::C_SBIGINT | odbc::C_UBIGINT => Cell::Int(*(value as *const i64)),
-        odbc::C_LONG | odbc::C_SLONG => Cell::Int(*(value as *const i32) as i64),
-        odbc::C_ULONG => Cell::Int(*(value as *const u32) as i64),
-        odbc::C_SHORT | odbc::C_SSHORT => Cell::Int(*(value as *const i16) as i64),
-        odbc::C_USHORT => Cell::Int(*(value as *const u16) as i64),
+        odbc::C_SBIGINT => Cell::Int(std::ptr::read_unaligned(value as *const i64)),
+        odbc::C_UBIGINT => Cell::Huge(std::ptr::read_unaligned(value as *const u64) as i128),
+        odbc::C_LONG | odbc::C_SLONG => {
+            Cell::Int(std::ptr::read_unaligned(value as *const i32) as i64)
+        }
+        odbc::C_ULONG => Cell::Int(std::ptr::read_unaligned(value as *const u32) as i64),
+        odbc::C_SHORT | odbc::C_SSHORT => {
+            Cell::Int(std::ptr::read_unaligned(value as *const i16) as i64)
+        }
+        odbc::C_USHORT => Cell::Int(std::ptr::read_unaligned(value as *const u16) as i64),
         odbc::C_TINYINT | odbc::C_STINYINT => Cell::Int(*(value as *const i8) as i64),
         odbc::C_UTINYINT => Cell::Int(*(value as *const u8) as i64),
         odbc::C_BIT => Cell::Bool(*(value as *const u8) != 0),
-        odbc::C_DOUBLE => Cell::Double(*(value as *const f64)),
-        odbc::C_FLOAT => Cell::Double(*(value as *const f32) as f64),
+        odbc::C_DOUBLE => Cell::Double(std::ptr::read_unaligned(value as *const f64)),
+        odbc::C_FLOAT => Cell::Real(std::ptr::read_unaligned(value as *const f32)),
+        odbc::C_NUMERIC => {
+            let numeric = std::ptr::read_unaligned(value as *const Numeric);
+            let magnitude = u128::from_le_bytes(numeric.value);
+            let mut mantissa = i128::try_from(magnitude).map_err(|_| "22003")?;
+            if numeric.sign == 0 {
+                mantissa = -mantissa;
+            }
+            if numeric.scale < 0 {
+                let factor = 10i128.checked_pow((-numeric.scale) as u32).ok_or("22003")?;
+                Cell::Decimal(mantissa.checked_mul(factor).ok_or("22003")?, 0)
+            } else {
+                Cell::Decimal(mantissa, numeric.scale as u8)
+            }
+        }
         odbc::C_TYPE_DATE | odbc::C_DATE => {
-            let d = *(value as *const Date);
+            let d = std::ptr::read_unaligned(value as *const Date);
             Cell::Date(days_from_civil(d.year as i64, d.month as u32, d.day as u32) as i32)
         }
+        odbc::C_TYPE_TIME | odbc::C_TIME => {
+            let t = std::ptr::read_unaligned(value as *const Time);
+            Cell::Time((t.hour as i64 * 3600 + t.minute as i64 * 60 + t.second as i64) * 1_000_000)
+        }
         odbc::C_TYPE_TIMESTAMP | odbc::C_TIMESTAMP => {
-            let t = *(value as *const Timestamp);
+            let t = std::ptr::read_unaligned(value as *const Timestamp);
             let days = days_from_civil(t.year as i64, t.month as u32, t.day as u32);
             let seconds =
                 days * 86_400 + t.hour as i64 * 3600 + t.minute as i64 * 60 + t.second as i64;
             Cell::Timestamp(seconds * 1_000_000 + (t.fraction / 1000) as i64)
+        }
+        odbc::C_GUID => {
+            let g = std::ptr::read_unaligned(value as *const Guid);
+            let mut bytes = [0u8; 16];
+            bytes[0..4].copy_from_slice(&g.data1.to_be_bytes());
+            bytes[4..6].copy_from_slice(&g.data2.to_be_bytes());
+            bytes[6..8].copy_from_slice(&g.data3.to_be_bytes());
+            bytes[8..16].copy_from_slice(&g.data4);
+            Cell::Uuid(u128::from_be_bytes(bytes))
         }
         _ => return Err("HYC00"),
     })
@@ -526,15 +835,6 @@ pub unsafe fn bind_cell(
 ) -> ffi::duckdb_state {
     match cell {
         Cell::Unsupported(_) => ffi::duckdb_state_DuckDBError,
-        Cell::Decimal(..) => {
-            let text = cell.text().unwrap_or_default();
-            ffi::duckdb_bind_varchar_length(
-                statement,
-                index,
-                text.as_ptr() as *const _,
-                text.len() as u64,
-            )
-        }
         Cell::Null => ffi::duckdb_bind_null(statement, index),
         Cell::Bool(b) => ffi::duckdb_bind_boolean(statement, index, *b),
         Cell::Int(i) => ffi::duckdb_bind_int64(statement, index, *i),
@@ -545,44 +845,29 @@ pub unsafe fn bind_cell(
             };
             ffi::duckdb_bind_hugeint(statement, index, value)
         }
+        Cell::Real(f) => ffi::duckdb_bind_float(statement, index, *f),
         Cell::Double(f) => ffi::duckdb_bind_double(statement, index, *f),
         Cell::Date(d) => ffi::duckdb_bind_date(statement, index, ffi::duckdb_date { days: *d }),
+        Cell::Time(t) => ffi::duckdb_bind_time(statement, index, ffi::duckdb_time { micros: *t }),
         Cell::Timestamp(t) => {
             ffi::duckdb_bind_timestamp(statement, index, ffi::duckdb_timestamp { micros: *t })
         }
-        Cell::Text(t) => ffi::duckdb_bind_varchar_length(
+        Cell::Blob(b) => ffi::duckdb_bind_blob(
             statement,
             index,
-            t.as_ptr() as *const _,
-            t.len() as u64,
+            b.as_ptr() as *const c_void,
+            b.len() as u64,
         ),
-    }
-}
-
-/// The SQL type, column size and decimal digits a DuckDB type is described
-/// with.
-pub fn describe_type(column_type: ffi::duckdb_type) -> (i16, usize, i16) {
-    match column_type {
-        ffi::DUCKDB_TYPE_DUCKDB_TYPE_BOOLEAN => (odbc::SQL_BIT, 1, 0),
-        ffi::DUCKDB_TYPE_DUCKDB_TYPE_TINYINT | ffi::DUCKDB_TYPE_DUCKDB_TYPE_UTINYINT => {
-            (odbc::SQL_TINYINT, 3, 0)
+        // Exact decimals, UUIDs and the rest travel as text DuckDB casts.
+        _ => {
+            let text = cell.text().unwrap_or_default();
+            ffi::duckdb_bind_varchar_length(
+                statement,
+                index,
+                text.as_ptr() as *const _,
+                text.len() as u64,
+            )
         }
-        ffi::DUCKDB_TYPE_DUCKDB_TYPE_SMALLINT | ffi::DUCKDB_TYPE_DUCKDB_TYPE_USMALLINT => {
-            (odbc::SQL_SMALLINT, 5, 0)
-        }
-        ffi::DUCKDB_TYPE_DUCKDB_TYPE_INTEGER | ffi::DUCKDB_TYPE_DUCKDB_TYPE_UINTEGER => {
-            (odbc::SQL_INTEGER, 10, 0)
-        }
-        ffi::DUCKDB_TYPE_DUCKDB_TYPE_BIGINT => (odbc::SQL_BIGINT, 19, 0),
-        ffi::DUCKDB_TYPE_DUCKDB_TYPE_UBIGINT | ffi::DUCKDB_TYPE_DUCKDB_TYPE_HUGEINT => {
-            (odbc::SQL_NUMERIC, 38, 0)
-        }
-        ffi::DUCKDB_TYPE_DUCKDB_TYPE_FLOAT => (odbc::SQL_REAL, 7, 0),
-        ffi::DUCKDB_TYPE_DUCKDB_TYPE_DOUBLE => (odbc::SQL_DOUBLE, 15, 0),
-        ffi::DUCKDB_TYPE_DUCKDB_TYPE_DATE => (odbc::SQL_TYPE_DATE, 10, 0),
-        ffi::DUCKDB_TYPE_DUCKDB_TYPE_TIMESTAMP => (odbc::SQL_TYPE_TIMESTAMP, 26, 6),
-        ffi::DUCKDB_TYPE_DUCKDB_TYPE_BLOB => (odbc::SQL_VARBINARY, 65_535, 0),
-        _ => (odbc::SQL_VARCHAR, 65_535, 0),
     }
 }
 
@@ -593,14 +878,6 @@ pub fn describe_type(column_type: ffi::duckdb_type) -> (i16, usize, i16) {
 pub unsafe fn append_cell(appender: ffi::duckdb_appender, cell: &Cell) -> ffi::duckdb_state {
     match cell {
         Cell::Unsupported(_) => ffi::duckdb_state_DuckDBError,
-        Cell::Decimal(..) => {
-            let text = cell.text().unwrap_or_default();
-            ffi::duckdb_append_varchar_length(
-                appender,
-                text.as_ptr() as *const _,
-                text.len() as u64,
-            )
-        }
         Cell::Null => ffi::duckdb_append_null(appender),
         Cell::Bool(b) => ffi::duckdb_append_bool(appender, *b),
         Cell::Int(i) => ffi::duckdb_append_int64(appender, *i),
@@ -611,13 +888,26 @@ pub unsafe fn append_cell(appender: ffi::duckdb_appender, cell: &Cell) -> ffi::d
                 upper: (*i >> 64) as i64,
             },
         ),
+        Cell::Real(f) => ffi::duckdb_append_float(appender, *f),
         Cell::Double(f) => ffi::duckdb_append_double(appender, *f),
         Cell::Date(d) => ffi::duckdb_append_date(appender, ffi::duckdb_date { days: *d }),
+        Cell::Time(t) => ffi::duckdb_append_time(appender, ffi::duckdb_time { micros: *t }),
         Cell::Timestamp(t) => {
             ffi::duckdb_append_timestamp(appender, ffi::duckdb_timestamp { micros: *t })
         }
+        Cell::Blob(b) => {
+            ffi::duckdb_append_blob(appender, b.as_ptr() as *const c_void, b.len() as u64)
+        }
         Cell::Text(t) => {
             ffi::duckdb_append_varchar_length(appender, t.as_ptr() as *const _, t.len() as u64)
+        }
+        _ => {
+            let text = cell.text().unwrap_or_default();
+            ffi::duckdb_append_varchar_length(
+                appender,
+                text.as_ptr() as *const _,
+                text.len() as u64,
+            )
         }
     }
 }

@@ -290,3 +290,120 @@ fn long_text_arrives_in_pieces_through_get_data() {
     let rows = text_of(&conn, "SELECT repeat('abcdef', 50000)");
     assert_eq!(rows[0][0].as_deref().map(str::len), Some(300_000));
 }
+
+fn connect_to<'e>(env: &'e Environment, database: &str) -> odbc_api::Connection<'e> {
+    let string = format!("Driver={{{}}};Database={{{database}}}", driver_path());
+    env.connect_with_connection_string(&string, ConnectionOptions::default())
+        .expect("connect")
+}
+
+#[test]
+fn connections_to_one_file_share_its_database() {
+    let directory = std::env::temp_dir().join(format!("mdm-odbc-shared-{}", std::process::id()));
+    std::fs::create_dir_all(&directory).unwrap();
+    let path = directory.join("shared.duckdb").display().to_string();
+    let _ = std::fs::remove_file(&path);
+    let env = Environment::new().unwrap();
+    {
+        let first = connect_to(&env, &path);
+        let second = connect_to(&env, &path);
+        first
+            .execute(
+                "CREATE TABLE t AS SELECT range AS x FROM range(200000)",
+                (),
+                None,
+            )
+            .unwrap();
+        assert_eq!(
+            text_of(&second, "SELECT count(*) FROM t")[0][0].as_deref(),
+            Some("200000")
+        );
+        second
+            .execute("INSERT INTO t VALUES (-1)", (), None)
+            .unwrap();
+        assert_eq!(
+            text_of(&first, "SELECT count(*) FROM t")[0][0].as_deref(),
+            Some("200001")
+        );
+    }
+    // Both closed: the file holds every committed row.
+    let again = connect_to(&env, &path);
+    assert_eq!(
+        text_of(&again, "SELECT count(*) FROM t")[0][0].as_deref(),
+        Some("200001")
+    );
+    drop(again);
+    std::fs::remove_dir_all(&directory).unwrap();
+}
+
+#[test]
+fn a_statement_running_meanwhile_leaves_an_open_result_complete() {
+    let env = Environment::new().unwrap();
+    let conn = connect(&env);
+    conn.execute(
+        "CREATE TABLE src AS SELECT range AS x FROM range(100000)",
+        (),
+        None,
+    )
+    .unwrap();
+    conn.execute("CREATE TABLE dst (x BIGINT)", (), None)
+        .unwrap();
+    let cursor = conn
+        .execute("SELECT x FROM src ORDER BY x", (), None)
+        .unwrap()
+        .unwrap();
+    let mut block = cursor
+        .bind_buffer(ColumnarAnyBuffer::from_descs(
+            1000,
+            [BufferDesc::I64 { nullable: false }],
+        ))
+        .unwrap();
+    let (mut rows, mut sum) = (0usize, 0i64);
+    while let Some(batch) = block.fetch().unwrap() {
+        let values = batch.column(0).as_slice::<i64>().unwrap();
+        rows += values.len();
+        sum += values.iter().sum::<i64>();
+        // Another statement on the same connection, between two fetches.
+        conn.execute("INSERT INTO dst VALUES (?)", &values[0], None)
+            .unwrap();
+    }
+    assert_eq!((rows, sum), (100000, (0..100000i64).sum()));
+    assert_eq!(
+        text_of(&conn, "SELECT count(*) FROM dst")[0][0].as_deref(),
+        Some("100")
+    );
+}
+
+#[test]
+fn identifiers_and_text_beyond_ascii_survive() {
+    let env = Environment::new().unwrap();
+    let conn = connect(&env);
+    conn.execute(r#"CREATE TABLE "données_😀" ("clé" VARCHAR)"#, (), None)
+        .unwrap();
+    conn.execute(
+        r#"INSERT INTO "données_😀" VALUES (?)"#,
+        &"ünï 😀".into_parameter(),
+        None,
+    )
+    .unwrap();
+    let mut cursor = conn
+        .execute(r#"SELECT "clé" FROM "données_😀""#, (), None)
+        .unwrap()
+        .unwrap();
+    assert_eq!(cursor.col_name(1).unwrap(), "clé");
+    let mut row = cursor.next_row().unwrap().unwrap();
+    let mut text = Vec::new();
+    row.get_text(1, &mut text).unwrap();
+    assert_eq!(String::from_utf8(text).unwrap(), "ünï 😀");
+}
+
+#[test]
+fn a_connection_needs_a_database() {
+    let env = Environment::new().unwrap();
+    let string = format!("Driver={{{}}}", driver_path());
+    let Err(error) = env.connect_with_connection_string(&string, ConnectionOptions::default())
+    else {
+        panic!("a connection without Database was opened")
+    };
+    assert!(error.to_string().contains("no Database"), "{error}");
+}

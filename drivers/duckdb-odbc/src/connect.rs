@@ -1,0 +1,794 @@
+//! Connections: connection strings and DSNs, opening DuckDB databases,
+//! connection attributes and transactions.
+
+use std::collections::HashMap;
+use std::ffi::{c_char, c_void, CStr, CString};
+use std::sync::{Mutex, OnceLock};
+
+use libduckdb_sys as ffi;
+
+use crate::diagnostics::{state_of, Diagnostics};
+use crate::handles::{dbc, guard, with_connection};
+use crate::odbc::{self, Handle, Pointer, SqlReturn};
+use crate::statement::Statement;
+use crate::text::{self, Count, Width};
+
+/// A DuckDB database instance shared by every connection of this process
+/// to the same file: two instances of one file would not see each other's
+/// writes, and the last to checkpoint would overwrite the other's.
+struct SharedDatabase {
+    database: usize,
+    users: usize,
+    read_only: bool,
+}
+
+fn shared_databases() -> std::sync::MutexGuard<'static, HashMap<String, SharedDatabase>> {
+    static DATABASES: OnceLock<Mutex<HashMap<String, SharedDatabase>>> = OnceLock::new();
+    DATABASES
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// The key a database file is shared under: its canonical path (so that
+/// `./a.duckdb` and `/abs/a.duckdb` meet), or `None` for in-memory
+/// databases, which are private to their connection.
+fn database_key(path: &str) -> Option<String> {
+    if path.is_empty() || path.starts_with(":memory:") {
+        return None;
+    }
+    let as_given = std::path::Path::new(path);
+    let absolute = std::fs::canonicalize(as_given).unwrap_or_else(|_| {
+        std::env::current_dir()
+            .map(|dir| dir.join(as_given))
+            .unwrap_or_else(|_| as_given.to_path_buf())
+    });
+    Some(absolute.display().to_string())
+}
+
+/// Keys of a connection string that are ODBC's, not DuckDB settings.
+const ODBC_KEYS: &[&str] = &[
+    "driver",
+    "dsn",
+    "filedsn",
+    "savefile",
+    "uid",
+    "pwd",
+    "description",
+    "setup",
+    "trace",
+    "tracefile",
+];
+
+pub struct Connection {
+    pub diagnostics: Diagnostics,
+    /// The database instance (shared per file, see [`SharedDatabase`]).
+    pub database: ffi::duckdb_database,
+    /// This ODBC connection's own DuckDB connection.
+    pub connection: ffi::duckdb_connection,
+    /// Where `database` is registered among the shared instances.
+    shared_key: Option<String>,
+    pub autocommit: bool,
+    /// A transaction was opened because autocommit is off.
+    pub in_transaction: bool,
+    pub database_path: String,
+    /// Statements are refused unless they only read (SQL_ATTR_ACCESS_MODE
+    /// or `access_mode=READ_ONLY` in the DSN or connection string).
+    pub read_only: bool,
+    /// Read-only was asked for by the connection string or DSN; the
+    /// application cannot lift it.
+    read_only_by_dsn: bool,
+    /// The statements allocated on this connection, freed with it.
+    pub statements: Vec<*mut Statement>,
+    /// The statement whose streamed result DuckDB is still producing on
+    /// this connection. DuckDB abandons a streamed result when the same
+    /// connection runs anything else, so it is read to the end first.
+    pub streaming: *mut Statement,
+    pub login_timeout: usize,
+}
+
+impl Connection {
+    pub fn new() -> Connection {
+        Connection {
+            diagnostics: Diagnostics::default(),
+            database: std::ptr::null_mut(),
+            connection: std::ptr::null_mut(),
+            shared_key: None,
+            autocommit: true,
+            in_transaction: false,
+            database_path: String::new(),
+            read_only: false,
+            read_only_by_dsn: false,
+            statements: Vec::new(),
+            streaming: std::ptr::null_mut(),
+            login_timeout: 0,
+        }
+    }
+
+    /// The name DuckDB gives the open database (its catalog).
+    pub fn catalog_name(&mut self) -> String {
+        if !self.is_connected() {
+            return String::new();
+        }
+        self.scalar("SELECT current_database()").unwrap_or_default()
+    }
+
+    /// The first value of a one-row query, as text.
+    pub fn scalar(&mut self, sql: &str) -> Option<String> {
+        self.before_query(std::ptr::null_mut());
+        let c_sql = CString::new(sql).ok()?;
+        unsafe {
+            let mut result: ffi::duckdb_result = std::mem::zeroed();
+            let state = ffi::duckdb_query(self.connection, c_sql.as_ptr(), &mut result);
+            let value = if state == ffi::duckdb_state_DuckDBSuccess
+                && ffi::duckdb_row_count(&mut result) > 0
+            {
+                let text = ffi::duckdb_value_varchar(&mut result, 0, 0);
+                let value =
+                    (!text.is_null()).then(|| CStr::from_ptr(text).to_string_lossy().into_owned());
+                if !text.is_null() {
+                    ffi::duckdb_free(text as *mut c_void);
+                }
+                value
+            } else {
+                None
+            };
+            ffi::duckdb_destroy_result(&mut result);
+            value
+        }
+    }
+
+    pub fn is_connected(&self) -> bool {
+        !self.connection.is_null()
+    }
+
+    /// Opens the database named by a connection string: `DSN` (its
+    /// attributes read from odbc.ini, those of the string taking
+    /// precedence), `Database` (a path, or `:memory:`); every other key that
+    /// DuckDB knows as a setting is passed on (`access_mode`, `threads`,
+    /// `memory_limit`, ...).
+    pub fn connect(&mut self, connection_string: &str) -> SqlReturn {
+        if self.is_connected() {
+            return self
+                .diagnostics
+                .error("08002", "the connection is already open");
+        }
+        let given = parse_connection_string(connection_string);
+        let mut attributes = Vec::new();
+        if let Some((_, dsn)) = given
+            .iter()
+            .find(|(key, _)| key.eq_ignore_ascii_case("dsn"))
+        {
+            if !dsn.is_empty() {
+                match unsafe { dsn_attributes(dsn) } {
+                    Some(from_dsn) => attributes.extend(from_dsn),
+                    None => {
+                        return self.diagnostics.error(
+                            "IM002",
+                            format!("data source {dsn:?} is not defined in odbc.ini"),
+                        )
+                    }
+                }
+            }
+        }
+        // Later pairs win: the connection string overrides the DSN.
+        for (key, value) in given {
+            attributes.retain(|(k, _): &(String, String)| !k.eq_ignore_ascii_case(&key));
+            attributes.push((key, value));
+        }
+        let mut path = None;
+        let mut read_only = false;
+        let mut settings = Vec::new();
+        for (key, value) in &attributes {
+            let lower = key.to_ascii_lowercase();
+            match lower.as_str() {
+                "database" | "dbq" => path = Some(value.trim().to_string()),
+                _ if ODBC_KEYS.contains(&lower.as_str()) => {}
+                "access_mode" => {
+                    read_only = value.trim().eq_ignore_ascii_case("read_only");
+                    settings.push((lower, value.clone()));
+                }
+                _ => settings.push((lower, value.clone())),
+            }
+        }
+        let Some(path) = path.filter(|p| !p.is_empty()) else {
+            return self.diagnostics.error(
+                "08001",
+                "no Database in the connection string or DSN (Database=:memory: opens an in-memory database)",
+            );
+        };
+        let outcome = self.open(&path, &settings, read_only);
+        if outcome != odbc::SUCCESS {
+            return outcome;
+        }
+        self.read_only = self.read_only || read_only;
+        self.read_only_by_dsn = read_only;
+        self.database_path = path;
+        odbc::SUCCESS
+    }
+
+    /// Opens (or joins) the database instance of `path` and connects to it.
+    fn open(&mut self, path: &str, settings: &[(String, String)], read_only: bool) -> SqlReturn {
+        let key = database_key(path);
+        let mut registry = shared_databases();
+        if let Some(shared) = key.as_ref().and_then(|k| registry.get_mut(k)) {
+            if shared.read_only && !read_only {
+                return self.diagnostics.error(
+                    "08004",
+                    format!("{path} is open read-only in this process; connect with access_mode=READ_ONLY"),
+                );
+            }
+            shared.users += 1;
+            self.database = shared.database as ffi::duckdb_database;
+        } else {
+            let outcome = self.open_instance(path, settings);
+            if outcome != odbc::SUCCESS {
+                return outcome;
+            }
+            if let Some(key) = &key {
+                registry.insert(
+                    key.clone(),
+                    SharedDatabase {
+                        database: self.database as usize,
+                        users: 1,
+                        read_only,
+                    },
+                );
+            }
+        }
+        self.shared_key = key;
+        drop(registry);
+        unsafe {
+            if ffi::duckdb_connect(self.database, &mut self.connection)
+                != ffi::duckdb_state_DuckDBSuccess
+            {
+                self.connection = std::ptr::null_mut();
+                self.release_database();
+                return self
+                    .diagnostics
+                    .error("08001", format!("cannot connect to DuckDB database {path}"));
+            }
+        }
+        odbc::SUCCESS
+    }
+
+    /// Opens a new DuckDB database instance with the given settings.
+    fn open_instance(&mut self, path: &str, settings: &[(String, String)]) -> SqlReturn {
+        unsafe {
+            let mut config: ffi::duckdb_config = std::ptr::null_mut();
+            if ffi::duckdb_create_config(&mut config) != ffi::duckdb_state_DuckDBSuccess {
+                return self
+                    .diagnostics
+                    .error("HY001", "cannot create a DuckDB configuration");
+            }
+            for (setting, value) in settings {
+                let (name, c_value) = (
+                    CString::new(setting.as_str()).unwrap_or_default(),
+                    CString::new(value.as_str()).unwrap_or_default(),
+                );
+                if ffi::duckdb_set_config(config, name.as_ptr(), c_value.as_ptr())
+                    != ffi::duckdb_state_DuckDBSuccess
+                {
+                    ffi::duckdb_destroy_config(&mut config);
+                    return self.diagnostics.error(
+                        "HY024",
+                        format!("unknown or invalid DuckDB setting {setting}={value:?}"),
+                    );
+                }
+            }
+            let c_path = CString::new(path).unwrap_or_default();
+            let mut error: *mut c_char = std::ptr::null_mut();
+            let state =
+                ffi::duckdb_open_ext(c_path.as_ptr(), &mut self.database, config, &mut error);
+            ffi::duckdb_destroy_config(&mut config);
+            if state != ffi::duckdb_state_DuckDBSuccess {
+                let message = if error.is_null() {
+                    "unknown error".to_string()
+                } else {
+                    CStr::from_ptr(error).to_string_lossy().into_owned()
+                };
+                if !error.is_null() {
+                    ffi::duckdb_free(error as *mut c_void);
+                }
+                self.database = std::ptr::null_mut();
+                return self.diagnostics.error(
+                    "08001",
+                    format!("cannot open DuckDB database {path}: {message}"),
+                );
+            }
+        }
+        odbc::SUCCESS
+    }
+
+    /// Leaves the database instance, closing it when no connection of this
+    /// process uses it any more.
+    fn release_database(&mut self) {
+        if self.database.is_null() {
+            return;
+        }
+        let mut registry = shared_databases();
+        let close = match self.shared_key.take() {
+            Some(key) => match registry.get_mut(&key) {
+                Some(shared) => {
+                    shared.users -= 1;
+                    if shared.users == 0 {
+                        registry.remove(&key);
+                        true
+                    } else {
+                        false
+                    }
+                }
+                None => true,
+            },
+            None => true,
+        };
+        if close {
+            unsafe { ffi::duckdb_close(&mut self.database) };
+        }
+        self.database = std::ptr::null_mut();
+    }
+
+    /// Frees the connection's statements, rolls back an open transaction
+    /// and closes the DuckDB connection (and the database when this was its
+    /// last user).
+    pub fn disconnect(&mut self) {
+        for statement in std::mem::take(&mut self.statements) {
+            crate::handles::forget(statement as Handle);
+            unsafe { drop(Box::from_raw(statement)) };
+        }
+        self.streaming = std::ptr::null_mut();
+        if self.in_transaction && !self.connection.is_null() {
+            self.end_transaction(false);
+        }
+        self.in_transaction = false;
+        unsafe {
+            if !self.connection.is_null() {
+                ffi::duckdb_disconnect(&mut self.connection);
+            }
+        }
+        self.connection = std::ptr::null_mut();
+        self.release_database();
+        self.read_only = false;
+        self.read_only_by_dsn = false;
+    }
+
+    /// Called before anything runs on the DuckDB connection for
+    /// `statement` (null for the connection itself): a streamed result of
+    /// another statement is read to its end first, so it stays complete.
+    pub fn before_query(&mut self, statement: *mut Statement) {
+        let streaming = self.streaming;
+        if streaming.is_null() || streaming == statement {
+            return;
+        }
+        self.streaming = std::ptr::null_mut();
+        if self.statements.contains(&streaming) {
+            unsafe {
+                if let Some(result) = (*streaming).result.as_mut() {
+                    result.materialise();
+                }
+            }
+        }
+    }
+
+    /// Runs one statement that returns nothing (transaction control).
+    pub fn run(&mut self, sql: &str) -> SqlReturn {
+        if self.connection.is_null() {
+            return self
+                .diagnostics
+                .error("08003", "the connection is not open");
+        }
+        self.before_query(std::ptr::null_mut());
+        let c_sql = CString::new(sql).unwrap_or_default();
+        unsafe {
+            let mut result: ffi::duckdb_result = std::mem::zeroed();
+            let state = ffi::duckdb_query(self.connection, c_sql.as_ptr(), &mut result);
+            let outcome = if state == ffi::duckdb_state_DuckDBSuccess {
+                odbc::SUCCESS
+            } else {
+                let message = CStr::from_ptr(ffi::duckdb_result_error(&mut result))
+                    .to_string_lossy()
+                    .into_owned();
+                self.diagnostics.error(state_of(&message), message)
+            };
+            ffi::duckdb_destroy_result(&mut result);
+            outcome
+        }
+    }
+
+    /// Opens a transaction before a statement when autocommit is off.
+    pub fn ensure_transaction(&mut self) -> SqlReturn {
+        if !self.autocommit && !self.in_transaction {
+            let outcome = self.run("BEGIN TRANSACTION");
+            if outcome != odbc::SUCCESS {
+                return outcome;
+            }
+            self.in_transaction = true;
+        }
+        odbc::SUCCESS
+    }
+
+    pub fn end_transaction(&mut self, commit: bool) -> SqlReturn {
+        if !self.in_transaction {
+            return odbc::SUCCESS;
+        }
+        self.in_transaction = false;
+        self.run(if commit { "COMMIT" } else { "ROLLBACK" })
+    }
+}
+
+impl Drop for Connection {
+    fn drop(&mut self) {
+        self.disconnect();
+    }
+}
+
+/// `key=value;...` with `{...}` quoting (`}}` escapes `}`).
+pub fn parse_connection_string(text: &str) -> Vec<(String, String)> {
+    let mut pairs = Vec::new();
+    let mut chars = text.chars().peekable();
+    loop {
+        let mut key = String::new();
+        while let Some(&c) = chars.peek() {
+            chars.next();
+            if c == '=' {
+                break;
+            }
+            key.push(c);
+        }
+        let mut value = String::new();
+        if chars.peek() == Some(&'{') {
+            chars.next();
+            while let Some(c) = chars.next() {
+                if c == '}' {
+                    if chars.peek() == Some(&'}') {
+                        chars.next();
+                        value.push('}');
+                    } else {
+                        break;
+                    }
+                } else {
+                    value.push(c);
+                }
+            }
+            while let Some(&c) = chars.peek() {
+                chars.next();
+                if c == ';' {
+                    break;
+                }
+            }
+        } else {
+            while let Some(&c) = chars.peek() {
+                chars.next();
+                if c == ';' {
+                    break;
+                }
+                value.push(c);
+            }
+        }
+        let key = key.trim().to_string();
+        if !key.is_empty() {
+            pairs.push((key, value));
+        }
+        if chars.peek().is_none() {
+            break;
+        }
+    }
+    pairs
+}
+
+#[link(name = "odbcinst")]
+extern "C" {
+    fn SQLGetPrivateProfileString(
+        section: *const c_char,
+        entry: *const c_char,
+        default: *const c_char,
+        buffer: *mut c_char,
+        capacity: i32,
+        file: *const c_char,
+    ) -> i32;
+}
+
+/// The attributes of data source `dsn` from odbc.ini (user and system,
+/// as odbcinst resolves them); `None` when no such DSN exists.
+unsafe fn dsn_attributes(dsn: &str) -> Option<Vec<(String, String)>> {
+    let section = CString::new(dsn).ok()?;
+    let file = c"odbc.ini";
+    let empty = c"";
+    let mut keys = vec![0u8; 16 * 1024];
+    let n = SQLGetPrivateProfileString(
+        section.as_ptr(),
+        std::ptr::null(),
+        empty.as_ptr(),
+        keys.as_mut_ptr() as *mut c_char,
+        keys.len() as i32,
+        file.as_ptr(),
+    );
+    let mut pairs = Vec::new();
+    for key in keys[..n.max(0) as usize]
+        .split(|b| *b == 0)
+        .filter(|k| !k.is_empty())
+    {
+        let c_key = CString::new(key).unwrap_or_default();
+        let mut value = vec![0u8; 4096];
+        let m = SQLGetPrivateProfileString(
+            section.as_ptr(),
+            c_key.as_ptr(),
+            empty.as_ptr(),
+            value.as_mut_ptr() as *mut c_char,
+            value.len() as i32,
+            file.as_ptr(),
+        );
+        pairs.push((
+            String::from_utf8_lossy(key).into_owned(),
+            String::from_utf8_lossy(&value[..m.max(0) as usize]).into_owned(),
+        ));
+    }
+    (!pairs.is_empty()).then_some(pairs)
+}
+
+/// SQLDriverConnect in either encoding: connects and returns the
+/// connection string as completed (the input, since nothing is prompted).
+unsafe fn driver_connect(
+    handle: Handle,
+    input: Pointer,
+    input_length: i16,
+    output: Pointer,
+    output_capacity: i16,
+    output_length: *mut i16,
+    width: Width,
+) -> SqlReturn {
+    with_connection(handle, |connection| {
+        let text = text::optional_arg(input, input_length as isize, width).unwrap_or_default();
+        let outcome = connection.connect(&text);
+        if outcome != odbc::SUCCESS {
+            return outcome;
+        }
+        if text::put16(
+            &text,
+            output,
+            output_capacity as isize,
+            output_length,
+            width,
+            Count::Characters,
+        ) {
+            connection
+                .diagnostics
+                .push("01004", "the completed connection string was truncated");
+            return odbc::SUCCESS_WITH_INFO;
+        }
+        odbc::SUCCESS
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn SQLDriverConnect(
+    handle: Handle,
+    _window: Pointer,
+    in_string: *const u8,
+    in_length: i16,
+    out_string: *mut u8,
+    out_capacity: i16,
+    out_length: *mut i16,
+    _completion: u16,
+) -> SqlReturn {
+    driver_connect(
+        handle,
+        in_string as Pointer,
+        in_length,
+        out_string as Pointer,
+        out_capacity,
+        out_length,
+        Width::Narrow,
+    )
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn SQLDriverConnectW(
+    handle: Handle,
+    _window: Pointer,
+    in_string: *const u16,
+    in_length: i16,
+    out_string: *mut u16,
+    out_capacity: i16,
+    out_length: *mut i16,
+    _completion: u16,
+) -> SqlReturn {
+    driver_connect(
+        handle,
+        in_string as Pointer,
+        in_length,
+        out_string as Pointer,
+        out_capacity,
+        out_length,
+        Width::Wide,
+    )
+}
+
+unsafe fn connect_dsn(handle: Handle, dsn: Pointer, dsn_length: i16, width: Width) -> SqlReturn {
+    with_connection(handle, |connection| {
+        let dsn = text::optional_arg(dsn, dsn_length as isize, width).unwrap_or_default();
+        connection.connect(&format!("DSN={{{}}}", dsn.replace('}', "}}")))
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn SQLConnect(
+    handle: Handle,
+    dsn: *const u8,
+    dsn_length: i16,
+    _user: *const u8,
+    _user_length: i16,
+    _password: *const u8,
+    _password_length: i16,
+) -> SqlReturn {
+    connect_dsn(handle, dsn as Pointer, dsn_length, Width::Narrow)
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn SQLConnectW(
+    handle: Handle,
+    dsn: *const u16,
+    dsn_length: i16,
+    _user: *const u16,
+    _user_length: i16,
+    _password: *const u16,
+    _password_length: i16,
+) -> SqlReturn {
+    connect_dsn(handle, dsn as Pointer, dsn_length, Width::Wide)
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn SQLDisconnect(handle: Handle) -> SqlReturn {
+    with_connection(handle, |connection| {
+        if !connection.is_connected() {
+            return connection
+                .diagnostics
+                .error("08003", "the connection is not open");
+        }
+        connection.disconnect();
+        odbc::SUCCESS
+    })
+}
+
+unsafe fn set_connect_attr(handle: Handle, attribute: i32, value: Pointer) -> SqlReturn {
+    with_connection(handle, |connection| {
+        let number = value as usize;
+        match attribute {
+            odbc::ATTR_AUTOCOMMIT => {
+                let on = number != 0;
+                if on && !connection.autocommit && connection.in_transaction {
+                    // Switching autocommit on commits the open transaction.
+                    let outcome = connection.end_transaction(true);
+                    if outcome != odbc::SUCCESS {
+                        return outcome;
+                    }
+                }
+                connection.autocommit = on;
+            }
+            odbc::ATTR_ACCESS_MODE => {
+                let read_only = number == odbc::MODE_READ_ONLY;
+                if !read_only && connection.read_only_by_dsn {
+                    return connection.diagnostics.error(
+                        "HY024",
+                        "the connection was opened with access_mode=READ_ONLY and stays read-only",
+                    );
+                }
+                connection.read_only = read_only;
+            }
+            odbc::ATTR_LOGIN_TIMEOUT => connection.login_timeout = number,
+            odbc::ATTR_TXN_ISOLATION if number != odbc::TXN_SERIALIZABLE => {
+                connection.diagnostics.push(
+                    "01S02",
+                    "DuckDB transactions are serializable (snapshot isolation)",
+                );
+                return odbc::SUCCESS_WITH_INFO;
+            }
+            // Settings DuckDB has no use for are accepted as they are.
+            _ => {}
+        }
+        odbc::SUCCESS
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn SQLSetConnectAttr(
+    handle: Handle,
+    attribute: i32,
+    value: Pointer,
+    _length: i32,
+) -> SqlReturn {
+    set_connect_attr(handle, attribute, value)
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn SQLSetConnectAttrW(
+    handle: Handle,
+    attribute: i32,
+    value: Pointer,
+    _length: i32,
+) -> SqlReturn {
+    set_connect_attr(handle, attribute, value)
+}
+
+unsafe fn get_connect_attr(
+    handle: Handle,
+    attribute: i32,
+    value: Pointer,
+    capacity: i32,
+    length: *mut i32,
+    width: Width,
+) -> SqlReturn {
+    with_connection(handle, |connection| {
+        let number = |n: u32| {
+            if !value.is_null() {
+                *(value as *mut u32) = n;
+            }
+            if !length.is_null() {
+                *length = 4;
+            }
+            odbc::SUCCESS
+        };
+        match attribute {
+            odbc::ATTR_AUTOCOMMIT => number(connection.autocommit as u32),
+            odbc::ATTR_ACCESS_MODE => number(connection.read_only as u32),
+            odbc::ATTR_TXN_ISOLATION => number(odbc::TXN_SERIALIZABLE as u32),
+            odbc::ATTR_LOGIN_TIMEOUT => number(connection.login_timeout as u32),
+            odbc::ATTR_CONNECTION_DEAD => number(!connection.is_connected() as u32),
+            odbc::ATTR_CONNECTION_TIMEOUT | odbc::ATTR_PACKET_SIZE | odbc::ATTR_TRACE => number(0),
+            odbc::ATTR_CURRENT_CATALOG => {
+                let name = connection.catalog_name();
+                if text::put32(&name, value, capacity as isize, length, width, Count::Bytes) {
+                    connection
+                        .diagnostics
+                        .push("01004", "catalog name truncated");
+                    return odbc::SUCCESS_WITH_INFO;
+                }
+                odbc::SUCCESS
+            }
+            _ => connection.diagnostics.error(
+                "HY092",
+                format!("connection attribute {attribute} is not supported"),
+            ),
+        }
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn SQLGetConnectAttr(
+    handle: Handle,
+    attribute: i32,
+    value: Pointer,
+    capacity: i32,
+    length: *mut i32,
+) -> SqlReturn {
+    get_connect_attr(handle, attribute, value, capacity, length, Width::Narrow)
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn SQLGetConnectAttrW(
+    handle: Handle,
+    attribute: i32,
+    value: Pointer,
+    capacity: i32,
+    length: *mut i32,
+) -> SqlReturn {
+    get_connect_attr(handle, attribute, value, capacity, length, Width::Wide)
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn SQLEndTran(
+    handle_type: i16,
+    handle: Handle,
+    completion: i16,
+) -> SqlReturn {
+    guard(None, || {
+        if handle_type != odbc::HANDLE_DBC {
+            return odbc::SUCCESS;
+        }
+        let Some(connection) = dbc(handle) else {
+            return odbc::INVALID_HANDLE;
+        };
+        connection.diagnostics.0.clear();
+        connection.end_transaction(completion == odbc::COMMIT)
+    })
+}
