@@ -168,6 +168,24 @@ pub struct LoadShape {
 
 /// How one database spells the statements mdm needs. Most methods have the
 /// standard-SQL spelling as default; a dialect overrides what differs.
+/// `{table}_{column}_idx`, kept within 63 bytes (PostgreSQL's identifier
+/// limit) by cutting it and adding a hash of the whole, so that two long
+/// names never meet.
+pub fn index_name(table: &str, column: &str) -> String {
+    let full = format!("{table}_{column}_idx");
+    if full.len() <= 63 {
+        return full;
+    }
+    let hash = full.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    });
+    let mut cut = 50;
+    while !full.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    format!("{}_{:012x}", &full[..cut], hash & 0xffff_ffff_ffff)
+}
+
 pub trait Dialect: Send + Sync {
     /// The dialect's name, as used in `mdm.yaml`.
     fn name(&self) -> &'static str;
@@ -311,6 +329,18 @@ pub trait Dialect: Send + Sync {
         format!(
             "SELECT COUNT(*), COUNT(DISTINCT {column}) FROM {}",
             self.quote_identifier(table)
+        )
+    }
+
+    /// An index on one column of a table, unique when its values are
+    /// (lookups by ID for BI tools and joins).
+    fn create_index(&self, table: &str, column: &str, unique: bool) -> String {
+        format!(
+            "CREATE {}INDEX {} ON {} ({})",
+            if unique { "UNIQUE " } else { "" },
+            self.quote_identifier(&index_name(table, column)),
+            self.quote_identifier(table),
+            self.quote_identifier(column)
         )
     }
 

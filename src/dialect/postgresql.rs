@@ -29,6 +29,25 @@ impl Dialect for PostgresqlDialect {
         }
     }
 
+    /// A unique ID column becomes the table's primary key (which BI tools
+    /// read through SQLPrimaryKeys).
+    fn create_index(&self, table: &str, column: &str, unique: bool) -> String {
+        if !unique {
+            return format!(
+                "CREATE INDEX {} ON {} ({})",
+                self.quote_identifier(&super::index_name(table, column)),
+                self.quote_identifier(table),
+                self.quote_identifier(column)
+            );
+        }
+        format!(
+            "ALTER TABLE {} ADD CONSTRAINT {} PRIMARY KEY ({})",
+            self.quote_identifier(table),
+            self.quote_identifier(&super::index_name(table, column)),
+            self.quote_identifier(column)
+        )
+    }
+
     /// A row's physical address; `MIN(tid)` exists from PostgreSQL 14.
     fn row_identity(&self) -> &'static str {
         "ctid"

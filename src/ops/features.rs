@@ -66,6 +66,22 @@ pub fn features(
         settings.config.performance.batch_size,
         ui,
     )?;
+    let feature_tables: Vec<(String, Vec<String>)> = set
+        .tables
+        .iter()
+        .filter_map(|t| {
+            let source = metadata.table(&t.source)?;
+            Some((
+                t.name.clone(),
+                source.columns.iter().map(|c| c.name.clone()).collect(),
+            ))
+        })
+        .collect();
+    super::index_id_columns(
+        store.as_mut(),
+        &feature_tables,
+        &record.annotations.id_columns,
+    )?;
     let value = serde_json::to_string(&set).map_err(|e| Error::General(e.to_string()))?;
     store::write_metadata(store.as_mut(), &[(features::METADATA_KEY, value)])?;
     super::register::report_features(&set, ui);

@@ -17,6 +17,28 @@ use crate::config::Settings;
 use crate::error::Result;
 use crate::store::Store;
 
+/// Indexes the ID columns of `tables` (each table's columns given): a
+/// unique index (PostgreSQL: the primary key) where the values are unique,
+/// else a plain one. An ID column that repeats is still worth an index;
+/// the unique attempt failing on duplicates is how that is found out.
+pub fn index_id_columns(
+    store: &mut dyn Store,
+    tables: &[(String, Vec<String>)],
+    id_columns: &[String],
+) -> Result<()> {
+    for (table, columns) in tables {
+        for id in id_columns.iter().filter(|id| columns.contains(id)) {
+            let unique = store.dialect().create_index(table, id, true);
+            if let Err(err) = store.execute(&unique, &[]) {
+                log::info!("{table}.{id} is not unique ({err}); a plain index instead");
+                let plain = store.dialect().create_index(table, id, false);
+                store.execute(&plain, &[])?;
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Opens the database of a registered dataset through its backend.
 pub fn open_store(settings: &Settings, record: &DatasetRecord) -> Result<Box<dyn Store>> {
     crate::backend::for_settings(settings)?.open(record)

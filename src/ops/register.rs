@@ -324,6 +324,26 @@ pub fn register(settings: &Settings, options: &RegisterOptions, ui: &Ui) -> Resu
             serde_json::to_value(&set).map_err(|e| Error::General(e.to_string()))?,
         );
     }
+    let mut indexed: Vec<(String, Vec<String>)> = metadata
+        .tables
+        .iter()
+        .map(|t| {
+            (
+                t.name.clone(),
+                t.columns.iter().map(|c| c.name.clone()).collect(),
+            )
+        })
+        .collect();
+    if let Ok(Some(set)) = FeatureSet::from_metadata(&metadata) {
+        for table in &set.tables {
+            // A feature table starts with its source table's columns.
+            if let Some(source) = metadata.table(&table.source) {
+                let columns = source.columns.iter().map(|c| c.name.clone()).collect();
+                indexed.push((table.name.clone(), columns));
+            }
+        }
+    }
+    super::index_id_columns(store, &indexed, &record.annotations.id_columns)?;
     metadata::save(store, &metadata)?;
     interrupt::check()?;
     store.finish_load()?;

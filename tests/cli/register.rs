@@ -689,3 +689,50 @@ fn duplicate_rows_are_counted_or_dropped_when_the_configuration_asks() {
     let stats = env.json(&["dataset", "stats", "dropped", "--columns", "k"]);
     assert!(stats.to_string().contains("\"count\":20"), "{stats}");
 }
+
+#[test]
+fn id_columns_are_indexed_unique_where_their_values_are() {
+    let env = Env::new();
+    let mut rows = String::from("user_id,order_id,amount\n");
+    for i in 0..500 {
+        rows.push_str(&format!("{},{i},{}.25\n", i % 40, i * 3));
+    }
+    let data = env.write("orders.csv", &rows);
+    env.ok(&[
+        "dataset",
+        "register",
+        "orders",
+        data.to_str().unwrap(),
+        "--id-columns",
+        "order_id,user_id",
+    ]);
+    // (index or constraint name, unique) for each column, as the database
+    // itself reports them.
+    let indexes = |table: &str, column: &str| -> String {
+        let sql = match env.profile {
+            crate::common::Profile::Postgresql => format!(
+                "SELECT string_agg(CASE WHEN i.indisprimary THEN 'primary' WHEN i.indisunique THEN 'unique' ELSE 'plain' END, ',') \
+                 FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey) \
+                 WHERE i.indrelid = '\"{table}\"'::regclass AND a.attname = '{column}'"
+            ),
+            crate::common::Profile::Duckdb => format!(
+                "SELECT string_agg(CASE WHEN is_unique THEN 'unique' ELSE 'plain' END, ',') FROM duckdb_indexes() \
+                 WHERE table_name = '{table}' AND expressions LIKE '%{column}%'"
+            ),
+            _ => format!(
+                "SELECT group_concat(CASE WHEN il.\"unique\" THEN 'unique' ELSE 'plain' END, ',') \
+                 FROM pragma_index_list('{table}') il JOIN pragma_index_info(il.name) ii WHERE ii.name = '{column}'"
+            ),
+        };
+        env.scalar("orders", &sql)
+    };
+    let unique = if env.profile == crate::common::Profile::Postgresql {
+        "primary"
+    } else {
+        "unique"
+    };
+    assert_eq!(indexes("train", "order_id"), unique);
+    assert_eq!(indexes("train", "user_id"), "plain");
+    assert_eq!(indexes("train_features", "order_id"), unique);
+    assert_eq!(indexes("train", "amount"), "NULL");
+}
