@@ -88,7 +88,7 @@ impl ServerBackend {
     /// before datasets were described in their database comment; `None`
     /// when the database holds no `_metadata` (not an mdm dataset).
     fn record_from_metadata(&self, name: &str) -> Result<Option<DatasetRecord>> {
-        let mut store = self.target.connect(&self.database(name))?;
+        let mut store = self.connect_dataset(&self.database(name))?;
         let mut fields = serde_json::Map::new();
         let sql = format!(
             "SELECT {key}, {value} FROM {table} WHERE {key} <> 'statistics'",
@@ -165,7 +165,7 @@ impl ServerBackend {
     /// Reads (role, read or write) of every role given access to
     /// `database`, from inside it.
     fn grants_of(&self, database: &str) -> Result<Vec<(String, String)>> {
-        let mut store = self.target.connect(database)?;
+        let mut store = self.connect_dataset(database)?;
         let mut grants = Vec::new();
         // Direct grants only (a member of a granted group is not listed):
         // CONNECT on the database, and UPDATE on `_metadata` for writers.
@@ -209,7 +209,7 @@ impl ServerBackend {
             &format!("GRANT CONNECT ON DATABASE {} TO {}", q(database), q(role)),
             &[],
         )?;
-        let mut store = self.target.connect(database)?;
+        let mut store = self.connect_dataset(database)?;
         let schema = current_schema(&mut store)?;
         let privileges = if write {
             "SELECT, INSERT, UPDATE, DELETE, TRUNCATE"
@@ -249,9 +249,39 @@ impl ServerBackend {
 }
 
 impl ServerBackend {
+    /// Connects to a dataset's database; one removed between the
+    /// catalog's answer and the connection is "not found", not a server
+    /// fault.
+    fn connect_dataset(&self, database: &str) -> Result<OdbcStore> {
+        match self.target.connect(database) {
+            Ok(store) => Ok(store),
+            Err(err) if !self.database_exists(database)? => {
+                log::debug!("connecting to {database}: {err}");
+                let name = database.strip_prefix(&self.prefix).unwrap_or(database);
+                Err(Error::NotFound(format!(
+                    "dataset '{name}' was removed from the server (its database {database} no longer exists)"
+                )))
+            }
+            Err(err) => Err(err),
+        }
+    }
+
+    fn database_exists(&self, database: &str) -> Result<bool> {
+        let mut exists = false;
+        self.maintenance()?.query(
+            &self.dialect.database_exists(),
+            &[Value::Text(database.to_string())],
+            &mut |_| {
+                exists = true;
+                Ok(())
+            },
+        )?;
+        Ok(exists)
+    }
+
     fn revoke_all(&self, maintenance: &mut OdbcStore, database: &str, role: &str) -> Result<()> {
         let q = |name: &str| self.dialect.quote_identifier(name);
-        let mut store = self.target.connect(database)?;
+        let mut store = self.connect_dataset(database)?;
         let schema = q(&current_schema(&mut store)?);
         let role_q = q(role);
         for statement in [
@@ -268,6 +298,35 @@ impl ServerBackend {
             &format!("REVOKE ALL ON DATABASE {} FROM {role_q}", q(database)),
             &[],
         )
+    }
+}
+
+/// Waits (up to `database.connection_timeout`) for the sessions of
+/// other readers of `database` to end: a database cannot be dropped or
+/// renamed while anyone is connected, and a reader finishing its
+/// export should not make a removal fail.
+fn wait_until_unused(maintenance: &mut OdbcStore, database: &str, timeout: u64) -> Result<()> {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(timeout);
+    loop {
+        let mut sessions = 0;
+        maintenance.query(
+            "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = ?",
+            &[Value::Text(database.to_string())],
+            &mut |row| {
+                sessions = row.first().and_then(Value::as_i64).unwrap_or(0);
+                Ok(())
+            },
+        )?;
+        if sessions == 0 {
+            return Ok(());
+        }
+        if std::time::Instant::now() >= deadline {
+            return Err(Error::Backend(format!(
+                "database {database} is in use by {sessions} other session(s) after waiting {timeout} s \
+                 (database.connection_timeout); try again when they have finished"
+            )));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
     }
 }
 
@@ -322,6 +381,7 @@ impl Backend for ServerBackend {
         maintenance.execute(&self.dialect.create_database(&staging), &[])?;
         let mut staged = ServerStaged {
             dialect: self.dialect,
+            timeout: self.settings.config.database.connection_timeout,
             maintenance,
             staging: staging.clone(),
             database: self.database(name),
@@ -457,7 +517,7 @@ impl Backend for ServerBackend {
         if owner.is_ok() {
             return owner;
         }
-        let mut store = self.target.connect(&self.database(&record.name))?;
+        let mut store = self.connect_dataset(&self.database(&record.name))?;
         let mut may_write = false;
         let sql = format!(
             "SELECT CASE WHEN has_table_privilege({}, 'UPDATE') THEN 1 ELSE 0 END",
@@ -544,17 +604,7 @@ impl Backend for ServerBackend {
             .location
             .database_name()
             .unwrap_or_else(|| self.database(&record.name));
-        Ok(Box::new(self.target.connect(&database).map_err(
-            |err| match err {
-                Error::Backend(message) if message.contains("does not exist") => {
-                    Error::Backend(format!(
-                "the database {database} of dataset '{}' does not exist on the server ({message})",
-                record.name
-            ))
-                }
-                other => other,
-            },
-        )?))
+        Ok(Box::new(self.connect_dataset(&database)?))
     }
 
     fn removal_targets(&self, record: &DatasetRecord) -> Vec<String> {
@@ -570,8 +620,10 @@ impl Backend for ServerBackend {
             .location
             .database_name()
             .unwrap_or_else(|| self.database(&record.name));
-        self.maintenance()?
-            .execute(&self.dialect.drop_database(&database), &[])
+        let mut maintenance = self.maintenance()?;
+        let timeout = self.settings.config.database.connection_timeout;
+        wait_until_unused(&mut maintenance, &database, timeout)?;
+        maintenance.execute(&self.dialect.drop_database(&database), &[])
     }
 
     fn connection(&self, record: &DatasetRecord) -> Result<Connection> {
@@ -644,6 +696,8 @@ impl Backend for ServerBackend {
 /// A dataset loading into a staging database.
 struct ServerStaged {
     dialect: PostgresqlDialect,
+    /// How long a replacement waits for readers of the old database.
+    timeout: u64,
     maintenance: OdbcStore,
     staging: String,
     database: String,
@@ -692,6 +746,7 @@ impl Staged for ServerStaged {
             )));
         }
         if exists {
+            wait_until_unused(&mut self.maintenance, &self.database, self.timeout)?;
             rename(&mut self.maintenance, &self.database, &retired).map_err(|e| {
                 Error::Backend(format!(
                     "cannot replace database {} (is a client still connected to it?): {e}",

@@ -52,14 +52,21 @@ pub fn open_store(settings: &Settings, record: &DatasetRecord) -> Result<Box<dyn
 /// process that locked a file deleted meanwhile notices (the path no longer
 /// names the file it holds) and locks the new one.
 pub struct DatasetLock {
-    file: std::fs::File,
-    path: std::path::PathBuf,
-    exclusive: bool,
+    /// The lock file, its path and whether it is held exclusively; none
+    /// where the backend coordinates access itself.
+    held: Option<(std::fs::File, std::path::PathBuf, bool)>,
 }
 
 impl DatasetLock {
     fn acquire(settings: &Settings, name: &str, exclusive: bool) -> Result<DatasetLock> {
         use std::os::unix::fs::MetadataExt;
+        // A server that is its own catalog coordinates its users itself (a
+        // database is renamed into place atomically, and dropped once its
+        // readers are gone); a lock file on one machine would only make
+        // one user's commands fail against each other.
+        if crate::backend::for_settings(settings).is_ok_and(|b| b.is_catalog()) {
+            return Ok(DatasetLock { held: None });
+        }
         let dir = settings.datasets_path();
         std::fs::create_dir_all(&dir).map_err(|e| crate::Error::io(&dir, "create directory", e))?;
         let path = dir.join(format!(".{name}.{}.lock", settings.backend()));
@@ -93,9 +100,7 @@ impl DatasetLock {
                 .is_ok_and(|now| now.dev() == held.dev() && now.ino() == held.ino());
             if same {
                 return Ok(DatasetLock {
-                    file,
-                    path,
-                    exclusive,
+                    held: Some((file, path, exclusive)),
                 });
             }
         }
@@ -116,12 +121,15 @@ impl DatasetLock {
 
 impl Drop for DatasetLock {
     fn drop(&mut self) {
+        let Some((file, path, exclusive)) = &self.held else {
+            return;
+        };
         // Deleted only while held exclusively, so no one can lock the old
         // file and believe it current. The last of several readers gets
         // the exclusive lock and deletes it; the others leave it to them.
-        if self.exclusive || self.file.try_lock().is_ok() {
-            let _ = std::fs::remove_file(&self.path);
+        if *exclusive || file.try_lock().is_ok() {
+            let _ = std::fs::remove_file(path);
         }
-        let _ = self.file.unlock();
+        let _ = file.unlock();
     }
 }

@@ -242,3 +242,115 @@ fn two_users_registering_one_name_at_once_leave_exactly_one_dataset() {
         serde_json::from_str(&winner.ok(&["dataset", "info", "race", "--json"])).unwrap();
     assert_eq!(info["tables"][0]["rows"], 60_000);
 }
+
+/// What one stress worker saw go wrong.
+fn stress_worker(
+    user: &User,
+    data: &std::path::Path,
+    seed: u64,
+    until: std::time::Instant,
+) -> Vec<String> {
+    let mut failures = Vec::new();
+    let mut state = seed;
+    let mut next = || {
+        state = state
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        (state >> 33) as usize
+    };
+    while std::time::Instant::now() < until {
+        let name = format!("s{}", next() % 3);
+        let operation = next() % 5;
+        let args: Vec<&str> = match operation {
+            0 => vec![
+                "-q",
+                "dataset",
+                "register",
+                &name,
+                data.to_str().unwrap(),
+                "--no-features",
+            ],
+            1 => vec!["dataset", "list", "--json"],
+            2 => vec!["dataset", "info", &name, "--json"],
+            3 => vec![
+                "dataset", "export", &name, "--table", "train", "--output", "-",
+            ],
+            _ => vec!["-q", "dataset", "remove", &name, "--force"],
+        };
+        let (code, stdout, stderr) = user.run(&args);
+        // Taken, gone, someone else's: expected between users; anything
+        // else (a server fault, a crash) is not.
+        if !matches!(code, Some(0 | 3 | 4 | 5)) {
+            failures.push(format!("{args:?}: {code:?} {stderr}"));
+            continue;
+        }
+        if code != Some(0) {
+            continue;
+        }
+        match operation {
+            2 => {
+                let info: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+                if info["tables"][0]["rows"] != 300 {
+                    failures.push(format!("partial dataset in info: {info}"));
+                }
+            }
+            3 if stdout.lines().count() != 301 => {
+                failures.push(format!("partial export: {} lines", stdout.lines().count()))
+            }
+            _ => {}
+        }
+    }
+    failures
+}
+
+#[test]
+fn two_roles_registering_reading_and_removing_at_once_see_only_whole_datasets() {
+    let env = Env::new();
+    let alice = User::new(&env, "mdm_alice");
+    let bob = User::new(&env, "mdm_bob");
+    let mut content = String::from("k,v\n");
+    for i in 0..300 {
+        content.push_str(&format!("{i},{}\n", i % 7));
+    }
+    let data = env.write("stress.csv", content);
+    let until = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let failures: Vec<String> = std::thread::scope(|scope| {
+        let workers: Vec<_> = [&alice, &bob, &alice, &bob]
+            .into_iter()
+            .enumerate()
+            .map(|(i, user)| {
+                let data = data.clone();
+                scope.spawn(move || stress_worker(user, &data, i as u64 + 1, until))
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| w.join().unwrap())
+            .collect()
+    });
+    assert!(failures.is_empty(), "{failures:#?}");
+
+    // What is left is whole, and no staging copy remains.
+    for user in [&alice, &bob] {
+        for name in user.names() {
+            let info: serde_json::Value =
+                serde_json::from_str(&user.ok(&["dataset", "info", &name, "--json"])).unwrap();
+            assert_eq!(info["tables"][0]["rows"], 300, "{info}");
+            let count = psql_as(
+                "postgres",
+                &format!("{}{name}", env.prefix),
+                "SELECT COUNT(*) FROM train",
+            );
+            assert_eq!(String::from_utf8_lossy(&count.stdout), "300\n");
+        }
+    }
+    let leftovers = psql_as(
+        "postgres",
+        "postgres",
+        &format!(
+            "SELECT COUNT(*) FROM pg_database WHERE starts_with(datname, '{}') AND (datname LIKE '%\\_staging\\_%' OR datname LIKE '%\\_retired\\_%')",
+            env.prefix
+        ),
+    );
+    assert_eq!(String::from_utf8_lossy(&leftovers.stdout), "0\n");
+}
