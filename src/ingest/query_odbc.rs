@@ -18,8 +18,9 @@ use crate::store::{ColumnData, ColumnDef, ColumnType};
 
 /// Bytes bound for one value of a column whose size the source does not
 /// bound (TEXT, CLOB, VARCHAR(MAX), BLOB); a longer value is refused
-/// rather than cut.
-const LONG_VALUE_BYTES: usize = 1 << 20;
+/// rather than cut. 64 KiB keeps a thousand rows per fetch for a table
+/// with one such column inside the buffer budget.
+const LONG_VALUE_BYTES: usize = 64 << 10;
 
 /// Bytes of fetch buffers bound at once: rows per fetch shrink when rows
 /// are wide, so memory stays flat whatever the row count.
@@ -100,7 +101,9 @@ fn plan(data_type: &DataType) -> (Fetch, Option<i16>, Option<String>) {
         }
         DataType::Bit => (Fetch::Boolean, None, None),
         DataType::Real => (Fetch::Single, None, None),
-        DataType::Float { precision } if precision <= 24 => (Fetch::Single, None, None),
+        // SQL_FLOAT's precision is counted in bits by some drivers and in
+        // decimal digits by others (psqlODBC: 17 for float8); drivers
+        // report single precision as SQL_REAL.
         DataType::Float { .. } | DataType::Double => (Fetch::Double, None, None),
         DataType::Decimal { precision, scale } | DataType::Numeric { precision, scale } => {
             if scale <= 0 && precision <= INTEGER_EXACT_DIGITS {
