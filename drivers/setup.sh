@@ -4,9 +4,14 @@
 #   MDM SQLite3      (Debian: libsqliteodbc)
 #   MDM PostgreSQL   (Debian: odbc-postgresql, the Unicode driver)
 #   MDM DuckDB       (built from drivers/duckdb-odbc by drivers/duckdb.sh)
+#   MDM MariaDB      (Debian: odbc-mariadb; a source for `register --odbc`,
+#                     MariaDB and MySQL servers alike)
+# Any other installed ODBC driver (Microsoft's ODBC Driver for SQL Server,
+# Oracle's Instant Client ODBC, ...) works as a `register --odbc` source
+# as installed by its vendor: name it in a DSN or a connection string.
 # Idempotent: re-running replaces the registrations.
 #
-# Usage: drivers/setup.sh [sqlite|postgresql|duckdb|all]... [--dsn]
+# Usage: drivers/setup.sh [sqlite|postgresql|duckdb|mariadb|all]... [--dsn]
 #   --dsn   also install the DSNs of odbc.ini.example (system-wide as root,
 #           else in ~/.odbc.ini)
 #
@@ -21,11 +26,11 @@ want=()
 install_dsns=0
 for arg in "$@"; do
   case "$arg" in
-    sqlite|postgresql|duckdb) want+=("$arg") ;;
-    all) want+=(sqlite postgresql duckdb) ;;
+    sqlite|postgresql|duckdb|mariadb) want+=("$arg") ;;
+    all) want+=(sqlite postgresql duckdb mariadb) ;;
     --dsn) install_dsns=1 ;;
-    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
-    *) echo "setup.sh: unknown argument '$arg' (expected sqlite, postgresql, duckdb, all or --dsn)" >&2; exit 2 ;;
+    -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
+    *) echo "setup.sh: unknown argument '$arg' (expected sqlite, postgresql, duckdb, mariadb, all or --dsn)" >&2; exit 2 ;;
   esac
 done
 [ ${#want[@]} -gt 0 ] || want=(sqlite postgresql)
@@ -99,6 +104,11 @@ for backend in "${want[@]}"; do
       ;;
     duckdb)
       "$here/duckdb.sh"
+      ;;
+    mariadb)
+      apt_install odbc-mariadb
+      lib=$(find_library libmaodbc.so) || { echo "setup.sh: libmaodbc.so not found" >&2; exit 1; }
+      register "MDM MariaDB" "MariaDB/MySQL ODBC driver (a source for mdm register --odbc)" "$lib"
       ;;
   esac
 done

@@ -11,6 +11,9 @@
 #             register/export through the SQLite ODBC driver vs embedded, and
 #             on PostgreSQL vs `psql \copy` in and out, and on DuckDB (through
 #             mdm's driver) vs DuckDB's own read_csv (Python duckdb package)
+#   odbc source: `register --odbc` of a PostgreSQL query into embedded
+#             SQLite vs `psql \copy (query) to stdout` + `register` of that
+#             CSV (BENCH_ONLY=odbc-source runs this part alone)
 # Reports wall seconds, ratios and peak RSS (from /usr/bin/time -v).
 # Usage: scripts/bench.sh [ROWS]   (default 1000000; BENCH_FLAT=0 skips the 3x run)
 set -euo pipefail
@@ -47,6 +50,36 @@ measure() {
 }
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+
+# odbc_source_bench: the CSV loaded (untimed) into PostgreSQL database
+# mdmbench_source, then the same query registered into embedded SQLite two
+# ways: straight from the source, and exported by psql then registered.
+odbc_source_bench() {
+  echo
+  echo "== register --odbc from a PostgreSQL query, $rows rows, into embedded SQLite =="
+  local home="$work/home-odbc-source"
+  rm -rf "$home"; mkdir -p "$home"
+  psql -h 127.0.0.1 -U postgres -qc 'DROP DATABASE IF EXISTS mdmbench_source' -c 'CREATE DATABASE mdmbench_source'
+  psql -h 127.0.0.1 -U postgres -d mdmbench_source -qc "CREATE TABLE train (id bigint, age bigint, visits bigint, score double precision, ratio double precision, color text, city text, signup_date date, comment text, balance double precision, clicks bigint, label bigint)" \
+    -c "\\copy train FROM '$csv' CSV HEADER" -c "VACUUM ANALYZE train"
+  local query="SELECT * FROM train"
+  measure psql_copy_query_out sh -c "psql -h 127.0.0.1 -U postgres -d mdmbench_source -qc \"\\\\copy ($query) TO STDOUT CSV HEADER\" >'$work/source-query.csv'"
+  MDM_HOME=$home measure register_copied_csv "$mdm" --quiet dataset register copied "$work/source-query.csv" --target label --no-features
+  # psqlODBC streams with declare/fetch (else it buffers the whole result).
+  MDM_HOME=$home measure register_odbc_source "$mdm" --quiet dataset register direct --target label --no-features \
+    --odbc "Driver={MDM PostgreSQL};Server=127.0.0.1;Port=5432;Database=mdmbench_source;Uid=postgres;UseDeclareFetch=1;Fetch=10000;BoolsAsChar=0" --query "$query"
+  local two_steps
+  two_steps=$(awk -v a="$wall_psql_copy_query_out" -v b="$wall_register_copied_csv" 'BEGIN { print a + b }')
+  echo "psql \\copy + register: $two_steps s"
+  echo "ratio register --odbc/(psql \\copy + register): $(ratio "$wall_register_odbc_source" "$two_steps")"
+  psql -h 127.0.0.1 -U postgres -qc 'DROP DATABASE IF EXISTS mdmbench_source'
+}
+
+if [ "${BENCH_ONLY:-}" = odbc-source ]; then
+  [ ${#features[@]} -gt 0 ] || { echo "bench: register --odbc needs the odbc feature and drivers/setup.sh postgresql" >&2; exit 1; }
+  odbc_source_bench
+  exit 0
+fi
 
 export MDM_HOME="$work/home"
 rm -rf "$MDM_HOME" "$work/reference.sqlite"
@@ -106,6 +139,7 @@ if [ ${#features[@]} -gt 0 ]; then
     echo "ratio export postgresql/psql \\copy: $(ratio "$wall_postgresql_export_csv" "$wall_psql_copy_out")"
     MDM_HOME=$pg_home "$mdm" --quiet dataset remove bench --force
     psql -h 127.0.0.1 -U postgres -qc 'DROP DATABASE IF EXISTS mdmbench_reference'
+    odbc_source_bench
   fi
 fi
 

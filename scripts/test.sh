@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the tests need and runs them all. Idempotent.
-#  1. the ODBC drivers (drivers/setup.sh) and a reachable PostgreSQL server;
+#  1. the ODBC drivers (drivers/setup.sh), a reachable PostgreSQL server and
+#     a MariaDB server (the source of the `register --odbc` tests);
 #  2. formatting and lints (with and without the `odbc` feature);
 #  3. unit tests and the end-to-end suite against the embedded SQLite
 #     default, then the same end-to-end suite once per ODBC backend profile
@@ -33,9 +34,10 @@ command -v bzip2 >/dev/null && command -v xz >/dev/null ||
   { $SUDO apt-get update -qq; DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq bzip2 xz-utils >/dev/null; }
 rustup component list --installed 2>/dev/null | grep -q '^rustfmt' || rustup component add rustfmt clippy
 
-echo "== ODBC drivers and PostgreSQL"
-drivers/setup.sh sqlite postgresql duckdb
+echo "== ODBC drivers, PostgreSQL and MariaDB (a source for register --odbc)"
+drivers/setup.sh sqlite postgresql duckdb mariadb
 scripts/ensure-postgres.sh
+scripts/ensure-mariadb.sh
 # The DuckDB driver builds and runs against the libduckdb.so installed with it.
 DUCKDB_LIB_DIR=$(drivers/duckdb.sh --print-install-dir)
 export DUCKDB_LIB_DIR
@@ -66,4 +68,4 @@ for profile in sqlite-odbc postgresql duckdb; do
   MDM_TEST_PROFILE=$profile cargo test --all-features --test cli -- --skip config:: --skip cross:: --skip document::snippet --skip team::
 done
 echo "== tests: a build without the odbc feature"
-cargo test --test cli config::
+cargo test --test cli -- config:: odbc_source_disabled::

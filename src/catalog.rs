@@ -43,6 +43,24 @@ pub struct SourceRecord {
     pub modified: Option<String>,
 }
 
+/// An ODBC source a dataset was read from: what `update --refresh` runs
+/// again. The connection never holds a password (`PWD=***`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct QuerySourceRecord {
+    pub connection: String,
+    pub queries: Vec<QueryRecord>,
+    /// When the queries were run, RFC 3339.
+    pub read_at: String,
+}
+
+/// One table's query and the rows it returned.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct QueryRecord {
+    pub table: String,
+    pub query: String,
+    pub rows: u64,
+}
+
 /// Where a dataset's data lives: the `database:` section of its discovery
 /// file, as the backend document shows it. Never holds a password.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -179,6 +197,9 @@ pub struct DatasetRecord {
     /// The role that owns the dataset (PostgreSQL).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub owner: Option<String>,
+    /// The ODBC source the tables were read from (`register --odbc`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub query_source: Option<QuerySourceRecord>,
 }
 
 impl DatasetRecord {

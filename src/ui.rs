@@ -37,6 +37,21 @@ impl Ui {
         self.bar(length, prefix, "{human_pos}/{human_len} rows {per_sec}")
     }
 
+    /// Rows counted when their total is not known (a query's result),
+    /// hidden unless stderr is a terminal.
+    pub fn progress_rows_unknown(&self, prefix: &str) -> ProgressBar {
+        if self.quiet || !self.show_progress || !std::io::stderr().is_terminal() {
+            return ProgressBar::hidden();
+        }
+        let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+        bar.set_style(
+            ProgressStyle::with_template("{prefix:>14} {spinner} {human_pos} rows {per_sec} {msg}")
+                .expect("valid template"),
+        );
+        bar.set_prefix(prefix.to_string());
+        bar
+    }
+
     /// A progress bar over named steps, hidden unless stderr is a terminal.
     pub fn progress_steps(&self, length: u64, prefix: &str) -> ProgressBar {
         self.bar(length, prefix, "{pos}/{len}")

@@ -88,6 +88,9 @@ pub struct UpdateOpt {
     /// Replace the ID columns (comma-separated).
     #[arg(long, value_delimiter = ',')]
     pub id_columns: Option<Vec<String>>,
+    /// Run the recorded queries of a dataset registered with --odbc again and replace its tables (password from MDM_SOURCE_PASSWORD or a prompt).
+    #[arg(long)]
+    pub refresh: bool,
     /// Print the updated record as JSON on stdout.
     #[arg(long)]
     pub json: bool,
@@ -423,6 +426,7 @@ pub fn update(settings: &Settings, opt: UpdateOpt, ui: &Ui) -> Result<()> {
         add_tags,
         remove_tags,
         id_columns,
+        refresh,
         json,
     } = opt;
     let options = UpdateOptions {
@@ -435,6 +439,16 @@ pub fn update(settings: &Settings, opt: UpdateOpt, ui: &Ui) -> Result<()> {
         id_columns: id_columns.map(clean),
     };
     let roles_changed = options.target.is_some() || options.id_columns.is_some();
+    if refresh {
+        let record = update::refresh(settings, &name, ui)?;
+        if options == UpdateOptions::default() {
+            return if json {
+                ui::print_json(&record)
+            } else {
+                Ok(())
+            };
+        }
+    }
     let record = update::update(settings, &name, &options)?;
     if roles_changed {
         ui.message(&format!(

@@ -93,7 +93,10 @@ pub struct RegisterOpt {
     /// Dataset name: letters, digits, `_` and `-`, starting with a letter, at most 63 characters.
     pub name: String,
     /// A data file (CSV/TSV, JSON, Parquet, Excel; .gz/.zst/.bz2/.xz/.zip), a folder (train/test/validation/sample_submission, or one table per file) or a zipped folder.
-    pub path: PathBuf,
+    #[arg(required_unless_present = "odbc", conflicts_with = "odbc")]
+    pub path: Option<PathBuf>,
+    #[command(flatten)]
+    pub odbc: OdbcSourceOpt,
     /// The column to predict; must exist in the train table.
     #[arg(long)]
     pub target: Option<String>,
@@ -144,6 +147,75 @@ pub struct RegisterOpt {
     pub json: bool,
     #[command(flatten)]
     pub read: read::ReadOpt,
+}
+
+/// Reading the tables from an ODBC data source instead of files.
+#[derive(Debug, Args)]
+pub struct OdbcSourceOpt {
+    /// An ODBC data source: `DSN=warehouse` or a full connection string. A password may come from MDM_SOURCE_PASSWORD instead; it is never stored.
+    #[arg(long, value_name = "CONNECTION", requires = "train_query")]
+    pub odbc: Option<String>,
+    /// The train table's SQL (`@file.sql` reads it from a file).
+    #[arg(long, value_name = "SQL", group = "train_query", requires = "odbc")]
+    pub query: Option<String>,
+    /// Shorthand for --query 'SELECT * FROM SCHEMA.TABLE'.
+    #[arg(
+        long,
+        value_name = "SCHEMA.TABLE",
+        group = "train_query",
+        requires = "odbc"
+    )]
+    pub table: Option<String>,
+    /// The test table's SQL (`@file.sql` reads it from a file).
+    #[arg(long, value_name = "SQL", requires = "odbc")]
+    pub test_query: Option<String>,
+    /// The validation table's SQL (`@file.sql` reads it from a file).
+    #[arg(long, value_name = "SQL", requires = "odbc")]
+    pub validation_query: Option<String>,
+    /// The submission table's SQL (`@file.sql` reads it from a file).
+    #[arg(long, value_name = "SQL", requires = "odbc")]
+    pub submission_query: Option<String>,
+}
+
+impl OdbcSourceOpt {
+    /// The source asked for, if any, with every query read.
+    fn source(self) -> Result<Option<crate::ingest::query::OdbcSource>> {
+        use crate::ingest::query;
+        let OdbcSourceOpt {
+            odbc,
+            query: train_query,
+            table,
+            test_query,
+            validation_query,
+            submission_query,
+        } = self;
+        let Some(connection) = odbc else {
+            return Ok(None);
+        };
+        let train = match (train_query, table) {
+            (Some(sql), _) => query::query_text("--query", &sql)?,
+            (None, Some(table)) => query::table_query(&table)?,
+            (None, None) => {
+                return Err(Error::InvalidArgument(
+                    "--odbc needs --query SQL or --table NAME".into(),
+                ))
+            }
+        };
+        let mut queries = vec![("train".to_string(), train)];
+        for (flag, table, sql) in [
+            ("--test-query", "test", test_query),
+            ("--validation-query", "validation", validation_query),
+            ("--submission-query", "submission", submission_query),
+        ] {
+            if let Some(sql) = sql {
+                queries.push((table.to_string(), query::query_text(flag, &sql)?));
+            }
+        }
+        Ok(Some(query::OdbcSource {
+            connection: query::connection_with_environment(&connection),
+            queries,
+        }))
+    }
 }
 
 /// `123`, `10MB`, `64GiB` -> bytes.
@@ -411,6 +483,7 @@ fn register_dataset(settings: &Settings, opt: RegisterOpt, ui: &Ui) -> Result<()
     let RegisterOpt {
         name,
         path,
+        odbc,
         target,
         id_columns,
         problem_type,
@@ -437,7 +510,8 @@ fn register_dataset(settings: &Settings, opt: RegisterOpt, ui: &Ui) -> Result<()
     };
     let options = RegisterOptions {
         name,
-        path,
+        path: path.unwrap_or_default(),
+        odbc: odbc.source()?,
         target,
         id_columns: clean(id_columns),
         problem_type,

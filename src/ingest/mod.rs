@@ -2,8 +2,8 @@
 //! folder (Kaggle layout or one table per file) or a zip archive, deciding
 //! each file's format from its content, opening (and decompressing) them,
 //! sniffing the CSV dialect of delimited text and inferring column types.
-//! Typed sources (Parquet, JSON, Excel) have their own readers behind
-//! [`typed`].
+//! Typed sources (Parquet, JSON, Excel, ODBC queries) have their own
+//! readers behind [`typed`].
 
 pub mod archive;
 pub mod dialect;
@@ -13,6 +13,9 @@ pub mod format;
 pub mod infer;
 mod json;
 mod parquet;
+pub mod query;
+#[cfg(feature = "odbc")]
+mod query_odbc;
 pub mod reader;
 pub mod rows;
 pub mod sniff;

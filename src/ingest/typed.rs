@@ -28,6 +28,16 @@ pub enum ReaderKind {
     Parquet,
     /// Excel and OpenDocument workbooks; `None` reads the first sheet.
     Excel(Option<String>),
+    /// A query on an ODBC data source (`register --odbc`).
+    Query(Box<super::query::QuerySource>),
+}
+
+impl ReaderKind {
+    /// Whether pass 1 counts the rows (a query's rows are only known once
+    /// it has been read).
+    pub fn counts_rows_upfront(&self) -> bool {
+        !matches!(self, ReaderKind::Query(_))
+    }
 }
 
 /// The most bytes of one text value read from JSON or Excel: a value past
@@ -52,6 +62,7 @@ pub fn scan(source: &SourceFile, counter: Arc<AtomicU64>) -> Result<Scan> {
         ReaderKind::Parquet => parquet::scan(&source.path),
         ReaderKind::Json(compression) => json::scan(&source.path, *compression, counter),
         ReaderKind::Excel(sheet) => excel::scan(&source.path, sheet.as_deref()),
+        ReaderKind::Query(query) => super::query::scan(query, &source.table),
         ReaderKind::Delimited => unreachable!("delimited text has its own path"),
     }
 }
@@ -71,6 +82,9 @@ pub fn read(
             json::read(&source.path, *compression, columns, counter, output)?
         }
         ReaderKind::Excel(sheet) => excel::read(&source.path, sheet.as_deref(), columns, output)?,
+        ReaderKind::Query(query) => {
+            super::query::read(query, &source.table, columns, counter, output)?
+        }
         ReaderKind::Delimited => unreachable!("delimited text has its own path"),
     }
     output.finish()

@@ -57,6 +57,8 @@ pub struct RegisterOptions {
     pub read: ReadOptions,
     /// How source files are opened (Excel sheet, unpacking limits).
     pub ingest: ingest::IngestOptions,
+    /// Read the tables from queries on an ODBC source instead of `path`.
+    pub odbc: Option<ingest::query::OdbcSource>,
 }
 
 /// One source file after the inference pass.
@@ -84,8 +86,12 @@ pub fn register(settings: &Settings, options: &RegisterOptions, ui: &Ui) -> Resu
     // Zip archives are unpacked privately (removed when this returns).
     let mut workspace =
         ingest::archive::Workspace::new(&settings.datasets_path(), options.ingest.limits);
-    let root = ingest::unpack_root(&options.path, &mut workspace)?;
+    let root = match &options.odbc {
+        Some(_) => options.path.clone(),
+        None => ingest::unpack_root(&options.path, &mut workspace)?,
+    };
     let sidecar = match find_sidecar(&options.path)? {
+        _ if options.odbc.is_some() => None,
         None if root != options.path => find_sidecar(&root)?,
         found => found,
     };
@@ -116,7 +122,10 @@ pub fn register(settings: &Settings, options: &RegisterOptions, ui: &Ui) -> Resu
     } else {
         (None, Vec::new())
     };
-    let sources = ingest::discover(&root)?;
+    let sources = match &options.odbc {
+        Some(odbc) => odbc.sources(),
+        None => ingest::discover(&root)?,
+    };
     let mut plans = Vec::with_capacity(sources.len());
     let bad_rows = options
         .read
@@ -126,7 +135,9 @@ pub fn register(settings: &Settings, options: &RegisterOptions, ui: &Ui) -> Resu
         if root != options.path {
             source.origin = options.path.clone();
         }
-        ingest::resolve(&mut source, &mut workspace, &options.ingest)?;
+        if options.odbc.is_none() {
+            ingest::resolve(&mut source, &mut workspace, &options.ingest)?;
+        }
         let plan = infer_table(source, &options.read, bad_rows, ui)?;
         report_read(&plan, ui);
         plans.push(plan);
@@ -155,13 +166,8 @@ pub fn register(settings: &Settings, options: &RegisterOptions, ui: &Ui) -> Resu
             settings.backend()
         )));
     }
-    let train_rows = plans[0].rows;
-    if train_rows < settings.config.validation.min_rows {
-        return Err(Error::General(format!(
-            "{}: the train table has {train_rows} rows; at least {} are required (validation.min_rows)",
-            plans[0].source.path.display(),
-            settings.config.validation.min_rows
-        )));
+    if plans[0].source.reader.counts_rows_upfront() {
+        check_min_rows(&plans[0], settings)?;
     }
 
     let mut staged = backend.stage(&options.name, options.force)?;
@@ -178,14 +184,18 @@ pub fn register(settings: &Settings, options: &RegisterOptions, ui: &Ui) -> Resu
     }
     let cap = settings.config.validation.max_categorical_cardinality as usize;
     let mut profilers = Vec::with_capacity(plans.len());
-    for plan in &plans {
-        profilers.push(load_table(
-            store,
-            plan,
-            settings.config.performance.batch_size,
-            cap,
-            ui,
-        )?);
+    for plan in plans.iter_mut() {
+        let (profiled, rows) =
+            load_table(store, plan, settings.config.performance.batch_size, cap, ui)?;
+        profilers.push(profiled);
+        // A query's rows are known once it has been read.
+        if !plan.source.reader.counts_rows_upfront() {
+            plan.rows = rows;
+            plan.outcome.rows_loaded = rows;
+        }
+    }
+    if !plans[0].source.reader.counts_rows_upfront() {
+        check_min_rows(&plans[0], settings)?;
     }
     let mut statistics: Vec<Vec<ColumnStatistics>> = profilers
         .iter()
@@ -241,10 +251,23 @@ pub fn register(settings: &Settings, options: &RegisterOptions, ui: &Ui) -> Resu
         },
         created_at,
         updated_at: now,
-        source: Some(absolute(&options.path)),
-        source_files: plans.iter().map(source_record).collect(),
+        source: options.odbc.is_none().then(|| absolute(&options.path)),
+        source_files: match options.odbc {
+            Some(_) => Vec::new(),
+            None => plans.iter().map(source_record).collect(),
+        },
         owner: None,
+        query_source: None,
     };
+    let mut record = record;
+    let mut query_metadata = None;
+    if let Some(odbc) = &options.odbc {
+        let tables: Vec<_> = plans.iter().map(|p| (&p.source, p.rows)).collect();
+        let (recorded, value) = ingest::query::record(&odbc.connection, &tables);
+        record.query_source = Some(recorded);
+        query_metadata = Some(value);
+    }
+    let record = record;
 
     let mut metadata = DatasetMetadata {
         sources: record.source_files.clone(),
@@ -254,6 +277,9 @@ pub fn register(settings: &Settings, options: &RegisterOptions, ui: &Ui) -> Resu
         metadata
             .fields
             .insert("registered_by".into(), serde_json::json!(user));
+    }
+    if let Some(value) = query_metadata {
+        metadata.fields.insert(QUERY_METADATA_KEY.into(), value);
     }
     if let Some(duplicates) = duplicates {
         metadata.fields.insert(
@@ -367,6 +393,22 @@ pub fn register(settings: &Settings, options: &RegisterOptions, ui: &Ui) -> Resu
         record.location.describe()
     ));
     Ok(record)
+}
+
+/// The `_metadata` key recording the ODBC source a dataset was read from.
+pub const QUERY_METADATA_KEY: &str = "query_source";
+
+/// `validation.min_rows` over the train table.
+fn check_min_rows(train: &TablePlan, settings: &Settings) -> Result<()> {
+    let train_rows = train.rows;
+    if train_rows < settings.config.validation.min_rows {
+        return Err(Error::General(format!(
+            "{}: the train table has {train_rows} rows; at least {} are required (validation.min_rows)",
+            train.source.path.display(),
+            settings.config.validation.min_rows
+        )));
+    }
+    Ok(())
 }
 
 /// The `_metadata` key recording how each source file was read.
@@ -938,9 +980,12 @@ fn utf8_error(path: &Path, record: &csv::ByteRecord, column: &str, offset: u64) 
 /// Pass 1 for a typed source (Parquet, JSON, Excel): its reader gives the
 /// names and types; nothing is inferred from text.
 fn infer_typed_table(source: SourceFile, ui: &Ui) -> Result<TablePlan> {
-    let size = std::fs::metadata(&source.path)
-        .map_err(|e| Error::io(&source.path, "read", e))?
-        .len();
+    let size = match source.reader {
+        ReaderKind::Query(_) => 0,
+        _ => std::fs::metadata(&source.path)
+            .map_err(|e| Error::io(&source.path, "read", e))?
+            .len(),
+    };
     let bar = ui.progress(size, &format!("scan {}", source.table));
     let scan = typed::scan(&source, Arc::default())?;
     bar.finish_and_clear();
@@ -1007,7 +1052,7 @@ fn parse_typed_batches(
     let rows = typed::read(&plan.source, &plan.columns, counter, &mut output)?;
     let stopped = output.is_stopped();
     drop(output);
-    if !stopped && rows != plan.rows {
+    if !stopped && plan.source.reader.counts_rows_upfront() && rows != plan.rows {
         return Err(Error::General(format!(
             "{}: the file changed while it was being registered ({} rows, then {rows})",
             plan.source.path.display(),
@@ -1254,13 +1299,18 @@ fn load_table(
     batch_size: usize,
     cap: usize,
     ui: &Ui,
-) -> Result<Vec<ColumnProfiler>> {
+) -> Result<(Vec<ColumnProfiler>, u64)> {
     let table = &plan.source.table;
     let create = store.dialect().create_table(table, &plan.columns);
     store.execute(&create, &[])?;
     store.begin()?;
     let counter = Arc::new(AtomicU64::new(0));
-    let bar = ui.progress(plan.format.size, &format!("load {table}"));
+    let bar = if plan.source.reader.counts_rows_upfront() {
+        ui.progress(plan.format.size, &format!("load {table}"))
+    } else {
+        ui.progress_rows_unknown(&format!("load {table}"))
+    };
+    let mut loaded = 0u64;
     let reject_columns = rows::reject_columns();
     // Parsed batches waiting for the store; emptied ones come back for reuse.
     let (parsed_tx, parsed_rx) = std::sync::mpsc::sync_channel::<Parsed>(BATCHES_AHEAD);
@@ -1281,6 +1331,7 @@ fn load_table(
                 break;
             }
             if let Parsed::Rows(mut batch) = parsed {
+                loaded += batch.len() as u64;
                 bar.set_position(counter.load(Ordering::Relaxed));
                 batch.clear();
                 let _ = spent_tx.send(batch);
@@ -1297,7 +1348,7 @@ fn load_table(
     let profilers = parsed?;
     store.commit()?;
     bar.finish_and_clear();
-    Ok(profilers)
+    Ok((profilers, loaded))
 }
 
 /// What the parser thread hands to the store.

@@ -1,7 +1,9 @@
 //! `mdm dataset update`: changes a dataset's descriptive fields (target,
 //! ID columns, problem type, tags, description) in both its discovery file
 //! and its `_metadata`, restoring the metadata if the discovery file cannot
-//! be written.
+//! be written. `--refresh` runs the recorded queries of a dataset read
+//! from an ODBC source again and replaces its tables like
+//! `register --force`.
 
 use crate::catalog::{Catalog, DatasetRecord, ProblemType};
 use crate::config::Settings;
@@ -9,7 +11,7 @@ use crate::error::{Error, Result};
 use crate::metadata::{self, ColumnKind, DatasetMetadata};
 
 /// The changes asked for; `None`/empty leaves a field alone.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct UpdateOptions {
     pub description: Option<String>,
     pub target: Option<String>,
@@ -155,4 +157,89 @@ fn add_tags(tags: &mut Vec<String>, new: &[String]) {
             tags.push(tag.clone());
         }
     }
+}
+
+/// Runs the recorded ODBC queries again and replaces the dataset's tables
+/// (staged, then published by rename, as `register --force`); the
+/// annotations are kept. A password taken out of the recorded connection
+/// comes from `MDM_SOURCE_PASSWORD` or, on a terminal, a prompt.
+pub fn refresh(settings: &Settings, name: &str, ui: &crate::ui::Ui) -> Result<DatasetRecord> {
+    use crate::ingest::query;
+    let catalog = Catalog::new(settings);
+    let mut record = catalog.get(name)?;
+    let backend = crate::backend::for_settings(settings)?;
+    backend.check_writer(&record)?;
+    {
+        // The latest annotations live in `_metadata`; the connection is
+        // closed before the tables are replaced.
+        let mut store = backend.open(&record)?;
+        metadata::load(store.as_mut())?.apply_fields(&mut record);
+    }
+    let Some(source) = record.query_source.clone() else {
+        return Err(Error::InvalidArgument(format!(
+            "--refresh: dataset '{name}' was not read from an ODBC source (register --odbc); register its files again with --force"
+        )));
+    };
+    let connection = if query::needs_password(&source.connection) {
+        query::with_password(&source.connection, &source_password(&source.connection)?)
+    } else {
+        source.connection.clone()
+    };
+    let options = crate::ops::register::RegisterOptions {
+        name: record.name.clone(),
+        target: record.annotations.target.clone(),
+        id_columns: record.annotations.id_columns.clone(),
+        problem_type: record.annotations.problem_type,
+        tags: record.annotations.tags.clone(),
+        description: record.annotations.description.clone(),
+        force: true,
+        odbc: Some(query::OdbcSource {
+            connection,
+            queries: source
+                .queries
+                .iter()
+                .map(|q| (q.table.clone(), q.query.clone()))
+                .collect(),
+        }),
+        ..Default::default()
+    };
+    crate::ops::register::register(settings, &options, ui)
+}
+
+/// The source's password: `MDM_SOURCE_PASSWORD`, else asked for on a
+/// terminal (without echo).
+fn source_password(connection: &str) -> Result<String> {
+    use std::io::IsTerminal;
+    if let Ok(password) = std::env::var(crate::ingest::query::PASSWORD_VARIABLE) {
+        if !password.is_empty() {
+            return Ok(password);
+        }
+    }
+    let missing = || {
+        Error::InvalidArgument(format!(
+            "--refresh: the source connection {connection} needs its password; set {} (it is never stored)",
+            crate::ingest::query::PASSWORD_VARIABLE
+        ))
+    };
+    if !std::io::stdin().is_terminal() || !std::io::stderr().is_terminal() {
+        return Err(missing());
+    }
+    eprint!("password for {connection}: ");
+    let stty = |arg: &str| {
+        let _ = std::process::Command::new("stty")
+            .arg(arg)
+            .stdin(std::process::Stdio::inherit())
+            .status();
+    };
+    stty("-echo");
+    let mut line = String::new();
+    let read = std::io::stdin().read_line(&mut line);
+    stty("echo");
+    eprintln!();
+    read.map_err(|_| missing())?;
+    let password = line.trim_end_matches(['\r', '\n']).to_string();
+    if password.is_empty() {
+        return Err(missing());
+    }
+    Ok(password)
 }

@@ -49,7 +49,7 @@ pub fn default_driver(backend: Backend) -> &'static str {
     }
 }
 
-fn environment() -> Result<&'static Environment> {
+pub(crate) fn environment() -> Result<&'static Environment> {
     static ENVIRONMENT: OnceLock<std::result::Result<Environment, String>> = OnceLock::new();
     ENVIRONMENT
         .get_or_init(|| Environment::new().map_err(|e| e.to_string()))
@@ -767,11 +767,11 @@ fn to_odbc_timestamp(micros: i64) -> Timestamp {
     }
 }
 
-fn from_odbc_date(date: &Date) -> i32 {
+pub(crate) fn from_odbc_date(date: &Date) -> i32 {
     time::days_from_civil(date.year as i64, date.month as u32, date.day as u32) as i32
 }
 
-fn from_odbc_timestamp(ts: &Timestamp) -> i64 {
+pub(crate) fn from_odbc_timestamp(ts: &Timestamp) -> i64 {
     let days = time::days_from_civil(ts.year as i64, ts.month as u32, ts.day as u32);
     let seconds = days * 86_400 + ts.hour as i64 * 3600 + ts.minute as i64 * 60 + ts.second as i64;
     seconds * 1_000_000 + (ts.fraction / 1000) as i64
@@ -806,7 +806,7 @@ fn is_float_type(data_type: &DataType) -> bool {
 /// connection that is gone, most often — the cursor is left open instead:
 /// odbc-api panics when closing fails, and the connection is abandoned
 /// with the error anyway.
-fn close_cursor<C>(cursor: C, result: Result<()>) -> Result<()> {
+pub(crate) fn close_cursor<C>(cursor: C, result: Result<()>) -> Result<()> {
     if result.is_err() {
         std::mem::forget(cursor);
     }
@@ -1010,7 +1010,7 @@ impl Store for OdbcStore {
 }
 
 /// Moves one fetched column into a typed batch column.
-fn fill_column(
+pub(crate) fn fill_column(
     data: &mut ColumnData,
     slice: AnySlice<'_>,
     rows: usize,

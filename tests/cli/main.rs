@@ -12,6 +12,10 @@ mod faults;
 mod features;
 mod formats;
 mod lifecycle;
+#[cfg(feature = "odbc")]
+mod odbc_source;
+#[cfg(not(feature = "odbc"))]
+mod odbc_source_disabled;
 mod register;
 mod sniff;
 mod team;
