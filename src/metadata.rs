@@ -242,6 +242,56 @@ pub struct Sidecar {
     #[serde(flatten)]
     pub annotations: Annotations,
     pub tables: Vec<SidecarTable>,
+    /// How delimited files beside it are read, with the names and values
+    /// of `register`'s flags (`delimiter`, `quote`, `escape`, `header_rows`,
+    /// `skip_rows`, `comment`, `encoding`, `bad_rows`, `decimal`); a flag
+    /// given on the command line wins.
+    #[serde(default, skip_serializing_if = "SidecarRead::is_empty")]
+    pub read: SidecarRead,
+}
+
+/// The `read:` section of a sidecar, as text the flags' parsers take.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SidecarRead {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub delimiter: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub quote: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub escape: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub header_rows: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub skip_rows: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub encoding: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bad_rows: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub decimal: Option<String>,
+}
+
+impl SidecarRead {
+    pub fn is_empty(&self) -> bool {
+        *self == SidecarRead::default()
+    }
+
+    /// How mdm's own CSV exports are written, so that reading them back
+    /// depends on nothing detected.
+    pub fn csv_export() -> SidecarRead {
+        SidecarRead {
+            delimiter: Some(",".into()),
+            quote: Some("\"".into()),
+            escape: Some("double".into()),
+            header_rows: Some(1),
+            skip_rows: Some(0),
+            encoding: Some("utf-8".into()),
+            ..SidecarRead::default()
+        }
+    }
 }
 
 /// One exported table in a sidecar.

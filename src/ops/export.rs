@@ -161,6 +161,11 @@ pub fn export(
                     columns: columns.clone(),
                 })
                 .collect(),
+            read: if format == ExportFormat::Csv {
+                crate::metadata::SidecarRead::csv_export()
+            } else {
+                Default::default()
+            },
         };
         let path = directory.join(format!("{}{SIDECAR_SUFFIX}", record.name));
         if path.exists() && !options.force {

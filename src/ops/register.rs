@@ -98,6 +98,7 @@ pub fn register(settings: &Settings, options: &RegisterOptions, ui: &Ui) -> Resu
     if let Some((path, sidecar)) = sidecar {
         ui.message(&format!("using exported metadata from {}", path.display()));
         apply_sidecar(&mut options, &sidecar);
+        apply_sidecar_read(&mut options.read, &sidecar.read, &path)?;
     }
     let options = &options;
     let backend = crate::backend::for_settings(settings)?;
@@ -1193,6 +1194,44 @@ fn find_sidecar(path: &Path) -> Result<Option<(PathBuf, Sidecar)>> {
 }
 
 /// Fills what the command line left open from an export's sidecar.
+/// The sidecar's `read:` keys, where no flag forced the same thing; a value
+/// the flag would refuse is exit 2 naming the file and key.
+fn apply_sidecar_read(
+    read: &mut ReadOptions,
+    keys: &crate::metadata::SidecarRead,
+    path: &Path,
+) -> Result<()> {
+    use crate::ingest::dialect as d;
+    fn parse<T>(path: &Path, key: &str, value: std::result::Result<T, String>) -> Result<T> {
+        value
+            .map_err(|why| Error::InvalidArgument(format!("{}: read.{key}: {why}", path.display())))
+    }
+    if let (None, Some(text)) = (read.delimiter, &keys.delimiter) {
+        read.delimiter = Some(parse(path, "delimiter", d::parse_delimiter(text))?);
+    }
+    if let (None, Some(text)) = (read.quote, &keys.quote) {
+        read.quote = Some(parse(path, "quote", d::parse_quote(text))?);
+    }
+    if let (None, Some(text)) = (read.escape, &keys.escape) {
+        read.escape = Some(parse(path, "escape", text.parse())?);
+    }
+    read.header_rows = read.header_rows.or(keys.header_rows);
+    read.skip_rows = read.skip_rows.or(keys.skip_rows);
+    if let (None, Some(text)) = (read.comment, &keys.comment) {
+        read.comment = Some(parse(path, "comment", d::parse_comment(text))?);
+    }
+    if let (None, Some(text)) = (read.encoding, &keys.encoding) {
+        read.encoding = Some(parse(path, "encoding", d::parse_encoding(text))?);
+    }
+    if let (None, Some(text)) = (read.bad_rows, &keys.bad_rows) {
+        read.bad_rows = Some(parse(path, "bad_rows", text.parse())?);
+    }
+    if let (None, Some(text)) = (read.decimal, &keys.decimal) {
+        read.decimal = Some(parse(path, "decimal", d::parse_decimal(text))?);
+    }
+    Ok(())
+}
+
 fn apply_sidecar(options: &mut RegisterOptions, sidecar: &Sidecar) {
     if options.target.is_none() {
         options.target = sidecar.annotations.target.clone();

@@ -240,3 +240,78 @@ fn files_once_refused_for_their_encoding_or_quotes_now_load_exactly() {
         serde_json::Value::Null
     );
 }
+
+#[test]
+fn the_export_sidecar_carries_the_read_settings_and_forces_them() {
+    let env = Env::new();
+    let data = env.write("orig.csv", "a,b\n1,x\n2,y\n3,z\n");
+    env.ok(&[
+        "dataset",
+        "register",
+        "orig",
+        data.to_str().unwrap(),
+        "--no-features",
+    ]);
+    let out = env.dir.path().join("out");
+    env.ok(&[
+        "dataset",
+        "export",
+        "orig",
+        "--output-dir",
+        out.to_str().unwrap(),
+    ]);
+    let sidecar_path = out.join("orig_metadata.yaml");
+    let sidecar = std::fs::read_to_string(&sidecar_path).unwrap();
+    assert!(
+        sidecar.contains("read:") && sidecar.contains("delimiter: ','"),
+        "{sidecar}"
+    );
+
+    // The same table written another way, described by the sidecar's keys.
+    std::fs::write(
+        out.join("train.csv"),
+        "exported by hand\na;b\n1;x\n2;y\n3;z\n",
+    )
+    .unwrap();
+    let forced = sidecar
+        .replace("delimiter: ','", "delimiter: ;")
+        .replace("skip_rows: 0", "skip_rows: 1");
+    std::fs::write(&sidecar_path, &forced).unwrap();
+    env.ok(&[
+        "dataset",
+        "register",
+        "again",
+        out.to_str().unwrap(),
+        "--no-features",
+    ]);
+    let info = env.json(&["dataset", "info", "again"]);
+    assert_eq!(info["tables"][0]["rows"], 3, "{info}");
+    assert_eq!(
+        env.ok(&["dataset", "export", "again", "--table", "train", "--output", "-"]),
+        "a,b\n1,x\n2,y\n3,z\n"
+    );
+
+    // A value the flag would refuse names the file and the key.
+    std::fs::write(
+        &sidecar_path,
+        forced.replace("delimiter: ;", "delimiter: ab"),
+    )
+    .unwrap();
+    let stderr = env.fails(
+        &[
+            "dataset",
+            "register",
+            "bad",
+            out.to_str().unwrap(),
+            "--no-features",
+        ],
+        2,
+    );
+    assert!(
+        stderr.contains("orig_metadata.yaml: read.delimiter"),
+        "{stderr}"
+    );
+    assert!(env
+        .fails(&["dataset", "info", "bad"], 3)
+        .contains("not found"));
+}
