@@ -10,8 +10,9 @@ ready() { pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null && psql -h 127.0.0.1 -U
 
 # The role of the backend document's configuration example (user mdm_user,
 # password mdm_pass), which its tests use as written.
-# The team tests' roles: two users who may create databases, and a group
-# role with the second as member.
+# The team tests' roles: two users who may create databases, a group role
+# with the second as member, and a user allowed one connection at a time
+# (a server out of connections, as mdm needs two).
 document_role() {
   psql -h 127.0.0.1 -U postgres -Atqc "SET client_min_messages = warning; DO \$\$ BEGIN
     IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'mdm_user') THEN
@@ -25,6 +26,9 @@ document_role() {
     END IF;
     IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'mdm_team') THEN
       CREATE ROLE mdm_team NOLOGIN;
+    END IF;
+    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'mdm_limited') THEN
+      CREATE ROLE mdm_limited LOGIN CREATEDB CONNECTION LIMIT 1;
     END IF;
     GRANT mdm_team TO mdm_bob;
     END \$\$" >/dev/null

@@ -354,3 +354,26 @@ fn two_roles_registering_reading_and_removing_at_once_see_only_whole_datasets() 
     );
     assert_eq!(String::from_utf8_lossy(&leftovers.stdout), "0\n");
 }
+
+#[test]
+fn a_server_out_of_connections_is_a_clear_backend_error_not_a_hang() {
+    // mdm_limited may hold one connection; a registration needs two at
+    // once, as it would on a server whose max_connections is reached.
+    let env = Env::new();
+    let limited = User::new(&env, "mdm_limited");
+    let data = titanic();
+    let started = std::time::Instant::now();
+    let stderr = limited.fails(&["dataset", "register", "full", data.to_str().unwrap()], 6);
+    assert!(started.elapsed() < std::time::Duration::from_secs(20));
+    assert!(stderr.contains("too many connections"), "{stderr}");
+    assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+    let left = psql_as(
+        "postgres",
+        "postgres",
+        &format!(
+            "SELECT COUNT(*) FROM pg_database WHERE starts_with(datname, '{}')",
+            env.prefix
+        ),
+    );
+    assert_eq!(String::from_utf8_lossy(&left.stdout), "0\n");
+}
