@@ -118,6 +118,10 @@ pub struct RegisterOpt {
     /// Skip feature generation.
     #[arg(long)]
     pub no_features: bool,
+    /// PostgreSQL: store train range-partitioned on this date, timestamp or numeric column
+    /// (by month, or in equal ranges).
+    #[arg(long, value_name = "COLUMN")]
+    pub partition_by: Option<String>,
     /// Custom features (YAML) instead of the dataset's file under custom_features/.
     #[arg(long, value_name = "FILE", conflicts_with = "no_features")]
     pub features_file: Option<PathBuf>,
@@ -491,6 +495,7 @@ fn register_dataset(settings: &Settings, opt: RegisterOpt, ui: &Ui) -> Result<()
         description,
         force,
         no_features,
+        partition_by,
         features_file,
         categorical_columns,
         datetime_columns,
@@ -524,6 +529,7 @@ fn register_dataset(settings: &Settings, opt: RegisterOpt, ui: &Ui) -> Result<()
         text_columns: clean(text_columns),
         column_types: Default::default(),
         no_features,
+        partition_by,
         features_file,
         read: read.into(),
         ingest: crate::ingest::IngestOptions {

@@ -344,6 +344,30 @@ pub trait Dialect: Send + Sync {
         )
     }
 
+    /// Whether a table can be range-partitioned (`register --partition-by`).
+    fn supports_range_partitions(&self) -> bool {
+        false
+    }
+
+    /// `(first year, first month, last year, last month)` of a date or
+    /// timestamp column, as integers.
+    fn month_span(&self, table: &str, column: &str) -> String {
+        let c = self.quote_identifier(column);
+        format!(
+            "SELECT CAST(EXTRACT(YEAR FROM MIN({c})) AS INTEGER), CAST(EXTRACT(MONTH FROM MIN({c})) AS INTEGER), \
+             CAST(EXTRACT(YEAR FROM MAX({c})) AS INTEGER), CAST(EXTRACT(MONTH FROM MAX({c})) AS INTEGER) FROM {}",
+            self.quote_identifier(table)
+        )
+    }
+
+    /// Statements that rebuild a loaded table as one range-partitioned on
+    /// `column`, with partitions between consecutive `bounds` (SQL
+    /// literals), open-ended ones below the first and from the last, and a
+    /// default partition for NULLs. Only dialects that support it.
+    fn partition_statements(&self, _table: &str, _column: &str, _bounds: &[String]) -> Vec<String> {
+        Vec::new()
+    }
+
     /// A text literal (quotes doubled; the dialects mdm speaks read
     /// backslashes literally).
     fn quote_literal(&self, text: &str) -> String {

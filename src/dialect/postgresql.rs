@@ -48,6 +48,59 @@ impl Dialect for PostgresqlDialect {
         )
     }
 
+    /// <https://www.postgresql.org/docs/current/ddl-partitioning.html>
+    fn supports_range_partitions(&self) -> bool {
+        true
+    }
+
+    fn partition_statements(&self, table: &str, column: &str, bounds: &[String]) -> Vec<String> {
+        let q = |name: &str| self.quote_identifier(name);
+        let loaded = format!("_{table}_unpartitioned");
+        let mut statements = vec![
+            format!("ALTER TABLE {} RENAME TO {}", q(table), q(&loaded)),
+            format!(
+                "CREATE TABLE {} (LIKE {} INCLUDING ALL) PARTITION BY RANGE ({})",
+                q(table),
+                q(&loaded),
+                q(column)
+            ),
+        ];
+        // MINVALUE below the first bound and MAXVALUE from the last, so no
+        // value is left without a partition.
+        let mut edges: Vec<&str> = vec!["MINVALUE"];
+        edges.extend(
+            bounds
+                .iter()
+                .skip(1)
+                .take(bounds.len().saturating_sub(2))
+                .map(String::as_str),
+        );
+        edges.push("MAXVALUE");
+        if bounds.len() >= 2 {
+            for (index, pair) in edges.windows(2).enumerate() {
+                statements.push(format!(
+                    "CREATE TABLE {} PARTITION OF {} FOR VALUES FROM ({}) TO ({})",
+                    q(&format!("_{table}_p{:03}", index + 1)),
+                    q(table),
+                    pair[0],
+                    pair[1]
+                ));
+            }
+        }
+        statements.push(format!(
+            "CREATE TABLE {} PARTITION OF {} DEFAULT",
+            q(&format!("_{table}_default")),
+            q(table)
+        ));
+        statements.push(format!(
+            "INSERT INTO {} SELECT * FROM {}",
+            q(table),
+            q(&loaded)
+        ));
+        statements.push(format!("DROP TABLE {}", q(&loaded)));
+        statements
+    }
+
     /// A row's physical address; `MIN(tid)` exists from PostgreSQL 14.
     fn row_identity(&self) -> &'static str {
         "ctid"

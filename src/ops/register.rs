@@ -51,6 +51,8 @@ pub struct RegisterOptions {
     pub column_types: BTreeMap<String, ColumnType>,
     /// Skip feature generation.
     pub no_features: bool,
+    /// Range-partition the train table on this column (PostgreSQL).
+    pub partition_by: Option<String>,
     /// Custom features to use instead of the dataset's default file.
     pub features_file: Option<PathBuf>,
     /// How delimited files are read, where the user forced it.
@@ -158,6 +160,15 @@ pub fn register(settings: &Settings, options: &RegisterOptions, ui: &Ui) -> Resu
     unify_types(&mut plans);
     apply_forced_types(&mut plans, options)?;
     check_columns(&plans, options)?;
+    if let Some(column) = &options.partition_by {
+        let dialect = crate::dialect::for_backend(settings.backend());
+        super::partition::check(
+            dialect.as_ref(),
+            settings.backend(),
+            &plans[0].columns,
+            column,
+        )?;
+    }
     let limit = crate::dialect::for_backend(settings.backend()).max_columns();
     if let Some(plan) = plans.iter().find(|p| p.columns.len() > limit) {
         return Err(Error::General(format!(
@@ -204,6 +215,19 @@ pub fn register(settings: &Settings, options: &RegisterOptions, ui: &Ui) -> Resu
         .collect();
     let duplicates =
         handle_duplicates(store, &mut plans[0], &mut statistics[0], settings, cap, ui)?;
+    let partitioning = match &options.partition_by {
+        Some(column) => {
+            let train = &plans[0];
+            let done =
+                super::partition::partition(store, &train.source.table, &train.columns, column)?;
+            ui.message(&format!(
+                "{}: partitioned by {} of '{column}' ({} partitions and a default one)",
+                train.source.table, done.by, done.partitions
+            ));
+            Some(done)
+        }
+        None => None,
+    };
 
     let id_columns = if !options.id_columns.is_empty() {
         options.id_columns.clone()
@@ -281,6 +305,12 @@ pub fn register(settings: &Settings, options: &RegisterOptions, ui: &Ui) -> Resu
     }
     if let Some(value) = query_metadata {
         metadata.fields.insert(QUERY_METADATA_KEY.into(), value);
+    }
+    if let Some(partitioning) = &partitioning {
+        metadata.fields.insert(
+            "partitioning".into(),
+            serde_json::json!({ plans[0].source.table.as_str(): partitioning }),
+        );
     }
     if let Some(duplicates) = duplicates {
         metadata.fields.insert(

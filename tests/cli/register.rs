@@ -736,3 +736,76 @@ fn id_columns_are_indexed_unique_where_their_values_are() {
     assert_eq!(indexes("train_features", "order_id"), unique);
     assert_eq!(indexes("train", "amount"), "NULL");
 }
+
+#[test]
+fn partition_by_makes_train_range_partitioned_on_postgresql_only() {
+    let env = Env::new();
+    let mut rows = String::from("id,day,amount\n");
+    for i in 0..3000 {
+        rows.push_str(&format!(
+            "{i},2023-{:02}-{:02},{}.5\n",
+            i % 12 + 1,
+            i % 28 + 1,
+            i % 97
+        ));
+    }
+    rows.push_str("3000,,1.5\n");
+    let data = env.write("sales.csv", &rows);
+    let args = [
+        "dataset",
+        "register",
+        "sales",
+        data.to_str().unwrap(),
+        "--partition-by",
+        "day",
+    ];
+    if env.profile != crate::common::Profile::Postgresql {
+        let stderr = env.fails(&args, 2);
+        assert!(stderr.contains("PostgreSQL"), "{stderr}");
+        assert!(env.stored().is_empty(), "{:?}", env.stored());
+        return;
+    }
+    env.ok(&args);
+    assert_eq!(
+        env.scalar(
+            "sales",
+            "SELECT COUNT(*) FROM pg_partitioned_table WHERE partrelid = 'train'::regclass"
+        ),
+        "1"
+    );
+    // Twelve months and a default partition (the NULL day).
+    assert_eq!(
+        env.scalar(
+            "sales",
+            "SELECT COUNT(*) FROM pg_inherits WHERE inhparent = 'train'::regclass"
+        ),
+        "13"
+    );
+    assert_eq!(
+        env.scalar("sales", "SELECT COUNT(*) FROM \"_train_default\""),
+        "1"
+    );
+    // Every command reads it as before.
+    let info = env.json(&["dataset", "info", "sales"]);
+    assert_eq!(info["tables"][0]["rows"], 3001);
+    let csv = env.ok(&[
+        "dataset", "export", "sales", "--table", "train", "--output", "-",
+    ]);
+    assert_eq!(csv.lines().count(), 3002);
+    assert_eq!(
+        env.scalar("sales", "SELECT COUNT(*) FROM \"train_features\""),
+        "3001"
+    );
+    env.ok(&["dataset", "stats", "sales", "--extended"]);
+    env.fails(
+        &[
+            "dataset",
+            "register",
+            "other",
+            data.to_str().unwrap(),
+            "--partition-by",
+            "nope",
+        ],
+        2,
+    );
+}
