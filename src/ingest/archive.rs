@@ -46,6 +46,30 @@ impl Default for UnpackLimits {
     }
 }
 
+/// How unpack directories start: `.unpack-{pid}-...`, so that one left by
+/// a killed registration is recognised and removed by the next.
+const UNPACK_PREFIX: &str = ".unpack-";
+
+/// Removes the unpack directories of processes that no longer run.
+fn sweep_unpacked(parent: &Path) {
+    let Ok(entries) = std::fs::read_dir(parent) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(rest) = name.to_str().and_then(|n| n.strip_prefix(UNPACK_PREFIX)) else {
+            continue;
+        };
+        let Some(pid) = rest.split('-').next().and_then(|p| p.parse::<u32>().ok()) else {
+            continue;
+        };
+        if pid != std::process::id() && !Path::new(&format!("/proc/{pid}")).exists() {
+            log::info!("removing leftover {}", entry.path().display());
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
+}
+
 /// The private directory of one registration's unpacked files.
 pub struct Workspace {
     parent: PathBuf,
@@ -72,8 +96,10 @@ impl Workspace {
         if self.dir.is_none() {
             std::fs::create_dir_all(&self.parent)
                 .map_err(|e| Error::io(&self.parent, "create directory", e))?;
+            sweep_unpacked(&self.parent);
+            let prefix = format!("{UNPACK_PREFIX}{}-", std::process::id());
             let dir = tempfile::Builder::new()
-                .prefix(".unpack-")
+                .prefix(&prefix)
                 .tempdir_in(&self.parent)
                 .map_err(|e| Error::io(&self.parent, "create a directory in", e))?;
             self.dir = Some(dir);

@@ -711,3 +711,31 @@ book.save("big.xlsx")
     );
     assert_eq!(env.column_type("big", "train", "value"), "float");
 }
+
+#[test]
+fn an_unpack_directory_left_by_a_killed_registration_is_removed_by_the_next() {
+    let env = Env::new();
+    let datasets = env.home().join("datasets");
+    // A process id above Linux's largest: its owner is certainly gone.
+    let leftover = datasets.join(".unpack-4294967-left");
+    std::fs::create_dir_all(leftover.join("1-train.csv.zip")).unwrap();
+    std::fs::write(leftover.join("1-train.csv.zip/train.csv"), "a\n1\n").unwrap();
+    let train = std::fs::read(titanic().join("train.csv")).unwrap();
+    let zipped = env.input("train.csv.zip");
+    zip_file(&zipped, &[("train.csv", &train)]);
+    env.ok(&[
+        "dataset",
+        "register",
+        "z",
+        zipped.to_str().unwrap(),
+        "--no-features",
+    ]);
+    assert!(!leftover.exists());
+    let unpack_dirs: Vec<String> = std::fs::read_dir(&datasets)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(".unpack-"))
+        .collect();
+    assert!(unpack_dirs.is_empty(), "{unpack_dirs:?}");
+}
