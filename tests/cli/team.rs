@@ -377,3 +377,45 @@ fn a_server_out_of_connections_is_a_clear_backend_error_not_a_hang() {
     );
     assert_eq!(String::from_utf8_lossy(&left.stdout), "0\n");
 }
+
+#[test]
+fn a_dataset_registered_before_the_server_described_them_is_still_listed() {
+    let env = Env::new();
+    let alice = User::new(&env, "mdm_alice");
+    let data = titanic();
+    alice.ok(&[
+        "dataset",
+        "register",
+        "older",
+        data.to_str().unwrap(),
+        "--target",
+        "Survived",
+        "--tags",
+        "kept",
+    ]);
+    // Earlier versions wrote no database comment: mdm reads `_metadata`.
+    let database = format!("{}older", env.prefix);
+    let uncomment = psql_as(
+        "postgres",
+        "postgres",
+        &format!("COMMENT ON DATABASE \"{database}\" IS NULL"),
+    );
+    assert!(uncomment.status.success());
+    std::fs::remove_dir_all(alice.home.join("config")).unwrap();
+    assert_eq!(alice.names(), ["older"]);
+    let listing: serde_json::Value =
+        serde_json::from_str(&alice.ok(&["dataset", "list", "--json"])).unwrap();
+    assert_eq!(listing[0]["tags"], serde_json::json!(["kept"]));
+    assert_eq!(listing[0]["rows"], 360);
+    let info: serde_json::Value =
+        serde_json::from_str(&alice.ok(&["dataset", "info", "older", "--json"])).unwrap();
+    assert_eq!(info["target"], "Survived");
+    // A database of the prefix without `_metadata` is not a dataset.
+    let foreign = psql_as(
+        "postgres",
+        "postgres",
+        &format!("CREATE DATABASE \"{}foreign\" OWNER mdm_alice", env.prefix),
+    );
+    assert!(foreign.status.success());
+    assert_eq!(alice.names(), ["older"]);
+}
