@@ -3,7 +3,7 @@
 
 use std::io::Read;
 
-use crate::common::{titanic, Env};
+use crate::common::{assert_same_dataset, titanic, Env};
 
 fn register_titanic(env: &Env, name: &str) {
     env.ok(&[
@@ -14,31 +14,6 @@ fn register_titanic(env: &Env, name: &str) {
         "--target",
         "Survived",
     ]);
-}
-
-/// Asserts two registered datasets hold the same tables, types and values.
-fn assert_same_dataset(env: &Env, a: &str, b: &str) {
-    let info_a = env.json(&["dataset", "info", a]);
-    let info_b = env.json(&["dataset", "info", b]);
-    for key in [
-        "tables",
-        "target",
-        "id_columns",
-        "problem_type",
-        "tags",
-        "description",
-    ] {
-        assert_eq!(info_a[key], info_b[key], "{key} differs");
-    }
-    for table in info_a["tables"].as_array().unwrap() {
-        let table = table["name"].as_str().unwrap();
-        assert_eq!(
-            env.columns(a, table),
-            env.columns(b, table),
-            "types of {table}"
-        );
-        assert_eq!(env.rows(a, table), env.rows(b, table), "values of {table}");
-    }
 }
 
 #[test]

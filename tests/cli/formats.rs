@@ -7,37 +7,7 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use crate::common::{titanic, Env};
-
-/// Asserts two registered datasets hold the same tables, types, roles and
-/// values.
-fn assert_same_dataset(env: &Env, a: &str, b: &str) {
-    let info_a = env.json(&["dataset", "info", a]);
-    let info_b = env.json(&["dataset", "info", b]);
-    for key in [
-        "tables",
-        "target",
-        "id_columns",
-        "problem_type",
-        "tags",
-        "description",
-    ] {
-        assert_eq!(info_a[key], info_b[key], "{b}: {key} differs");
-    }
-    for table in info_a["tables"].as_array().unwrap() {
-        let table = table["name"].as_str().unwrap();
-        assert_eq!(
-            env.columns(a, table),
-            env.columns(b, table),
-            "{b}: types of {table}"
-        );
-        assert_eq!(
-            env.rows(a, table),
-            env.rows(b, table),
-            "{b}: values of {table}"
-        );
-    }
-}
+use crate::common::{assert_same_dataset, titanic, Env};
 
 /// Runs a Python script (pyarrow, pandas, openpyxl) in `dir`.
 fn python(dir: &Path, script: &str) {
