@@ -330,6 +330,33 @@ fn wait_until_unused(maintenance: &mut OdbcStore, database: &str, timeout: u64) 
     }
 }
 
+/// One row of the dialect's `described_databases` query.
+struct DescribedDatabase {
+    database: String,
+    /// mdm's description (the database comment), if any.
+    description: Option<String>,
+    owner: String,
+    /// Whether this role may connect.
+    allowed: bool,
+}
+
+impl DescribedDatabase {
+    fn from_row(row: &[Value]) -> Option<DescribedDatabase> {
+        let [Value::Text(database), description, Value::Text(owner), access] = row else {
+            return None;
+        };
+        Some(DescribedDatabase {
+            database: database.clone(),
+            description: match description {
+                Value::Text(text) => Some(text.clone()),
+                _ => None,
+            },
+            owner: owner.clone(),
+            allowed: access.as_i64().unwrap_or(0) != 0,
+        })
+    }
+}
+
 /// The schema mdm's tables are created in.
 fn current_schema(store: &mut OdbcStore) -> Result<String> {
     let mut schema = String::from("public");
@@ -420,24 +447,17 @@ impl Backend for ServerBackend {
             &self.dialect.described_databases(),
             &[Value::Text(self.prefix.clone())],
             &mut |row| {
-                if let [Value::Text(database), description, Value::Text(owner), access] = row {
-                    let allowed = access.as_i64().unwrap_or(0) != 0;
-                    let description = match description {
-                        Value::Text(text) => Some(text.clone()),
-                        _ => None,
-                    };
-                    rows.push((database.clone(), description, owner.clone(), allowed));
-                }
+                rows.extend(DescribedDatabase::from_row(row));
                 Ok(())
             },
         )?;
         drop(maintenance);
         Ok(rows
             .into_iter()
-            .filter(|(_, _, _, allowed)| *allowed)
-            .filter_map(|(database, description, owner, _)| {
-                let name = self.dataset_name(&database)?;
-                self.record_of(&name, description.as_deref(), &owner)
+            .filter(|row| row.allowed)
+            .filter_map(|row| {
+                let name = self.dataset_name(&row.database)?;
+                self.record_of(&name, row.description.as_deref(), &row.owner)
             })
             .collect())
     }
@@ -450,20 +470,19 @@ impl Backend for ServerBackend {
             &self.dialect.described_database(),
             &[Value::Text(database.clone()), Value::Text(database)],
             &mut |row| {
-                if let [Value::Text(database), description, Value::Text(owner), access] = row {
-                    let description = match description {
-                        Value::Text(text) => Some(text.clone()),
-                        _ => None,
-                    };
-                    let allowed = access.as_i64().unwrap_or(0) != 0;
-                    found = Some((database.clone(), description, owner.clone(), allowed));
-                }
+                found = DescribedDatabase::from_row(row);
                 Ok(())
             },
         )?;
         drop(maintenance);
         // The name as the server spells it (it may differ in case).
-        let Some((database, description, owner, allowed)) = found else {
+        let Some(DescribedDatabase {
+            database,
+            description,
+            owner,
+            allowed,
+        }) = found
+        else {
             return Ok(Lookup::Missing);
         };
         let Some(name) = self.dataset_name(&database) else {
