@@ -7,10 +7,11 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::catalog::{Annotations, DatasetRecord, ProblemType, SourceRecord};
+use crate::backend::record::{Annotations, DatasetRecord, ProblemType, SourceRecord};
 use crate::error::{Error, Result};
+use crate::model::{ColumnDef, ColumnType};
 use crate::profile::ColumnStatistics;
-use crate::store::{self, ColumnDef, ColumnType, Store};
+use crate::store::{self, Store};
 
 choice!(
     /// What a column means for machine learning (beyond its stored type).

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::store::{ColumnData, ColumnType};
+use crate::model::{ColumnData, ColumnType};
 use crate::time;
 
 /// Top values kept per column in the statistics.
@@ -410,7 +410,7 @@ impl ColumnProfiler {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::TextColumn;
+    use crate::model::TextColumn;
 
     #[test]
     fn numeric_statistics_match_a_direct_computation() {

@@ -8,7 +8,8 @@ use std::collections::HashMap;
 
 use crate::error::Result;
 use crate::interrupt;
-use crate::store::{Batch, ColumnData, ColumnDef, Store};
+use crate::model::{Batch, ColumnData, ColumnDef};
+use crate::store::Store;
 
 /// Bins of each narrowing histogram.
 const FINE_BINS: usize = 4096;
@@ -314,7 +315,8 @@ fn distributions_with_limit(
 mod tests {
     use super::*;
     use crate::config::SqliteSettings;
-    use crate::store::{ColumnType, SqliteStore, Value};
+    use crate::model::{ColumnType, Value};
+    use crate::store::SqliteStore;
 
     fn exact(sorted: &[f64], fraction: f64) -> f64 {
         let position = fraction * (sorted.len() - 1) as f64;

@@ -20,7 +20,7 @@ use parquet::file::properties::WriterProperties;
 
 use crate::config::{Compression, ExportFormat};
 use crate::error::{Error, Result};
-use crate::store::{Batch, ColumnData, ColumnDef, ColumnType};
+use crate::model::{Batch, ColumnData, ColumnDef, ColumnType};
 use crate::time;
 
 /// Most rows per Parquet row group.
@@ -448,7 +448,7 @@ fn write_json(out: &mut Stream, keys: &[String], batch: &Batch) -> std::io::Resu
 /// The Arrow schema of the columns: int64, double, bool, date32,
 /// timestamp(us), utf8.
 pub fn arrow_schema(columns: &[ColumnDef]) -> Schema {
-    use crate::store::ColumnType;
+    use crate::model::ColumnType;
     Schema::new(
         columns
             .iter()

@@ -5,8 +5,9 @@
 
 use mdm::ingest::dialect::ReadOptions;
 use mdm::ingest::encoding::{InvalidText, Transcoder};
-use mdm::ingest::infer::{classify, parse_boolean, parse_float, parse_integer, Inferred};
+use mdm::ingest::infer::{classify, Inferred};
 use mdm::ingest::reader::sniff;
+use mdm::model::parse::{parse_boolean, parse_float, parse_integer};
 use mdm::time;
 use proptest::prelude::*;
 

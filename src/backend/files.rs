@@ -8,7 +8,7 @@
 use std::path::{Path, PathBuf};
 
 use super::{Backend, Connection, Staged};
-use crate::catalog::{DatasetRecord, Location};
+use crate::backend::record::{DatasetRecord, Location};
 use crate::config::{Backend as BackendKind, Settings};
 use crate::error::{Error, Result};
 use crate::store::{SqliteStore, Store};

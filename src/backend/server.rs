@@ -10,13 +10,15 @@
 //! name exactly one wins); a replaced dataset is renamed aside first and
 //! dropped only after the new one is published.
 
-use super::{Access, Backend, Connection, Lookup, Staged};
-use crate::catalog::{self, DatasetRecord, Location};
+use super::record::{self, DatasetRecord, Location};
+use super::{Access, Backend, Lookup, Staged};
 use crate::config::{Backend as BackendKind, Settings};
 use crate::dialect::{Dialect, PostgresqlDialect, ServerDatabases};
 use crate::error::{Error, Result};
+use crate::model::name::{validate_name, METADATA_TABLE};
+use crate::model::Value;
 use crate::store::odbc::{OdbcStore, OdbcTarget};
-use crate::store::{Store, Value};
+use crate::store::{Connection, Store};
 
 /// The database connected to for creating, renaming and dropping others.
 const MAINTENANCE_DATABASE: &str = "postgres";
@@ -62,7 +64,7 @@ impl ServerBackend {
             name.rsplit_once(mark)
                 .is_some_and(|(_, pid)| !pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit()))
         });
-        (!is_copy && catalog::validate_name(name).is_ok()).then(|| name.to_string())
+        (!is_copy && validate_name(name).is_ok()).then(|| name.to_string())
     }
 
     /// The record of a listed database: its description, where mdm wrote
@@ -94,7 +96,7 @@ impl ServerBackend {
             "SELECT {key}, {value} FROM {table} WHERE {key} <> 'statistics'",
             key = self.dialect.quote_identifier("key"),
             value = self.dialect.quote_identifier("value"),
-            table = self.dialect.quote_identifier(crate::store::METADATA_TABLE),
+            table = self.dialect.quote_identifier(METADATA_TABLE),
         );
         let read = store.query(&sql, &[], &mut |row| {
             if let [Value::Text(key), Value::Text(value)] = row {
@@ -107,13 +109,13 @@ impl ServerBackend {
         if read.is_err() {
             return Ok(None);
         }
-        let tables: Vec<catalog::TableRecord> = fields
+        let tables: Vec<record::TableRecord> = fields
             .get("schema")
             .and_then(|s| s.as_array())
             .map(|tables| {
                 tables
                     .iter()
-                    .map(|t| catalog::TableRecord {
+                    .map(|t| record::TableRecord {
                         name: t["name"].as_str().unwrap_or_default().to_string(),
                         rows: t["rows"].as_u64().unwrap_or(0),
                         columns: t["columns"].as_array().map_or(0, |c| c.len() as u64),
@@ -180,7 +182,7 @@ impl ServerBackend {
              GROUP BY r.rolname ORDER BY r.rolname",
             table = self
                 .dialect
-                .quote_literal(&self.dialect.quote_identifier(crate::store::METADATA_TABLE))
+                .quote_literal(&self.dialect.quote_identifier(METADATA_TABLE))
         );
         store.query(&sql, &[], &mut |row| {
             if let Some(Value::Text(role)) = row.first() {
@@ -389,10 +391,7 @@ impl Backend for ServerBackend {
 
     fn location(&self, name: &str) -> Location {
         Location {
-            connection_string: Some(crate::catalog::server_url(
-                &self.settings,
-                &self.database(name),
-            )),
+            connection_string: Some(record::server_url(&self.settings, &self.database(name))),
             ..Location::default()
         }
     }
@@ -541,7 +540,7 @@ impl Backend for ServerBackend {
         let sql = format!(
             "SELECT CASE WHEN has_table_privilege({}, 'UPDATE') THEN 1 ELSE 0 END",
             self.dialect
-                .quote_literal(&self.dialect.quote_identifier(crate::store::METADATA_TABLE))
+                .quote_literal(&self.dialect.quote_identifier(METADATA_TABLE))
         );
         store.query(&sql, &[], &mut |row| {
             may_write = row.first().and_then(Value::as_i64) == Some(1);

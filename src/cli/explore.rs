@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use clap::Args;
 
 use super::parse_choice;
-use crate::catalog::ProblemType;
+use crate::backend::record::ProblemType;
 use crate::config::{Compression, ExportFormat, Settings};
 use crate::error::Result;
 use crate::ops::export::{self, ExportOptions, ExportReport};
@@ -254,12 +254,12 @@ pub(crate) fn render_stats(report: &StatsReport, extended: bool) -> String {
     let textual: Vec<&ColumnReport> = report
         .columns
         .iter()
-        .filter(|c| c.column_type == crate::store::ColumnType::Text)
+        .filter(|c| c.column_type == crate::model::ColumnType::Text)
         .collect();
     let other: Vec<&ColumnReport> = report
         .columns
         .iter()
-        .filter(|c| !c.column_type.is_numeric() && c.column_type != crate::store::ColumnType::Text)
+        .filter(|c| !c.column_type.is_numeric() && c.column_type != crate::model::ColumnType::Text)
         .collect();
 
     if !numeric.is_empty() {

@@ -11,7 +11,7 @@ mod explore;
 mod logfile;
 mod read;
 
-use crate::catalog::ProblemType;
+use crate::backend::record::ProblemType;
 use crate::config::{Backend, LogFormat, LogLevel, Settings};
 use crate::error::{Error, Result};
 use crate::features::FeatureSet;

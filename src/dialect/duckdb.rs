@@ -3,7 +3,7 @@
 
 use super::{Dialect, LoadShape};
 use crate::config::Config;
-use crate::store::ColumnType;
+use crate::model::ColumnType;
 
 /// DuckDB's memory limit while appending rows: room for the row groups being
 /// written. DuckDB keeps the blocks it wrote cached up to its limit, so a
@@ -147,7 +147,7 @@ impl Dialect for DuckdbDialect {
     fn upsert_metadata(&self) -> String {
         format!(
             "INSERT OR REPLACE INTO {} ({}, {}) VALUES (?, ?)",
-            self.quote_identifier(crate::store::METADATA_TABLE),
+            self.quote_identifier(crate::model::name::METADATA_TABLE),
             self.quote_identifier("key"),
             self.quote_identifier("value")
         )

@@ -11,7 +11,7 @@ pub use postgresql::PostgresqlDialect;
 pub use sqlite::SqliteDialect;
 
 use crate::config::{Backend, Config};
-use crate::store::{ColumnDef, ColumnType};
+use crate::model::{ColumnDef, ColumnType};
 
 /// How values of a logical type travel through ODBC buffers (both when
 /// binding parameters and when fetching).
@@ -535,7 +535,7 @@ pub trait Dialect: Send + Sync {
     fn create_metadata_table(&self) -> String {
         format!(
             "CREATE TABLE IF NOT EXISTS {} ({} {} PRIMARY KEY, {} {})",
-            self.quote_identifier(crate::store::METADATA_TABLE),
+            self.quote_identifier(crate::model::name::METADATA_TABLE),
             self.quote_identifier("key"),
             self.type_name(ColumnType::Text),
             self.quote_identifier("value"),
@@ -552,7 +552,7 @@ pub trait Dialect: Send + Sync {
             "SELECT {}, {} FROM {}",
             self.quote_identifier("key"),
             self.quote_identifier("value"),
-            self.quote_identifier(crate::store::METADATA_TABLE)
+            self.quote_identifier(crate::model::name::METADATA_TABLE)
         )
     }
 }

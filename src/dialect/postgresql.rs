@@ -3,7 +3,7 @@
 
 use super::{Dialect, ServerDatabases};
 use crate::config::Config;
-use crate::store::{ColumnDef, ColumnType};
+use crate::model::{ColumnDef, ColumnType};
 
 /// The PostgreSQL dialect.
 #[derive(Debug, Default, Clone, Copy)]
@@ -184,7 +184,7 @@ impl Dialect for PostgresqlDialect {
         format!(
             "INSERT INTO {table} ({key}, {value}) VALUES (?, ?) \
              ON CONFLICT ({key}) DO UPDATE SET {value} = EXCLUDED.{value}",
-            table = self.quote_identifier(crate::store::METADATA_TABLE),
+            table = self.quote_identifier(crate::model::name::METADATA_TABLE),
             key = self.quote_identifier("key"),
             value = self.quote_identifier("value"),
         )

@@ -3,7 +3,7 @@
 
 use super::{DatePart, Dialect, TextMeasure, Transfer};
 use crate::config::Config;
-use crate::store::{ColumnDef, ColumnType};
+use crate::model::{ColumnDef, ColumnType};
 
 /// Parameters per multi-row `INSERT` through the SQLite ODBC driver.
 const PARAMETERS_PER_INSERT: usize = 1_000;
@@ -245,7 +245,7 @@ impl Dialect for SqliteDialect {
     fn upsert_metadata(&self) -> String {
         format!(
             "INSERT OR REPLACE INTO {} ({}, {}) VALUES (?, ?)",
-            self.quote_identifier(crate::store::METADATA_TABLE),
+            self.quote_identifier(crate::model::name::METADATA_TABLE),
             self.quote_identifier("key"),
             self.quote_identifier("value")
         )

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::Settings;
 use crate::error::{Error, Result};
-use crate::store::ColumnType;
+use crate::model::ColumnType;
 
 /// The custom-features file.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -97,10 +97,10 @@ pub fn load(
                 path.display()
             )));
         }
-        if feature.name.len() > crate::ops::register::MAX_COLUMN_NAME_BYTES {
+        if feature.name.len() > crate::model::name::MAX_COLUMN_NAME_BYTES {
             return Err(fail(format!(
                 "the name is longer than {} bytes",
-                crate::ops::register::MAX_COLUMN_NAME_BYTES
+                crate::model::name::MAX_COLUMN_NAME_BYTES
             )));
         }
         if !seen.insert(feature.name.to_lowercase()) {

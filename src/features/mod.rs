@@ -12,18 +12,19 @@
 pub mod custom;
 mod transformers;
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashSet};
 
 use serde::{Deserialize, Serialize};
 
 use crate::config::FeatureEngineering;
 use crate::error::{Error, Result};
 use crate::metadata::{ColumnKind, DatasetMetadata, TableInfo};
-use crate::store::{ColumnDef, ColumnType, Store};
-use crate::ui::Ui;
+use crate::model::name::distinct_name;
+use crate::model::{ColumnDef, ColumnType};
+use crate::store::Store;
 
 pub use custom::CustomFeature;
-use transformers::{feature_name, Builder, Candidate, Train};
+use transformers::{Builder, Candidate, Train};
 
 choice!(
     /// What produced a feature column.
@@ -163,9 +164,13 @@ pub struct Roles<'a> {
     pub max_missing_ratio: f64,
 }
 
+/// The number of stages [`generate`] moves its progress bar through.
+pub const STAGES: u64 = 10;
+
 /// Generates the feature tables of a dataset. With `replace`, existing
 /// feature tables are swapped for the new ones in one transaction at the
 /// end; otherwise the tables are created directly (a fresh database).
+/// `bar` advances through [`STAGES`] steps and is cleared at the end.
 #[allow(clippy::too_many_arguments)]
 pub fn generate(
     store: &mut dyn Store,
@@ -176,7 +181,7 @@ pub fn generate(
     custom_file: Option<&std::path::Path>,
     replace: bool,
     batch_size: usize,
-    ui: &Ui,
+    bar: indicatif::ProgressBar,
 ) -> Result<FeatureSet> {
     let train_table = metadata
         .table("train")
@@ -184,7 +189,6 @@ pub fn generate(
     let empty = BTreeMap::new();
     let stats = metadata.statistics.get("train").unwrap_or(&empty);
     let train = Train::new(train_table, stats, roles);
-    let bar = ui.progress_steps(10, "features");
     let mut stages = Stages::new(bar.clone());
     let owned_dialect = store.dialect().boxed();
     let mut builder = Builder {
@@ -352,28 +356,21 @@ impl Stages {
 /// Makes feature names distinct from the table's columns and from each
 /// other (case-insensitively, as SQL compares names), with `_2`, `_3`, ...
 fn name_features(candidates: &mut [Candidate], train: &TableInfo) -> Result<()> {
-    let mut taken: HashMap<String, ()> = train
+    let mut taken: HashSet<String> = train
         .columns
         .iter()
-        .map(|c| (c.name.to_lowercase(), ()))
+        .map(|c| c.name.to_lowercase())
         .collect();
     for candidate in candidates.iter_mut() {
         let base = candidate.column.name.clone();
         if candidate.column.transformer == Transformer::Custom
-            && taken.contains_key(&base.to_lowercase())
+            && taken.contains(&base.to_lowercase())
         {
             return Err(Error::InvalidArgument(format!(
                 "custom feature '{base}': the name is already a column or feature of the train table"
             )));
         }
-        let mut name = base.clone();
-        let mut suffix = 1;
-        while taken.contains_key(&name.to_lowercase()) {
-            suffix += 1;
-            name = feature_name(&base, &suffix.to_string());
-        }
-        taken.insert(name.to_lowercase(), ());
-        candidate.column.name = name;
+        candidate.column.name = distinct_name(&base, &mut taken);
     }
     Ok(())
 }

@@ -11,9 +11,11 @@ use crate::config::{FeatureEngineering, StatisticalFeatures};
 use crate::dialect::{DatePart, Dialect, TextMeasure};
 use crate::error::{Error, Result};
 use crate::metadata::{ColumnInfo, ColumnKind, TableInfo};
+use crate::model::name::{cut_name, MAX_COLUMN_NAME_BYTES};
+use crate::model::{ColumnType, Value};
 use crate::profile::ColumnStatistics;
 use crate::quantile::{self, ColumnSummary};
-use crate::store::{ColumnType, Store, Value};
+use crate::store::Store;
 
 /// A feature to compute.
 pub(super) struct Candidate {
@@ -403,16 +405,15 @@ struct Numbers {
 }
 
 /// `{source}_{suffix}`, cut to the stored-name limit.
-pub(super) fn feature_name(source: &str, suffix: &str) -> String {
-    let room = crate::ops::register::MAX_COLUMN_NAME_BYTES.saturating_sub(suffix.len() + 1);
-    let mut end = source.len().min(room);
-    while !source.is_char_boundary(end) {
-        end -= 1;
-    }
+fn feature_name(source: &str, suffix: &str) -> String {
+    let source = cut_name(
+        source,
+        MAX_COLUMN_NAME_BYTES.saturating_sub(suffix.len() + 1),
+    );
     if suffix.is_empty() {
-        return source[..end].to_string();
+        return source.to_string();
     }
-    format!("{}_{suffix}", &source[..end])
+    format!("{source}_{suffix}")
 }
 
 /// A category value as a column-name part: letters and digits kept, other
@@ -995,7 +996,7 @@ mod tests {
     fn feature_names_fit_the_stored_name_limit() {
         let long = "x".repeat(70);
         let name = feature_name(&long, "zscore");
-        assert_eq!(name.len(), crate::ops::register::MAX_COLUMN_NAME_BYTES);
+        assert_eq!(name.len(), MAX_COLUMN_NAME_BYTES);
         assert!(name.ends_with("_zscore"));
     }
 }

@@ -17,7 +17,7 @@ use calamine::{Data, DataRef, Reader};
 use super::infer::Inferred;
 use super::typed::{conversion_error, Cell, Output, Scan, MAX_VALUE_BYTES};
 use crate::error::{Error, Result};
-use crate::store::ColumnDef;
+use crate::model::ColumnDef;
 use crate::time;
 
 /// An owned cell value.

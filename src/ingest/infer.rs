@@ -1,9 +1,11 @@
 //! Type inference as a widening lattice: every column starts at `Null` and
 //! widens as values arrive (`Integer` + `Float` -> `Float`, `Date` +
 //! `Datetime` -> `Datetime`, anything else that disagrees -> `Text`), over
-//! the whole column. Also the per-type value parsers used when loading.
+//! the whole column. The value parsers themselves live in
+//! `crate::model::parse`.
 
-use crate::store::ColumnType;
+use crate::model::parse::{parse_boolean, parse_float, parse_integer};
+use crate::model::ColumnType;
 use crate::time;
 
 /// Values read as NULL in every column (the common spellings of "missing").
@@ -105,46 +107,6 @@ fn is_integer_syntax(bytes: &[u8]) -> bool {
         _ => bytes,
     };
     !digits.is_empty() && digits.iter().all(u8::is_ascii_digit)
-}
-
-/// An integer without leading zeros that fits in i64.
-#[inline]
-pub fn parse_integer(value: &str) -> Option<i64> {
-    let bytes = value.as_bytes();
-    let digits = match bytes.first()? {
-        b'-' | b'+' => &bytes[1..],
-        _ => bytes,
-    };
-    if digits.len() > 1 && digits[0] == b'0' {
-        return None;
-    }
-    value.parse().ok()
-}
-
-/// A floating-point number (also `inf`, `-inf`, `infinity`).
-#[inline]
-pub fn parse_float(value: &str) -> Option<f64> {
-    let parsed: f64 = value.parse().ok()?;
-    // Rust also accepts "nan"; NaN spellings are null tokens instead.
-    (!parsed.is_nan()).then_some(parsed)
-}
-
-/// `true` / `false`, case-insensitive.
-#[inline]
-pub fn parse_boolean(value: &str) -> Option<bool> {
-    if value.eq_ignore_ascii_case("true") {
-        Some(true)
-    } else if value.eq_ignore_ascii_case("false") {
-        Some(false)
-    } else {
-        None
-    }
-}
-
-/// A timestamp, also accepting a plain date (midnight).
-pub fn parse_timestamp(value: &str) -> Option<i64> {
-    time::parse_datetime(value)
-        .or_else(|| time::parse_date(value).map(|d| d as i64 * 86_400_000_000))
 }
 
 #[cfg(test)]

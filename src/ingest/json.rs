@@ -19,7 +19,7 @@ use super::format::{self, Compression};
 use super::infer::Inferred;
 use super::typed::{conversion_error, Cell, Output, Scan, MAX_VALUE_BYTES};
 use crate::error::{Error, Result};
-use crate::store::ColumnDef;
+use crate::model::ColumnDef;
 
 /// One object, its keys in document order.
 struct Row(Vec<(String, Value)>);

@@ -33,7 +33,7 @@ use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
 use super::typed::{Output, Scan};
 use crate::error::{Error, Result};
-use crate::store::{ColumnData, ColumnDef, ColumnType};
+use crate::model::{ColumnData, ColumnDef, ColumnType};
 
 fn open(path: &Path) -> Result<ParquetRecordBatchReaderBuilder<File>> {
     let file = File::open(path).map_err(|e| Error::io(path, "open", e))?;

@@ -10,8 +10,9 @@ use std::sync::{Arc, OnceLock};
 use serde::{Deserialize, Serialize};
 
 use super::typed::{Output, Scan};
+use crate::backend::record::{QueryRecord, QuerySourceRecord};
 use crate::error::{Error, Result};
-use crate::store::ColumnDef;
+use crate::model::ColumnDef;
 
 /// The environment variable holding the source's password (read at
 /// register and at refresh; never stored).
@@ -95,13 +96,13 @@ impl OdbcSource {
 pub fn record(
     connection: &str,
     tables: &[(&super::SourceFile, u64)],
-) -> (crate::catalog::QuerySourceRecord, serde_json::Value) {
-    let record = crate::catalog::QuerySourceRecord {
+) -> (QuerySourceRecord, serde_json::Value) {
+    let record = QuerySourceRecord {
         connection: redact_connection(connection),
         queries: tables
             .iter()
             .filter_map(|(source, rows)| match &source.reader {
-                super::typed::ReaderKind::Query(query) => Some(crate::catalog::QueryRecord {
+                super::typed::ReaderKind::Query(query) => Some(QueryRecord {
                     table: source.table.clone(),
                     query: query.sql.clone(),
                     rows: *rows,
@@ -197,7 +198,7 @@ pub fn attributes(connection: &str) -> Vec<(String, String)> {
 fn join(pairs: &[(String, String)]) -> String {
     pairs
         .iter()
-        .map(|(k, v)| format!("{k}={}", crate::backend::quote_odbc_value(v)))
+        .map(|(k, v)| format!("{k}={}", crate::store::quote_odbc_value(v)))
         .collect::<Vec<_>>()
         .join(";")
 }

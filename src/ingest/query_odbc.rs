@@ -13,8 +13,8 @@ use odbc_api::{ConnectionOptions, Cursor, DataType, ResultSetMetadata};
 use super::query::{QuerySource, SourceColumn};
 use super::typed::{Output, Scan};
 use crate::error::{Error, Result};
+use crate::model::{ColumnData, ColumnDef, ColumnType};
 use crate::store::odbc::{close_cursor, environment, fill_column, sqlstate};
-use crate::store::{ColumnData, ColumnDef, ColumnType};
 
 /// Bytes bound for one value of a column whose size the source does not
 /// bound (TEXT, CLOB, VARCHAR(MAX), BLOB); a longer value is refused

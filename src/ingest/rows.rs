@@ -6,7 +6,7 @@
 use serde::Serialize;
 
 use super::dialect::Layout;
-use crate::store::{Batch, ColumnData, ColumnDef, ColumnType};
+use crate::model::{Batch, ColumnData, ColumnDef, ColumnType};
 
 /// The table every rejected row is kept in.
 pub const REJECTS_TABLE: &str = "_rejects";

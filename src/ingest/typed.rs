@@ -12,10 +12,11 @@ use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
 
 use super::format::Compression;
-use super::infer::{self, Inferred};
+use super::infer::Inferred;
 use super::{excel, json, parquet, SourceFile};
 use crate::error::{Error, Result};
-use crate::store::{Batch, ColumnData, ColumnDef, ColumnType};
+use crate::model::parse;
+use crate::model::{Batch, ColumnData, ColumnDef, ColumnType};
 use crate::time;
 
 /// Which reader a source file needs.
@@ -197,7 +198,7 @@ impl Cell<'_> {
         match data {
             ColumnData::Boolean(v) => match cell {
                 Cell::Bool(b) => v.push(Some(b)),
-                Cell::Text(t) => match infer::parse_boolean(t) {
+                Cell::Text(t) => match parse::parse_boolean(t) {
                     Some(b) => v.push(Some(b)),
                     None => return false,
                 },
@@ -217,7 +218,7 @@ impl Cell<'_> {
             ColumnData::Float(v) => match cell {
                 Cell::Int(i) => v.push(Some(i as f64)),
                 Cell::Float(f) => v.push(Some(f)),
-                Cell::Text(t) => match infer::parse_float(t) {
+                Cell::Text(t) => match parse::parse_float(t) {
                     Some(f) => v.push(Some(f)),
                     None => return false,
                 },
@@ -237,7 +238,7 @@ impl Cell<'_> {
             ColumnData::Datetime(v) => match cell {
                 Cell::Datetime(micros) => v.push(Some(micros)),
                 Cell::Date(d) => v.push(Some(i64::from(d) * 86_400_000_000)),
-                Cell::Text(t) => match infer::parse_timestamp(t) {
+                Cell::Text(t) => match parse::parse_timestamp(t) {
                     Some(micros) => v.push(Some(micros)),
                     None => return false,
                 },

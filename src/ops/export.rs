@@ -12,8 +12,8 @@ use crate::error::{Error, Result};
 use crate::features::FeatureSet;
 use crate::interrupt;
 use crate::metadata::{self, ColumnInfo, Sidecar, SidecarTable, TableInfo, SIDECAR_SUFFIX};
+use crate::model::ColumnDef;
 use crate::sink::{self, FileSink};
-use crate::store::ColumnDef;
 use crate::ui::Ui;
 
 /// What to export and where.

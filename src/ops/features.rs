@@ -64,7 +64,7 @@ pub fn features(
         custom_file.as_deref(),
         true,
         settings.config.performance.batch_size,
-        ui,
+        ui.progress_steps(features::STAGES, "features"),
     )?;
     let feature_tables: Vec<(String, Vec<String>)> = set
         .tables

@@ -3,7 +3,8 @@
 
 use serde::Serialize;
 
-use crate::catalog::{Catalog, DatasetRecord};
+use crate::backend::record::DatasetRecord;
+use crate::catalog::Catalog;
 use crate::config::Settings;
 use crate::error::Result;
 use crate::metadata::{self, DatasetMetadata};
@@ -156,7 +157,7 @@ pub fn system_info(settings: &Settings) -> Result<SystemInfo> {
 }
 
 /// How an ODBC client reaches dataset `name`.
-pub fn connection(settings: &Settings, name: &str) -> Result<crate::backend::Connection> {
+pub fn connection(settings: &Settings, name: &str) -> Result<crate::store::Connection> {
     let record = Catalog::new(settings).get(name)?;
     crate::backend::for_settings(settings)?.connection(&record)
 }

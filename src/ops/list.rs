@@ -1,7 +1,8 @@
 //! `mdm dataset list`: the datasets of the current backend (or of all),
 //! sorted and limited.
 
-use crate::catalog::{Catalog, DatasetRecord};
+use crate::backend::record::DatasetRecord;
+use crate::catalog::Catalog;
 use crate::config::{Backend, Settings};
 use crate::error::Result;
 

@@ -13,7 +13,7 @@ pub mod search;
 pub mod stats;
 pub mod update;
 
-use crate::catalog::DatasetRecord;
+use crate::backend::record::DatasetRecord;
 use crate::config::Settings;
 use crate::error::Result;
 use crate::store::Store;

@@ -5,7 +5,8 @@
 //! its name and columns, so every command reads it as before.
 
 use crate::error::{Error, Result};
-use crate::store::{ColumnDef, ColumnType, Store, Value};
+use crate::model::{ColumnDef, ColumnType, Value};
+use crate::store::Store;
 
 /// Equal ranges a numeric column is cut into.
 const NUMERIC_PARTITIONS: usize = 8;

@@ -3,21 +3,20 @@
 //! profiling), into a private staging directory that is published with a
 //! rename once everything succeeded. The discovery YAML is written last.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
+use crate::backend::record::{Annotations, DatasetRecord, ProblemType, SourceRecord, TableRecord};
 use crate::backend::Lookup;
-use crate::catalog::{
-    self, Annotations, Catalog, DatasetRecord, ProblemType, SourceRecord, TableRecord,
-};
+use crate::catalog::Catalog;
 use crate::config::{BadRows, Settings};
 use crate::dialect::LoadShape;
 use crate::error::{Error, Result};
 use crate::features::{self, FeatureSet};
 use crate::ingest::dialect::{Layout, ReadOptions};
-use crate::ingest::infer::{self, classify, is_null_token, Inferred};
+use crate::ingest::infer::{classify, is_null_token, Inferred};
 use crate::ingest::reader::{self, CsvFormat};
 use crate::ingest::rows::{self, Fit, Outcome, REJECTS_TABLE};
 use crate::ingest::sniff::is_decimal_comma;
@@ -27,8 +26,11 @@ use crate::interrupt;
 use crate::metadata::{
     self, ColumnInfo, ColumnKind, DatasetMetadata, Sidecar, TableInfo, SIDECAR_SUFFIX,
 };
+use crate::model::name::{cut_name, distinct_name, validate_name, MAX_COLUMN_NAME_BYTES};
+use crate::model::parse;
+use crate::model::{Batch, ColumnData, ColumnDef, ColumnType};
 use crate::profile::{ColumnProfiler, ColumnStatistics};
-use crate::store::{Batch, ColumnData, ColumnDef, ColumnType, Store};
+use crate::store::Store;
 use crate::ui::Ui;
 
 /// What the user asked for.
@@ -83,7 +85,7 @@ struct TablePlan {
 
 /// Registers a dataset and returns its discovery record.
 pub fn register(settings: &Settings, options: &RegisterOptions, ui: &Ui) -> Result<DatasetRecord> {
-    catalog::validate_name(&options.name)?;
+    validate_name(&options.name)?;
     let mut options = options.clone();
     // Zip archives are unpacked privately (removed when this returns).
     let mut workspace =
@@ -373,7 +375,7 @@ pub fn register(settings: &Settings, options: &RegisterOptions, ui: &Ui) -> Resu
             custom_file.as_deref(),
             false,
             settings.config.performance.batch_size,
-            ui,
+            ui.progress_steps(features::STAGES, "features"),
         )?;
         report_features(&set, ui);
         metadata.fields.insert(
@@ -1112,42 +1114,24 @@ fn submission_target(plans: &[TablePlan], options: &RegisterOptions) -> Option<S
     })
 }
 
-/// Longest stored column name, in bytes: PostgreSQL's identifier limit,
-/// applied on every backend so that a dataset keeps its column names
-/// wherever it moves.
-pub const MAX_COLUMN_NAME_BYTES: usize = 63;
-
 /// Column names as stored: empty headers become `column_N`, longer names
 /// are cut to [`MAX_COLUMN_NAME_BYTES`] (at a character boundary), and names
 /// that collide (case-insensitively, as in SQL) get a `_2`, `_3`, ...
 /// suffix. The originals are kept in the metadata.
 fn storage_names(original: &[String]) -> Vec<String> {
-    let cut = |name: &str, room: usize| -> String {
-        let mut end = name.len().min(room);
-        while !name.is_char_boundary(end) {
-            end -= 1;
-        }
-        name[..end].to_string()
-    };
-    let mut seen: HashMap<String, usize> = HashMap::new();
-    let mut names = Vec::with_capacity(original.len());
-    for (index, name) in original.iter().enumerate() {
-        let base = if name.trim().is_empty() {
-            format!("column_{}", index + 1)
-        } else {
-            cut(name, MAX_COLUMN_NAME_BYTES)
-        };
-        let mut candidate = base.clone();
-        let mut suffix = 1;
-        while seen.contains_key(&candidate.to_lowercase()) {
-            suffix += 1;
-            let tail = format!("_{suffix}");
-            candidate = format!("{}{tail}", cut(&base, MAX_COLUMN_NAME_BYTES - tail.len()));
-        }
-        seen.insert(candidate.to_lowercase(), index);
-        names.push(candidate);
-    }
-    names
+    let mut taken = HashSet::new();
+    original
+        .iter()
+        .enumerate()
+        .map(|(index, name)| {
+            let base = if name.trim().is_empty() {
+                format!("column_{}", index + 1)
+            } else {
+                cut_name(name, MAX_COLUMN_NAME_BYTES).to_string()
+            };
+            distinct_name(&base, &mut taken)
+        })
+        .collect()
 }
 
 /// A column present in several tables gets one type, the join of its
@@ -1572,15 +1556,15 @@ fn push_field(data: &mut ColumnData, field: &[u8]) -> bool {
         return false;
     };
     match data {
-        ColumnData::Boolean(v) => infer::parse_boolean(text)
+        ColumnData::Boolean(v) => parse::parse_boolean(text)
             .map(|x| v.push(Some(x)))
             .is_some(),
         ColumnData::Integer(v) => text.parse::<i64>().map(|x| v.push(Some(x))).is_ok(),
-        ColumnData::Float(v) => infer::parse_float(text).map(|x| v.push(Some(x))).is_some(),
+        ColumnData::Float(v) => parse::parse_float(text).map(|x| v.push(Some(x))).is_some(),
         ColumnData::Date(v) => crate::time::parse_date(text)
             .map(|x| v.push(Some(x)))
             .is_some(),
-        ColumnData::Datetime(v) => infer::parse_timestamp(text)
+        ColumnData::Datetime(v) => parse::parse_timestamp(text)
             .map(|x| v.push(Some(x)))
             .is_some(),
         ColumnData::Text(v) => {

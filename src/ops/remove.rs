@@ -1,6 +1,7 @@
 //! `mdm dataset remove`: deletes a dataset's database and discovery file.
 
-use crate::catalog::{Catalog, DatasetRecord};
+use crate::backend::record::DatasetRecord;
+use crate::catalog::Catalog;
 use crate::config::Settings;
 use crate::error::Result;
 

@@ -3,7 +3,8 @@
 
 use globset::GlobMatcher;
 
-use crate::catalog::{Catalog, DatasetRecord, ProblemType};
+use crate::backend::record::{DatasetRecord, ProblemType};
+use crate::catalog::Catalog;
 use crate::config::Settings;
 use crate::error::{Error, Result};
 

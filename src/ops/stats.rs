@@ -13,9 +13,10 @@ use crate::error::{Error, Result};
 use crate::features::FeatureSet;
 use crate::interrupt;
 use crate::metadata::{self, ColumnKind};
+use crate::model::{ColumnDef, ColumnType};
 use crate::profile::{ColumnProfiler, ColumnStatistics};
 use crate::quantile::{self, ColumnSummary};
-use crate::store::{self, ColumnDef, ColumnType, Store};
+use crate::store::{self, Store};
 
 /// Percentiles reported by `--extended`.
 pub const PERCENTILES: [(&str, f64); 5] = [
@@ -156,7 +157,7 @@ pub fn stats(settings: &Settings, name: &str, options: &StatsOptions) -> Result<
 pub fn profile_table(
     store: &mut dyn Store,
     table: &str,
-    columns: &[crate::store::ColumnDef],
+    columns: &[crate::model::ColumnDef],
     batch_size: usize,
     cap: usize,
 ) -> Result<BTreeMap<String, ColumnStatistics>> {

@@ -5,7 +5,8 @@
 //! from an ODBC source again and replaces its tables like
 //! `register --force`.
 
-use crate::catalog::{Catalog, DatasetRecord, ProblemType};
+use crate::backend::record::{DatasetRecord, ProblemType};
+use crate::catalog::Catalog;
 use crate::config::Settings;
 use crate::error::{Error, Result};
 use crate::metadata::{self, ColumnKind, DatasetMetadata};

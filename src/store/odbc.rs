@@ -16,11 +16,12 @@ use odbc_api::{
     ResultSetMetadata,
 };
 
-use super::{Batch, ColumnData, ColumnDef, ColumnType, Store, Value};
-use crate::backend::Connection;
+use super::{Connection, Store};
 use crate::config::{Backend, Config, OdbcSettings, Settings};
 use crate::dialect::{self, Dialect, LoadShape, Transfer};
 use crate::error::{Error, Result};
+use crate::model::parse::{parse_boolean, parse_timestamp};
+use crate::model::{Batch, ColumnData, ColumnDef, ColumnType, Value};
 use crate::time;
 
 /// SQLSTATE of a refused privilege (PostgreSQL 42501).
@@ -1049,12 +1050,12 @@ pub(crate) fn fill_column(
                             ColumnData::Date(v) => {
                                 time::parse_date(text).map(|d| v.push(Some(d))).is_some()
                             }
-                            ColumnData::Datetime(v) => crate::ingest::infer::parse_timestamp(text)
-                                .map(|t| v.push(Some(t)))
-                                .is_some(),
-                            ColumnData::Boolean(v) => crate::ingest::infer::parse_boolean(text)
-                                .map(|b| v.push(Some(b)))
-                                .is_some(),
+                            ColumnData::Datetime(v) => {
+                                parse_timestamp(text).map(|t| v.push(Some(t))).is_some()
+                            }
+                            ColumnData::Boolean(v) => {
+                                parse_boolean(text).map(|b| v.push(Some(b))).is_some()
+                            }
                             ColumnData::Integer(v) => text.parse().map(|i| v.push(Some(i))).is_ok(),
                             ColumnData::Float(v) => text.parse().map(|f| v.push(Some(f))).is_ok(),
                         };
@@ -1104,7 +1105,7 @@ mod tests {
 
     #[test]
     fn array_literals_quote_text_and_spell_nulls() {
-        let mut text = crate::store::TextColumn::default();
+        let mut text = crate::model::TextColumn::default();
         for value in [
             Some("a\"b"),
             None,

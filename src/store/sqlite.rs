@@ -8,10 +8,12 @@ use std::time::Duration;
 use rusqlite::types::ValueRef;
 use rusqlite::{Connection, OpenFlags};
 
-use super::{sqlite_fill, Batch, ColumnData, ColumnDef, Store, Value};
+use super::{sqlite_fill, Store};
 use crate::config::SqliteSettings;
 use crate::dialect::{Dialect, SqliteDialect, TextMeasure};
 use crate::error::{Error, Result};
+use crate::model::parse::{parse_boolean, parse_timestamp};
+use crate::model::{Batch, ColumnData, ColumnDef, Value};
 
 /// Rows per multi-row `INSERT`; more saves little and costs parse time.
 const ROWS_PER_INSERT: usize = 256;
@@ -260,7 +262,7 @@ fn push_value(data: &mut ColumnData, value: ValueRef<'_>) -> bool {
         },
         ColumnData::Boolean(v) => match value {
             ValueRef::Integer(i) => v.push(Some(i != 0)),
-            _ => match text.and_then(crate::ingest::infer::parse_boolean) {
+            _ => match text.and_then(parse_boolean) {
                 Some(b) => v.push(Some(b)),
                 None => return false,
             },
@@ -269,7 +271,7 @@ fn push_value(data: &mut ColumnData, value: ValueRef<'_>) -> bool {
             Some(d) => v.push(Some(d)),
             None => return false,
         },
-        ColumnData::Datetime(v) => match text.and_then(crate::ingest::infer::parse_timestamp) {
+        ColumnData::Datetime(v) => match text.and_then(parse_timestamp) {
             Some(t) => v.push(Some(t)),
             None => return false,
         },

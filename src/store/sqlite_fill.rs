@@ -13,9 +13,9 @@ use std::path::{Path, PathBuf};
 
 use rusqlite::{Connection, OpenFlags};
 
-use super::ColumnDef;
 use crate::dialect::Dialect;
 use crate::error::{Error, Result};
+use crate::model::ColumnDef;
 
 /// The fewest rows worth a slice of their own.
 const MIN_SLICE_ROWS: i64 = 10_000;
