@@ -30,8 +30,27 @@ document_role() {
     IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'mdm_limited') THEN
       CREATE ROLE mdm_limited LOGIN CREATEDB CONNECTION LIMIT 1;
     END IF;
+    -- Registrants who may create roles give each dataset an owners role,
+    -- so that a write grant covers replacing its tables.
+    ALTER ROLE mdm_alice CREATEROLE;
+    ALTER ROLE mdm_bob CREATEROLE;
     GRANT mdm_team TO mdm_bob;
     END \$\$" >/dev/null
+}
+
+# A role that must give its password (SCRAM) from 127.0.0.1: the tests of
+# PGPASSWORD and ~/.pgpass with an mdm.yaml that holds none.
+password_role() {
+  psql -h 127.0.0.1 -U postgres -Atqc "SET client_min_messages = warning; DO \$\$ BEGIN
+    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'mdm_secret') THEN
+      CREATE ROLE mdm_secret LOGIN CREATEDB CREATEROLE;
+    END IF;
+    END \$\$; SET password_encryption = 'scram-sha-256'; ALTER ROLE mdm_secret PASSWORD 'mdm_secret_pw'" >/dev/null
+  local hba; hba=$(psql -h 127.0.0.1 -U postgres -Atqc 'show hba_file')
+  if ! $SUDO grep -q '^host all mdm_secret 127.0.0.1/32 scram-sha-256' "$hba"; then
+    $SUDO sed -i '1i host all mdm_secret 127.0.0.1/32 scram-sha-256' "$hba"
+    psql -h 127.0.0.1 -U postgres -Atqc 'select pg_reload_conf()' >/dev/null
+  fi
 }
 
 # The document's example connects with sslmode: require.
@@ -48,6 +67,7 @@ ensure_ssl() {
 
 if command -v pg_isready >/dev/null && ready; then
   document_role
+  password_role
   ensure_ssl
   exit 0
 fi
@@ -68,6 +88,7 @@ $SUDO pg_ctlcluster --skip-systemctl-redirect "$version" main start 2>/dev/null 
 for _ in $(seq 1 30); do
   if ready; then
     document_role
+    password_role
     ensure_ssl
     exit 0
   fi

@@ -34,6 +34,16 @@ pub trait Staged {
     fn publish(self: Box<Self>, commit: &mut dyn FnMut() -> Result<()>) -> Result<()>;
 }
 
+/// What a change to a dataset touches, for [`Backend::check_writer`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WriteScope {
+    /// Rows and metadata of existing tables (`update`).
+    Rows,
+    /// Tables or the whole database, dropped and created again
+    /// (`features --regenerate`, `register --force`, `update --refresh`).
+    Tables,
+}
+
 /// How one backend stores datasets.
 pub trait Backend {
     /// Which backend this is.
@@ -102,10 +112,10 @@ pub trait Backend {
         Ok(())
     }
 
-    /// Refuses (exit 5) when this user may not change the dataset's data
-    /// or metadata (an owner may; on a server, so may a role granted
+    /// Refuses (exit 5) when this user may not change the dataset as
+    /// `scope` says (an owner may; on a server, so may a role granted
     /// write access).
-    fn check_writer(&self, record: &DatasetRecord) -> Result<()> {
+    fn check_writer(&self, record: &DatasetRecord, _scope: WriteScope) -> Result<()> {
         self.check_owner(record)
     }
 

@@ -9,11 +9,20 @@
 //! fails if the name was taken meanwhile, so of two users registering one
 //! name exactly one wins); a replaced dataset is renamed aside first and
 //! dropped only after the new one is published.
+//!
+//! When the registering role may create roles, a dataset's database and
+//! every table in it belong to a role of its own, `{database}:owners`:
+//! the registrant holds it with admin option (and so owns the dataset),
+//! the roles granted write access are its plain members, and sessions of
+//! members act as it (`SET ROLE`), so that a writer may replace tables or
+//! the whole database just as the owner may. Otherwise the database
+//! belongs to the registering role itself and write access is limited to
+//! changing rows.
 
 use super::record::{self, DatasetRecord, Location};
-use super::{Access, Backend, Lookup, Staged};
+use super::{Access, Backend, Lookup, Staged, WriteScope};
 use crate::config::{Backend as BackendKind, Settings};
-use crate::dialect::{Dialect, PostgresqlDialect, ServerDatabases};
+use crate::dialect::{Dialect, PostgresqlDialect, ServerDatabases, OWNERS_SUFFIX};
 use crate::error::{Error, Result};
 use crate::model::name::{validate_name, METADATA_TABLE};
 use crate::model::Value;
@@ -54,6 +63,145 @@ impl ServerBackend {
 
     fn maintenance(&self) -> Result<OdbcStore> {
         self.target.connect(MAINTENANCE_DATABASE)
+    }
+
+    /// The role that owns `database` (a dataset's, or its staging copy's)
+    /// when the dataset has an owners role.
+    fn owners_role(&self, database: &str) -> String {
+        let live = database
+            .rsplit_once(STAGING_MARK)
+            .map_or(database, |(live, _)| live);
+        format!("{live}{OWNERS_SUFFIX}")
+    }
+
+    /// Who owns `database` and what the current role may do with it;
+    /// `None` when it does not exist.
+    fn ownership(&self, maintenance: &mut OdbcStore, database: &str) -> Result<Option<Ownership>> {
+        let mut found = None;
+        maintenance.query(
+            &self.dialect.database_owner(),
+            &[Value::Text(database.to_string())],
+            &mut |row| {
+                let flag = |i: usize| row.get(i).and_then(Value::as_i64).unwrap_or(0) != 0;
+                found = Some(Ownership {
+                    shown: match row.first() {
+                        Some(Value::Text(owner)) => owner.clone(),
+                        _ => String::new(),
+                    },
+                    is_owner: flag(1),
+                    owners_role: match row.get(2) {
+                        Some(Value::Text(role)) => Some(role.clone()),
+                        _ => None,
+                    },
+                    acts_as_owner: flag(3),
+                });
+                Ok(())
+            },
+        )?;
+        Ok(found)
+    }
+
+    /// Makes a session on `database` act as its owners role, when the
+    /// database has one and the current role is a member (the owner or a
+    /// writer), so that what it creates belongs to the dataset.
+    fn act_as_owners(&self, store: &mut OdbcStore, database: &str) -> Result<()> {
+        store.query(
+            "SELECT set_config('role', r.rolname, false) FROM pg_roles r \
+             WHERE r.rolname = ? \
+             AND r.oid = (SELECT datdba FROM pg_database WHERE datname = current_database()) \
+             AND pg_has_role(current_user, r.oid, 'MEMBER')",
+            &[Value::Text(self.owners_role(database))],
+            &mut |_| Ok(()),
+        )
+    }
+
+    /// The owners role a new staging database of `database` is created
+    /// as: a replaced dataset's own, or a new one when the current role
+    /// may create roles (`joined` then says it must be dropped again if
+    /// the registration fails). Called holding the name's advisory lock.
+    fn owners_for(&self, maintenance: &mut OdbcStore, database: &str) -> Result<Option<Owners>> {
+        if let Some(ownership) = self.ownership(maintenance, database)? {
+            return Ok(ownership.owners_role.map(|name| Owners {
+                name,
+                created: false,
+            }));
+        }
+        let mut may_create = false;
+        maintenance.query(
+            "SELECT 1 FROM pg_roles WHERE rolname = current_user AND (rolcreaterole OR rolsuper)",
+            &[],
+            &mut |_| {
+                may_create = true;
+                Ok(())
+            },
+        )?;
+        if !may_create {
+            return Ok(None);
+        }
+        let name = self.owners_role(database);
+        let role = self.dialect.quote_identifier(&name);
+        let create = format!("CREATE ROLE {role} NOLOGIN CREATEDB");
+        if maintenance.execute(&create, &[]).is_err() {
+            // Left by a registration that was killed (it owns nothing and
+            // can be dropped), or owning another registration's staging
+            // database: that one is in progress.
+            if let Err(err) = maintenance.execute(&format!("DROP ROLE IF EXISTS {role}"), &[]) {
+                log::debug!("role {name}: {err}");
+                return Err(Error::AlreadyExists(format!(
+                    "dataset database {database} is being registered on the server by someone else"
+                )));
+            }
+            maintenance.execute(&create, &[])?;
+        }
+        let owners = Owners {
+            name,
+            created: true,
+        };
+        let setup = [
+            format!("GRANT {role} TO CURRENT_USER WITH ADMIN OPTION"),
+            format!(
+                "COMMENT ON ROLE {role} IS {}",
+                self.dialect.quote_literal(&format!(
+                    "mdm: owns database {database}; its admins own the dataset, its other members may write"
+                ))
+            ),
+        ];
+        for statement in setup {
+            if let Err(err) = maintenance.execute(&statement, &[]) {
+                let _ = maintenance.execute(&format!("DROP ROLE IF EXISTS {role}"), &[]);
+                return Err(err);
+            }
+        }
+        Ok(Some(owners))
+    }
+
+    /// Takes `role`'s write membership of an owners role back (never an
+    /// owner's).
+    fn revoke_membership(
+        &self,
+        maintenance: &mut OdbcStore,
+        owners: &str,
+        role: &str,
+    ) -> Result<()> {
+        let mut member = false;
+        maintenance.query(
+            "SELECT 1 FROM pg_auth_members a \
+             WHERE a.roleid = (SELECT oid FROM pg_roles WHERE rolname = ?) \
+             AND a.member = (SELECT oid FROM pg_roles WHERE rolname = ?) AND NOT a.admin_option",
+            &[
+                Value::Text(owners.to_string()),
+                Value::Text(role.to_string()),
+            ],
+            &mut |_| {
+                member = true;
+                Ok(())
+            },
+        )?;
+        if !member {
+            return Ok(());
+        }
+        let q = |name: &str| self.dialect.quote_identifier(name);
+        maintenance.execute(&format!("REVOKE {} FROM {}", q(owners), q(role)), &[])
     }
 
     /// The dataset a database of the prefix holds, unless it is a staging
@@ -139,6 +287,13 @@ impl ServerBackend {
         Ok(serde_json::from_value(value).ok())
     }
 
+    fn not_owner(record: &DatasetRecord, ownership: &Ownership) -> Error {
+        Error::PermissionDenied(format!(
+            "dataset '{}' is owned by {}; ask them or a superuser",
+            record.name, ownership.shown
+        ))
+    }
+
     /// The comment that describes a dataset in the server's catalog.
     fn description(record: &DatasetRecord) -> String {
         let mut record = record.clone();
@@ -170,13 +325,17 @@ impl ServerBackend {
         let mut store = self.connect_dataset(database)?;
         let mut grants = Vec::new();
         // Direct grants only (a member of a granted group is not listed):
-        // CONNECT on the database, and UPDATE on `_metadata` for writers.
+        // CONNECT on the database; writers are members of the owners role
+        // (or, in a database without one, may UPDATE `_metadata`).
         let sql = format!(
-            "SELECT r.rolname, MAX(CASE WHEN t.privilege_type = 'UPDATE' THEN 1 ELSE 0 END) \
+            "SELECT r.rolname, \
+             MAX(CASE WHEN t.privilege_type = 'UPDATE' OR m.member IS NOT NULL THEN 1 ELSE 0 END) \
              FROM pg_database d CROSS JOIN LATERAL aclexplode(d.datacl) a \
              JOIN pg_roles r ON r.oid = a.grantee \
              LEFT JOIN (SELECT (aclexplode(c.relacl)).* FROM pg_class c \
                         WHERE c.oid = to_regclass({table})) t ON t.grantee = a.grantee \
+             LEFT JOIN pg_auth_members m ON m.roleid = d.datdba AND m.member = a.grantee \
+                        AND NOT m.admin_option \
              WHERE d.datname = current_database() AND a.privilege_type = 'CONNECT' \
              AND a.grantee <> d.datdba \
              GROUP BY r.rolname ORDER BY r.rolname",
@@ -256,7 +415,10 @@ impl ServerBackend {
     /// fault.
     fn connect_dataset(&self, database: &str) -> Result<OdbcStore> {
         match self.target.connect(database) {
-            Ok(store) => Ok(store),
+            Ok(mut store) => {
+                self.act_as_owners(&mut store, database)?;
+                Ok(store)
+            }
             Err(err) if !self.database_exists(database)? => {
                 log::debug!("connecting to {database}: {err}");
                 let name = database.strip_prefix(&self.prefix).unwrap_or(database);
@@ -282,6 +444,12 @@ impl ServerBackend {
     }
 
     fn revoke_all(&self, maintenance: &mut OdbcStore, database: &str, role: &str) -> Result<()> {
+        if let Some(owners) = self
+            .ownership(maintenance, database)?
+            .and_then(|o| o.owners_role)
+        {
+            self.revoke_membership(maintenance, &owners, role)?;
+        }
         let q = |name: &str| self.dialect.quote_identifier(name);
         let mut store = self.connect_dataset(database)?;
         let schema = q(&current_schema(&mut store)?);
@@ -330,6 +498,27 @@ fn wait_until_unused(maintenance: &mut OdbcStore, database: &str, timeout: u64) 
         }
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
+}
+
+/// Who owns a database, as the current role sees it.
+struct Ownership {
+    /// The owner named in messages and `info`: the registrant where the
+    /// database belongs to an owners role.
+    shown: String,
+    /// Whether the current role owns the dataset (or is a superuser).
+    is_owner: bool,
+    /// The database's owners role, if it has one.
+    owners_role: Option<String>,
+    /// Whether the current role may act as the role owning the database
+    /// (an owner, or a writer of a dataset with an owners role).
+    acts_as_owner: bool,
+}
+
+/// The owners role a staging database is created as.
+struct Owners {
+    name: String,
+    /// Created for this registration (dropped again if it fails).
+    created: bool,
 }
 
 /// One row of the dialect's `described_databases` query.
@@ -398,23 +587,47 @@ impl Backend for ServerBackend {
 
     fn stage(&self, name: &str, replace: bool) -> Result<Box<dyn Staged>> {
         let mut maintenance = self.maintenance()?;
-        let staging = format!(
-            "{}{STAGING_MARK}{}",
-            self.database(name),
-            std::process::id()
-        );
-        maintenance.execute(&self.dialect.drop_database(&staging), &[])?;
-        maintenance.execute(&self.dialect.create_database(&staging), &[])?;
+        let database = self.database(name);
+        let staging = format!("{database}{STAGING_MARK}{}", std::process::id());
+        // One registration of a name at a time chooses its owners role and
+        // creates its staging database (the lock ends with the session).
+        maintenance.query(
+            "SELECT pg_advisory_lock(hashtext(?))",
+            &[Value::Text(database.clone())],
+            &mut |_| Ok(()),
+        )?;
+        let owners = self.owners_for(&mut maintenance, &database)?;
         let mut staged = ServerStaged {
             dialect: self.dialect,
             timeout: self.settings.config.database.connection_timeout,
             maintenance,
             staging: staging.clone(),
-            database: self.database(name),
+            database: database.clone(),
             replace,
             store: None,
             published: false,
+            created_owners: owners
+                .as_ref()
+                .filter(|o| o.created)
+                .map(|o| o.name.clone()),
         };
+        if let Some(owners) = &owners {
+            let role = self.dialect.quote_identifier(&owners.name);
+            staged
+                .maintenance
+                .execute(&format!("SET ROLE {role}"), &[])?;
+        }
+        staged
+            .maintenance
+            .execute(&self.dialect.drop_database(&staging), &[])?;
+        staged
+            .maintenance
+            .execute(&self.dialect.create_database(&staging), &[])?;
+        staged.maintenance.query(
+            "SELECT pg_advisory_unlock(hashtext(?))",
+            &[Value::Text(database.clone())],
+            &mut |_| Ok(()),
+        )?;
         // Private from the start: nobody but the owner may connect.
         staged.maintenance.execute(
             &format!(
@@ -426,12 +639,16 @@ impl Backend for ServerBackend {
         // A replacement keeps the grants of the dataset it replaces.
         if replace {
             if let Lookup::Present(_) = self.lookup(name)? {
-                for (role, level) in self.grants_of(&self.database(name))? {
-                    self.apply_grant(&mut staged.maintenance, &staging, &role, level == "write")?;
+                for (role, level) in self.grants_of(&database)? {
+                    // Writers of a dataset with an owners role stay its members.
+                    let write = level == "write" && owners.is_none();
+                    self.apply_grant(&mut staged.maintenance, &staging, &role, write)?;
                 }
             }
         }
-        staged.store = Some(self.target.connect_for_load(&staging)?);
+        let mut store = self.target.connect_for_load(&staging)?;
+        self.act_as_owners(&mut store, &staging)?;
+        staged.store = Some(store);
         Ok(Box::new(staged))
     }
 
@@ -505,52 +722,40 @@ impl Backend for ServerBackend {
 
     fn check_owner(&self, record: &DatasetRecord) -> Result<()> {
         let mut maintenance = self.maintenance()?;
-        let mut verdict = None;
-        maintenance.query(
-            "SELECT pg_get_userbyid(datdba), pg_has_role(current_user, datdba, 'USAGE') \
-             OR (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) \
-             FROM pg_database WHERE datname = ?",
-            &[Value::Text(self.database(&record.name))],
-            &mut |row| {
-                if let Some(Value::Text(owner)) = row.first() {
-                    verdict = Some((
-                        owner.clone(),
-                        row.get(1).and_then(Value::as_i64).unwrap_or(0) != 0,
-                    ));
-                }
-                Ok(())
-            },
-        )?;
-        match verdict {
-            Some((owner, false)) => Err(Error::PermissionDenied(format!(
-                "dataset '{}' is owned by {owner}; ask them or a superuser",
-                record.name
-            ))),
+        match self.ownership(&mut maintenance, &self.database(&record.name))? {
+            Some(ownership) if !ownership.is_owner => Err(Self::not_owner(record, &ownership)),
             _ => Ok(()),
         }
     }
 
-    fn check_writer(&self, record: &DatasetRecord) -> Result<()> {
-        let owner = self.check_owner(record);
-        if owner.is_ok() {
-            return owner;
+    fn check_writer(&self, record: &DatasetRecord, scope: WriteScope) -> Result<()> {
+        let mut maintenance = self.maintenance()?;
+        let database = self.database(&record.name);
+        let Some(ownership) = self.ownership(&mut maintenance, &database)? else {
+            return Ok(());
+        };
+        drop(maintenance);
+        if ownership.is_owner || (ownership.owners_role.is_some() && ownership.acts_as_owner) {
+            return Ok(());
         }
-        let mut store = self.connect_dataset(&self.database(&record.name))?;
-        let mut may_write = false;
-        let sql = format!(
-            "SELECT CASE WHEN has_table_privilege({}, 'UPDATE') THEN 1 ELSE 0 END",
-            self.dialect
-                .quote_literal(&self.dialect.quote_identifier(METADATA_TABLE))
-        );
-        store.query(&sql, &[], &mut |row| {
-            may_write = row.first().and_then(Value::as_i64) == Some(1);
-            Ok(())
-        })?;
-        if may_write {
-            Ok(())
-        } else {
-            owner
+        if scope == WriteScope::Rows && ownership.owners_role.is_none() {
+            // A database without an owners role: writers may change rows.
+            let mut store = self.connect_dataset(&database)?;
+            let mut may_write = false;
+            let sql = format!(
+                "SELECT CASE WHEN has_table_privilege({}, 'UPDATE') THEN 1 ELSE 0 END",
+                self.dialect
+                    .quote_literal(&self.dialect.quote_identifier(METADATA_TABLE))
+            );
+            store.query(&sql, &[], &mut |row| {
+                may_write = row.first().and_then(Value::as_i64) == Some(1);
+                Ok(())
+            })?;
+            if may_write {
+                return Ok(());
+            }
         }
+        Err(Self::not_owner(record, &ownership))
     }
 
     fn user(&self) -> Option<String> {
@@ -569,17 +774,10 @@ impl Backend for ServerBackend {
 
     fn access(&self, record: &DatasetRecord) -> Result<Option<Access>> {
         let database = self.database(&record.name);
-        let mut owner = String::new();
-        self.maintenance()?.query(
-            "SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = ?",
-            &[Value::Text(database.clone())],
-            &mut |row| {
-                if let Some(Value::Text(name)) = row.first() {
-                    owner = name.clone();
-                }
-                Ok(())
-            },
-        )?;
+        let owner = self
+            .ownership(&mut self.maintenance()?, &database)?
+            .map(|o| o.shown)
+            .unwrap_or_default();
         Ok(Some(Access {
             owner,
             grants: self.grants_of(&database)?,
@@ -608,7 +806,20 @@ impl Backend for ServerBackend {
             // A write grant narrowed to read: take everything back first.
             self.revoke_all(&mut maintenance, &database, role)?;
         }
-        self.apply_grant(&mut maintenance, &database, role, write)
+        let owners = self
+            .ownership(&mut maintenance, &database)?
+            .and_then(|o| o.owners_role);
+        let Some(owners) = owners else {
+            return self.apply_grant(&mut maintenance, &database, role, write);
+        };
+        // Writing is membership of the owners role: what the owner may do
+        // to tables and the database, the writer may do too.
+        self.apply_grant(&mut maintenance, &database, role, false)?;
+        if write {
+            let q = |name: &str| self.dialect.quote_identifier(name);
+            maintenance.execute(&format!("GRANT {} TO {}", q(&owners), q(role)), &[])?;
+        }
+        Ok(())
     }
 
     fn revoke(&self, record: &DatasetRecord, role: &str) -> Result<()> {
@@ -639,9 +850,22 @@ impl Backend for ServerBackend {
             .database_name()
             .unwrap_or_else(|| self.database(&record.name));
         let mut maintenance = self.maintenance()?;
+        let owners = self
+            .ownership(&mut maintenance, &database)?
+            .and_then(|o| o.owners_role);
         let timeout = self.settings.config.database.connection_timeout;
         wait_until_unused(&mut maintenance, &database, timeout)?;
-        maintenance.execute(&self.dialect.drop_database(&database), &[])
+        maintenance.execute(&self.dialect.drop_database(&database), &[])?;
+        if let Some(owners) = owners {
+            let sql = format!(
+                "DROP ROLE IF EXISTS {}",
+                self.dialect.quote_identifier(&owners)
+            );
+            if let Err(err) = maintenance.execute(&sql, &[]) {
+                log::warn!("cannot drop role {owners}, which owned the dataset: {err}");
+            }
+        }
+        Ok(())
     }
 
     fn connection(&self, record: &DatasetRecord) -> Result<Connection> {
@@ -723,6 +947,8 @@ struct ServerStaged {
     replace: bool,
     store: Option<OdbcStore>,
     published: bool,
+    /// The owners role made for this registration, dropped if it fails.
+    created_owners: Option<String>,
 }
 
 impl Staged for ServerStaged {
@@ -826,6 +1052,13 @@ impl Drop for ServerStaged {
         if !self.published {
             let sql = self.dialect.drop_database(&self.staging);
             let _ = self.maintenance.execute(&sql, &[]);
+            if let Some(owners) = &self.created_owners {
+                let _ = self.maintenance.execute("RESET ROLE", &[]);
+                let role = self.dialect.quote_identifier(owners);
+                let _ = self
+                    .maintenance
+                    .execute(&format!("DROP ROLE IF EXISTS {role}"), &[]);
+            }
         }
     }
 }

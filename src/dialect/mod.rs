@@ -7,7 +7,7 @@ mod postgresql;
 mod sqlite;
 
 pub use duckdb::DuckdbDialect;
-pub use postgresql::PostgresqlDialect;
+pub use postgresql::{PostgresqlDialect, OWNERS_SUFFIX};
 pub use sqlite::SqliteDialect;
 
 use crate::config::{Backend, Config};
@@ -48,6 +48,10 @@ pub trait ServerDatabases {
     /// The same for the database named like the parameter, compared
     /// case-insensitively, the exact name first (the parameter twice).
     fn described_database(&self) -> String;
+    /// (owner shown, whether the current role owns it, the owners role
+    /// if the database is owned by one, whether the current role may act
+    /// as its owning role) of the database named by the parameter.
+    fn database_owner(&self) -> String;
 }
 
 /// A calendar part of a date or timestamp, as an integer.

@@ -193,6 +193,19 @@ impl Dialect for PostgresqlDialect {
 
 /// Databases are created, renamed and dropped through the `postgres`
 /// maintenance database: <https://www.postgresql.org/docs/current/manage-ag-createdb.html>.
+/// The suffix of the role that owns a dataset's database (and every table
+/// in it) when the registering role may create roles: `{database}:owners`.
+/// Its members with admin option own the dataset; the other members are
+/// the roles granted write access.
+pub const OWNERS_SUFFIX: &str = ":owners";
+
+/// The owner shown for database `d`: the admins of its owners role, else
+/// the role owning it.
+const OWNER: &str = "COALESCE((SELECT string_agg(m.rolname, ', ' ORDER BY m.rolname) \
+     FROM pg_auth_members a JOIN pg_roles m ON m.oid = a.member \
+     WHERE a.roleid = d.datdba AND a.admin_option \
+     AND pg_get_userbyid(d.datdba) = d.datname || ':owners'), pg_get_userbyid(d.datdba))";
+
 impl ServerDatabases for PostgresqlDialect {
     fn create_database(&self, name: &str) -> String {
         format!("CREATE DATABASE {}", self.quote_identifier(name))
@@ -223,16 +236,31 @@ impl ServerDatabases for PostgresqlDialect {
     }
 
     fn described_databases(&self) -> String {
-        "SELECT datname, shobj_description(oid, 'pg_database'), pg_get_userbyid(datdba), \
-         CASE WHEN has_database_privilege(oid, 'CONNECT') THEN 1 ELSE 0 END \
-         FROM pg_database WHERE starts_with(datname, ?) ORDER BY datname"
-            .into()
+        format!(
+            "SELECT d.datname, shobj_description(d.oid, 'pg_database'), {OWNER}, \
+             CASE WHEN has_database_privilege(d.oid, 'CONNECT') THEN 1 ELSE 0 END \
+             FROM pg_database d WHERE starts_with(d.datname, ?) ORDER BY d.datname"
+        )
     }
 
     fn described_database(&self) -> String {
-        "SELECT datname, shobj_description(oid, 'pg_database'), pg_get_userbyid(datdba), \
-         CASE WHEN has_database_privilege(oid, 'CONNECT') THEN 1 ELSE 0 END \
-         FROM pg_database WHERE lower(datname) = lower(?) ORDER BY datname = ? DESC LIMIT 1"
-            .into()
+        format!(
+            "SELECT d.datname, shobj_description(d.oid, 'pg_database'), {OWNER}, \
+             CASE WHEN has_database_privilege(d.oid, 'CONNECT') THEN 1 ELSE 0 END \
+             FROM pg_database d WHERE lower(d.datname) = lower(?) ORDER BY d.datname = ? DESC LIMIT 1"
+        )
+    }
+
+    fn database_owner(&self) -> String {
+        format!(
+            "SELECT {OWNER}, \
+             CASE WHEN r.rolname = d.datname || '{OWNERS_SUFFIX}' \
+             THEN pg_has_role(current_user, d.datdba, 'USAGE WITH ADMIN OPTION') \
+             ELSE pg_has_role(current_user, d.datdba, 'USAGE') END \
+             OR (SELECT rolsuper FROM pg_roles WHERE rolname = current_user), \
+             CASE WHEN r.rolname = d.datname || '{OWNERS_SUFFIX}' THEN r.rolname END, \
+             pg_has_role(current_user, d.datdba, 'USAGE') \
+             FROM pg_database d JOIN pg_roles r ON r.oid = d.datdba WHERE d.datname = ?"
+        )
     }
 }

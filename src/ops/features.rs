@@ -48,7 +48,7 @@ pub fn features(
     // New feature tables replace the old ones, which only their owner may
     // drop.
     let backend = crate::backend::for_settings(settings)?;
-    backend.check_owner(&record)?;
+    backend.check_writer(&record, crate::backend::WriteScope::Tables)?;
     let mut store = backend.open(&record)?;
     let metadata = metadata::load(store.as_mut())?;
     let set = features::generate(

@@ -631,7 +631,7 @@ fn check_existing(
             catalog.backend()
         )));
     }
-    backend.check_owner(&existing)?;
+    backend.check_writer(&existing, crate::backend::WriteScope::Tables)?;
     Ok(Some(existing))
 }
 

@@ -45,7 +45,7 @@ pub fn update(settings: &Settings, name: &str, options: &UpdateOptions) -> Resul
     let catalog = Catalog::new(settings);
     let mut old_record = catalog.get(name)?;
     let backend = crate::backend::for_settings(settings)?;
-    backend.check_writer(&old_record)?;
+    backend.check_writer(&old_record, crate::backend::WriteScope::Rows)?;
     let mut store = backend.open(&old_record)?;
     let old_metadata = metadata::load(store.as_mut())?;
     old_metadata.apply_fields(&mut old_record);
@@ -169,7 +169,7 @@ pub fn refresh(settings: &Settings, name: &str, ui: &crate::ui::Ui) -> Result<Da
     let catalog = Catalog::new(settings);
     let mut record = catalog.get(name)?;
     let backend = crate::backend::for_settings(settings)?;
-    backend.check_writer(&record)?;
+    backend.check_writer(&record, crate::backend::WriteScope::Tables)?;
     {
         // The latest annotations live in `_metadata`; the connection is
         // closed before the tables are replaced.

@@ -534,6 +534,16 @@ impl Drop for Env {
                         .output();
                 }
             }
+            // And the owners roles of its datasets.
+            let _ = std::process::Command::new("psql")
+                .args(["-h", "127.0.0.1", "-U", "postgres", "-d", "postgres", "-qc"])
+                .arg(format!(
+                    "DO $$ DECLARE r text; BEGIN FOR r IN SELECT rolname FROM pg_roles \
+                     WHERE starts_with(rolname, '{}') AND rolname LIKE '%:owners' LOOP \
+                     EXECUTE format('DROP ROLE %I', r); END LOOP; END $$",
+                    self.prefix
+                ))
+                .output();
         }
     }
 }

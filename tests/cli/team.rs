@@ -167,6 +167,49 @@ fn a_teams_server_is_the_catalog_and_datasets_are_private_until_granted() {
         serde_json::from_str(&alice.ok(&["dataset", "info", "shared", "--json"])).unwrap();
     assert_eq!(info["description"], "checked by bob");
 
+    // ... regenerate its features and replace it (the dataset's database
+    // and tables belong to its owners role, of which he is now a member),
+    // while alice stays its owner and readers keep reading.
+    bob.ok(&["dataset", "features", "shared", "--regenerate"]);
+    bob.ok(&[
+        "dataset",
+        "register",
+        "shared",
+        data.to_str().unwrap(),
+        "--target",
+        "Survived",
+        "--force",
+    ]);
+    let owners = format!("{database}:owners");
+    let tables = psql_as(
+        "postgres",
+        &database,
+        "SELECT string_agg(DISTINCT tableowner, ',') FROM pg_tables WHERE schemaname = 'public'",
+    );
+    assert_eq!(String::from_utf8_lossy(&tables.stdout).trim(), owners);
+    let info: serde_json::Value =
+        serde_json::from_str(&alice.ok(&["dataset", "info", "shared", "--json"])).unwrap();
+    assert_eq!(info["registered_by"], "mdm_bob");
+    assert_eq!(info["access"]["owner"], "mdm_alice");
+    assert_eq!(
+        info["access"]["grants"],
+        serde_json::json!([["mdm_bob", "write"], ["mdm_team", "read"]])
+    );
+    let read = psql_as("mdm_bob", &database, "SELECT COUNT(*) FROM train_features");
+    assert_eq!(String::from_utf8_lossy(&read.stdout), "200\n");
+    // Writing is not owning: removing and granting stay the owner's.
+    for args in [
+        vec!["dataset", "remove", "shared", "--force"],
+        vec!["dataset", "grant", "shared", "mdm_team", "--write"],
+        vec!["dataset", "revoke", "shared", "mdm_team"],
+    ] {
+        let stderr = bob.fails(&args, 5);
+        assert!(
+            stderr.contains("owned by mdm_alice; ask them"),
+            "{args:?}: {stderr}"
+        );
+    }
+
     // The local discovery files are only a cache.
     std::fs::remove_dir_all(alice.home.join("config")).unwrap();
     assert_eq!(alice.names(), ["shared"]);
@@ -186,6 +229,59 @@ fn a_teams_server_is_the_catalog_and_datasets_are_private_until_granted() {
     alice.fails(&["dataset", "grant", "shared", "no_such_role_here"], 2);
     alice.ok(&["dataset", "remove", "shared", "--force"]);
     assert!(alice.names().is_empty());
+    // Its owners role went with it.
+    let roles = psql_as(
+        "postgres",
+        "postgres",
+        &format!("SELECT COUNT(*) FROM pg_roles WHERE rolname = '{owners}'"),
+    );
+    assert_eq!(String::from_utf8_lossy(&roles.stdout), "0\n");
+}
+
+#[test]
+fn a_registrant_who_cannot_create_roles_owns_the_database_and_writers_change_rows_only() {
+    let env = Env::new();
+    // The backend document's role: it may create databases, not roles.
+    let owner = User::new(&env, "mdm_user");
+    let bob = User::new(&env, "mdm_bob");
+    let data = titanic();
+    owner.ok(&["dataset", "register", "plain", data.to_str().unwrap()]);
+    let database = format!("{}plain", env.prefix);
+    let tables = psql_as(
+        "postgres",
+        &database,
+        "SELECT string_agg(DISTINCT tableowner, ',') FROM pg_tables WHERE schemaname = 'public'",
+    );
+    assert_eq!(String::from_utf8_lossy(&tables.stdout).trim(), "mdm_user");
+
+    owner.ok(&["dataset", "grant", "plain", "mdm_bob", "--write"]);
+    bob.ok(&["dataset", "update", "plain", "--description", "by bob"]);
+    for args in [
+        vec!["dataset", "features", "plain", "--regenerate"],
+        vec![
+            "dataset",
+            "register",
+            "plain",
+            data.to_str().unwrap(),
+            "--force",
+        ],
+        vec!["dataset", "remove", "plain", "--force"],
+    ] {
+        let stderr = bob.fails(&args, 5);
+        assert!(
+            stderr.contains("owned by mdm_user; ask them"),
+            "{args:?}: {stderr}"
+        );
+    }
+    let info: serde_json::Value =
+        serde_json::from_str(&owner.ok(&["dataset", "info", "plain", "--json"])).unwrap();
+    assert_eq!(info["description"], "by bob");
+    assert_eq!(info["access"]["owner"], "mdm_user");
+    assert_eq!(
+        info["access"]["grants"],
+        serde_json::json!([["mdm_bob", "write"]])
+    );
+    owner.ok(&["dataset", "remove", "plain", "--force"]);
 }
 
 #[test]
@@ -418,4 +514,94 @@ fn a_dataset_registered_before_the_server_described_them_is_still_listed() {
     );
     assert!(foreign.status.success());
     assert_eq!(alice.names(), ["older"]);
+}
+
+#[test]
+fn a_password_comes_from_pgpassword_or_pgpass_and_is_never_written_down() {
+    let env = Env::new();
+    // mdm_secret must give a password (scripts/test.sh sets this up); the
+    // shared mdm.yaml holds none.
+    let user = User::new(&env, "mdm_secret");
+    let password = "mdm_secret_pw";
+    let empty_home = env.dir.path().join("no-pgpass");
+    std::fs::create_dir_all(&empty_home).unwrap();
+    let output = user
+        .command(&["dataset", "list"])
+        .env_remove("PGPASSWORD")
+        .env("HOME", &empty_home)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(6), "{output:?}");
+
+    let data = titanic();
+    let output = user
+        .command(&["dataset", "register", "secret", data.to_str().unwrap()])
+        .env("PGPASSWORD", password)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+
+    // ~/.pgpass, as psql reads it.
+    let home = env.dir.path().join("home");
+    std::fs::create_dir_all(&home).unwrap();
+    let pgpass = home.join(".pgpass");
+    std::fs::write(&pgpass, format!("127.0.0.1:5432:*:mdm_secret:{password}\n")).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&pgpass, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let output = user
+        .command(&["dataset", "info", "secret", "--json"])
+        .env_remove("PGPASSWORD")
+        .env("HOME", &home)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    let info: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(info["access"]["owner"], "mdm_secret");
+
+    // Nothing under MDM_HOME holds it, nor does any output.
+    let mut files = vec![user.home.clone()];
+    while let Some(path) = files.pop() {
+        if path.is_dir() {
+            files.extend(std::fs::read_dir(&path).unwrap().map(|e| e.unwrap().path()));
+        } else {
+            let content = std::fs::read(&path).unwrap();
+            assert!(
+                !String::from_utf8_lossy(&content).contains(password),
+                "{} holds the password",
+                path.display()
+            );
+        }
+    }
+    for stream in [&output.stdout, &output.stderr] {
+        assert!(!String::from_utf8_lossy(stream).contains(password));
+    }
+
+    // A password in a personal mdm.yaml works too, and stays there.
+    let personal = env.dir.path().join("personal");
+    std::fs::create_dir_all(&personal).unwrap();
+    let yaml = std::fs::read_to_string(user.home.join("mdm.yaml")).unwrap();
+    std::fs::write(
+        personal.join("mdm.yaml"),
+        format!("{yaml}    password: {password}\n"),
+    )
+    .unwrap();
+    let output = user
+        .env
+        .process()
+        .env("MDM_HOME", &personal)
+        .env_remove("PGPASSWORD")
+        .env("HOME", &empty_home)
+        .args(["-vvv", "dataset", "info", "secret", "--json"])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    for stream in [&output.stdout, &output.stderr] {
+        assert!(!String::from_utf8_lossy(stream).contains(password));
+    }
+    let output = user
+        .command(&["dataset", "remove", "secret", "--force"])
+        .env("PGPASSWORD", password)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
 }
