@@ -119,8 +119,18 @@ impl ServerBackend {
     /// as: a replaced dataset's own, or a new one when the current role
     /// may create roles (`joined` then says it must be dropped again if
     /// the registration fails). Called holding the name's advisory lock.
-    fn owners_for(&self, maintenance: &mut OdbcStore, database: &str) -> Result<Option<Owners>> {
+    fn owners_for(
+        &self,
+        maintenance: &mut OdbcStore,
+        database: &str,
+        replace: bool,
+    ) -> Result<Option<Owners>> {
         if let Some(ownership) = self.ownership(maintenance, database)? {
+            if !replace {
+                return Err(Error::AlreadyExists(format!(
+                    "dataset database {database} was registered on the server by someone else meanwhile"
+                )));
+            }
             return Ok(ownership.owners_role.map(|name| Owners {
                 name,
                 created: false,
@@ -596,7 +606,7 @@ impl Backend for ServerBackend {
             &[Value::Text(database.clone())],
             &mut |_| Ok(()),
         )?;
-        let owners = self.owners_for(&mut maintenance, &database)?;
+        let owners = self.owners_for(&mut maintenance, &database, replace)?;
         let mut staged = ServerStaged {
             dialect: self.dialect,
             timeout: self.settings.config.database.connection_timeout,
