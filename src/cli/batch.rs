@@ -66,6 +66,7 @@ pub struct BatchRemoveOpt {
     pub dry_run: bool,
 }
 
+/// Runs one `mdm batch` command.
 pub fn run(settings: &Settings, command: BatchCommand, ui: &Ui) -> Result<()> {
     match command {
         BatchCommand::Export(opt) => batch_export(settings, opt, ui),

@@ -56,6 +56,8 @@ pub struct ExportOpt {
     pub json: bool,
 }
 
+/// Exports the dataset and reports the files written (stderr, or JSON on
+/// stdout).
 pub fn run(settings: &Settings, opt: ExportOpt, ui: &Ui) -> Result<()> {
     let ExportOpt {
         name,

@@ -26,6 +26,7 @@ pub struct FeaturesOpt {
     pub json: bool,
 }
 
+/// Prints the dataset's features, regenerating them first when asked.
 pub fn run(settings: &Settings, opt: FeaturesOpt, ui: &Ui) -> Result<()> {
     let FeaturesOpt {
         name,

@@ -47,6 +47,7 @@ pub struct ConnectionOpt {
     pub json: bool,
 }
 
+/// `mdm info`: version, paths, backend, settings and environment.
 pub fn system(settings: &Settings, opt: InfoOpt) -> Result<()> {
     let InfoOpt { json } = opt;
     let info = info::system_info(settings)?;
@@ -97,6 +98,8 @@ pub fn system(settings: &Settings, opt: InfoOpt) -> Result<()> {
     ui::print(&text)
 }
 
+/// `mdm dataset info`: the record, tables, how they were read and,
+/// when asked, columns and features.
 pub fn dataset(settings: &Settings, opt: DatasetInfoOpt) -> Result<()> {
     let DatasetInfoOpt {
         name,
@@ -143,6 +146,7 @@ pub fn dataset(settings: &Settings, opt: DatasetInfoOpt) -> Result<()> {
     ui::print(&text)
 }
 
+/// The text of `dataset info` up to the columns (included when asked).
 fn render_info(info: &DatasetInfo, show_columns: bool) -> String {
     let record = &info.record;
     let or_dash = |value: Option<&str>| value.unwrap_or("-").to_string();
@@ -254,6 +258,8 @@ fn render_info(info: &DatasetInfo, show_columns: bool) -> String {
     text
 }
 
+/// `mdm dataset connection`: the connection string, an odbc.ini
+/// section or JSON.
 pub fn connection(settings: &Settings, opt: ConnectionOpt) -> Result<()> {
     let ConnectionOpt {
         name,

@@ -31,6 +31,7 @@ pub struct ListOpt {
     pub filter_backend: Option<Backend>,
 }
 
+/// Prints the datasets as a table or JSON.
 pub fn run(settings: &Settings, opt: ListOpt, ui: &Ui) -> Result<()> {
     let ListOpt {
         limit,

@@ -171,6 +171,7 @@ fn parse_size(text: &str) -> Result<u64, String> {
         .ok_or_else(|| format!("`{text}` is too large"))
 }
 
+/// Registers the dataset; prints its record as JSON when asked.
 pub fn run(settings: &Settings, opt: RegisterOpt, ui: &Ui) -> Result<()> {
     let RegisterOpt {
         name,

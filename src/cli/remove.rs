@@ -19,6 +19,7 @@ pub struct RemoveOpt {
     pub dry_run: bool,
 }
 
+/// Removes the dataset after confirmation, or shows what would go.
 pub fn run(settings: &Settings, opt: RemoveOpt, ui: &Ui) -> Result<()> {
     let RemoveOpt {
         name,

@@ -32,6 +32,7 @@ pub struct SearchOpt {
     pub json: bool,
 }
 
+/// Prints the matching datasets as a table or JSON.
 pub fn run(settings: &Settings, opt: SearchOpt, ui: &Ui) -> Result<()> {
     let SearchOpt {
         pattern,

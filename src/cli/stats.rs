@@ -29,6 +29,7 @@ pub struct StatsOpt {
     pub json: bool,
 }
 
+/// Prints the statistics of one table as text or JSON.
 pub fn run(settings: &Settings, opt: StatsOpt) -> Result<()> {
     let StatsOpt {
         name,

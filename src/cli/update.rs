@@ -42,6 +42,7 @@ pub struct UpdateOpt {
     pub json: bool,
 }
 
+/// Updates (or with `--refresh` reloads) the dataset.
 pub fn run(settings: &Settings, opt: UpdateOpt, ui: &Ui) -> Result<()> {
     let UpdateOpt {
         name,
