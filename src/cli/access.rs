@@ -25,6 +25,7 @@ pub struct RevokeOpt {
     pub role: String,
 }
 
+/// Grants read (or read and write) access and prints who has access now.
 pub fn grant(settings: &Settings, opt: GrantOpt, ui: &Ui) -> Result<()> {
     let GrantOpt { name, role, write } = opt;
     let access = access::grant(settings, &name, &role, write)?;
@@ -35,6 +36,7 @@ pub fn grant(settings: &Settings, opt: GrantOpt, ui: &Ui) -> Result<()> {
     ui::print(&render(&access))
 }
 
+/// Revokes a role's access and prints who has access now.
 pub fn revoke(settings: &Settings, opt: RevokeOpt, ui: &Ui) -> Result<()> {
     let RevokeOpt { name, role } = opt;
     let access = access::revoke(settings, &name, &role)?;

@@ -5,8 +5,9 @@ use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
 
-use super::explore::{render_stats, report_export, ExportFormatOpt};
+use super::export::{report_export, ExportFormatOpt};
 use super::parse_choice;
+use super::stats::render_stats;
 use crate::config::Settings;
 use crate::error::{Error, Result};
 use crate::ops::export::{self, ExportOptions};
@@ -65,6 +66,7 @@ pub struct BatchRemoveOpt {
     pub dry_run: bool,
 }
 
+/// Runs one `mdm batch` command.
 pub fn run(settings: &Settings, command: BatchCommand, ui: &Ui) -> Result<()> {
     match command {
         BatchCommand::Export(opt) => batch_export(settings, opt, ui),

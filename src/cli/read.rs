@@ -1,5 +1,6 @@
 //! The `register` flags that force how delimited files are read (each one
-//! otherwise detected), and their conversion to `ingest::dialect::ReadOptions`.
+//! otherwise detected), their conversion to `ingest::dialect::ReadOptions`,
+//! and the `read:` section of `dataset info` that shows what was used.
 
 use clap::Args;
 

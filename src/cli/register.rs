@@ -1,0 +1,231 @@
+//! `mdm dataset register`: the clap structs (files or an ODBC source, the
+//! column and unpacking flags) and their conversion to
+//! [`RegisterOptions`](crate::ops::register::RegisterOptions).
+
+use std::path::PathBuf;
+
+use clap::Args;
+
+use super::read;
+use super::{clean, parse_choice};
+use crate::backend::record::ProblemType;
+use crate::config::Settings;
+use crate::error::{Error, Result};
+use crate::ops::register::{self, RegisterOptions};
+use crate::ui::{self, Ui};
+
+#[derive(Debug, Args)]
+pub struct RegisterOpt {
+    /// Dataset name: letters, digits, `_` and `-`, starting with a letter, at most 63 characters.
+    pub name: String,
+    /// A data file (CSV/TSV, JSON, Parquet, Excel; .gz/.zst/.bz2/.xz/.zip), a folder (train/test/validation/sample_submission, or one table per file) or a zipped folder.
+    #[arg(required_unless_present = "odbc", conflicts_with = "odbc")]
+    pub path: Option<PathBuf>,
+    #[command(flatten)]
+    pub odbc: OdbcSourceOpt,
+    /// The column to predict; must exist in the train table.
+    #[arg(long)]
+    pub target: Option<String>,
+    /// ID columns (comma-separated); detected from names and uniqueness when omitted.
+    #[arg(long, value_delimiter = ',')]
+    pub id_columns: Vec<String>,
+    /// The task; inferred from the target when omitted.
+    #[arg(long, value_parser = parse_choice::<ProblemType>)]
+    pub problem_type: Option<ProblemType>,
+    /// Tags (comma-separated).
+    #[arg(long, value_delimiter = ',')]
+    pub tags: Vec<String>,
+    /// Free-text description.
+    #[arg(long)]
+    pub description: Option<String>,
+    /// Replace an existing dataset of the same name (only after the new one loaded).
+    #[arg(long)]
+    pub force: bool,
+    /// Skip feature generation.
+    #[arg(long)]
+    pub no_features: bool,
+    /// PostgreSQL: store train range-partitioned on this date, timestamp or numeric column
+    /// (by month, or in equal ranges).
+    #[arg(long, value_name = "COLUMN")]
+    pub partition_by: Option<String>,
+    /// Custom features (YAML) instead of the dataset's file under custom_features/.
+    #[arg(long, value_name = "FILE", conflicts_with = "no_features")]
+    pub features_file: Option<PathBuf>,
+    /// Columns to treat as categorical (comma-separated).
+    #[arg(long, value_delimiter = ',')]
+    pub categorical_columns: Vec<String>,
+    /// Columns to store as timestamps (comma-separated).
+    #[arg(long, value_delimiter = ',')]
+    pub datetime_columns: Vec<String>,
+    /// Columns to store as numbers (comma-separated).
+    #[arg(long, value_delimiter = ',')]
+    pub numeric_columns: Vec<String>,
+    /// Columns to store as text (comma-separated).
+    #[arg(long, value_delimiter = ',')]
+    pub text_columns: Vec<String>,
+    /// The sheet of an Excel workbook to read (default: the first).
+    #[arg(long, value_name = "NAME")]
+    pub sheet: Option<String>,
+    /// Most bytes unpacked from zip archives and compressed files that must be unpacked (e.g. 64GiB).
+    #[arg(long, value_name = "SIZE", value_parser = parse_size, default_value = "64GiB")]
+    pub max_unpacked_size: u64,
+    /// Most unpacked bytes per compressed byte before an archive is refused as a bomb.
+    #[arg(long, value_name = "RATIO", default_value_t = crate::ingest::archive::DEFAULT_MAX_RATIO)]
+    pub max_unpack_ratio: u64,
+    /// Print the registered dataset's record as JSON on stdout.
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub read: read::ReadOpt,
+}
+
+/// Reading the tables from an ODBC data source instead of files.
+#[derive(Debug, Args)]
+pub struct OdbcSourceOpt {
+    /// An ODBC data source: `DSN=warehouse` or a full connection string. A password may come from MDM_SOURCE_PASSWORD instead; it is never stored.
+    #[arg(long, value_name = "CONNECTION", requires = "train_query")]
+    pub odbc: Option<String>,
+    /// The train table's SQL (`@file.sql` reads it from a file).
+    #[arg(long, value_name = "SQL", group = "train_query", requires = "odbc")]
+    pub query: Option<String>,
+    /// Shorthand for --query 'SELECT * FROM SCHEMA.TABLE'.
+    #[arg(
+        long,
+        value_name = "SCHEMA.TABLE",
+        group = "train_query",
+        requires = "odbc"
+    )]
+    pub table: Option<String>,
+    /// The test table's SQL (`@file.sql` reads it from a file).
+    #[arg(long, value_name = "SQL", requires = "odbc")]
+    pub test_query: Option<String>,
+    /// The validation table's SQL (`@file.sql` reads it from a file).
+    #[arg(long, value_name = "SQL", requires = "odbc")]
+    pub validation_query: Option<String>,
+    /// The submission table's SQL (`@file.sql` reads it from a file).
+    #[arg(long, value_name = "SQL", requires = "odbc")]
+    pub submission_query: Option<String>,
+}
+
+impl OdbcSourceOpt {
+    /// The source asked for, if any, with every query read.
+    fn source(self) -> Result<Option<crate::ingest::query::OdbcSource>> {
+        use crate::ingest::query;
+        let OdbcSourceOpt {
+            odbc,
+            query: train_query,
+            table,
+            test_query,
+            validation_query,
+            submission_query,
+        } = self;
+        let Some(connection) = odbc else {
+            return Ok(None);
+        };
+        let train = match (train_query, table) {
+            (Some(sql), _) => query::query_text("--query", &sql)?,
+            (None, Some(table)) => query::table_query(&table)?,
+            (None, None) => {
+                return Err(Error::InvalidArgument(
+                    "--odbc needs --query SQL or --table NAME".into(),
+                ))
+            }
+        };
+        let mut queries = vec![("train".to_string(), train)];
+        for (flag, table, sql) in [
+            ("--test-query", "test", test_query),
+            ("--validation-query", "validation", validation_query),
+            ("--submission-query", "submission", submission_query),
+        ] {
+            if let Some(sql) = sql {
+                queries.push((table.to_string(), query::query_text(flag, &sql)?));
+            }
+        }
+        Ok(Some(query::OdbcSource {
+            connection: query::connection_with_environment(&connection),
+            queries,
+        }))
+    }
+}
+
+/// `123`, `10MB`, `64GiB` -> bytes.
+fn parse_size(text: &str) -> Result<u64, String> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (digits, unit) = text.split_at(split);
+    let number: u64 = digits
+        .parse()
+        .map_err(|_| format!("`{text}` is not a size (e.g. 500MB, 64GiB)"))?;
+    let factor: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kb" | "kib" => 1 << 10,
+        "m" | "mb" | "mib" => 1 << 20,
+        "g" | "gb" | "gib" => 1 << 30,
+        "t" | "tb" | "tib" => 1 << 40,
+        _ => return Err(format!("`{text}`: unknown unit (use B, KB, MB, GB or TB)")),
+    };
+    number
+        .checked_mul(factor)
+        .ok_or_else(|| format!("`{text}` is too large"))
+}
+
+/// Registers the dataset; prints its record as JSON when asked.
+pub fn run(settings: &Settings, opt: RegisterOpt, ui: &Ui) -> Result<()> {
+    let RegisterOpt {
+        name,
+        path,
+        odbc,
+        target,
+        id_columns,
+        problem_type,
+        tags,
+        description,
+        force,
+        no_features,
+        partition_by,
+        features_file,
+        categorical_columns,
+        datetime_columns,
+        numeric_columns,
+        text_columns,
+        sheet,
+        max_unpacked_size,
+        max_unpack_ratio,
+        json,
+        read,
+    } = opt;
+    let options = RegisterOptions {
+        name,
+        path: path.unwrap_or_default(),
+        odbc: odbc.source()?,
+        target,
+        id_columns: clean(id_columns),
+        problem_type,
+        tags: clean(tags),
+        description,
+        force,
+        categorical_columns: clean(categorical_columns),
+        datetime_columns: clean(datetime_columns),
+        numeric_columns: clean(numeric_columns),
+        text_columns: clean(text_columns),
+        column_types: Default::default(),
+        no_features,
+        partition_by,
+        features_file,
+        read: read.into(),
+        ingest: crate::ingest::IngestOptions {
+            sheet,
+            limits: crate::ingest::archive::UnpackLimits {
+                max_bytes: max_unpacked_size,
+                max_ratio: max_unpack_ratio,
+            },
+        },
+    };
+    let record = register::register(settings, &options, ui)?;
+    if json {
+        ui::print_json(&record)?;
+    }
+    Ok(())
+}
