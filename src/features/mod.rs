@@ -10,6 +10,7 @@
 //! `_metadata`, so `test` and `validation` get exactly the same transform.
 
 pub mod custom;
+mod exact;
 mod transformers;
 
 use std::collections::{BTreeMap, HashSet};

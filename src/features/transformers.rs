@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, HashSet};
 
 use serde::Serialize;
 
+use super::exact::ExactFloat;
 use super::{CustomFeature, FeatureColumn, Roles, Transformer};
 use crate::config::{FeatureEngineering, StatisticalFeatures};
 use crate::dialect::{DatePart, Dialect, TextMeasure};
@@ -939,39 +940,6 @@ fn bisect(
                 bisect(dialect, column, numeric, &entries[..mid], default),
                 bisect(dialect, column, numeric, &entries[mid..], default)
             )
-        }
-    }
-}
-
-/// A double expression selected so that it arrives exactly: as itself,
-/// or as the two integer parts of [`Dialect::exact_float_parts`] where the
-/// driver would round doubles.
-struct ExactFloat {
-    select: String,
-    parts: bool,
-}
-
-impl ExactFloat {
-    fn new(dialect: &dyn Dialect, expression: &str) -> ExactFloat {
-        match dialect.exact_float_parts(expression) {
-            Some((mantissa, shift)) => ExactFloat {
-                select: format!("{mantissa}, {shift}"),
-                parts: true,
-            },
-            None => ExactFloat {
-                select: expression.to_string(),
-                parts: false,
-            },
-        }
-    }
-
-    /// The value, from the row's items starting at `at`.
-    fn read(&self, row: &[Value], at: usize) -> Option<f64> {
-        if self.parts {
-            let part = |i: usize| row.get(i).and_then(Value::as_i64);
-            crate::dialect::float_from_parts(part(at).as_ref(), part(at + 1).as_ref())
-        } else {
-            row.get(at).and_then(Value::as_f64)
         }
     }
 }
