@@ -9,9 +9,16 @@
 //! counts and target means) come from `train` only and are kept in
 //! `_metadata`, so `test` and `validation` get exactly the same transform.
 
+mod binning;
+mod builder;
+mod categorical;
 pub mod custom;
 mod exact;
-mod transformers;
+mod fit;
+mod missing;
+mod statistical;
+mod temporal;
+mod text;
 
 use std::collections::{BTreeMap, HashSet};
 
@@ -24,8 +31,9 @@ use crate::model::name::distinct_name;
 use crate::model::{ColumnDef, ColumnType};
 use crate::store::Store;
 
+use builder::{Builder, Candidate};
 pub use custom::CustomFeature;
-use transformers::{Builder, Candidate, Train};
+use fit::Train;
 
 choice!(
     /// What produced a feature column.
