@@ -10,6 +10,7 @@ use super::signal::signal_filter;
 use super::tables::{materialize, staging_name, swap_in};
 use super::{CustomFeature, FeatureSet, FeatureTable, Roles, Transformer, TABLE_SUFFIX};
 use crate::config::FeatureEngineering;
+use crate::dialect::Dialect;
 use crate::error::{Error, Result};
 use crate::metadata::{DatasetMetadata, TableInfo};
 use crate::model::name::distinct_name;
@@ -18,8 +19,16 @@ use crate::store::Store;
 /// Tables that get a feature table (submission files carry no features).
 const FEATURE_SOURCES: &[&str] = &["train", "test", "validation"];
 
-/// The most columns a feature table may have (PostgreSQL's limit is 1600).
-const MAX_TABLE_COLUMNS: usize = 1500;
+/// The most columns a feature table has on any backend, so that a dataset
+/// gets the same features wherever it is stored: below the narrowest
+/// [`Dialect::max_columns`] of the supported databases, with room to spare
+/// (see [`max_table_columns`]).
+const PORTABLE_TABLE_COLUMNS: usize = 1500;
+
+/// The most columns a feature table may have on `dialect`'s database.
+fn max_table_columns(dialect: &dyn Dialect) -> usize {
+    PORTABLE_TABLE_COLUMNS.min(dialect.max_columns())
+}
 
 /// The number of stages [`generate`] moves its progress bar through.
 pub const STAGES: u64 = 10;
@@ -85,10 +94,11 @@ pub fn generate(
         })
         .collect();
     name_features(&mut candidates, train.table)?;
-    let room = MAX_TABLE_COLUMNS.saturating_sub(train.table.columns.len());
+    let limit = max_table_columns(owned_dialect.as_ref());
+    let room = limit.saturating_sub(train.table.columns.len());
     if candidates.len() > room {
         skipped.push(format!(
-            "{} features beyond the {MAX_TABLE_COLUMNS}-column limit of a feature table",
+            "{} features beyond the {limit}-column limit of a feature table",
             candidates.len() - room
         ));
         candidates.truncate(room);
@@ -230,4 +240,20 @@ fn name_features(candidates: &mut [Candidate], train: &TableInfo) -> Result<()> 
         candidate.column.name = distinct_name(&base, &mut taken);
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Backend;
+
+    #[test]
+    fn feature_tables_are_equally_wide_on_every_backend() {
+        for name in Backend::ALL {
+            let backend: Backend = name.parse().expect("a backend");
+            let dialect = crate::dialect::for_backend(backend);
+            assert!(PORTABLE_TABLE_COLUMNS <= dialect.max_columns(), "{name}");
+            assert_eq!(max_table_columns(dialect.as_ref()), 1500, "{name}");
+        }
+    }
 }
