@@ -2,15 +2,20 @@
 //! `{paths.custom_features_path}/{dataset}.yaml` or `--features-file`.
 //! An entry is an expression only: it is checked to stay one expression
 //! (no statement separators, comments or unbalanced parentheses) before the
-//! database validates it.
+//! database validates it against train, which makes it a candidate
+//! feature like the generic transformers' ones.
 
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use super::builder::{Builder, Candidate};
+use super::fit::Train;
+use super::{FeatureColumn, Transformer};
 use crate::config::Settings;
 use crate::error::{Error, Result};
 use crate::model::ColumnType;
+use crate::store::Store;
 
 /// The custom-features file.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -174,6 +179,61 @@ pub fn check_expression(expression: &str) -> std::result::Result<Vec<String>, St
         return Err("unbalanced parentheses".into());
     }
     Ok(identifiers)
+}
+
+impl Builder<'_> {
+    /// Custom features, validated against train.
+    pub(super) fn custom(
+        &mut self,
+        store: &mut dyn Store,
+        train: &Train,
+        custom: &[CustomFeature],
+    ) -> Result<()> {
+        let dialect = self.dialect;
+        for feature in custom {
+            if let Some(unknown) = feature
+                .columns
+                .iter()
+                .find(|name| train.table.column(name).is_none())
+            {
+                return Err(Error::InvalidArgument(format!(
+                    "custom feature '{}': no column \"{unknown}\" in the train table (columns: {})",
+                    feature.name,
+                    train.table.column_list()
+                )));
+            }
+            let sql = format!(
+                "SELECT ({}) FROM {} WHERE 1 = 0",
+                feature.expression,
+                self.q("train")
+            );
+            store.query(&sql, &[], &mut |_| Ok(())).map_err(|e| {
+                Error::InvalidArgument(format!(
+                    "custom feature '{}': `{}` is not a valid expression over the train table: {}",
+                    feature.name,
+                    feature.expression,
+                    e.to_string().lines().next().unwrap_or_default()
+                ))
+            })?;
+            self.candidates.push(Candidate {
+                column: FeatureColumn {
+                    name: feature.name.clone(),
+                    transformer: Transformer::Custom,
+                    source: None,
+                    column_type: feature.column_type,
+                },
+                expression: format!(
+                    "CAST(({}) AS {})",
+                    feature.expression,
+                    dialect.type_name(feature.column_type)
+                ),
+                reads: Vec::new(),
+                varies: None,
+            });
+        }
+
+        Ok(())
+    }
 }
 
 #[cfg(test)]

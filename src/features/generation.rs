@@ -1,0 +1,259 @@
+//! Feature generation from start to end: the transformer families in
+//! order, naming, the feature-table column limit, the signal filter, then
+//! the feature tables of train, test and validation.
+
+use std::collections::{BTreeMap, HashSet};
+
+use super::builder::{Builder, Candidate};
+use super::fit::Train;
+use super::signal::signal_filter;
+use super::tables::{materialize, staging_name, swap_in};
+use super::{CustomFeature, FeatureSet, FeatureTable, Roles, Transformer, TABLE_SUFFIX};
+use crate::config::FeatureEngineering;
+use crate::dialect::Dialect;
+use crate::error::{Error, Result};
+use crate::metadata::{DatasetMetadata, TableInfo};
+use crate::model::name::distinct_name;
+use crate::store::Store;
+
+/// Tables that get a feature table (submission files carry no features).
+const FEATURE_SOURCES: &[&str] = &["train", "test", "validation"];
+
+/// The most columns a feature table has on any backend, so that a dataset
+/// gets the same features wherever it is stored: below the narrowest
+/// [`Dialect::max_columns`] of the supported databases, with room to spare
+/// (see [`max_table_columns`]).
+const PORTABLE_TABLE_COLUMNS: usize = 1500;
+
+/// The most columns a feature table may have on `dialect`'s database.
+fn max_table_columns(dialect: &dyn Dialect) -> usize {
+    PORTABLE_TABLE_COLUMNS.min(dialect.max_columns())
+}
+
+/// The number of stages [`generate`] moves its progress bar through.
+pub const STAGES: u64 = 10;
+
+/// Generates the feature tables of a dataset. With `replace`, existing
+/// feature tables are swapped for the new ones in one transaction at the
+/// end; otherwise the tables are created directly (a fresh database).
+/// `bar` advances through [`STAGES`] steps and is cleared at the end.
+#[allow(clippy::too_many_arguments)]
+pub fn generate(
+    store: &mut dyn Store,
+    metadata: &DatasetMetadata,
+    roles: &Roles,
+    config: &FeatureEngineering,
+    custom: &[CustomFeature],
+    custom_file: Option<&std::path::Path>,
+    replace: bool,
+    batch_size: usize,
+    bar: indicatif::ProgressBar,
+) -> Result<FeatureSet> {
+    let train_table = metadata
+        .table("train")
+        .ok_or_else(|| Error::Backend("the dataset has no train table".into()))?;
+    let empty = BTreeMap::new();
+    let stats = metadata.statistics.get("train").unwrap_or(&empty);
+    let train = Train::new(train_table, stats, roles);
+    let mut stages = Stages::new(bar.clone());
+    let owned_dialect = store.dialect().boxed();
+    let mut builder = Builder {
+        dialect: owned_dialect.as_ref(),
+        candidates: Vec::new(),
+        fitted: BTreeMap::new(),
+    };
+    if config.enabled {
+        stages.next("statistical");
+        builder.numeric(store, &train, config, batch_size)?;
+        stages.next("temporal");
+        builder.temporal_columns(&train, config);
+        stages.next("categorical");
+        builder.categorical_columns(store, &train, roles, config)?;
+        stages.next("text");
+        builder.text_columns(store, &train, config)?;
+        stages.next("missing");
+        builder.missing(&train, config);
+    }
+    stages.next("custom");
+    builder.custom(store, &train, custom)?;
+
+    let Builder {
+        mut candidates,
+        fitted,
+        ..
+    } = builder;
+    let mut skipped: Vec<String> = train
+        .sparse
+        .iter()
+        .map(|(name, ratio)| {
+            format!(
+                "`{name}`: {:.1}% missing in train, above validation.max_missing_ratio ({})",
+                ratio * 100.0,
+                roles.max_missing_ratio
+            )
+        })
+        .collect();
+    name_features(&mut candidates, train.table)?;
+    let limit = max_table_columns(owned_dialect.as_ref());
+    let room = limit.saturating_sub(train.table.columns.len());
+    if candidates.len() > room {
+        skipped.push(format!(
+            "{} features beyond the {limit}-column limit of a feature table",
+            candidates.len() - room
+        ));
+        candidates.truncate(room);
+    }
+
+    stages.next("signal filter");
+    let dropped = signal_filter(store, &mut candidates)?;
+
+    let mut set = FeatureSet {
+        generated_at: crate::time::now_rfc3339(),
+        dropped,
+        skipped,
+        custom_file: custom_file.map(|p| p.display().to_string()),
+        fitted,
+        ..Default::default()
+    };
+    build_tables(store, metadata, &candidates, replace, &mut set, &mut stages)?;
+    if replace {
+        swap_in(store, &set)?;
+    }
+    stages.next("done");
+    bar.finish_and_clear();
+    Ok(set)
+}
+
+/// Creates the feature table of train, test and validation (each with the
+/// candidates whose columns it has), under staging names when replacing.
+fn build_tables(
+    store: &mut dyn Store,
+    metadata: &DatasetMetadata,
+    candidates: &[Candidate],
+    replace: bool,
+    set: &mut FeatureSet,
+    stages: &mut Stages,
+) -> Result<()> {
+    let staging = |name: &str| {
+        if replace {
+            staging_name(name)
+        } else {
+            name.to_string()
+        }
+    };
+    // Nothing to add: no feature tables (they would only copy the data).
+    let sources: &[&str] = if candidates.is_empty() {
+        &[]
+    } else {
+        FEATURE_SOURCES
+    };
+    for source in sources {
+        let Some(table) = metadata.table(source) else {
+            continue;
+        };
+        stages.next(&format!("{source}{TABLE_SUFFIX}"));
+        let present: HashSet<&str> = table.columns.iter().map(|c| c.name.as_str()).collect();
+        let (chosen, missing): (Vec<&Candidate>, Vec<&Candidate>) = candidates
+            .iter()
+            .partition(|c| c.reads.iter().all(|r| present.contains(r.as_str())));
+        for candidate in missing {
+            set.skipped.push(format!(
+                "{} in {source}: the table lacks a column it reads",
+                candidate.column.name
+            ));
+        }
+        let name = format!("{source}{TABLE_SUFFIX}");
+        let chosen: Vec<&Candidate> = if *source == "train" {
+            chosen
+        } else {
+            // Custom features are validated on train; elsewhere they must
+            // also compile against the table.
+            let mut kept = Vec::new();
+            for candidate in chosen {
+                if candidate.column.transformer == Transformer::Custom {
+                    let sql = format!(
+                        "SELECT {} FROM {} WHERE 1 = 0",
+                        candidate.expression,
+                        store.dialect().quote_identifier(source)
+                    );
+                    if store.query(&sql, &[], &mut |_| Ok(())).is_err() {
+                        set.skipped.push(format!(
+                            "{} in {source}: the expression does not apply to this table",
+                            candidate.column.name
+                        ));
+                        continue;
+                    }
+                }
+                kept.push(candidate);
+            }
+            kept
+        };
+        materialize(store, table, &staging(&name), &chosen)?;
+        set.tables.push(FeatureTable {
+            name,
+            source: source.to_string(),
+            rows: table.rows,
+            features: chosen.iter().map(|c| c.column.clone()).collect(),
+        });
+    }
+    Ok(())
+}
+
+/// Progress through the generation stages, each logged with its duration.
+struct Stages {
+    bar: indicatif::ProgressBar,
+    current: Option<(String, std::time::Instant)>,
+}
+
+impl Stages {
+    fn new(bar: indicatif::ProgressBar) -> Stages {
+        Stages { bar, current: None }
+    }
+
+    fn next(&mut self, stage: &str) {
+        if let Some((name, started)) = self.current.take() {
+            log::info!("features: {name} took {:.2?}", started.elapsed());
+            self.bar.inc(1);
+        }
+        self.bar.set_message(stage.to_string());
+        self.current = Some((stage.to_string(), std::time::Instant::now()));
+    }
+}
+
+/// Makes feature names distinct from the table's columns and from each
+/// other (case-insensitively, as SQL compares names), with `_2`, `_3`, ...
+fn name_features(candidates: &mut [Candidate], train: &TableInfo) -> Result<()> {
+    let mut taken: HashSet<String> = train
+        .columns
+        .iter()
+        .map(|c| c.name.to_lowercase())
+        .collect();
+    for candidate in candidates.iter_mut() {
+        let base = candidate.column.name.clone();
+        if candidate.column.transformer == Transformer::Custom
+            && taken.contains(&base.to_lowercase())
+        {
+            return Err(Error::InvalidArgument(format!(
+                "custom feature '{base}': the name is already a column or feature of the train table"
+            )));
+        }
+        candidate.column.name = distinct_name(&base, &mut taken);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Backend;
+
+    #[test]
+    fn feature_tables_are_equally_wide_on_every_backend() {
+        for name in Backend::ALL {
+            let backend: Backend = name.parse().expect("a backend");
+            let dialect = crate::dialect::for_backend(backend);
+            assert!(PORTABLE_TABLE_COLUMNS <= dialect.max_columns(), "{name}");
+            assert_eq!(max_table_columns(dialect.as_ref()), 1500, "{name}");
+        }
+    }
+}
