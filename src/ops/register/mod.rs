@@ -4,20 +4,22 @@
 //! rename once everything succeeded. The discovery YAML is written last.
 //! This file orchestrates; the passes themselves are in [`crate::ingest`].
 
+mod checks;
+mod duplicates;
+mod load;
+mod report;
+mod sidecar;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
 
 use crate::backend::record::{Annotations, DatasetRecord, ProblemType, SourceRecord, TableRecord};
-use crate::backend::Lookup;
 use crate::catalog::Catalog;
 use crate::config::Settings;
 use crate::dialect::LoadShape;
 use crate::error::{Error, Result};
 use crate::features::{self, FeatureSet};
 use crate::ingest;
-use crate::ingest::batches::{parse_batches, Parsed, BATCHES_AHEAD};
 use crate::ingest::dialect::ReadOptions;
 use crate::ingest::plan::TablePlan;
 use crate::ingest::roles::{self, detect_id_columns};
@@ -26,14 +28,17 @@ use crate::ingest::scan::infer_table;
 use crate::ingest::schema::{apply_forced_types, check_columns, unify_types, ForcedTypes};
 use crate::ingest::typed::ReaderKind;
 use crate::interrupt;
-use crate::metadata::{
-    self, ColumnInfo, ColumnKind, DatasetMetadata, Sidecar, TableInfo, SIDECAR_SUFFIX,
-};
+use crate::metadata::{self, ColumnInfo, ColumnKind, DatasetMetadata, TableInfo};
 use crate::model::name::validate_name;
-use crate::model::{Batch, ColumnDef, ColumnType};
+use crate::model::{ColumnDef, ColumnType};
 use crate::profile::{ColumnProfiler, ColumnStatistics};
-use crate::store::Store;
 use crate::ui::Ui;
+use checks::{check_existing, check_min_rows};
+use duplicates::handle_duplicates;
+use load::load_table;
+pub use report::report_features;
+use report::report_read;
+use sidecar::{apply_sidecar, apply_sidecar_read, find_sidecar};
 
 /// What the user asked for.
 #[derive(Clone, Debug, Default)]
@@ -480,380 +485,4 @@ fn source_record(plan: &TablePlan) -> SourceRecord {
 
 fn absolute(path: &Path) -> PathBuf {
     std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
-}
-
-/// `validation.min_rows` over the train table.
-fn check_min_rows(train: &TablePlan, settings: &Settings) -> Result<()> {
-    let train_rows = train.rows;
-    if train_rows < settings.config.validation.min_rows {
-        return Err(Error::General(format!(
-            "{}: the train table has {train_rows} rows; at least {} are required (validation.min_rows)",
-            train.source.path.display(),
-            settings.config.validation.min_rows
-        )));
-    }
-    Ok(())
-}
-
-/// Refuses to overwrite without `--force`. Only the current backend's
-/// datasets count: the same name in another backend is invisible here and
-/// is never touched (the backend document's move is export, switch and
-/// register under the same name).
-fn check_existing(
-    catalog: &Catalog,
-    backend: &dyn crate::backend::Backend,
-    options: &RegisterOptions,
-) -> Result<Option<DatasetRecord>> {
-    let existing = match catalog.lookup(&options.name)? {
-        Lookup::Missing => return Ok(None),
-        // One namespace per server: a dataset this user cannot even read
-        // still holds its name.
-        Lookup::Denied { owner } if options.force => {
-            return Err(Error::PermissionDenied(format!(
-                "dataset '{}' is owned by {owner}; ask them or a superuser",
-                options.name
-            )))
-        }
-        Lookup::Denied { owner } => {
-            return Err(Error::AlreadyExists(format!(
-                "dataset '{}' already exists on the {} server (owned by {owner})",
-                options.name,
-                catalog.backend()
-            )))
-        }
-        Lookup::Present(existing) => *existing,
-    };
-    if existing.name != options.name {
-        return Err(Error::AlreadyExists(format!(
-            "dataset '{}' already exists in the {} backend; names differing only in case are not allowed",
-            existing.name,
-            catalog.backend()
-        )));
-    }
-    if !options.force {
-        return Err(Error::AlreadyExists(format!(
-            "dataset '{}' already exists in the {} backend; use --force to replace it",
-            existing.name,
-            catalog.backend()
-        )));
-    }
-    backend.check_writer(&existing, crate::backend::WriteScope::Tables)?;
-    Ok(Some(existing))
-}
-
-/// What `validation.check_duplicates` and `drop_duplicates` found in
-/// the train table.
-#[derive(Clone, Copy, Debug, Default, serde::Serialize)]
-struct Duplicates {
-    found: u64,
-    removed: u64,
-}
-
-/// Counts (and with `validation.drop_duplicates` removes, keeping the first
-/// of each) train rows that repeat an earlier row in every column; after a
-/// removal the train table's statistics are computed again.
-fn handle_duplicates(
-    store: &mut dyn Store,
-    train: &mut TablePlan,
-    statistics: &mut Vec<ColumnStatistics>,
-    settings: &Settings,
-    cap: usize,
-    ui: &Ui,
-) -> Result<Option<Duplicates>> {
-    let validation = &settings.config.validation;
-    if !(validation.check_duplicates || validation.drop_duplicates) {
-        return Ok(None);
-    }
-    let table = train.source.table.clone();
-    let mut found = 0u64;
-    let sql = store.dialect().count_duplicates(&table, &train.columns);
-    store.query(&sql, &[], &mut |row| {
-        found = row.first().and_then(|v| v.as_i64()).unwrap_or(0).max(0) as u64;
-        Ok(())
-    })?;
-    let mut duplicates = Duplicates { found, removed: 0 };
-    if found == 0 {
-        ui.message(&format!("{table}: no duplicate rows"));
-        return Ok(Some(duplicates));
-    }
-    if !validation.drop_duplicates {
-        ui.message(&format!(
-            "{table}: {found} rows repeat an earlier row (validation.check_duplicates; kept)"
-        ));
-        return Ok(Some(duplicates));
-    }
-    let sql = store.dialect().delete_duplicates(&table, &train.columns);
-    store.execute(&sql, &[])?;
-    duplicates.removed = found;
-    train.rows -= found;
-    let profiled = super::stats::profile_table(
-        store,
-        &table,
-        &train.columns,
-        settings.config.performance.batch_size,
-        cap,
-    )?;
-    *statistics = train
-        .columns
-        .iter()
-        .map(|c| profiled.get(&c.name).cloned().unwrap_or_default())
-        .collect();
-    ui.message(&format!(
-        "{table}: {found} rows repeating an earlier row removed (validation.drop_duplicates)"
-    ));
-    Ok(Some(duplicates))
-}
-
-/// Pass 2: parse typed batches, profile them and append them to the store,
-/// in one transaction per table; rows that do not fit go to `_rejects` in
-/// the same transaction. Parsing and profiling run on their own thread, so
-/// they overlap with the store's work (and a server's).
-fn load_table(
-    store: &mut dyn Store,
-    plan: &TablePlan,
-    batch_size: usize,
-    cap: usize,
-    ui: &Ui,
-) -> Result<(Vec<ColumnProfiler>, u64)> {
-    let table = &plan.source.table;
-    let create = store.dialect().create_table(table, &plan.columns);
-    store.execute(&create, &[])?;
-    store.begin()?;
-    let counter = Arc::new(AtomicU64::new(0));
-    let bar = if plan.source.reader.counts_rows_upfront() {
-        ui.progress(plan.format.size, &format!("load {table}"))
-    } else {
-        ui.progress_rows_unknown(&format!("load {table}"))
-    };
-    let mut loaded = 0u64;
-    let reject_columns = rows::reject_columns();
-    // Parsed batches waiting for the store; emptied ones come back for reuse.
-    let (parsed_tx, parsed_rx) = std::sync::mpsc::sync_channel::<Parsed>(BATCHES_AHEAD);
-    let (spent_tx, spent_rx) = std::sync::mpsc::channel::<Batch>();
-    let (appended, parsed) = std::thread::scope(|scope| {
-        let reader_counter = counter.clone();
-        let parser = scope.spawn(move || {
-            parse_batches(plan, batch_size, cap, reader_counter, &parsed_tx, &spent_rx)
-        });
-        let mut appended = Ok(());
-        for parsed in parsed_rx.iter() {
-            appended = match &parsed {
-                Parsed::Rows(batch) => store.append(table, &plan.columns, batch),
-                Parsed::Rejects(batch) => store.append(REJECTS_TABLE, &reject_columns, batch),
-            }
-            .and_then(|()| interrupt::check());
-            if appended.is_err() {
-                break;
-            }
-            if let Parsed::Rows(mut batch) = parsed {
-                loaded += batch.len() as u64;
-                bar.set_position(counter.load(Ordering::Relaxed));
-                batch.clear();
-                let _ = spent_tx.send(batch);
-            }
-        }
-        // Stops the parser if the store failed.
-        drop(parsed_rx);
-        let parsed = parser
-            .join()
-            .unwrap_or_else(|_| Err(Error::General("the CSV parser thread panicked".into())));
-        (appended, parsed)
-    });
-    appended?;
-    let profilers = parsed?;
-    store.commit()?;
-    bar.finish_and_clear();
-    Ok((profilers, loaded))
-}
-
-/// One line on what was not read into a table, when anything was not.
-fn report_read(plan: &TablePlan, ui: &Ui) {
-    let layout = &plan.format.layout;
-    let outcome = &plan.outcome;
-    let mut parts = Vec::new();
-    if layout.skip_rows > 0 {
-        parts.push(format!(
-            "skipped {} line(s) before the table",
-            layout.skip_rows
-        ));
-    }
-    if let Some(line) = outcome.ignored_from_line {
-        parts.push(format!(
-            "ignored lines from {line} on ({})",
-            if outcome.more_tables {
-                "another table; only the first is loaded"
-            } else {
-                "a footer"
-            }
-        ));
-    }
-    if outcome.rows_padded > 0 {
-        parts.push(format!(
-            "{} short row(s) padded with NULL",
-            outcome.rows_padded
-        ));
-    }
-    if outcome.rows_rejected > 0 {
-        parts.push(format!(
-            "{} row(s) kept in {REJECTS_TABLE}",
-            outcome.rows_rejected
-        ));
-    }
-    if !parts.is_empty() {
-        ui.message(&format!(
-            "{}: {}",
-            plan.source.path.display(),
-            parts.join("; ")
-        ));
-    }
-}
-
-/// One line on what feature generation made.
-pub fn report_features(set: &FeatureSet, ui: &Ui) {
-    let count = set.tables.first().map_or(0, |t| t.features.len());
-    let tables: Vec<&str> = set.tables.iter().map(|t| t.name.as_str()).collect();
-    ui.message(&format!(
-        "features: {count} generated into {}; {} constant or empty dropped{}",
-        if tables.is_empty() {
-            "-".to_string()
-        } else {
-            tables.join(", ")
-        },
-        set.dropped.len(),
-        if set.skipped.is_empty() {
-            String::new()
-        } else {
-            format!(
-                "; {} skipped ({})",
-                set.skipped.len(),
-                set.skipped.join("; ")
-            )
-        }
-    ));
-}
-
-/// The sidecar's `read:` keys, where no flag forced the same thing; a value
-/// the flag would refuse is exit 2 naming the file and key.
-fn apply_sidecar_read(
-    read: &mut ReadOptions,
-    keys: &crate::metadata::SidecarRead,
-    path: &Path,
-) -> Result<()> {
-    use crate::ingest::dialect as d;
-    fn parse<T>(path: &Path, key: &str, value: std::result::Result<T, String>) -> Result<T> {
-        value
-            .map_err(|why| Error::InvalidArgument(format!("{}: read.{key}: {why}", path.display())))
-    }
-    if let (None, Some(text)) = (read.delimiter, &keys.delimiter) {
-        read.delimiter = Some(parse(path, "delimiter", d::parse_delimiter(text))?);
-    }
-    if let (None, Some(text)) = (read.quote, &keys.quote) {
-        read.quote = Some(parse(path, "quote", d::parse_quote(text))?);
-    }
-    if let (None, Some(text)) = (read.escape, &keys.escape) {
-        read.escape = Some(parse(path, "escape", text.parse())?);
-    }
-    read.header_rows = read.header_rows.or(keys.header_rows);
-    read.skip_rows = read.skip_rows.or(keys.skip_rows);
-    if let (None, Some(text)) = (read.comment, &keys.comment) {
-        read.comment = Some(parse(path, "comment", d::parse_comment(text))?);
-    }
-    if let (None, Some(text)) = (read.encoding, &keys.encoding) {
-        read.encoding = Some(parse(path, "encoding", d::parse_encoding(text))?);
-    }
-    if let (None, Some(text)) = (read.bad_rows, &keys.bad_rows) {
-        read.bad_rows = Some(parse(path, "bad_rows", text.parse())?);
-    }
-    if let (None, Some(text)) = (read.decimal, &keys.decimal) {
-        read.decimal = Some(parse(path, "decimal", d::parse_decimal(text))?);
-    }
-    Ok(())
-}
-
-/// Fills what the command line left open from an export's sidecar.
-fn apply_sidecar(options: &mut RegisterOptions, sidecar: &Sidecar) {
-    if options.target.is_none() {
-        options.target = sidecar.annotations.target.clone();
-    }
-    if options.id_columns.is_empty() {
-        options.id_columns = sidecar.annotations.id_columns.clone();
-    }
-    if options.problem_type.is_none() {
-        options.problem_type = sidecar.annotations.problem_type;
-    }
-    if options.tags.is_empty() {
-        options.tags = sidecar.annotations.tags.clone();
-    }
-    if options.description.is_none() {
-        options.description = sidecar.annotations.description.clone();
-    }
-    for column in sidecar.tables.iter().flat_map(|t| &t.columns) {
-        options
-            .column_types
-            .entry(column.name.clone())
-            .or_insert(column.column_type);
-        let list = match column.kind {
-            ColumnKind::Categorical => &mut options.categorical_columns,
-            ColumnKind::Text => &mut options.text_columns,
-            _ => continue,
-        };
-        if !list.contains(&column.name) {
-            list.push(column.name.clone());
-        }
-    }
-}
-
-/// The metadata sidecar of an export: the only `*_metadata.yaml` in a
-/// folder, or the one next to a file that lists it.
-fn find_sidecar(path: &Path) -> Result<Option<(PathBuf, Sidecar)>> {
-    let (dir, file_name) = if path.is_dir() {
-        (path.to_path_buf(), None)
-    } else {
-        let dir = path
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or(Path::new("."));
-        (
-            dir.to_path_buf(),
-            path.file_name().map(|n| n.to_string_lossy().into_owned()),
-        )
-    };
-    let Ok(entries) = std::fs::read_dir(&dir) else {
-        return Ok(None);
-    };
-    let mut found = Vec::new();
-    for entry in entries.flatten() {
-        let candidate = entry.path();
-        if !candidate.to_string_lossy().ends_with(SIDECAR_SUFFIX) || !candidate.is_file() {
-            continue;
-        }
-        let text =
-            std::fs::read_to_string(&candidate).map_err(|e| Error::io(&candidate, "read", e))?;
-        let sidecar: Sidecar = serde_yaml::from_str(&text).map_err(|e| {
-            Error::General(format!(
-                "{}: not a valid mdm metadata file: {e}",
-                candidate.display()
-            ))
-        })?;
-        let relevant = match &file_name {
-            Some(name) => sidecar.tables.iter().any(|t| &t.file == name),
-            None => true,
-        };
-        if relevant {
-            found.push((candidate, sidecar));
-        }
-    }
-    match found.len() {
-        0 => Ok(None),
-        1 => Ok(found.pop()),
-        _ => Err(Error::InvalidArgument(format!(
-            "{} holds several metadata files ({}); keep one",
-            dir.display(),
-            found
-                .iter()
-                .map(|(p, _)| p.display().to_string())
-                .collect::<Vec<_>>()
-                .join(", ")
-        ))),
-    }
 }
