@@ -28,7 +28,7 @@ use crate::ingest::scan::infer_table;
 use crate::ingest::schema::{apply_forced_types, check_columns, unify_types, ForcedTypes};
 use crate::ingest::typed::ReaderKind;
 use crate::interrupt;
-use crate::metadata::{self, ColumnInfo, ColumnKind, DatasetMetadata, TableInfo};
+use crate::metadata::{self, find_sidecar, ColumnInfo, ColumnKind, DatasetMetadata, TableInfo};
 use crate::model::name::validate_name;
 use crate::model::{ColumnDef, ColumnType};
 use crate::profile::{ColumnProfiler, ColumnStatistics};
@@ -38,7 +38,7 @@ use duplicates::handle_duplicates;
 use load::load_table;
 pub use report::report_features;
 use report::report_read;
-use sidecar::{apply_sidecar, apply_sidecar_read, find_sidecar};
+use sidecar::{apply_sidecar, apply_sidecar_read};
 
 /// What the user asked for.
 #[derive(Clone, Debug, Default)]

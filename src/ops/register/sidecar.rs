@@ -1,69 +1,13 @@
-//! An export's metadata sidecar found beside the source and applied to a
-//! registration: what the command line left open (target, ID columns,
-//! descriptive fields, column types and kinds) and how its delimited files
-//! are read.
+//! An export's metadata sidecar applied to a registration: what the command
+//! line left open (target, ID columns, descriptive fields, column types and
+//! kinds) and how its delimited files are read.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use super::RegisterOptions;
 use crate::error::{Error, Result};
 use crate::ingest::dialect::ReadOptions;
-use crate::metadata::{ColumnKind, Sidecar, SIDECAR_SUFFIX};
-
-/// The metadata sidecar of an export: the only `*_metadata.yaml` in a
-/// folder, or the one next to a file that lists it.
-pub(super) fn find_sidecar(path: &Path) -> Result<Option<(PathBuf, Sidecar)>> {
-    let (dir, file_name) = if path.is_dir() {
-        (path.to_path_buf(), None)
-    } else {
-        let dir = path
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or(Path::new("."));
-        (
-            dir.to_path_buf(),
-            path.file_name().map(|n| n.to_string_lossy().into_owned()),
-        )
-    };
-    let Ok(entries) = std::fs::read_dir(&dir) else {
-        return Ok(None);
-    };
-    let mut found = Vec::new();
-    for entry in entries.flatten() {
-        let candidate = entry.path();
-        if !candidate.to_string_lossy().ends_with(SIDECAR_SUFFIX) || !candidate.is_file() {
-            continue;
-        }
-        let text =
-            std::fs::read_to_string(&candidate).map_err(|e| Error::io(&candidate, "read", e))?;
-        let sidecar: Sidecar = serde_yaml::from_str(&text).map_err(|e| {
-            Error::General(format!(
-                "{}: not a valid mdm metadata file: {e}",
-                candidate.display()
-            ))
-        })?;
-        let relevant = match &file_name {
-            Some(name) => sidecar.tables.iter().any(|t| &t.file == name),
-            None => true,
-        };
-        if relevant {
-            found.push((candidate, sidecar));
-        }
-    }
-    match found.len() {
-        0 => Ok(None),
-        1 => Ok(found.pop()),
-        _ => Err(Error::InvalidArgument(format!(
-            "{} holds several metadata files ({}); keep one",
-            dir.display(),
-            found
-                .iter()
-                .map(|(p, _)| p.display().to_string())
-                .collect::<Vec<_>>()
-                .join(", ")
-        ))),
-    }
-}
+use crate::metadata::{ColumnKind, Sidecar};
 
 /// The sidecar's `read:` keys, where no flag forced the same thing; a value
 /// the flag would refuse is exit 2 naming the file and key.
