@@ -4,6 +4,7 @@
 //! descriptive fields. Values are JSON so any SQL client can read them.
 
 use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
@@ -292,6 +293,61 @@ impl SidecarRead {
             encoding: Some("utf-8".into()),
             ..SidecarRead::default()
         }
+    }
+}
+
+/// The metadata sidecar of an export: the only `*_metadata.yaml` in a
+/// folder, or the one next to a file that lists it.
+pub fn find_sidecar(path: &Path) -> Result<Option<(PathBuf, Sidecar)>> {
+    let (dir, file_name) = if path.is_dir() {
+        (path.to_path_buf(), None)
+    } else {
+        let dir = path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        (
+            dir.to_path_buf(),
+            path.file_name().map(|n| n.to_string_lossy().into_owned()),
+        )
+    };
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        return Ok(None);
+    };
+    let mut found = Vec::new();
+    for entry in entries.flatten() {
+        let candidate = entry.path();
+        if !candidate.to_string_lossy().ends_with(SIDECAR_SUFFIX) || !candidate.is_file() {
+            continue;
+        }
+        let text =
+            std::fs::read_to_string(&candidate).map_err(|e| Error::io(&candidate, "read", e))?;
+        let sidecar: Sidecar = serde_yaml::from_str(&text).map_err(|e| {
+            Error::General(format!(
+                "{}: not a valid mdm metadata file: {e}",
+                candidate.display()
+            ))
+        })?;
+        let relevant = match &file_name {
+            Some(name) => sidecar.tables.iter().any(|t| &t.file == name),
+            None => true,
+        };
+        if relevant {
+            found.push((candidate, sidecar));
+        }
+    }
+    match found.len() {
+        0 => Ok(None),
+        1 => Ok(found.pop()),
+        _ => Err(Error::InvalidArgument(format!(
+            "{} holds several metadata files ({}); keep one",
+            dir.display(),
+            found
+                .iter()
+                .map(|(p, _)| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))),
     }
 }
 

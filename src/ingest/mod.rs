@@ -3,9 +3,13 @@
 //! each file's format from its content, opening (and decompressing) them,
 //! sniffing the CSV dialect of delimited text and inferring column types.
 //! Typed sources (Parquet, JSON, Excel, ODBC queries) have their own
-//! readers behind [`typed`].
+//! readers behind [`typed`]. Registration reads each source twice:
+//! [`scan`] (pass 1) makes its [`plan::TablePlan`], [`schema`] and
+//! [`roles`] settle the columns, and [`batches`] (pass 2) parses the typed
+//! batches that are stored.
 
 pub mod archive;
+pub mod batches;
 pub mod dialect;
 pub mod encoding;
 mod excel;
@@ -13,11 +17,15 @@ pub mod format;
 pub mod infer;
 mod json;
 mod parquet;
+pub mod plan;
 pub mod query;
 #[cfg(feature = "odbc")]
 mod query_odbc;
 pub mod reader;
+pub mod roles;
 pub mod rows;
+pub mod scan;
+pub mod schema;
 pub mod sniff;
 pub mod typed;
 

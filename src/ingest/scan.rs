@@ -1,0 +1,448 @@
+//! Pass 1 over a source file: sniff the table of delimited text and infer
+//! every column's type over the whole file, deciding where the table ends
+//! (a footer or a further table) and which rows do not fit; or, for a
+//! typed source, take the names and types its reader gives.
+
+use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use super::dialect::{Layout, ReadOptions};
+use super::infer::{classify, is_null_token, Inferred};
+use super::plan::{storage_names, TablePlan};
+use super::reader::{self, CsvFormat};
+use super::rows::{self, Fit, Outcome};
+use super::sniff::is_decimal_comma;
+use super::typed::{self, ReaderKind};
+use super::SourceFile;
+use crate::config::BadRows;
+use crate::error::{Error, Result};
+use crate::interrupt;
+use crate::model::ColumnDef;
+use crate::ui::Ui;
+
+/// Rows of another width buffered at most while deciding whether they are
+/// a footer (they end the file) or bad rows (a fitting row follows).
+const MAX_FOOTER_ROWS: usize = 50;
+
+/// A run of consecutive rows that do not fit the table.
+#[derive(Default)]
+struct IrregularRun {
+    /// Line, field count and (in `pad` mode, for short rows) the fields.
+    rows: Vec<(u64, usize, Option<csv::ByteRecord>)>,
+    /// Rows in the run (more than `rows` once it is too long to buffer).
+    count: u64,
+    /// Every row holds at most a note in its first field.
+    notes_only: bool,
+    /// The run starts after blank or comment lines.
+    after_gap: bool,
+}
+
+/// Pass 1: sniff the table and infer every column's type over the whole
+/// file; decide where the table ends (a footer or a further table) and
+/// which rows do not fit.
+pub fn infer_table(
+    source: SourceFile,
+    read: &ReadOptions,
+    bad_rows: BadRows,
+    ui: &Ui,
+) -> Result<TablePlan> {
+    if source.reader != ReaderKind::Delimited {
+        return infer_typed_table(source, ui);
+    }
+    let format = reader::sniff(&source.path, read)?;
+    let layout = &format.layout;
+    let offset = layout.skip_rows;
+    let counter = Arc::new(AtomicU64::new(0));
+    let bar = ui.progress(format.size, &format!("scan {}", source.table));
+    let mut csv = reader::csv_reader(&format, counter.clone())?;
+    let path = &source.path;
+    let width = layout.width;
+    let decimal_allowed = match read.decimal {
+        Some(separator) => separator == b',',
+        None => layout.dialect.delimiter != b',',
+    };
+    let mut record = csv::ByteRecord::new();
+    let mut header: Vec<Vec<String>> = Vec::new();
+    let mut types: Vec<Inferred> = vec![Inferred::Null; width];
+    let mut comma = vec![false; width];
+    let mut dot = vec![false; width];
+    let mut outcome = Outcome::default();
+    let mut widest_record = 0u64;
+    let mut run = IrregularRun::default();
+    let mut end_line: Option<u64> = None;
+    let mut next_line = 1u64;
+    let mut names: Vec<String> = Vec::new();
+    // The line of the last record when its last field ends with a line
+    // break (only an unclosed quote, or a quoted break, does that).
+    let mut open_quote_line: Option<u64> = None;
+
+    let mut infer =
+        |record: &csv::ByteRecord, names: &[String], types: &mut Vec<Inferred>| -> Result<()> {
+            if record.as_slice().contains(&0) {
+                return Err(nul_error(path, record, names, offset));
+            }
+            for (index, field) in record.iter().enumerate().take(width) {
+                let current = types[index];
+                if current == Inferred::Text || is_null_token(field) {
+                    continue;
+                }
+                let text = std::str::from_utf8(field)
+                    .map_err(|_| utf8_error(path, record, &names[index], offset))?;
+                let mut found = classify(text);
+                if decimal_allowed {
+                    if found == Inferred::Text && is_decimal_comma(text) {
+                        found = Inferred::Float;
+                        comma[index] = true;
+                    } else if found == Inferred::Float && text.contains('.') {
+                        dot[index] = true;
+                    }
+                }
+                types[index] = current.join(found);
+            }
+            Ok(())
+        };
+
+    loop {
+        match csv.read_byte_record(&mut record) {
+            Ok(true) => {}
+            Ok(false) => break,
+            Err(err) => return Err(reader::csv_error(path, err)),
+        }
+        let start = rows::start_line(&record, csv.position().line());
+        let line = start + offset;
+        let after_gap = start > next_line && header.len() == layout.header_rows;
+        if after_gap {
+            outcome.note_skipped(next_line + offset, line);
+        }
+        next_line = csv.position().line();
+        if header.len() < layout.header_rows {
+            header.push(header_row(path, layout, &record, line)?);
+            if header.len() == layout.header_rows {
+                names = join_header(&header);
+            }
+            continue;
+        }
+        if names.is_empty() {
+            names = (1..=width).map(|i| format!("column_{i}")).collect();
+        }
+        // The same header again after a gap: a second table starts.
+        if after_gap && !header.is_empty() && run.count == 0 {
+            let row: Vec<&[u8]> = record.iter().collect();
+            if row.iter().zip(&header[0]).all(|(a, b)| *a == b.as_bytes())
+                && row.len() >= header[0].len()
+            {
+                end_line = Some(line);
+                outcome.more_tables = true;
+                break;
+            }
+        }
+        let last = record.iter().next_back().unwrap_or_default();
+        open_quote_line = (last.ends_with(b"\n") || last.ends_with(b"\r")).then_some(line);
+        match rows::fit(layout, &record) {
+            Fit::Fits => {
+                if run.count > 0 {
+                    settle_run(path, width, bad_rows, &mut run, &mut outcome, &mut |r| {
+                        infer(r, &names, &mut types)
+                    })?;
+                }
+                outcome.rows_loaded += 1;
+                widest_record = widest_record.max(record.as_slice().len() as u64);
+                infer(&record, &names, &mut types)?;
+            }
+            fit => {
+                if run.count == 0 {
+                    run.notes_only = true;
+                    run.after_gap = after_gap;
+                }
+                run.count += 1;
+                run.notes_only &= is_footer_note(&record, types.first().copied());
+                let keep = (bad_rows == BadRows::Pad && fit == Fit::Short).then(|| record.clone());
+                if run.rows.len() < MAX_FOOTER_ROWS {
+                    run.rows.push((line, record.len(), keep));
+                } else if !run.after_gap {
+                    // Too long for a footer: these are bad rows.
+                    settle_run(path, width, bad_rows, &mut run, &mut outcome, &mut |r| {
+                        infer(r, &names, &mut types)
+                    })?;
+                }
+                widest_record = widest_record.max(record.as_slice().len() as u64);
+            }
+        }
+        if outcome.rows_loaded.is_multiple_of(65_536) {
+            interrupt::check()?;
+            bar.set_position(counter.load(Ordering::Relaxed));
+        }
+    }
+    bar.finish_and_clear();
+    if header.len() < layout.header_rows && header.is_empty() {
+        return Err(Error::General(format!(
+            "{}: the file is empty",
+            path.display()
+        )));
+    }
+    if names.is_empty() {
+        names = if header.is_empty() {
+            (1..=width).map(|i| format!("column_{i}")).collect()
+        } else {
+            join_header(&header)
+        };
+    }
+    // A run of rows of another width that ends the file is a footer when
+    // it holds notes only, or a further table when it follows a gap.
+    if run.count > 0 {
+        if run.notes_only || run.after_gap {
+            end_line = Some(run.rows[0].0);
+            // Rows of one width (beyond a note) make a table; anything
+            // else after the gap is a footer.
+            let first_width = run.rows[0].1;
+            outcome.more_tables = !run.notes_only
+                && first_width > 1
+                && run.count > 1
+                && run.rows.iter().all(|r| r.1 == first_width);
+            open_quote_line = None;
+        } else if run.count as usize > run.rows.len() {
+            return Err(Error::General(format!(
+                "{}: line {}: {} rows of {} fields after a blank line, then rows of the table's {width}; give --skip-rows or --bad-rows skip",
+                path.display(),
+                run.rows[0].0,
+                run.count,
+                run.rows[0].1
+            )));
+        } else {
+            settle_run(path, width, bad_rows, &mut run, &mut outcome, &mut |r| {
+                infer(r, &names, &mut types)
+            })?;
+        }
+    }
+    outcome.ignored_from_line = end_line;
+    // A quoted field that is never closed runs to the end of the file, so
+    // the last field ends with the file's final line break but the file
+    // does not end with a closing quote.
+    if let Some(line) = open_quote_line {
+        if !csv.get_ref().get_ref().ends_with_quote() {
+            return Err(Error::General(format!(
+                "{}: line {line}: a quoted field that starts in this record is never closed",
+                path.display()
+            )));
+        }
+    }
+    let mut decimal_comma = vec![false; width];
+    for index in 0..width {
+        if comma[index] && types[index] == Inferred::Float {
+            if dot[index] {
+                // `1.5` and `1,5` in one column: neither reading is safe.
+                types[index] = Inferred::Text;
+            } else {
+                decimal_comma[index] = true;
+            }
+        }
+    }
+    let names_stored = storage_names(&names);
+    outcome.decimal_comma_columns = names_stored
+        .iter()
+        .zip(&decimal_comma)
+        .filter(|(_, is)| **is)
+        .map(|(n, _)| n.clone())
+        .collect();
+    let columns = names_stored
+        .into_iter()
+        .zip(&types)
+        .map(|(name, inferred)| ColumnDef {
+            name,
+            column_type: inferred.column_type(),
+        })
+        .collect();
+    Ok(TablePlan {
+        source,
+        rows: outcome.rows_loaded,
+        format,
+        original_names: names,
+        columns,
+        widest_record,
+        decimal_comma,
+        end_line,
+        bad_rows,
+        outcome,
+    })
+}
+
+/// A row that can end the table as a footer: only a first field, which
+/// is not a value of the first column (a truncated last row is one) or,
+/// over a text column, a sentence of several words.
+fn is_footer_note(record: &csv::ByteRecord, first_column: Option<Inferred>) -> bool {
+    if !rows::is_note(record) {
+        return false;
+    }
+    let Some(Ok(note)) = record.get(0).map(std::str::from_utf8) else {
+        return false;
+    };
+    let note = note.trim();
+    if note.is_empty() {
+        return false;
+    }
+    match first_column.unwrap_or(Inferred::Null) {
+        Inferred::Text | Inferred::Null => note.split_whitespace().count() >= 3,
+        column => column.join(classify(note)) != column,
+    }
+}
+
+/// Decides a run of rows that do not fit, now that a fitting row follows:
+/// an error (the default), or rejected and padded rows.
+fn settle_run(
+    path: &Path,
+    width: usize,
+    bad_rows: BadRows,
+    run: &mut IrregularRun,
+    outcome: &mut Outcome,
+    infer: &mut dyn FnMut(&csv::ByteRecord) -> Result<()>,
+) -> Result<()> {
+    let run = std::mem::take(run);
+    if bad_rows == BadRows::Error {
+        let (line, found, _) = run.rows[0];
+        return Err(bad_row_error(path, line, width, found));
+    }
+    let buffered = run.rows.len() as u64;
+    for (_, found, record) in run.rows {
+        match record {
+            Some(record) if found < width => {
+                outcome.rows_padded += 1;
+                outcome.rows_loaded += 1;
+                infer(&record)?;
+            }
+            _ => outcome.rows_rejected += 1,
+        }
+    }
+    // Rows beyond the buffer were never kept: only `skip`-able or long.
+    outcome.rows_rejected += run.count - buffered;
+    Ok(())
+}
+
+fn bad_row_error(path: &Path, line: u64, width: usize, found: usize) -> Error {
+    Error::General(format!(
+        "{}: line {line}: expected {width} fields like the first row, found {found}; --bad-rows skip keeps the other rows (this one goes to _rejects), --bad-rows pad fills short rows with NULL",
+        path.display()
+    ))
+}
+
+/// One header record as names, shaped to the table's width.
+fn header_row(
+    path: &Path,
+    layout: &Layout,
+    record: &csv::ByteRecord,
+    line: u64,
+) -> Result<Vec<String>> {
+    let mut names = Vec::with_capacity(layout.width);
+    if layout.unnamed_first_column {
+        names.push(String::new());
+    }
+    for (index, field) in record.iter().enumerate() {
+        let name = std::str::from_utf8(field).map_err(|_| {
+            Error::General(format!(
+                "{}: line {line}: header field {} is not valid UTF-8; give the file's encoding with --encoding",
+                path.display(),
+                index + 1
+            ))
+        })?;
+        names.push(name.to_string());
+    }
+    while names.len() > layout.width && names.last().is_some_and(|n| n.is_empty()) {
+        names.pop();
+    }
+    if names.len() != layout.width {
+        return Err(Error::General(format!(
+            "{}: line {line}: the header has {} names but the rows have {} fields; give --header-rows or --skip-rows",
+            path.display(),
+            names.len(),
+            layout.width
+        )));
+    }
+    Ok(names)
+}
+
+/// Header rows joined per column with a space (`weight` over `kg` is
+/// `weight kg`); blank parts are left out.
+fn join_header(rows: &[Vec<String>]) -> Vec<String> {
+    let width = rows.first().map_or(0, Vec::len);
+    (0..width)
+        .map(|index| {
+            rows.iter()
+                .map(|row| row[index].trim())
+                .filter(|part| !part.is_empty())
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .collect()
+}
+
+fn nul_error(path: &Path, record: &csv::ByteRecord, names: &[String], offset: u64) -> Error {
+    let column = record
+        .iter()
+        .position(|field| field.contains(&0))
+        .and_then(|index| names.get(index))
+        .map_or_else(String::new, |name| format!(", column '{name}'"));
+    Error::General(format!(
+        "{}: line {}{column}: contains a NUL byte (binary data is not CSV text)",
+        path.display(),
+        record.position().map_or(0, |p| p.line()) + offset
+    ))
+}
+
+pub(super) fn utf8_error(
+    path: &Path,
+    record: &csv::ByteRecord,
+    column: &str,
+    offset: u64,
+) -> Error {
+    Error::General(format!(
+        "{}: line {}, column '{column}': invalid UTF-8; give the file's encoding with --encoding (e.g. --encoding windows-1252)",
+        path.display(),
+        record.position().map_or(0, |p| p.line()) + offset
+    ))
+}
+
+/// Pass 1 for a typed source (Parquet, JSON, Excel): its reader gives the
+/// names and types; nothing is inferred from text.
+fn infer_typed_table(source: SourceFile, ui: &Ui) -> Result<TablePlan> {
+    let size = match source.reader {
+        ReaderKind::Query(_) => 0,
+        _ => std::fs::metadata(&source.path)
+            .map_err(|e| Error::io(&source.path, "read", e))?
+            .len(),
+    };
+    let bar = ui.progress(size, &format!("scan {}", source.table));
+    let scan = typed::scan(&source, Arc::default())?;
+    bar.finish_and_clear();
+    let names = storage_names(&scan.names);
+    let columns = names
+        .into_iter()
+        .zip(&scan.types)
+        .map(|(name, column_type)| ColumnDef {
+            name,
+            column_type: *column_type,
+        })
+        .collect();
+    // A typed source has no delimited layout; the plan carries its size.
+    let width = scan.names.len();
+    let format = CsvFormat {
+        path: source.path.clone(),
+        layout: Layout::typed(width),
+        compressed: false,
+        size,
+    };
+    Ok(TablePlan {
+        source,
+        format,
+        original_names: scan.names,
+        columns,
+        rows: scan.rows,
+        widest_record: scan.widest,
+        decimal_comma: vec![false; width],
+        end_line: None,
+        bad_rows: BadRows::Error,
+        outcome: Outcome {
+            rows_loaded: scan.rows,
+            ..Outcome::default()
+        },
+    })
+}
