@@ -8,12 +8,12 @@
 
 use std::path::{Path, PathBuf};
 
-use super::staging::{self, Copy, Leftovers, Naming, Places, Staging};
+use super::staging::{self, Copy, CopyKind, Leftovers, Naming, Places, Staging};
 use super::{Backend, Connection, Staged};
 use crate::backend::record::{DatasetRecord, Location};
 use crate::config::{Backend as BackendKind, Settings};
 use crate::error::{Error, Result};
-use crate::store::{SqliteStore, Store};
+use crate::store::{SqliteStore, Store, FILL_SCRATCH_PREFIX};
 
 /// Copies are hidden directories next to the datasets':
 /// `.{name}.staging-{pid}` and `.{name}.retired-{pid}`.
@@ -135,8 +135,14 @@ impl Backend for FileBackend {
         Ok(Box::new(staged))
     }
 
+    /// Scratch files of feature fills that were killed go first (a fill
+    /// runs on a store opened here).
     fn open(&self, record: &DatasetRecord) -> Result<Box<dyn Store>> {
-        (self.opener)(super::recorded_path(record)?, false)
+        let path = super::recorded_path(record)?;
+        if let Some(directory) = path.parent() {
+            staging::sweep(&mut FillScratch(directory));
+        }
+        (self.opener)(path, false)
     }
 
     fn removal_targets(&self, record: &DatasetRecord) -> Vec<String> {
@@ -155,7 +161,7 @@ impl Backend for FileBackend {
         // The directory goes with its last database (the other backend's
         // file, if any, keeps it); leftovers of killed feature fills go too.
         let directory = self.datasets_path.join(&record.name);
-        crate::store::sweep_fill_scratch(&directory);
+        staging::sweep(&mut FillScratch(&directory));
         let _ = std::fs::remove_dir(&directory);
         Ok(())
     }
@@ -310,6 +316,36 @@ impl Leftovers for Directory<'_> {
 
     fn put_back(&mut self, name: &str, live: &str, _names: &[String]) {
         restore_retired(&self.0.join(name), &self.0.join(live));
+        self.discard(name);
+    }
+}
+
+/// A dataset's directory, as a place of the scratch databases of feature
+/// fills (`_mdm_fill_{pid}_{slice}.sqlite`): staging copies that are never
+/// published.
+struct FillScratch<'a>(&'a Path);
+
+impl Leftovers for FillScratch<'_> {
+    fn names(&mut self) -> Vec<String> {
+        Directory(self.0).names()
+    }
+
+    fn copies<'a>(&self, name: &'a str) -> Vec<Copy<'a>> {
+        let Some(rest) = name.strip_prefix(FILL_SCRATCH_PREFIX) else {
+            return Vec::new();
+        };
+        vec![Copy {
+            kind: CopyKind::Staging,
+            live: "",
+            pid: rest.split('_').next().and_then(|pid| pid.parse().ok()),
+        }]
+    }
+
+    fn discard(&mut self, name: &str) {
+        let _ = std::fs::remove_file(self.0.join(name));
+    }
+
+    fn put_back(&mut self, name: &str, _live: &str, _names: &[String]) {
         self.discard(name);
     }
 }

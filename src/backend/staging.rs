@@ -5,7 +5,9 @@
 //! discovery file) and only then drops the retired copy. Any failure puts
 //! the old copy back; a staging copy dropped unpublished is removed. A
 //! killed process leaves copies named after it, and [`sweep`] removes them
-//! (putting back a retired copy whose replacement never arrived).
+//! (putting back a retired copy whose replacement never arrived); the
+//! scratch databases of a feature fill are such copies too, never
+//! published.
 //!
 //! The backends supply only the primitives: where their copies live and
 //! how to create, rename and drop one (directories and database files for
@@ -89,6 +91,7 @@ impl Naming {
 
     /// Whether `name` is a staging or retired copy (a mark followed by
     /// digits), whatever process made it.
+    #[cfg_attr(not(feature = "odbc"), allow(dead_code))]
     pub fn is_copy(&self, name: &str) -> bool {
         let Some(rest) = name.strip_prefix(self.leading) else {
             return false;
@@ -101,6 +104,7 @@ impl Naming {
 
     /// The live name a staging copy's name belongs to (`name` itself when
     /// it is not one).
+    #[cfg_attr(not(feature = "odbc"), allow(dead_code))]
     pub fn live_of<'a>(&self, name: &'a str) -> &'a str {
         let rest = name.strip_prefix(self.leading).unwrap_or(name);
         rest.rsplit_once(self.staging)
