@@ -1,6 +1,12 @@
 //! The one error type of mdm. Every variant maps to a documented exit code
 //! (see `Error::exit_code` and the README), and every message is a single line
 //! that names the file, line, column or configuration key involved.
+//!
+//! Errors of the libraries underneath (I/O, SQLite, ODBC) keep the library's
+//! error as their `source`, and an ODBC error its SQLSTATE. Where mdm gives
+//! such an error a class of its own — a refused access, a taken name, a
+//! missing input — it becomes that class's variant, decided by the I/O
+//! error's kind or the SQLSTATE, never by the message text.
 
 use std::path::Path;
 
@@ -39,6 +45,35 @@ pub enum Error {
     #[error("{0}")]
     Config(String),
 
+    /// A file or directory could not be read or written (exit 1, as
+    /// `General`).
+    #[error("{message}")]
+    Io {
+        message: String,
+        #[source]
+        source: std::io::Error,
+    },
+
+    /// The embedded SQLite database failed (exit 6, as `Backend`).
+    #[error("{message}")]
+    Sqlite {
+        message: String,
+        #[source]
+        source: rusqlite::Error,
+    },
+
+    /// An ODBC driver or database server failed (exit 6, as `Backend`).
+    /// The message is mdm's, with the driver's text redacted of secrets.
+    #[cfg(feature = "odbc")]
+    #[error("{message}")]
+    Odbc {
+        message: String,
+        /// The SQLSTATE the driver reported, if any.
+        sqlstate: Option<String>,
+        #[source]
+        source: odbc_api::Error,
+    },
+
     /// The user interrupted the operation (Ctrl-C); nothing was published.
     #[error("interrupted; nothing was registered or changed")]
     Interrupted,
@@ -60,6 +95,10 @@ impl Error {
             Error::PermissionDenied(_) => 5,
             Error::Backend(_) => 6,
             Error::Config(_) => 7,
+            Error::Io { .. } => 1,
+            Error::Sqlite { .. } => 6,
+            #[cfg(feature = "odbc")]
+            Error::Odbc { .. } => 6,
             Error::Interrupted => 130,
             Error::BrokenPipe => 0,
         }
@@ -73,13 +112,19 @@ impl Error {
             std::io::ErrorKind::BrokenPipe => Error::BrokenPipe,
             std::io::ErrorKind::PermissionDenied => Error::PermissionDenied(message),
             std::io::ErrorKind::NotFound => Error::InvalidArgument(message),
-            _ => Error::General(message),
+            _ => Error::Io {
+                message,
+                source: err,
+            },
         }
     }
 
     /// A SQLite error while working on the database at `path`.
     pub fn sqlite(path: &Path, err: rusqlite::Error) -> Error {
-        Error::Backend(format!("SQLite error on {}: {err}", path.display()))
+        Error::Sqlite {
+            message: format!("SQLite error on {}: {err}", path.display()),
+            source: err,
+        }
     }
 }
 

@@ -3,18 +3,25 @@
 //! same name may be stored by both backends side by side. A registration
 //! loads into a hidden staging directory whose database file is renamed
 //! into place; a replaced file is retired into a hidden directory first and
-//! deleted only after the new one is published.
+//! deleted only after the new one is published (the protocol is
+//! `staging.rs`'s; this file supplies its directory and file primitives).
 
 use std::path::{Path, PathBuf};
 
+use super::staging::{self, Copy, CopyKind, Leftovers, Naming, Places, Staging};
 use super::{Backend, Connection, Staged};
 use crate::backend::record::{DatasetRecord, Location};
 use crate::config::{Backend as BackendKind, Settings};
 use crate::error::{Error, Result};
-use crate::store::{SqliteStore, Store};
+use crate::store::{SqliteStore, Store, FILL_SCRATCH_PREFIX};
 
-const STAGING_MARK: &str = ".staging-";
-const RETIRED_MARK: &str = ".retired-";
+/// Copies are hidden directories next to the datasets':
+/// `.{name}.staging-{pid}` and `.{name}.retired-{pid}`.
+const NAMING: Naming = Naming {
+    leading: ".",
+    staging: ".staging-",
+    retired: ".retired-",
+};
 /// Files that belong to a database file `X`: SQLite's `X-wal`, `X-shm` and
 /// `X-journal`, DuckDB's `X.wal`.
 const SIDE_SUFFIXES: &[&str] = &["-wal", "-shm", "-journal", ".wal"];
@@ -110,28 +117,32 @@ impl Backend for FileBackend {
     /// Replacing is decided by the caller's lock: a file dataset is
     /// registered under its exclusive lock, so nothing appears meanwhile.
     fn stage(&self, name: &str, _replace: bool) -> Result<Box<dyn Staged>> {
-        let file_name = self.file_name;
-        let dir = self
-            .datasets_path
-            .join(format!(".{name}{STAGING_MARK}{}", std::process::id()));
+        let dir = self.datasets_path.join(NAMING.staging(name));
         if dir.exists() {
             let _ = std::fs::remove_dir_all(&dir);
         }
         std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, "create directory", e))?;
-        let mut staged = FileStaged {
+        let live = self.datasets_path.join(name);
+        let places = FilePlaces {
             dir: dir.clone(),
-            datasets_path: self.datasets_path.clone(),
-            name: name.to_string(),
-            file_name,
-            store: None,
-            published: false,
+            target: live.join(self.file_name),
+            live,
+            retired: self.datasets_path.join(NAMING.retired(name)),
+            file_name: self.file_name,
         };
+        let mut staged = Staging::new(places, true);
         staged.store = Some((self.opener)(&dir.join(self.file_name), true)?);
         Ok(Box::new(staged))
     }
 
+    /// Scratch files of feature fills that were killed go first (a fill
+    /// runs on a store opened here).
     fn open(&self, record: &DatasetRecord) -> Result<Box<dyn Store>> {
-        (self.opener)(super::recorded_path(record)?, false)
+        let path = super::recorded_path(record)?;
+        if let Some(directory) = path.parent() {
+            staging::sweep(&mut FillScratch(directory));
+        }
+        (self.opener)(path, false)
     }
 
     fn removal_targets(&self, record: &DatasetRecord) -> Vec<String> {
@@ -150,7 +161,7 @@ impl Backend for FileBackend {
         // The directory goes with its last database (the other backend's
         // file, if any, keeps it); leftovers of killed feature fills go too.
         let directory = self.datasets_path.join(&record.name);
-        crate::store::sweep_fill_scratch(&directory);
+        staging::sweep(&mut FillScratch(&directory));
         let _ = std::fs::remove_dir(&directory);
         Ok(())
     }
@@ -164,62 +175,69 @@ impl Backend for FileBackend {
     }
 }
 
-/// A dataset loading into a staging directory.
-struct FileStaged {
+/// The places of one registration: its staging directory, the dataset's
+/// directory and the directory its replaced database file is retired to.
+struct FilePlaces {
+    /// The staging directory, holding the database file being loaded.
     dir: PathBuf,
-    datasets_path: PathBuf,
-    name: String,
+    /// `{datasets_path}/{name}`.
+    live: PathBuf,
+    /// The published database file.
+    target: PathBuf,
+    retired: PathBuf,
     file_name: &'static str,
-    store: Option<Box<dyn Store>>,
-    published: bool,
 }
 
-impl Staged for FileStaged {
-    fn store(&mut self) -> &mut dyn Store {
-        self.store.as_deref_mut().expect("open until published")
+impl Places for FilePlaces {
+    fn live_exists(&mut self) -> Result<bool> {
+        Ok(self.target.exists())
     }
 
-    fn publish(mut self: Box<Self>, commit: &mut dyn FnMut() -> Result<()>) -> Result<()> {
-        // Close the database before its file moves.
-        self.store = None;
-        let live = self.datasets_path.join(&self.name);
-        let target = live.join(self.file_name);
-        let retired = self.datasets_path.join(format!(
-            ".{}{RETIRED_MARK}{}",
-            self.name,
-            std::process::id()
-        ));
-        let had_old = target.exists();
-        if had_old {
-            std::fs::create_dir_all(&retired)
-                .map_err(|e| Error::io(&retired, "create directory", e))?;
-            move_database(&target, &retired.join(self.file_name))
-                .map_err(|e| Error::io(&target, "move aside", e))?;
-        }
-        let put_back = |retired: &Path| {
-            if had_old {
-                let _ = move_database(&retired.join(self.file_name), &target);
-                let _ = std::fs::remove_dir(retired);
-            }
-        };
-        if let Err(e) = move_into_place(&self.dir.join(self.file_name), &live, &target) {
-            put_back(&retired);
-            return Err(Error::io(&target, "publish", e));
-        }
-        self.published = true;
+    /// Never asked: a file dataset is registered under its exclusive lock,
+    /// so the caller has already decided to replace it.
+    fn taken(&self) -> Error {
+        Error::AlreadyExists(format!("{} exists", self.target.display()))
+    }
+
+    fn retire(&mut self) -> Result<()> {
+        std::fs::create_dir_all(&self.retired)
+            .map_err(|e| Error::io(&self.retired, "create directory", e))?;
+        move_database(&self.target, &self.retired.join(self.file_name))
+            .map_err(|e| Error::io(&self.target, "move aside", e))
+    }
+
+    fn move_into_place(&mut self) -> Result<()> {
+        move_into_place(&self.dir.join(self.file_name), &self.live, &self.target)
+            .map_err(|e| Error::io(&self.target, "publish", e))
+    }
+
+    fn restore(&mut self) {
+        let _ = move_database(&self.retired.join(self.file_name), &self.target);
+        let _ = std::fs::remove_dir(&self.retired);
+    }
+
+    fn moved(&mut self) {
         let _ = std::fs::remove_dir_all(&self.dir);
-        if let Err(err) = commit() {
-            for path in with_side_files(&target) {
-                let _ = std::fs::remove_file(path);
-            }
-            put_back(&retired);
-            let _ = std::fs::remove_dir(&live);
-            return Err(err);
+    }
+
+    fn unpublish(&mut self) {
+        for path in with_side_files(&self.target) {
+            let _ = std::fs::remove_file(path);
         }
-        if had_old {
-            let _ = std::fs::remove_dir_all(&retired);
-        }
-        Ok(())
+    }
+
+    /// The dataset's directory goes unless the old file (or the other
+    /// backend's) is in it.
+    fn rolled_back(&mut self) {
+        let _ = std::fs::remove_dir(&self.live);
+    }
+
+    fn drop_retired(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.retired);
+    }
+
+    fn drop_staging(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
 
@@ -264,43 +282,71 @@ fn move_into_place(staged: &Path, directory: &Path, target: &Path) -> std::io::R
     Ok(())
 }
 
-impl Drop for FileStaged {
-    fn drop(&mut self) {
-        self.store = None;
-        if !self.published {
-            let _ = std::fs::remove_dir_all(&self.dir);
-        }
-    }
-}
-
 /// Removes staging directories left by killed registrations and puts back a
 /// retired database file whose replacement never arrived. A retired
 /// directory holds the replaced database file (directories retired by
 /// earlier versions of mdm hold the dataset's whole directory: the same).
 pub fn sweep_leftovers(datasets_path: &Path) {
-    let Ok(entries) = std::fs::read_dir(datasets_path) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let file_name = entry.file_name();
-        let Some(name) = file_name.to_str() else {
-            continue;
+    staging::sweep(&mut Directory(datasets_path));
+}
+
+/// The datasets' directory, as a place of leftovers.
+struct Directory<'a>(&'a Path);
+
+impl Leftovers for Directory<'_> {
+    fn names(&mut self) -> Vec<String> {
+        let Ok(entries) = std::fs::read_dir(self.0) else {
+            return Vec::new();
         };
-        for mark in [STAGING_MARK, RETIRED_MARK] {
-            let Some((dataset, pid)) = name.strip_prefix('.').and_then(|n| n.split_once(mark))
-            else {
-                continue;
-            };
-            if pid.parse::<u32>().is_ok_and(process_is_alive) {
-                continue;
-            }
-            let path = entry.path();
-            if mark == RETIRED_MARK {
-                restore_retired(&path, &datasets_path.join(dataset));
-            }
-            log::info!("removing leftover {}", path.display());
-            let _ = std::fs::remove_dir_all(&path);
-        }
+        entries
+            .flatten()
+            .filter_map(|entry| entry.file_name().to_str().map(str::to_string))
+            .collect()
+    }
+
+    fn copies<'a>(&self, name: &'a str) -> Vec<Copy<'a>> {
+        NAMING.copies(name)
+    }
+
+    fn discard(&mut self, name: &str) {
+        let path = self.0.join(name);
+        log::info!("removing leftover {}", path.display());
+        let _ = std::fs::remove_dir_all(&path);
+    }
+
+    fn put_back(&mut self, name: &str, live: &str, _names: &[String]) {
+        restore_retired(&self.0.join(name), &self.0.join(live));
+        self.discard(name);
+    }
+}
+
+/// A dataset's directory, as a place of the scratch databases of feature
+/// fills (`_mdm_fill_{pid}_{slice}.sqlite`): staging copies that are never
+/// published.
+struct FillScratch<'a>(&'a Path);
+
+impl Leftovers for FillScratch<'_> {
+    fn names(&mut self) -> Vec<String> {
+        Directory(self.0).names()
+    }
+
+    fn copies<'a>(&self, name: &'a str) -> Vec<Copy<'a>> {
+        let Some(rest) = name.strip_prefix(FILL_SCRATCH_PREFIX) else {
+            return Vec::new();
+        };
+        vec![Copy {
+            kind: CopyKind::Staging,
+            live: "",
+            pid: rest.split('_').next().and_then(|pid| pid.parse().ok()),
+        }]
+    }
+
+    fn discard(&mut self, name: &str) {
+        let _ = std::fs::remove_file(self.0.join(name));
+    }
+
+    fn put_back(&mut self, name: &str, _live: &str, _names: &[String]) {
+        self.discard(name);
     }
 }
 
@@ -326,8 +372,4 @@ fn restore_retired(retired: &Path, live: &Path) {
         let _ = std::fs::create_dir_all(live);
         let _ = move_database(&file.path(), &target);
     }
-}
-
-fn process_is_alive(pid: u32) -> bool {
-    pid == std::process::id() || Path::new(&format!("/proc/{pid}")).exists()
 }

@@ -8,6 +8,7 @@ mod files;
 pub mod record;
 #[cfg(feature = "odbc")]
 mod server;
+mod staging;
 
 pub use files::sweep_leftovers;
 

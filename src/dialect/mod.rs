@@ -52,6 +52,62 @@ pub trait ServerDatabases {
     /// if the database is owned by one, whether the current role may act
     /// as its owning role) of the database named by the parameter.
     fn database_owner(&self) -> String;
+
+    // Roles, grants and sessions of a server's datasets: statements run on
+    // the maintenance database unless said otherwise.
+
+    /// Makes the session act as the role named by the parameter when that
+    /// role owns the current database and the session's role is a member.
+    fn act_as_owning_role(&self) -> String;
+    /// One row when the session's role may create roles.
+    fn may_create_roles(&self) -> String;
+    /// Creates the role that owns a dataset's database (and may create
+    /// databases, for replacing it).
+    fn create_owners_role(&self, role: &str) -> String;
+    fn drop_role(&self, role: &str) -> String;
+    /// Makes the session's role an admin member of `role`.
+    fn join_role_as_admin(&self, role: &str) -> String;
+    fn comment_on_role(&self, role: &str, comment: &str) -> String;
+    fn comment_on_database(&self, database: &str, comment: &str) -> String;
+    /// One row when the role named by the second parameter is a member,
+    /// without admin option, of the role named by the first.
+    fn is_plain_member(&self) -> String;
+    fn grant_role(&self, role: &str, member: &str) -> String;
+    fn revoke_role(&self, role: &str, member: &str) -> String;
+    /// One row when the role named by the parameter exists.
+    fn role_exists(&self) -> String;
+    /// The session's role.
+    fn current_user(&self) -> String;
+    /// (role, 1 when it may write) of each role given access to the
+    /// current database, run inside it; `table` is the table whose
+    /// UPDATE privilege means write access in a database without an
+    /// owners role.
+    fn database_grants(&self, table: &str) -> String;
+    /// 1 when the session's role may update `table` (run inside its
+    /// database).
+    fn may_update(&self, table: &str) -> String;
+    /// The schema tables are created in (run inside a dataset's database).
+    fn current_schema(&self) -> String;
+    fn grant_connect(&self, database: &str, role: &str) -> String;
+    /// Takes every privilege on the database itself from `role`.
+    fn revoke_database(&self, database: &str, role: &str) -> String;
+    /// Makes a new database private: nobody but its owner may connect.
+    fn revoke_public(&self, database: &str) -> String;
+    /// Gives `role` read (with `write`, write) access to every table of
+    /// `schema`, present and future (run inside the database).
+    fn grant_tables(&self, schema: &str, role: &str, write: bool) -> Vec<String>;
+    /// Takes back what [`ServerDatabases::grant_tables`] gave.
+    fn revoke_tables(&self, schema: &str, role: &str) -> Vec<String>;
+    /// The number of sessions connected to the database named by the
+    /// parameter.
+    fn sessions_on_database(&self) -> String;
+    /// Waits for, and takes, the session's lock on the name given as the
+    /// parameter (released by [`ServerDatabases::unlock_name`] or at the
+    /// end of the session).
+    fn lock_name(&self) -> String;
+    fn unlock_name(&self) -> String;
+    fn set_role(&self, role: &str) -> String;
+    fn reset_role(&self) -> String;
 }
 
 /// A calendar part of a date or timestamp, as an integer.

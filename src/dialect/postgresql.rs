@@ -263,4 +263,186 @@ impl ServerDatabases for PostgresqlDialect {
              FROM pg_database d JOIN pg_roles r ON r.oid = d.datdba WHERE d.datname = ?"
         )
     }
+
+    // Roles, grants and sessions of a server's datasets.
+
+    /// <https://www.postgresql.org/docs/current/functions-admin.html#FUNCTIONS-ADMIN-SET>
+    fn act_as_owning_role(&self) -> String {
+        "SELECT set_config('role', r.rolname, false) FROM pg_roles r \
+         WHERE r.rolname = ? \
+         AND r.oid = (SELECT datdba FROM pg_database WHERE datname = current_database()) \
+         AND pg_has_role(current_user, r.oid, 'MEMBER')"
+            .into()
+    }
+
+    fn may_create_roles(&self) -> String {
+        "SELECT 1 FROM pg_roles WHERE rolname = current_user AND (rolcreaterole OR rolsuper)".into()
+    }
+
+    fn create_owners_role(&self, role: &str) -> String {
+        format!(
+            "CREATE ROLE {} NOLOGIN CREATEDB",
+            self.quote_identifier(role)
+        )
+    }
+
+    fn drop_role(&self, role: &str) -> String {
+        format!("DROP ROLE IF EXISTS {}", self.quote_identifier(role))
+    }
+
+    fn join_role_as_admin(&self, role: &str) -> String {
+        format!(
+            "GRANT {} TO CURRENT_USER WITH ADMIN OPTION",
+            self.quote_identifier(role)
+        )
+    }
+
+    fn comment_on_role(&self, role: &str, comment: &str) -> String {
+        format!(
+            "COMMENT ON ROLE {} IS {}",
+            self.quote_identifier(role),
+            self.quote_literal(comment)
+        )
+    }
+
+    fn comment_on_database(&self, database: &str, comment: &str) -> String {
+        format!(
+            "COMMENT ON DATABASE {} IS {}",
+            self.quote_identifier(database),
+            self.quote_literal(comment)
+        )
+    }
+
+    fn is_plain_member(&self) -> String {
+        "SELECT 1 FROM pg_auth_members a \
+         WHERE a.roleid = (SELECT oid FROM pg_roles WHERE rolname = ?) \
+         AND a.member = (SELECT oid FROM pg_roles WHERE rolname = ?) AND NOT a.admin_option"
+            .into()
+    }
+
+    fn grant_role(&self, role: &str, member: &str) -> String {
+        format!(
+            "GRANT {} TO {}",
+            self.quote_identifier(role),
+            self.quote_identifier(member)
+        )
+    }
+
+    fn revoke_role(&self, role: &str, member: &str) -> String {
+        format!(
+            "REVOKE {} FROM {}",
+            self.quote_identifier(role),
+            self.quote_identifier(member)
+        )
+    }
+
+    fn role_exists(&self) -> String {
+        "SELECT 1 FROM pg_roles WHERE rolname = ?".into()
+    }
+
+    fn current_user(&self) -> String {
+        "SELECT current_user".into()
+    }
+
+    /// Direct grants only (a member of a granted group is not listed):
+    /// CONNECT on the database; writers are members of the owners role
+    /// (or, in a database without one, may UPDATE `table`).
+    fn database_grants(&self, table: &str) -> String {
+        format!(
+            "SELECT r.rolname, \
+             MAX(CASE WHEN t.privilege_type = 'UPDATE' OR m.member IS NOT NULL THEN 1 ELSE 0 END) \
+             FROM pg_database d CROSS JOIN LATERAL aclexplode(d.datacl) a \
+             JOIN pg_roles r ON r.oid = a.grantee \
+             LEFT JOIN (SELECT (aclexplode(c.relacl)).* FROM pg_class c \
+                        WHERE c.oid = to_regclass({table})) t ON t.grantee = a.grantee \
+             LEFT JOIN pg_auth_members m ON m.roleid = d.datdba AND m.member = a.grantee \
+                        AND NOT m.admin_option \
+             WHERE d.datname = current_database() AND a.privilege_type = 'CONNECT' \
+             AND a.grantee <> d.datdba \
+             GROUP BY r.rolname ORDER BY r.rolname",
+            table = self.quote_literal(&self.quote_identifier(table))
+        )
+    }
+
+    fn may_update(&self, table: &str) -> String {
+        format!(
+            "SELECT CASE WHEN has_table_privilege({}, 'UPDATE') THEN 1 ELSE 0 END",
+            self.quote_literal(&self.quote_identifier(table))
+        )
+    }
+
+    fn current_schema(&self) -> String {
+        "SELECT current_schema()".into()
+    }
+
+    fn grant_connect(&self, database: &str, role: &str) -> String {
+        format!(
+            "GRANT CONNECT ON DATABASE {} TO {}",
+            self.quote_identifier(database),
+            self.quote_identifier(role)
+        )
+    }
+
+    fn revoke_database(&self, database: &str, role: &str) -> String {
+        format!(
+            "REVOKE ALL ON DATABASE {} FROM {}",
+            self.quote_identifier(database),
+            self.quote_identifier(role)
+        )
+    }
+
+    fn revoke_public(&self, database: &str) -> String {
+        format!(
+            "REVOKE ALL ON DATABASE {} FROM PUBLIC",
+            self.quote_identifier(database)
+        )
+    }
+
+    fn grant_tables(&self, schema: &str, role: &str, write: bool) -> Vec<String> {
+        let privileges = if write {
+            "SELECT, INSERT, UPDATE, DELETE, TRUNCATE"
+        } else {
+            "SELECT"
+        };
+        let (schema, role) = (self.quote_identifier(schema), self.quote_identifier(role));
+        let mut statements = vec![
+            format!("GRANT USAGE ON SCHEMA {schema} TO {role}"),
+            format!("GRANT {privileges} ON ALL TABLES IN SCHEMA {schema} TO {role}"),
+            format!("ALTER DEFAULT PRIVILEGES IN SCHEMA {schema} GRANT {privileges} ON TABLES TO {role}"),
+        ];
+        if write {
+            statements.push(format!("GRANT CREATE ON SCHEMA {schema} TO {role}"));
+        }
+        statements
+    }
+
+    fn revoke_tables(&self, schema: &str, role: &str) -> Vec<String> {
+        let (schema, role) = (self.quote_identifier(schema), self.quote_identifier(role));
+        vec![
+            format!("ALTER DEFAULT PRIVILEGES IN SCHEMA {schema} REVOKE ALL ON TABLES FROM {role}"),
+            format!("REVOKE ALL ON ALL TABLES IN SCHEMA {schema} FROM {role}"),
+            format!("REVOKE CREATE ON SCHEMA {schema} FROM {role}"),
+        ]
+    }
+
+    fn sessions_on_database(&self) -> String {
+        "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = ?".into()
+    }
+
+    /// <https://www.postgresql.org/docs/current/functions-admin.html#FUNCTIONS-ADVISORY-LOCKS>
+    fn lock_name(&self) -> String {
+        "SELECT pg_advisory_lock(hashtext(?))".into()
+    }
+
+    fn unlock_name(&self) -> String {
+        "SELECT pg_advisory_unlock(hashtext(?))".into()
+    }
+
+    fn set_role(&self, role: &str) -> String {
+        format!("SET ROLE {}", self.quote_identifier(role))
+    }
+
+    fn reset_role(&self) -> String {
+        "RESET ROLE".into()
+    }
 }

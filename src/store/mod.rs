@@ -16,7 +16,7 @@ mod sqlite_fill;
 
 pub use connection::{quote_odbc_value, Connection};
 pub use sqlite::SqliteStore;
-pub use sqlite_fill::sweep_leftovers as sweep_fill_scratch;
+pub use sqlite_fill::SCRATCH_PREFIX as FILL_SCRATCH_PREFIX;
 
 use std::collections::BTreeMap;
 

@@ -430,10 +430,15 @@ impl OdbcStore {
             self.target.redact(&err.to_string())
         );
         // Decided by SQLSTATE, whatever language the server speaks.
-        match sqlstate(&err).as_deref() {
+        let sqlstate = sqlstate(&err);
+        match sqlstate.as_deref() {
             Some(INSUFFICIENT_PRIVILEGE) => Error::PermissionDenied(message),
             Some(DUPLICATE_DATABASE) => Error::AlreadyExists(message),
-            _ => Error::Backend(message),
+            _ => Error::Odbc {
+                message,
+                sqlstate,
+                source: err,
+            },
         }
     }
 

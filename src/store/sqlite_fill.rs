@@ -57,27 +57,10 @@ pub(super) fn rowid_alias(columns: &[ColumnDef]) -> Option<&'static str> {
         .find(|alias| !columns.iter().any(|c| c.name.eq_ignore_ascii_case(alias)))
 }
 
-/// How scratch database files start.
-const SCRATCH_PREFIX: &str = "_mdm_fill_";
-
-/// Removes the scratch files of killed processes. Whoever fills a table
-/// holds the dataset exclusively (a registration owns its staging
-/// directory; a regeneration takes the dataset's lock), so any scratch file
-/// found here is one a killed process left.
-pub fn sweep_leftovers(directory: &Path) {
-    let Ok(entries) = std::fs::read_dir(directory) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        if entry
-            .file_name()
-            .to_string_lossy()
-            .starts_with(SCRATCH_PREFIX)
-        {
-            let _ = std::fs::remove_file(entry.path());
-        }
-    }
-}
+/// How scratch database files start: `{SCRATCH_PREFIX}{pid}_{slice}.sqlite`,
+/// named after the process that fills. The file backend sweeps those of
+/// killed processes before it opens the dataset (see `backend/files.rs`).
+pub const SCRATCH_PREFIX: &str = "_mdm_fill_";
 
 /// Scratch databases, removed however the fill ends.
 struct Scratch(Vec<PathBuf>);
@@ -106,7 +89,6 @@ pub(super) fn fill_in_slices(
 ) -> Result<()> {
     let dialect = plan.dialect;
     let directory = plan.path.parent().unwrap_or(Path::new("."));
-    sweep_leftovers(directory);
     let scratch = Scratch(
         (0..workers)
             .map(|slice| {
