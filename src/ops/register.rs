@@ -12,7 +12,6 @@ use crate::backend::record::{Annotations, DatasetRecord, ProblemType, SourceReco
 use crate::backend::Lookup;
 use crate::catalog::Catalog;
 use crate::config::{BadRows, Settings};
-use crate::dialect::LoadShape;
 use crate::error::{Error, Result};
 use crate::features::{self, FeatureSet};
 use crate::ingest::dialect::{Layout, ReadOptions};
@@ -30,6 +29,7 @@ use crate::model::name::{cut_name, distinct_name, validate_name, MAX_COLUMN_NAME
 use crate::model::parse;
 use crate::model::{Batch, ColumnData, ColumnDef, ColumnType};
 use crate::profile::{ColumnProfiler, ColumnStatistics};
+use crate::store::LoadShape;
 use crate::store::Store;
 use crate::ui::Ui;
 
