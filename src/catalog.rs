@@ -44,7 +44,7 @@ impl Catalog {
     /// The configured backend when it is its own catalog (a server); the
     /// discovery files of its datasets are then only a cache.
     fn server(&self) -> Result<Option<Box<dyn crate::backend::Backend>>> {
-        if self.backend != Backend::Postgresql {
+        if !crate::backend::is_server(&self.settings) {
             return Ok(None);
         }
         let backend = crate::backend::for_settings(&self.settings)?;

@@ -1,6 +1,7 @@
 //! File-based backends: each dataset is one database file in
-//! `{datasets_path}/{name}/` — `dataset.sqlite` or `dataset.duckdb`, so the
-//! same name may be stored by both backends side by side. A registration
+//! `{datasets_path}/{name}/`, named by the backend's profile
+//! (`dataset.sqlite`, `dataset.duckdb`), so the same name may be stored by
+//! both backends side by side. A registration
 //! loads into a hidden staging directory whose database file is renamed
 //! into place; a replaced file is retired into a hidden directory first and
 //! deleted only after the new one is published (the protocol is
@@ -13,6 +14,7 @@ use super::{Backend, Connection, Staged};
 use crate::backend::record::{DatasetRecord, Location};
 use crate::config::{Backend as BackendKind, Settings};
 use crate::error::{Error, Result};
+use crate::store::odbc::profile::{OdbcProfile, SqliteProfile};
 use crate::store::{SqliteStore, Store, FILL_SCRATCH_PREFIX};
 
 /// Copies are hidden directories next to the datasets':
@@ -45,18 +47,22 @@ impl FileBackend {
         let sqlite = settings.config.database.sqlite.clone();
         let timeout = settings.config.database.connection_timeout;
         let workers = settings.config.performance.fill_workers();
+        let profile = SqliteProfile::new(&settings.config);
+        let driver = profile.default_driver();
         FileBackend {
             kind: BackendKind::Sqlite,
             // Other tools read the same file through the SQLite ODBC driver.
-            client: Box::new(|path| Connection {
+            client: Box::new(move |path| Connection {
                 attributes: vec![
-                    ("Driver".into(), "MDM SQLite3".into()),
+                    ("Driver".into(), driver.into()),
                     ("Database".into(), path.display().to_string()),
                 ],
                 password: None,
             }),
             datasets_path: settings.datasets_path(),
-            file_name: "dataset.sqlite",
+            file_name: profile
+                .dataset_file()
+                .expect("SQLite keeps one file per dataset"),
             opener: Box::new(move |path, create| -> Result<Box<dyn Store>> {
                 let store = if create {
                     SqliteStore::create_for_load(path, &sqlite)?
@@ -68,15 +74,16 @@ impl FileBackend {
         }
     }
 
-    /// SQLite or DuckDB through their ODBC drivers.
+    /// SQLite or DuckDB through their ODBC drivers; `file_name` is the
+    /// dataset file their profile names.
     #[cfg(feature = "odbc")]
-    pub fn odbc(settings: &Settings, kind: BackendKind) -> Result<FileBackend> {
+    pub fn odbc(
+        settings: &Settings,
+        kind: BackendKind,
+        file_name: &'static str,
+    ) -> Result<FileBackend> {
         let target = crate::store::odbc::OdbcTarget::new(settings, kind)?;
         let client_target = target.clone();
-        let file_name = match kind {
-            BackendKind::Duckdb => "dataset.duckdb",
-            _ => "dataset.sqlite",
-        };
         Ok(FileBackend {
             kind,
             client: Box::new(move |path| client_target.connection(&path.display().to_string())),

@@ -183,11 +183,24 @@ pub fn for_settings(settings: &Settings) -> Result<Box<dyn Backend>> {
     }
 }
 
+/// Whether the configured backend is a server (its profile names no
+/// dataset file), known without connecting.
+pub fn is_server(settings: &Settings) -> bool {
+    crate::store::odbc::profile::for_config(settings.backend(), &settings.config)
+        .dataset_file()
+        .is_none()
+}
+
+/// A backend whose profile names a dataset file keeps files; the others
+/// are servers.
 #[cfg(feature = "odbc")]
 fn odbc_backend(settings: &Settings, kind: BackendKind) -> Result<Box<dyn Backend>> {
-    match kind {
-        BackendKind::Postgresql => Ok(Box::new(server::ServerBackend::new(settings)?)),
-        _ => Ok(Box::new(files::FileBackend::odbc(settings, kind)?)),
+    let profile = crate::store::odbc::profile::for_config(kind, &settings.config);
+    match profile.dataset_file() {
+        Some(file_name) => Ok(Box::new(files::FileBackend::odbc(
+            settings, kind, file_name,
+        )?)),
+        None => Ok(Box::new(server::ServerBackend::new(settings)?)),
     }
 }
 

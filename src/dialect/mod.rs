@@ -1,6 +1,8 @@
-//! SQL templates and capabilities per database. Commands build their SQL
+//! SQL spelling and capabilities per database. Commands build their SQL
 //! through a [`Dialect`]; only the per-dialect files know how a database
-//! spells a type or quotes a name.
+//! spells a type or quotes a name. Dialects know nothing of configuration
+//! or of how a driver carries values: that is each backend's ODBC profile
+//! (`crate::store::odbc::profile`).
 
 mod duckdb;
 mod postgresql;
@@ -10,24 +12,8 @@ pub use duckdb::DuckdbDialect;
 pub use postgresql::{PostgresqlDialect, OWNERS_SUFFIX};
 pub use sqlite::SqliteDialect;
 
-use crate::config::{Backend, Config};
+use crate::config::Backend;
 use crate::model::{ColumnDef, ColumnType};
-
-/// How values of a logical type travel through ODBC buffers (both when
-/// binding parameters and when fetching).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Transfer {
-    Integer,
-    Float,
-    /// SQL_C_BIT.
-    Bit,
-    /// SQL_C_TYPE_DATE.
-    Date,
-    /// SQL_C_TYPE_TIMESTAMP.
-    Timestamp,
-    /// Text in mdm's canonical spelling (ISO dates, `true`/`false`).
-    Text,
-}
 
 /// How a server that holds one database per dataset creates, renames,
 /// drops, lists and measures them (statements run on its maintenance
@@ -218,16 +204,6 @@ pub fn multi_row_insert<D: Dialect + ?Sized>(
     )
 }
 
-/// What a bulk load will write: the most bytes of one value and the most
-/// columns of one table.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct LoadShape {
-    pub widest_value: u64,
-    pub columns: usize,
-}
-
-/// How one database spells the statements mdm needs. Most methods have the
-/// standard-SQL spelling as default; a dialect overrides what differs.
 /// `{table}_{column}_idx`, kept within 63 bytes (PostgreSQL's identifier
 /// limit) by cutting it and adding a hash of the whole, so that two long
 /// names never meet.
@@ -246,6 +222,8 @@ pub fn index_name(table: &str, column: &str) -> String {
     format!("{}_{:012x}", &full[..cut], hash & 0xffff_ffff_ffff)
 }
 
+/// How one database spells the statements mdm needs. Most methods have the
+/// standard-SQL spelling as default; a dialect overrides what differs.
 pub trait Dialect: Send + Sync {
     /// The dialect's name, as used in `mdm.yaml`.
     fn name(&self) -> &'static str;
@@ -256,42 +234,21 @@ pub trait Dialect: Send + Sync {
     /// The column type used to store a logical type.
     fn type_name(&self, column_type: ColumnType) -> &'static str;
 
-    /// Largest number of bound parameters one statement may carry.
-    fn max_parameters(&self) -> usize;
-
     /// Most columns a table may have.
     fn max_columns(&self) -> usize;
 
     /// An `INSERT` that takes each column of a batch as one array parameter
-    /// (text in the database's array syntax, see [`Dialect::array_literal`]),
-    /// for databases that can unnest arrays; `None` to use parameter arrays.
+    /// (text in the database's array syntax), for databases that can unnest
+    /// arrays; `None` where they cannot.
     fn insert_column_arrays(&self, _table: &str, _columns: &[ColumnDef]) -> Option<String> {
         None
     }
 
-    /// Rows per `INSERT` statement when bulk loading with parameter arrays
-    /// (the statement then runs once per parameter set). Drivers that
-    /// prepare the statement again for every set load faster with
-    /// multi-row statements.
-    fn rows_per_insert(&self, _columns: usize) -> usize {
-        1
-    }
-
-    /// How a logical type is bound and fetched over ODBC.
-    fn transfer(&self, column_type: ColumnType) -> Transfer {
-        match column_type {
-            ColumnType::Boolean => Transfer::Bit,
-            ColumnType::Integer => Transfer::Integer,
-            ColumnType::Float => Transfer::Float,
-            ColumnType::Date => Transfer::Date,
-            ColumnType::Datetime => Transfer::Timestamp,
-            ColumnType::Text => Transfer::Text,
-        }
-    }
-
-    /// SQL expressions `(mantissa, shift)` that carry a double column
-    /// exactly as two integers, for dialects whose driver rounds doubles
-    /// when fetching them; `None` when doubles travel exactly.
+    /// SQL expressions `(mantissa, shift)` that carry a double expression
+    /// exactly as two integers ([`float_from_parts`] rebuilds it), for the
+    /// stores of this dialect whose driver rounds doubles when fetching
+    /// them (see `crate::store::Store::exact_double`); `None` where no
+    /// store needs them.
     fn exact_float_parts(&self, _column: &str) -> Option<(String, String)> {
         None
     }
@@ -299,37 +256,6 @@ pub trait Dialect: Send + Sync {
     /// The byte length of a text expression.
     fn octet_length(&self, expression: &str) -> String {
         format!("OCTET_LENGTH({expression})")
-    }
-
-    /// Statements run on every new connection (settings, pragmas).
-    fn session_statements(&self, _config: &Config) -> Vec<String> {
-        Vec::new()
-    }
-
-    /// Statements run on a connection that bulk-loads a private, not yet
-    /// published database, into tables of the given shape (zeros when not
-    /// known yet).
-    fn bulk_load_statements(&self, _config: &Config, _shape: LoadShape) -> Vec<String> {
-        Vec::new()
-    }
-
-    /// Statements run before computing a table of `columns` columns from a
-    /// query in bulk (a feature table); the connection's session (and
-    /// bulk-load) statements are run again afterwards.
-    fn bulk_compute_statements(&self, _config: &Config, _columns: usize) -> Vec<String> {
-        Vec::new()
-    }
-
-    /// Statements run before reading `columns` columns of a whole table (an
-    /// export, a profile); the connection's session (and bulk-load)
-    /// statements are run again afterwards.
-    fn bulk_read_statements(&self, _config: &Config, _columns: usize) -> Vec<String> {
-        Vec::new()
-    }
-
-    /// Statements that make a loaded database durable and ready for use.
-    fn finish_load_statements(&self, _config: &Config) -> Vec<String> {
-        Vec::new()
     }
 
     /// A query listing the user tables of the database (one text column).

@@ -2,7 +2,6 @@
 //! database per dataset; the server is reached through psqlODBC.
 
 use super::{Dialect, ServerDatabases};
-use crate::config::Config;
 use crate::model::{ColumnDef, ColumnType};
 
 /// The PostgreSQL dialect.
@@ -106,25 +105,16 @@ impl Dialect for PostgresqlDialect {
         "ctid"
     }
 
-    /// The wire protocol counts parameters in 16 bits.
     /// <https://www.postgresql.org/docs/current/limits.html>
     fn max_columns(&self) -> usize {
         1600
     }
 
-    fn max_parameters(&self) -> usize {
-        65_535
-    }
-
-    /// psqlODBC runs a parameter array as one `INSERT` per parameter set,
-    /// and multi-row `VALUES` statements spend most of their time in the
-    /// server's parser. Measured with scripts/bench.sh on 1M rows x 12
-    /// columns: row-at-a-time parameter arrays ~36 s, 500-row statements
-    /// ~22 s, per-column arrays a few seconds — so batches travel as one
-    /// array literal per column. The arrays are expanded in the select list
-    /// (set-returning functions there advance in lockstep) rather than by
-    /// `FROM unnest(a, b, ...)`, which first copies every row into a
-    /// tuplestore: 3.1 s against 3.9 s of server time for the 1M rows.
+    /// `INSERT ... SELECT unnest(CAST(? AS type[])), ...`: the arrays are
+    /// expanded in the select list (set-returning functions there advance
+    /// in lockstep) rather than by `FROM unnest(a, b, ...)`, which first
+    /// copies every row into a tuplestore: 3.1 s against 3.9 s of server
+    /// time for 1M rows x 12 columns.
     fn insert_column_arrays(&self, table: &str, columns: &[ColumnDef]) -> Option<String> {
         let names: Vec<String> = columns
             .iter()
@@ -140,25 +130,6 @@ impl Dialect for PostgresqlDialect {
             names.join(", "),
             arrays.join(", ")
         ))
-    }
-
-    /// JIT compilation is off: mdm's statements are generated, wide and run
-    /// once, and compiling their expressions with LLVM costs more than it
-    /// saves (a 1M-row feature table: 22.3 s with JIT, 10.5 s without).
-    fn session_statements(&self, config: &Config) -> Vec<String> {
-        vec![
-            format!(
-                "SET statement_timeout = {}",
-                config.database.postgresql.statement_timeout
-            ),
-            "SET jit = off".into(),
-        ]
-    }
-
-    /// The staging database is private until renamed into place, and a
-    /// crash drops it anyway: no need to wait for each commit's WAL flush.
-    fn bulk_load_statements(&self, _config: &Config, _shape: super::LoadShape) -> Vec<String> {
-        vec!["SET synchronous_commit = off".into()]
     }
 
     /// PostgreSQL casts booleans to `integer` only (not `bigint`).

@@ -1,12 +1,8 @@
 //! SQLite: <https://www.sqlite.org/lang.html>. Dates and timestamps are stored
 //! as ISO 8601 text under `DATE`/`TIMESTAMP` declared types, booleans as 0/1.
 
-use super::{DatePart, Dialect, TextMeasure, Transfer};
-use crate::config::Config;
-use crate::model::{ColumnDef, ColumnType};
-
-/// Parameters per multi-row `INSERT` through the SQLite ODBC driver.
-const PARAMETERS_PER_INSERT: usize = 1_000;
+use super::{DatePart, Dialect, TextMeasure};
+use crate::model::ColumnType;
 
 /// The SQLite dialect (embedded rusqlite and the SQLite ODBC driver).
 #[derive(Debug, Default, Clone, Copy)]
@@ -44,31 +40,14 @@ impl Dialect for SqliteDialect {
         }
     }
 
-    /// SQLITE_MAX_VARIABLE_NUMBER of the bundled SQLite.
     /// SQLITE_MAX_COLUMN of the bundled and the system SQLite.
     fn max_columns(&self) -> usize {
         2000
     }
 
-    fn max_parameters(&self) -> usize {
-        32_766
-    }
-
-    /// Dates, timestamps and booleans are stored in mdm's canonical text and
-    /// integer forms, exactly as the embedded store writes them; the SQLite
-    /// ODBC driver would otherwise pick its own spellings.
-    fn transfer(&self, column_type: ColumnType) -> Transfer {
-        match column_type {
-            ColumnType::Boolean | ColumnType::Integer => Transfer::Integer,
-            ColumnType::Float => Transfer::Float,
-            ColumnType::Date | ColumnType::Datetime | ColumnType::Text => Transfer::Text,
-        }
-    }
-
-    /// The SQLite ODBC driver fetches REAL values through SQLite's 15-digit
-    /// text form, so doubles needing 16 or 17 digits (or the largest ones,
-    /// which come back infinite) would change. They travel instead as an
-    /// integer mantissa scaled by 2^(54 - floor(log2|x|)) — exact, and below
+    /// The SQLite ODBC driver rounds doubles needing 16 or 17 digits (it
+    /// fetches them as 15-digit text). They travel instead as an integer
+    /// mantissa scaled by 2^(54 - floor(log2|x|)) — exact, and below
     /// 2^57 even when log2 rounds by one either way (it does near powers of
     /// two) — and that shift. The scaling is split in two powers of two so
     /// that neither overflows (subnormals need shifts up to 1128). Zero is
@@ -85,57 +64,8 @@ impl Dialect for SqliteDialect {
         Some((mantissa, shift))
     }
 
-    /// Rows per `INSERT`: with the statement prepared once (see
-    /// [`SqliteDialect::insert`]), a few dozen rows per execution save the
-    /// driver's per-set work; more only makes the statement longer.
-    fn rows_per_insert(&self, columns: usize) -> usize {
-        (PARAMETERS_PER_INSERT / columns.max(1)).clamp(1, 100)
-    }
-
-    /// A multi-row `INSERT` behind a no-op common table expression. The
-    /// SQLite ODBC driver keeps a statement prepared across parameter sets
-    /// only when it takes it for a query (it starts with `SELECT`, `PRAGMA`
-    /// or `WITH`); any other statement is parsed again for every set, which
-    /// made parsing most of the cost of a bulk load. Embedded SQLite caches
-    /// its prepared statements, so the prefix costs it nothing.
-    fn insert(&self, table: &str, columns: &[ColumnDef], rows: usize) -> String {
-        format!(
-            "WITH mdm_rows AS (SELECT 1) {}",
-            super::multi_row_insert(self, table, columns, rows)
-        )
-    }
-
     fn octet_length(&self, expression: &str) -> String {
         format!("LENGTH(CAST({expression} AS BLOB))")
-    }
-
-    fn session_statements(&self, config: &Config) -> Vec<String> {
-        let s = &config.database.sqlite;
-        vec![
-            format!(
-                "PRAGMA busy_timeout = {}",
-                config.database.connection_timeout * 1000
-            ),
-            format!("PRAGMA cache_size = {}", s.cache_size),
-            format!("PRAGMA temp_store = {}", s.temp_store),
-            format!("PRAGMA mmap_size = {}", s.mmap_size),
-            format!("PRAGMA synchronous = {}", s.synchronous),
-        ]
-    }
-
-    fn bulk_load_statements(&self, _config: &Config, _shape: super::LoadShape) -> Vec<String> {
-        vec![
-            "PRAGMA journal_mode = OFF".into(),
-            "PRAGMA synchronous = OFF".into(),
-        ]
-    }
-
-    fn finish_load_statements(&self, config: &Config) -> Vec<String> {
-        let s = &config.database.sqlite;
-        vec![
-            format!("PRAGMA journal_mode = {}", s.journal_mode),
-            format!("PRAGMA synchronous = {}", s.synchronous),
-        ]
     }
 
     /// Dates and timestamps are stored as `YYYY-MM-DD[ HH:MM:SS[.ffffff]]`

@@ -52,10 +52,35 @@ impl Connection {
 }
 
 /// Quotes a connection-string value when it needs it (`{...}`, with `}`
-/// doubled).
+/// doubled). Separators (`;`) and the values drivers misread unbraced
+/// (`+`) are odbc-api's rule ([`escape_separators`]); mdm also braces
+/// values with braces or `=`, padded values and empty ones, which some
+/// drivers would otherwise cut or trim.
 pub fn quote_odbc_value(value: &str) -> String {
-    if value.contains([';', '{', '}', '=']) || value.trim() != value || value.is_empty() {
-        format!("{{{}}}", value.replace('}', "}}"))
+    if value.contains(['{', '}', '=']) || value.trim() != value || value.is_empty() {
+        braced(value)
+    } else {
+        escape_separators(value)
+    }
+}
+
+/// `{value}` with `}` doubled.
+fn braced(value: &str) -> String {
+    format!("{{{}}}", value.replace('}', "}}"))
+}
+
+/// odbc-api's escaping of attribute values.
+#[cfg(feature = "odbc")]
+fn escape_separators(value: &str) -> String {
+    odbc_api::escape_attribute_value(value).into_owned()
+}
+
+/// odbc-api's escaping of attribute values, for builds without ODBC (which
+/// still print connection strings for other tools): the same rule.
+#[cfg(not(feature = "odbc"))]
+fn escape_separators(value: &str) -> String {
+    if value.contains([';', '+']) {
+        braced(value)
     } else {
         value.to_string()
     }
@@ -72,6 +97,12 @@ mod tests {
         assert_eq!(quote_odbc_value("x}y"), "{x}}y}");
         assert_eq!(quote_odbc_value(" padded"), "{ padded}");
         assert_eq!(quote_odbc_value(""), "{}");
+    }
+
+    #[test]
+    fn values_with_a_plus_are_braced() {
+        assert_eq!(quote_odbc_value("pa+ss"), "{pa+ss}");
+        assert_eq!(quote_odbc_value("a+}b"), "{a+}}b}");
     }
 
     #[test]

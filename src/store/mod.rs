@@ -1,26 +1,27 @@
 //! Storage: the [`Store`] trait every backend implements (embedded SQLite,
-//! and ODBC with its connection pool), the statement log, the metadata
-//! table's reads and writes, and the ODBC [`Connection`] description of a
-//! dataset. The typed column batches that flow into a store are
+//! and ODBC with one profile per backend and its connection pool), the
+//! statement log, the metadata table's reads and writes, the SQLite
+//! pragmas both SQLite paths share, and the ODBC [`Connection`]
+//! description of a dataset. The typed column batches that flow into a store are
 //! `crate::model`'s. Commands talk to a `Store` and build their SQL through
 //! its [`Dialect`]; nothing above this layer knows which database holds a
 //! dataset.
 
 mod connection;
-#[cfg(feature = "odbc")]
+mod exact;
 pub mod odbc;
-#[cfg(feature = "odbc")]
-mod pool;
 mod sqlite;
 mod sqlite_fill;
+pub(crate) mod sqlite_pragmas;
 
 pub use connection::{quote_odbc_value, Connection};
+pub use exact::ExactDouble;
 pub use sqlite::SqliteStore;
 pub use sqlite_fill::SCRATCH_PREFIX as FILL_SCRATCH_PREFIX;
 
 use std::collections::BTreeMap;
 
-use crate::dialect::{Dialect, LoadShape};
+use crate::dialect::Dialect;
 use crate::error::Result;
 use crate::model::{Batch, ColumnDef, Value};
 
@@ -60,10 +61,22 @@ pub(crate) fn chunks(total: usize, size: usize) -> impl Iterator<Item = (usize, 
         .map(move |start| (start, size.min(total - start)))
 }
 
+/// What a bulk load will write: the most bytes of one value and the most
+/// columns of one table.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct LoadShape {
+    pub widest_value: u64,
+    pub columns: usize,
+}
+
 /// A dataset database, whatever the backend.
 pub trait Store {
     /// The SQL dialect of this store.
     fn dialect(&self) -> &dyn Dialect;
+
+    /// How to select the double-valued SQL `expression` so that its value
+    /// arrives exactly (some drivers round doubles when fetching them).
+    fn exact_double(&self, expression: &str) -> ExactDouble;
 
     /// Runs a statement that returns no rows.
     fn execute(&mut self, sql: &str, params: &[Value]) -> Result<()>;

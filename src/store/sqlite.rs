@@ -8,7 +8,7 @@ use std::time::Duration;
 use rusqlite::types::ValueRef;
 use rusqlite::{Connection, OpenFlags};
 
-use super::{sqlite_fill, Store};
+use super::{sqlite_fill, sqlite_pragmas, ExactDouble, Store};
 use crate::config::SqliteSettings;
 use crate::dialect::{Dialect, SqliteDialect, TextMeasure};
 use crate::error::{Error, Result};
@@ -18,10 +18,8 @@ use crate::model::{Batch, ColumnData, ColumnDef, Value};
 /// Rows per multi-row `INSERT`; more saves little and costs parse time.
 const ROWS_PER_INSERT: usize = 256;
 
-/// Page cache of a bulk-load connection, in KiB. Appends touch only the
-/// last pages of a table, so a small cache loads as fast as a large one and
-/// keeps memory flat however large the input is.
-const LOAD_CACHE_KIB: i64 = 8_000;
+/// SQLITE_MAX_VARIABLE_NUMBER of the bundled SQLite.
+const MAX_PARAMETERS: usize = 32_766;
 
 /// One dataset database file opened with rusqlite.
 pub struct SqliteStore {
@@ -67,11 +65,10 @@ fn register_text_functions(conn: &Connection) -> rusqlite::Result<()> {
     Ok(())
 }
 
-/// Runs `PRAGMA name = value` statements; values come from validated
-/// configuration enums and integers.
+/// Runs `PRAGMA` statements of [`sqlite_pragmas`].
 fn apply_pragmas(conn: &Connection, path: &Path, pragmas: &[String]) -> Result<()> {
     for pragma in pragmas {
-        conn.query_row(&format!("PRAGMA {pragma}"), [], |_| Ok(()))
+        conn.query_row(pragma, [], |_| Ok(()))
             .or_else(|e| match e {
                 rusqlite::Error::QueryReturnedNoRows => Ok(()),
                 other => Err(other),
@@ -79,19 +76,6 @@ fn apply_pragmas(conn: &Connection, path: &Path, pragmas: &[String]) -> Result<(
             .map_err(|e| Error::sqlite(path, e))?;
     }
     Ok(())
-}
-
-/// The settings of a connection that writes a private file in bulk: no
-/// journal, no syncs, a small cache, no memory map, temporary b-trees on
-/// disk (see [`SqliteStore::create_for_load`]).
-fn bulk_pragmas() -> Vec<String> {
-    vec![
-        "journal_mode = OFF".into(),
-        "synchronous = OFF".into(),
-        format!("cache_size = -{LOAD_CACHE_KIB}"),
-        "mmap_size = 0".into(),
-        "temp_store = FILE".into(),
-    ]
 }
 
 impl SqliteStore {
@@ -109,8 +93,8 @@ impl SqliteStore {
             | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let conn = Connection::open_with_flags(path, flags).map_err(|e| Error::sqlite(path, e))?;
         let mut store = SqliteStore::new(conn, path, settings)?;
-        store.pragmas(&bulk_pragmas())?;
-        store.pragmas(&["locking_mode = EXCLUSIVE".into()])?;
+        store.pragmas(&sqlite_pragmas::bulk_load_in_process())?;
+        store.pragmas(&[sqlite_pragmas::locking_mode(true)])?;
         store.exclusive = true;
         Ok(store)
     }
@@ -163,20 +147,11 @@ impl SqliteStore {
     }
 
     fn apply_cache_settings(&self) -> Result<()> {
-        let s = &self.settings;
-        self.pragmas(&[
-            format!("cache_size = {}", s.cache_size),
-            format!("temp_store = {}", s.temp_store),
-            format!("mmap_size = {}", s.mmap_size),
-        ])
+        self.pragmas(&sqlite_pragmas::cache(&self.settings))
     }
 
     fn apply_durability_settings(&self) -> Result<()> {
-        let s = &self.settings;
-        self.pragmas(&[
-            format!("journal_mode = {}", s.journal_mode),
-            format!("synchronous = {}", s.synchronous),
-        ])
+        self.pragmas(&sqlite_pragmas::durability(&self.settings))
     }
 
     fn err(&self, e: rusqlite::Error) -> Error {
@@ -312,6 +287,11 @@ impl Store for SqliteStore {
         &self.dialect
     }
 
+    /// rusqlite reads REAL values as they are stored.
+    fn exact_double(&self, expression: &str) -> ExactDouble {
+        ExactDouble::plain(expression)
+    }
+
     fn execute(&mut self, sql: &str, params: &[Value]) -> Result<()> {
         super::echo(sql);
         let params: Vec<_> = params.iter().map(to_sql).collect();
@@ -360,8 +340,7 @@ impl Store for SqliteStore {
     }
 
     fn append(&mut self, table: &str, columns: &[ColumnDef], batch: &Batch) -> Result<()> {
-        let per_statement =
-            (self.dialect.max_parameters() / columns.len().max(1)).clamp(1, ROWS_PER_INSERT);
+        let per_statement = (MAX_PARAMETERS / columns.len().max(1)).clamp(1, ROWS_PER_INSERT);
         for (start, rows) in super::chunks(batch.len(), per_statement) {
             self.insert_rows(table, columns, batch, start, rows)?;
         }
@@ -442,7 +421,7 @@ impl Store for SqliteStore {
         if self.exclusive {
             // Readers are let in once the lock is dropped, which happens on
             // the next access in normal mode.
-            self.pragmas(&["locking_mode = NORMAL".into()])?;
+            self.pragmas(&[sqlite_pragmas::locking_mode(false)])?;
             self.conn
                 .query_row("SELECT count(*) FROM sqlite_schema", [], |_| Ok(()))
                 .map_err(|e| self.err(e))?;
@@ -453,7 +432,7 @@ impl Store for SqliteStore {
             register_text_functions(conn).map_err(|e| Error::sqlite(path, e))?;
             conn.busy_timeout(timeout)
                 .map_err(|e| Error::sqlite(path, e))?;
-            apply_pragmas(conn, path, &bulk_pragmas())
+            apply_pragmas(conn, path, &sqlite_pragmas::bulk_load_in_process())
         };
         let plan = sqlite_fill::FillPlan {
             conn: &self.conn,
@@ -465,7 +444,7 @@ impl Store for SqliteStore {
             &plan, target, columns, select, source, rowid, range, workers,
         );
         if self.exclusive {
-            self.pragmas(&["locking_mode = EXCLUSIVE".into()])?;
+            self.pragmas(&[sqlite_pragmas::locking_mode(true)])?;
         }
         filled
     }
@@ -482,7 +461,7 @@ impl Store for SqliteStore {
     }
 
     fn finish_load(&mut self) -> Result<()> {
-        self.pragmas(&["locking_mode = NORMAL".into()])?;
+        self.pragmas(&[sqlite_pragmas::locking_mode(false)])?;
         self.exclusive = false;
         self.apply_durability_settings()?;
         // A checkpoint-free way to get everything on disk before publishing.

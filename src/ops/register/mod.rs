@@ -16,7 +16,6 @@ use std::path::{Path, PathBuf};
 use crate::backend::record::{Annotations, DatasetRecord, ProblemType, SourceRecord, TableRecord};
 use crate::catalog::Catalog;
 use crate::config::Settings;
-use crate::dialect::LoadShape;
 use crate::error::{Error, Result};
 use crate::features::{self, FeatureSet};
 use crate::ingest;
@@ -32,6 +31,7 @@ use crate::metadata::{self, find_sidecar, ColumnInfo, ColumnKind, DatasetMetadat
 use crate::model::name::validate_name;
 use crate::model::{ColumnDef, ColumnType};
 use crate::profile::{ColumnProfiler, ColumnStatistics};
+use crate::store::LoadShape;
 use crate::ui::Ui;
 use checks::{check_existing, check_min_rows};
 use duplicates::handle_duplicates;

@@ -1,0 +1,299 @@
+//! The ODBC store itself: a connection to one dataset database, its
+//! setting sets (session, bulk load, bulk compute, bulk read) from the
+//! backend's profile, statements and queries with bound parameters,
+//! transactions, errors decided by SQLSTATE, and a disconnect that never
+//! panics. Bulk inserts and block fetches are in `insert` and `fetch`.
+
+use odbc_api::parameter::InputParameter;
+use odbc_api::{Cursor, IntoParameter, Nullable};
+
+use super::fetch::{close_cursor, read_rows};
+use super::profile::OdbcProfile;
+use super::target::OdbcTarget;
+use crate::dialect::Dialect;
+use crate::error::{Error, Result};
+use crate::model::{Batch, ColumnDef, Value};
+use crate::store::{ExactDouble, LoadShape, Store};
+
+/// SQLSTATE of a refused privilege (PostgreSQL 42501).
+const INSUFFICIENT_PRIVILEGE: &str = "42501";
+/// SQLSTATE of `CREATE`/`ALTER DATABASE ... RENAME` onto a taken name.
+const DUPLICATE_DATABASE: &str = "42P04";
+
+/// The SQLSTATE of an ODBC error, when the driver gave one.
+pub fn sqlstate(err: &odbc_api::Error) -> Option<String> {
+    match err {
+        odbc_api::Error::Diagnostics { record, .. } => Some(record.state.as_str().to_string()),
+        _ => None,
+    }
+}
+
+/// A dataset database reached over ODBC.
+pub struct OdbcStore {
+    /// Taken out in `drop`, which disconnects without panicking.
+    pub(super) conn: std::mem::ManuallyDrop<odbc_api::Connection<'static>>,
+    pub(super) dialect: Box<dyn Dialect>,
+    pub(super) target: OdbcTarget,
+    pub(super) database: String,
+    /// Whether the connection bulk-loads a new, private database.
+    pub(super) bulk_load: bool,
+    /// What the bulk load will write (zeros = not known).
+    pub(super) shape: LoadShape,
+    /// The connection's slot in the server pool, freed after disconnecting.
+    pub(super) _permit: Option<super::pool::Permit>,
+}
+
+/// The sets of connection settings a profile defines.
+#[derive(Clone, Copy)]
+pub(super) enum SettingSet {
+    Session,
+    BulkLoad,
+    /// Computing a table of this many columns.
+    BulkCompute(usize),
+    /// Reading this many columns of a whole table.
+    BulkRead(usize),
+}
+
+impl OdbcStore {
+    /// The backend's ODBC profile.
+    pub(super) fn profile(&self) -> &dyn OdbcProfile {
+        self.target.profile.as_ref()
+    }
+
+    pub(super) fn apply_settings(&mut self, settings: SettingSet) -> Result<()> {
+        let profile = self.profile();
+        let statements = match settings {
+            SettingSet::Session => profile.session_statements(),
+            SettingSet::BulkLoad => profile.bulk_load_statements(self.shape),
+            SettingSet::BulkCompute(columns) => profile.bulk_compute_statements(columns),
+            SettingSet::BulkRead(columns) => profile.bulk_read_statements(columns),
+        };
+        for statement in statements {
+            self.execute(&statement, &[])?;
+        }
+        Ok(())
+    }
+
+    /// Runs `work` under one of the bulk setting sets, then puts the
+    /// connection's own settings back, whatever the outcome.
+    fn under_settings<T>(
+        &mut self,
+        settings: SettingSet,
+        work: impl FnOnce(&mut OdbcStore) -> Result<T>,
+    ) -> Result<T> {
+        self.apply_settings(settings)?;
+        let result = work(self);
+        let restored = self.apply_settings(SettingSet::Session).and_then(|()| {
+            if self.bulk_load {
+                self.apply_settings(SettingSet::BulkLoad)
+            } else {
+                Ok(())
+            }
+        });
+        let value = result?;
+        restored?;
+        Ok(value)
+    }
+
+    pub(super) fn error(&self, what: &str, err: odbc_api::Error) -> Error {
+        let message = format!(
+            "{} database {} ({}): {what}: {}",
+            self.target.backend,
+            self.database,
+            self.target.label,
+            self.target.redact(&err.to_string())
+        );
+        // Decided by SQLSTATE, whatever language the server speaks.
+        let sqlstate = sqlstate(&err);
+        match sqlstate.as_deref() {
+            Some(INSUFFICIENT_PRIVILEGE) => Error::PermissionDenied(message),
+            Some(DUPLICATE_DATABASE) => Error::AlreadyExists(message),
+            _ => Error::Odbc {
+                message,
+                sqlstate,
+                source: err,
+            },
+        }
+    }
+
+    fn parameters(params: &[Value]) -> Vec<Box<dyn InputParameter>> {
+        params
+            .iter()
+            .map(|value| -> Box<dyn InputParameter> {
+                match value {
+                    Value::Null => Box::new(Nullable::<i64>::null()),
+                    Value::Integer(v) => Box::new(*v),
+                    Value::Float(v) => Box::new(*v),
+                    Value::Text(t) => Box::new(t.clone().into_parameter()),
+                }
+            })
+            .collect()
+    }
+}
+
+impl Drop for OdbcStore {
+    /// Disconnects, rolling back whatever is open. odbc-api's own drop panics
+    /// when a driver refuses (the SQLite driver does after a failed write:
+    /// "incomplete transaction"), which would turn a clean error into a
+    /// crash; a connection that cannot be closed is left to the process exit.
+    fn drop(&mut self) {
+        // Safety: `conn` is not used again after this.
+        let conn = unsafe { std::mem::ManuallyDrop::take(&mut self.conn) };
+        let mut handle = conn.into_handle();
+        if handle.disconnect().into_result(&handle).is_ok() {
+            return;
+        }
+        let _ = handle.rollback();
+        let _ = handle.set_autocommit(true);
+        if handle.disconnect().into_result(&handle).is_err() {
+            log::debug!(
+                "cannot disconnect from {} database {}",
+                self.target.backend,
+                self.database
+            );
+            std::mem::forget(handle);
+        }
+    }
+}
+
+impl Store for OdbcStore {
+    fn dialect(&self) -> &dyn Dialect {
+        self.dialect.as_ref()
+    }
+
+    /// The dialect's two exact integers where the driver rounds doubles.
+    fn exact_double(&self, expression: &str) -> ExactDouble {
+        if self.profile().rounds_doubles() {
+            if let Some((mantissa, shift)) = self.dialect.exact_float_parts(expression) {
+                return ExactDouble::parts(&mantissa, &shift);
+            }
+        }
+        ExactDouble::plain(expression)
+    }
+
+    fn execute(&mut self, sql: &str, params: &[Value]) -> Result<()> {
+        let parameters = Self::parameters(params);
+        let wrap = |e: odbc_api::Error| self.error(&format!("execute `{}`", short_sql(sql)), e);
+        crate::store::echo(sql);
+        // Drivers that step lazily (SQLite with StepAPI) only run a
+        // statement that returns rows (`PRAGMA journal_mode = WAL`) as its
+        // rows are fetched.
+        if let Some(mut cursor) = self
+            .conn
+            .execute(sql, &parameters[..], None)
+            .map_err(wrap)?
+        {
+            let result = (|| {
+                while cursor.next_row().map_err(wrap)?.is_some() {}
+                Ok(())
+            })();
+            return close_cursor(cursor, result);
+        }
+        Ok(())
+    }
+
+    fn query(
+        &mut self,
+        sql: &str,
+        params: &[Value],
+        on_row: &mut dyn FnMut(&[Value]) -> Result<()>,
+    ) -> Result<()> {
+        let parameters = Self::parameters(params);
+        let wrap = |e: odbc_api::Error| self.error(&format!("query `{}`", short_sql(sql)), e);
+        crate::store::echo(sql);
+        match self
+            .conn
+            .execute(sql, &parameters[..], None)
+            .map_err(wrap)?
+        {
+            Some(cursor) => read_rows(cursor, on_row, &wrap),
+            None => Ok(()),
+        }
+    }
+
+    fn expect(&mut self, shape: LoadShape) -> Result<()> {
+        self.shape = shape;
+        if self.bulk_load {
+            self.apply_settings(SettingSet::BulkLoad)?;
+        }
+        Ok(())
+    }
+
+    fn insert_select(
+        &mut self,
+        target: &str,
+        columns: &[ColumnDef],
+        select: &str,
+        source: &str,
+    ) -> Result<()> {
+        self.under_settings(SettingSet::BulkCompute(columns.len()), |store| {
+            crate::store::insert_select_statement(store, target, select, source)
+        })
+    }
+
+    fn begin(&mut self) -> Result<()> {
+        self.conn
+            .set_autocommit(false)
+            .map_err(|e| self.error("begin a transaction", e))
+    }
+
+    fn commit(&mut self) -> Result<()> {
+        self.conn.commit().map_err(|e| self.error("commit", e))?;
+        self.conn
+            .set_autocommit(true)
+            .map_err(|e| self.error("end the transaction", e))
+    }
+
+    fn rollback(&mut self) -> Result<()> {
+        self.conn
+            .rollback()
+            .map_err(|e| self.error("roll back", e))?;
+        self.conn
+            .set_autocommit(true)
+            .map_err(|e| self.error("end the transaction", e))
+    }
+
+    fn append(&mut self, table: &str, columns: &[ColumnDef], batch: &Batch) -> Result<()> {
+        self.append_batch(table, columns, batch)
+    }
+
+    fn scan(
+        &mut self,
+        table: &str,
+        columns: &[ColumnDef],
+        batch_size: usize,
+        on_batch: &mut dyn FnMut(&Batch) -> Result<()>,
+    ) -> Result<()> {
+        self.under_settings(SettingSet::BulkRead(columns.len()), |store| {
+            store.scan_batches(table, columns, batch_size, on_batch)
+        })
+    }
+
+    fn table_names(&mut self) -> Result<Vec<String>> {
+        let sql = self.dialect.list_tables();
+        let mut names = Vec::new();
+        self.query(&sql, &[], &mut |row| {
+            if let Some(Value::Text(name)) = row.first() {
+                names.push(name.clone());
+            }
+            Ok(())
+        })?;
+        Ok(names)
+    }
+
+    fn finish_load(&mut self) -> Result<()> {
+        for statement in self.profile().finish_load_statements() {
+            self.execute(&statement, &[])?;
+        }
+        Ok(())
+    }
+}
+
+fn short_sql(sql: &str) -> String {
+    let flat: String = sql.split_whitespace().collect::<Vec<_>>().join(" ");
+    if flat.chars().count() > 80 {
+        format!("{}…", flat.chars().take(79).collect::<String>())
+    } else {
+        flat
+    }
+}

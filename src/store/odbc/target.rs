@@ -1,0 +1,143 @@
+//! How mdm reaches one backend over ODBC: the DSN or driver and the
+//! connection attributes from the backend's profile, the password kept out
+//! of messages, and connecting (with a pool slot on servers).
+
+use std::path::Path;
+use std::sync::Arc;
+
+use odbc_api::{ConnectionOptions, Environment};
+
+use super::profile::{self, OdbcProfile};
+use super::store::{OdbcStore, SettingSet};
+use crate::config::{Backend, OdbcSettings, Settings};
+use crate::dialect;
+use crate::error::{Error, Result};
+use crate::store::{Connection, LoadShape};
+
+/// The process's ODBC environment (odbc-api's, made once).
+pub(crate) fn environment() -> Result<&'static Environment> {
+    odbc_api::environment().map_err(|e| Error::Backend(format!("cannot initialise unixODBC: {e}")))
+}
+
+/// How to reach one backend over ODBC: the DSN or driver, the attributes
+/// that do not depend on the dataset, and the secret to keep out of
+/// messages.
+#[derive(Clone)]
+pub struct OdbcTarget {
+    pub(super) backend: Backend,
+    pub(super) profile: Arc<dyn OdbcProfile>,
+    /// `DSN=` or `Driver=` first, then fixed attributes.
+    attributes: Vec<(String, String)>,
+    password: Option<String>,
+    /// What the connection is called in messages (DSN or driver name).
+    pub(super) label: String,
+}
+
+impl OdbcTarget {
+    /// The ODBC target of `backend` in `settings`.
+    pub fn new(settings: &Settings, backend: Backend) -> Result<OdbcTarget> {
+        let profile: Arc<dyn OdbcProfile> = profile::for_config(backend, &settings.config).into();
+        let OdbcSettings {
+            dsn,
+            driver,
+            options,
+        } = profile.odbc_settings().cloned().unwrap_or_default();
+        let (mut attributes, label) = match (dsn, driver) {
+            (Some(dsn), _) => (vec![("DSN".to_string(), dsn.clone())], format!("DSN {dsn}")),
+            (None, driver) => {
+                let driver = driver.unwrap_or_else(|| profile.default_driver().to_string());
+                (
+                    vec![("Driver".to_string(), driver.clone())],
+                    format!("driver {driver}"),
+                )
+            }
+        };
+        let uses_dsn = attributes[0].0 == "DSN";
+        attributes.extend(profile.connection_attributes(uses_dsn));
+        attributes.extend(options);
+        Ok(OdbcTarget {
+            backend,
+            password: profile.password(),
+            profile,
+            attributes,
+            label,
+        })
+    }
+
+    /// The backend this target reaches.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// How a client reaches database `database` (a file path for SQLite and
+    /// DuckDB, a database name for PostgreSQL).
+    pub fn connection(&self, database: &str) -> Connection {
+        let mut attributes = self.attributes.clone();
+        attributes.insert(1, ("Database".to_string(), database.to_string()));
+        Connection {
+            attributes,
+            password: self.password.clone(),
+        }
+    }
+
+    /// Hides the password in any text, on one line (driver diagnostics
+    /// span several lines).
+    pub fn redact(&self, text: &str) -> String {
+        let one_line = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        match &self.password {
+            Some(password) if !password.is_empty() => one_line.replace(password.as_str(), "***"),
+            _ => one_line,
+        }
+    }
+
+    /// Connects to database `database`.
+    pub fn connect(&self, database: &str) -> Result<OdbcStore> {
+        let environment = environment()?;
+        let permit = match self.profile.pool() {
+            Some(pool) => Some(super::pool::acquire(pool)?),
+            None => None,
+        };
+        let connection_string = self.connection(database).connection_string(true);
+        let conn = environment
+            .connect_with_connection_string(&connection_string, ConnectionOptions::default())
+            .map_err(|e| {
+                Error::Backend(format!(
+                    "cannot connect to {} database {database} through ODBC {}: {}",
+                    self.backend,
+                    self.label,
+                    self.redact(&e.to_string())
+                ))
+            })?;
+        let mut store = OdbcStore {
+            conn: std::mem::ManuallyDrop::new(conn),
+            dialect: dialect::for_backend(self.backend),
+            target: self.clone(),
+            database: database.to_string(),
+            bulk_load: false,
+            shape: LoadShape::default(),
+            _permit: permit,
+        };
+        store.apply_settings(SettingSet::Session)?;
+        Ok(store)
+    }
+
+    /// Connects to a database file (SQLite, DuckDB); with `bulk_load`, the
+    /// file is new and private and gets the profile's bulk-load settings.
+    pub fn connect_file(&self, path: &Path, bulk_load: bool) -> Result<OdbcStore> {
+        let database = path.display().to_string();
+        if bulk_load {
+            self.connect_for_load(&database)
+        } else {
+            self.connect(&database)
+        }
+    }
+
+    /// Connects to a new, private database that is about to be bulk-loaded,
+    /// with the profile's bulk-load settings.
+    pub fn connect_for_load(&self, database: &str) -> Result<OdbcStore> {
+        let mut store = self.connect(database)?;
+        store.bulk_load = true;
+        store.apply_settings(SettingSet::BulkLoad)?;
+        Ok(store)
+    }
+}
