@@ -6,7 +6,6 @@ use std::collections::{BTreeMap, HashSet};
 
 use serde::Serialize;
 
-use super::exact::ExactFloat;
 use super::Roles;
 use crate::config::FeatureEngineering;
 use crate::dialect::Dialect;
@@ -165,10 +164,10 @@ pub(super) fn target_mean(
     dialect: &dyn Dialect,
     expression: &str,
 ) -> Result<Option<f64>> {
-    let average = ExactFloat::new(dialect, &format!("AVG({expression})"));
+    let average = store.exact_double(&format!("AVG({expression})"));
     let sql = format!(
         "SELECT {} FROM {}",
-        average.select,
+        average.select(),
         dialect.quote_identifier("train")
     );
     let mut mean = None;
@@ -195,12 +194,12 @@ pub(super) fn category_levels(
     limit: u64,
 ) -> Result<Option<Vec<Level>>> {
     let c = dialect.quote_identifier(column);
-    let average = target.map(|(e, _)| ExactFloat::new(dialect, &format!("AVG({e})")));
+    let average = target.map(|(e, _)| store.exact_double(&format!("AVG({e})")));
     let sql = format!(
         "SELECT {c}, COUNT(*){} FROM {} WHERE {c} IS NOT NULL GROUP BY {c}",
         average
             .as_ref()
-            .map(|a| format!(", {}", a.select))
+            .map(|a| format!(", {}", a.select()))
             .unwrap_or_default(),
         dialect.quote_identifier("train")
     );

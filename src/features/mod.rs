@@ -18,7 +18,6 @@ mod binning;
 mod builder;
 mod categorical;
 pub mod custom;
-mod exact;
 mod fit;
 mod generation;
 mod missing;
