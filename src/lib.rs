@@ -6,22 +6,37 @@
 //! Modules top to bottom; each uses only those below it:
 //!
 //! ```text
-//! cli         clap, rendering; read flags, grants, the log file
-//! ops         register, list, info, stats, search, update, export, remove,
-//!             features, access, partition
-//! features    transformers as dialect SQL, fitted on train; custom features
+//! cli         one file per command, mirroring ops: its clap struct, the
+//!             conversion to its ops options, its rendering; logging, the log
+//!             file
+//! ops         one file per command: register (orchestration, checks, load,
+//!             duplicates, sidecar, report), list, info, stats, search,
+//!             update, export, remove, features, access, partition
+//! features    one file per transformer family (statistical, binning,
+//!             temporal, categorical, text, missing, custom) as dialect SQL;
+//!             the fitting on train; generation, the signal filter, tables
 //! ingest      discovery, format from magic bytes, archives, sniffer and
 //!             dialects, encodings, bad rows, typed readers for Parquet, JSON,
-//!             Excel and ODBC queries, type inference
+//!             Excel and ODBC queries, type inference; registration's passes:
+//!             scan (first pass), schema (forced types), roles, plan (storage
+//!             names), batches (second pass)
 //! metadata    what mdm keeps in `_metadata`; the export sidecar
 //! catalog     discovery YAML per (backend, name), or the server's own catalog
-//! backend     files and servers, staging; the dataset record and its location
-//! store       Store trait; embedded SQLite; ODBC with its connection pool;
-//!             ODBC connection strings
-//! dialect     SQL templates per database (spelling and capabilities)
+//! backend     where datasets live: files (SQLite, DuckDB) and servers
+//!             (PostgreSQL: catalog, access, staging primitives); one staging
+//!             protocol (stage, publish by rename, sweep); the dataset record
+//! store       Store trait; embedded SQLite; the ODBC store with one profile
+//!             per backend (driver, connection attributes, dataset file,
+//!             transfer types, insert strategy, session and bulk-load
+//!             statements), its connection pool; connection strings; exact
+//!             doubles
+//! dialect     SQL spelling per database only, one small file each (no
+//!             configuration, no ODBC); the server's catalog SQL
 //! model       column types, values, batches, value parsers, name rules
-//! config      mdm.yaml, environment, the original MDM's keys
-//! error       one Error enum; each variant maps to an exit code
+//! config      mdm.yaml: schema, template, environment overlay, validation;
+//!             the original MDM's keys
+//! error       one Error enum, library errors kept as sources; each variant
+//!             maps to an exit code
 //! utilities   where their own imports put them: quantile (exact percentiles,
 //!             over a store) above store; profile (load-time statistics) and
 //!             sink (CSV, JSON Lines, Parquet writers) above model; ui
