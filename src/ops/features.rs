@@ -51,20 +51,14 @@ pub fn features(
     backend.check_writer(&record, crate::backend::WriteScope::Tables)?;
     let mut store = backend.open(&record)?;
     let metadata = metadata::load(store.as_mut())?;
-    let set = features::generate(
+    let set = generate(
         store.as_mut(),
         &metadata,
-        &features::Roles {
-            target: record.annotations.target.as_deref(),
-            id_columns: &record.annotations.id_columns,
-            max_missing_ratio: settings.config.validation.max_missing_ratio,
-        },
-        &settings.config.feature_engineering,
-        &custom,
-        custom_file.as_deref(),
+        &record,
+        settings,
+        (&custom, custom_file.as_deref()),
         true,
-        settings.config.performance.batch_size,
-        ui.progress_steps(features::STAGES, "features"),
+        ui,
     )?;
     let feature_tables: Vec<(String, Vec<String>)> = set
         .tables
@@ -86,4 +80,33 @@ pub fn features(
     store::write_metadata(store.as_mut(), &[(features::METADATA_KEY, value)])?;
     super::register::report_features(&set, ui);
     Ok(Some(set))
+}
+
+/// Generates the features of a dataset's store with the roles its record
+/// names and the configured settings (at registration, and when
+/// regenerating with `replace`).
+pub(crate) fn generate(
+    store: &mut dyn store::Store,
+    metadata: &metadata::DatasetMetadata,
+    record: &crate::backend::record::DatasetRecord,
+    settings: &Settings,
+    (custom, custom_file): (&[features::custom::CustomFeature], Option<&std::path::Path>),
+    replace: bool,
+    ui: &Ui,
+) -> Result<FeatureSet> {
+    features::generate(
+        store,
+        metadata,
+        &features::Roles {
+            target: record.annotations.target.as_deref(),
+            id_columns: &record.annotations.id_columns,
+            max_missing_ratio: settings.config.validation.max_missing_ratio,
+        },
+        &settings.config.feature_engineering,
+        custom,
+        custom_file,
+        replace,
+        settings.config.performance.batch_size,
+        ui.progress_steps(features::STAGES, "features"),
+    )
 }

@@ -58,6 +58,15 @@ impl<'a> User<'a> {
         stderr
     }
 
+    /// Exit 5, naming the owner, with nothing changed.
+    fn is_refused(&self, args: &[&str], owner: &str) {
+        let stderr = self.fails(args, 5);
+        assert!(
+            stderr.contains(&format!("owned by {owner}; ask them")),
+            "{args:?}: {stderr}"
+        );
+    }
+
     fn names(&self) -> Vec<String> {
         let listing: serde_json::Value =
             serde_json::from_str(&self.ok(&["dataset", "list", "--json"])).unwrap();
@@ -145,11 +154,7 @@ fn a_teams_server_is_the_catalog_and_datasets_are_private_until_granted() {
             "--force",
         ],
     ] {
-        let stderr = bob.fails(&args, 5);
-        assert!(
-            stderr.contains("owned by mdm_alice; ask them"),
-            "{args:?}: {stderr}"
-        );
+        bob.is_refused(&args, "mdm_alice");
     }
     let write = psql_as("mdm_bob", &database, "DELETE FROM train");
     assert!(!write.status.success());
@@ -203,11 +208,7 @@ fn a_teams_server_is_the_catalog_and_datasets_are_private_until_granted() {
         vec!["dataset", "grant", "shared", "mdm_team", "--write"],
         vec!["dataset", "revoke", "shared", "mdm_team"],
     ] {
-        let stderr = bob.fails(&args, 5);
-        assert!(
-            stderr.contains("owned by mdm_alice; ask them"),
-            "{args:?}: {stderr}"
-        );
+        bob.is_refused(&args, "mdm_alice");
     }
 
     // The local discovery files are only a cache.
@@ -267,11 +268,7 @@ fn a_registrant_who_cannot_create_roles_owns_the_database_and_writers_change_row
         ],
         vec!["dataset", "remove", "plain", "--force"],
     ] {
-        let stderr = bob.fails(&args, 5);
-        assert!(
-            stderr.contains("owned by mdm_user; ask them"),
-            "{args:?}: {stderr}"
-        );
+        bob.is_refused(&args, "mdm_user");
     }
     let info: serde_json::Value =
         serde_json::from_str(&owner.ok(&["dataset", "info", "plain", "--json"])).unwrap();

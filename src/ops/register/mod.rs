@@ -361,20 +361,14 @@ pub fn register(settings: &Settings, options: &RegisterOptions, ui: &Ui) -> Resu
     if generate_features && metadata.table("train").is_none() {
         ui.message("features: none generated (the dataset has no train table)");
     } else if generate_features {
-        let set = features::generate(
+        let set = super::features::generate(
             store,
             &metadata,
-            &features::Roles {
-                target: record.annotations.target.as_deref(),
-                id_columns: &record.annotations.id_columns,
-                max_missing_ratio: settings.config.validation.max_missing_ratio,
-            },
-            &settings.config.feature_engineering,
-            &custom_features,
-            custom_file.as_deref(),
+            &record,
+            settings,
+            (&custom_features, custom_file.as_deref()),
             false,
-            settings.config.performance.batch_size,
-            ui.progress_steps(features::STAGES, "features"),
+            ui,
         )?;
         report_features(&set, ui);
         metadata.fields.insert(
