@@ -5,16 +5,17 @@
 //! re-inferred from strings.
 
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::sync::Arc;
 
 use odbc_api::buffers::{AnySlice, BufferDesc, ColumnarAnyBuffer};
-use odbc_api::{ConnectionOptions, Cursor, DataType, ResultSetMetadata};
+use odbc_api::{BlockCursor, ConnectionOptions, Cursor, DataType, ResultSetMetadata};
 
 use super::query::{QuerySource, SourceColumn};
 use super::typed::{Output, Scan};
 use crate::error::{Error, Result};
 use crate::model::{ColumnData, ColumnDef, ColumnType};
-use crate::store::odbc::{close_cursor, environment, fill_column, sqlstate};
+use crate::store::odbc::{environment, fill_column, sqlstate};
 
 /// Bytes bound for one value of a column whose size the source does not
 /// bound (TEXT, CLOB, VARCHAR(MAX), BLOB); a longer value is refused
@@ -306,7 +307,9 @@ pub fn read(
         .map(|d| d.bytes_per_row())
         .sum::<usize>()
         .max(1);
-    let rows = (BUFFER_BUDGET / row_bytes).clamp(1, output.batch_size);
+    // Two buffers share the budget: one is filled by the driver while the
+    // rows of the other become a batch.
+    let rows = (BUFFER_BUDGET / 2 / row_bytes).clamp(1, output.batch_size);
     let Some(cursor) = prepared
         .execute(())
         .map_err(|e| query_error(source, table, e))?
@@ -315,55 +318,123 @@ pub fn read(
             "the query for table {table} returns no result set; give a SELECT"
         )));
     };
-    let buffer = ColumnarAnyBuffer::try_from_descs(rows, descs)
-        .map_err(|e| Error::General(format!("cannot allocate fetch buffers for {table}: {e}")))?;
-    let mut block = cursor
-        .bind_buffer(buffer)
+    let allocate = || {
+        ColumnarAnyBuffer::try_from_descs(rows, descs.iter().copied()).map_err(|e| {
+            Error::General(format!("cannot allocate fetch buffers for {table}: {e}"))
+        })
+    };
+    let (first, second) = (allocate()?, allocate()?);
+    let block = cursor
+        .bind_buffer(first)
         .map_err(|e| query_error(source, table, e))?;
-    let result = (|| -> Result<()> {
-        loop {
-            let fetched = match block.fetch_with_truncation_check(true) {
-                Ok(Some(fetched)) => fetched,
-                Ok(None) => return Ok(()),
-                Err(odbc_api::Error::TooLargeValueForBuffer { buffer_index, .. }) => {
-                    return Err(Error::General(format!(
-                        "the query for table {table}, column '{}': a value is longer than {} bytes, the most mdm reads of one value",
-                        columns[buffer_index].name,
-                        LONG_VALUE_BYTES
-                    )))
+    let (filled_tx, filled_rx) = sync_channel::<ColumnarAnyBuffer>(1);
+    let (empty_tx, empty_rx) = sync_channel::<ColumnarAnyBuffer>(1);
+    let _ = empty_tx.send(second);
+    std::thread::scope(|scope| {
+        let fetcher = scope.spawn(move || fetch_blocks(block, &filled_tx, &empty_rx));
+        let converted = (|| -> Result<()> {
+            for buffer in filled_rx.iter() {
+                let count = buffer.num_rows();
+                for (index, ((fetch, column), data)) in fetches
+                    .iter()
+                    .zip(columns)
+                    .zip(output.batch.columns.iter_mut())
+                    .enumerate()
+                {
+                    fill(*fetch, data, buffer.column(index), count).map_err(|why| {
+                        Error::General(format!(
+                            "the query for table {table}, column '{}': {why}",
+                            column.name
+                        ))
+                    })?;
                 }
-                Err(e) => {
-                    let state = sqlstate(&e);
-                    return Err(Error::Backend(format!(
-                        "the ODBC source failed while table {table} was read{}: {}",
-                        state
-                            .as_deref()
-                            .map_or_else(String::new, |s| format!(" (SQLSTATE {s})")),
-                        source.redact(&e.to_string())
-                    )));
+                let _ = empty_tx.send(buffer);
+                counter.fetch_add(count as u64, Ordering::Relaxed);
+                if !output.rows_pushed(count)? {
+                    return Ok(());
                 }
-            };
-            let count = fetched.num_rows();
-            for (index, ((fetch, column), data)) in fetches
-                .iter()
-                .zip(columns)
-                .zip(output.batch.columns.iter_mut())
-                .enumerate()
-            {
-                fill(*fetch, data, fetched.column(index), count).map_err(|why| {
-                    Error::General(format!(
-                        "the query for table {table}, column '{}': {why}",
-                        column.name
-                    ))
-                })?;
             }
-            counter.fetch_add(count as u64, Ordering::Relaxed);
-            if !output.rows_pushed(count)? {
-                return Ok(());
+            Ok(())
+        })();
+        // Stops the fetching thread when the batches are no longer wanted.
+        drop(filled_rx);
+        drop(empty_tx);
+        let fetched = fetcher
+            .join()
+            .unwrap_or_else(|_| Err(FetchError::Panicked));
+        match (converted, fetched) {
+            (Err(error), _) => Err(error),
+            (Ok(()), Err(FetchError::TooLong(index))) => Err(Error::General(format!(
+                "the query for table {table}, column '{}': a value is longer than {} bytes, the most mdm reads of one value",
+                columns[index].name,
+                LONG_VALUE_BYTES
+            ))),
+            (Ok(()), Err(FetchError::Source(e))) => {
+                let state = sqlstate(&e);
+                Err(Error::Backend(format!(
+                    "the ODBC source failed while table {table} was read{}: {}",
+                    state
+                        .as_deref()
+                        .map_or_else(String::new, |s| format!(" (SQLSTATE {s})")),
+                    source.redact(&e.to_string())
+                )))
             }
+            (Ok(()), Err(FetchError::Panicked)) => Err(Error::General(format!(
+                "the query for table {table}: the thread fetching its rows panicked"
+            ))),
+            (Ok(()), Ok(())) => Ok(()),
         }
-    })();
-    close_cursor(block, result)
+    })
+}
+
+/// Why the fetching thread stopped early.
+enum FetchError {
+    /// A value did not fit the buffer of the column at this index.
+    TooLong(usize),
+    Source(odbc_api::Error),
+    Panicked,
+}
+
+/// The fetching side of the double buffer: fills the bound buffer, hands
+/// it over through `filled` and binds the empty one that comes back,
+/// until the result set ends or the receiving side stops. The driver's
+/// own work (the bulk of a read) thus overlaps with turning the previous
+/// block into a batch.
+fn fetch_blocks<C: Cursor>(
+    mut block: BlockCursor<C, ColumnarAnyBuffer>,
+    filled: &SyncSender<ColumnarAnyBuffer>,
+    empty: &Receiver<ColumnarAnyBuffer>,
+) -> std::result::Result<(), FetchError> {
+    let failed = |block: BlockCursor<C, ColumnarAnyBuffer>, error| {
+        // After a failure the cursor is abandoned (see `close_cursor`).
+        std::mem::forget(block);
+        Err(error)
+    };
+    loop {
+        match block.fetch_with_truncation_check(true) {
+            Ok(Some(_)) => {}
+            Ok(None) => return Ok(()),
+            Err(odbc_api::Error::TooLargeValueForBuffer { buffer_index, .. }) => {
+                return failed(block, FetchError::TooLong(buffer_index))
+            }
+            Err(e) => return failed(block, FetchError::Source(e)),
+        }
+        let (cursor, buffer) = match block.unbind() {
+            Ok(parts) => parts,
+            Err(e) => return Err(FetchError::Source(e)),
+        };
+        // A closed channel: the batches are no longer wanted.
+        if filled.send(buffer).is_err() {
+            return Ok(());
+        }
+        let Ok(next) = empty.recv() else {
+            return Ok(());
+        };
+        block = match cursor.bind_buffer(next) {
+            Ok(block) => block,
+            Err(e) => return Err(FetchError::Source(e)),
+        };
+    }
 }
 
 /// Moves one fetched column into a batch column.
