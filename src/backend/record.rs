@@ -46,6 +46,12 @@ pub struct QuerySourceRecord {
     pub queries: Vec<QueryRecord>,
     /// When the queries were run, RFC 3339.
     pub read_at: String,
+    /// The column the queries were read in ranges of (`--split-by`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub split_by: Option<String>,
+    /// Ranges read at once (`--parallel`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parallel: Option<usize>,
 }
 
 /// One table's query and the rows it returned.

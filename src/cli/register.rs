@@ -105,6 +105,12 @@ pub struct OdbcSourceOpt {
     /// The submission table's SQL (`@file.sql` reads it from a file).
     #[arg(long, value_name = "SQL", requires = "odbc")]
     pub submission_query: Option<String>,
+    /// Read each query in ranges of this integer, date or timestamp column of its result, over several connections at once (MIN/MAX first, then equal ranges). Rows are stored in the order they arrive, not the query's.
+    #[arg(long, value_name = "COLUMN", requires = "odbc")]
+    pub split_by: Option<String>,
+    /// Ranges, and so source connections, read at once with --split-by [default: one per CPU, at most 4].
+    #[arg(long, value_name = "N", requires = "split_by", value_parser = clap::value_parser!(u16).range(1..=crate::ingest::query::MAX_PARALLEL as i64))]
+    pub parallel: Option<u16>,
 }
 
 impl OdbcSourceOpt {
@@ -118,6 +124,8 @@ impl OdbcSourceOpt {
             test_query,
             validation_query,
             submission_query,
+            split_by,
+            parallel,
         } = self;
         let Some(connection) = odbc else {
             return Ok(None);
@@ -144,6 +152,10 @@ impl OdbcSourceOpt {
         Ok(Some(query::OdbcSource {
             connection: query::connection_with_environment(&connection),
             queries,
+            split: split_by.map(|column| query::Split {
+                column,
+                parallel: parallel.map_or_else(query::default_parallel, usize::from),
+            }),
         }))
     }
 }

@@ -1,8 +1,8 @@
 //! A SQL query on an ODBC data source as the source of a table
 //! (`register --odbc CONNECTION --query SQL`): the connection string and
 //! its redaction (passwords never leave memory), the `--table` shorthand,
-//! and the reader behind the `odbc` feature (`query_odbc`), or a clear
-//! refusal without it.
+//! the split read over several connections (`--split-by`), and the reader
+//! behind the `odbc` feature (`query_odbc`), or a clear refusal without it.
 
 use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, OnceLock};
@@ -28,15 +28,37 @@ pub struct QuerySource {
     /// printed, logged or stored; see [`redact_connection`]).
     pub connection: String,
     pub sql: String,
+    /// Read in ranges of this column over several connections at once.
+    pub split: Option<Split>,
     /// What the source said about each column when the query was described.
     pub described: Arc<OnceLock<Vec<SourceColumn>>>,
 }
+
+/// `--split-by COLUMN --parallel N`: a query read as `parallel` ranges of
+/// one integer, date or timestamp column, each over its own connection.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Split {
+    /// As the query's result names it.
+    pub column: String,
+    /// Ranges, and so connections, read at once.
+    pub parallel: usize,
+}
+
+/// Ranges read at once when `--split-by` names no `--parallel`: one per
+/// CPU, at most 4 (each range also costs the source a query of its own).
+pub fn default_parallel() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get().clamp(1, 4))
+}
+
+/// The most ranges (and connections) `--parallel` accepts.
+pub const MAX_PARALLEL: usize = 64;
 
 impl std::fmt::Debug for QuerySource {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("QuerySource")
             .field("connection", &redact_connection(&self.connection))
             .field("sql", &self.sql)
+            .field("split", &self.split)
             .finish()
     }
 }
@@ -46,6 +68,7 @@ impl QuerySource {
         QuerySource {
             connection: connection.to_string(),
             sql: sql.to_string(),
+            split: None,
             described: Arc::default(),
         }
     }
@@ -67,6 +90,8 @@ pub struct OdbcSource {
     pub connection: String,
     /// `(table, SQL)` in table order, train first.
     pub queries: Vec<(String, String)>,
+    /// Every query read in ranges of this column (`--split-by`).
+    pub split: Option<Split>,
 }
 
 impl OdbcSource {
@@ -80,10 +105,10 @@ impl OdbcSource {
                     table: table.clone(),
                     path: label.clone(),
                     origin: label,
-                    reader: super::typed::ReaderKind::Query(Box::new(QuerySource::new(
-                        &self.connection,
-                        sql,
-                    ))),
+                    reader: super::typed::ReaderKind::Query(Box::new(QuerySource {
+                        split: self.split.clone(),
+                        ..QuerySource::new(&self.connection, sql)
+                    })),
                 }
             })
             .collect()
@@ -91,12 +116,16 @@ impl OdbcSource {
 }
 
 /// What is recorded of a query source: the discovery file gets the
-/// connection (redacted), queries and row counts; `_metadata` also the
-/// source's column types.
+/// connection (redacted), queries, row counts and the split; `_metadata`
+/// also the source's column types.
 pub fn record(
     connection: &str,
     tables: &[(&super::SourceFile, u64)],
 ) -> (QuerySourceRecord, serde_json::Value) {
+    let split = tables.iter().find_map(|(source, _)| match &source.reader {
+        super::typed::ReaderKind::Query(query) => query.split.as_ref(),
+        _ => None,
+    });
     let record = QuerySourceRecord {
         connection: redact_connection(connection),
         queries: tables
@@ -111,6 +140,8 @@ pub fn record(
             })
             .collect(),
         read_at: crate::time::now_rfc3339(),
+        split_by: split.map(|s| s.column.clone()),
+        parallel: split.map(|s| s.parallel),
     };
     let mut value = serde_json::to_value(&record).unwrap_or_default();
     let columns: serde_json::Map<String, serde_json::Value> = tables

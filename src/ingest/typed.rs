@@ -143,6 +143,27 @@ impl<'a> Output<'a> {
         Ok(self.rows)
     }
 
+    /// An empty batch to fill elsewhere and hand on with [`Self::push_batch`]
+    /// (one the consumer is done with, when there is one).
+    pub fn empty_batch(&mut self) -> Batch {
+        (self.fresh)()
+    }
+
+    /// Hands on a batch filled elsewhere (a reader filling several batches
+    /// at once); the batch being filled here is left as it is. False when
+    /// the consumer has stopped.
+    pub fn push_batch(&mut self, batch: Batch) -> Result<bool> {
+        if batch.is_empty() || self.stopped {
+            return Ok(!self.stopped);
+        }
+        self.rows += batch.len() as u64;
+        if !(self.emit)(batch)? {
+            self.stopped = true;
+        }
+        crate::interrupt::check()?;
+        Ok(!self.stopped)
+    }
+
     /// Whether the consumer has stopped.
     pub fn is_stopped(&self) -> bool {
         self.stopped

@@ -201,6 +201,10 @@ pub fn refresh(settings: &Settings, name: &str, ui: &crate::ui::Ui) -> Result<Da
                 .iter()
                 .map(|q| (q.table.clone(), q.query.clone()))
                 .collect(),
+            split: source.split_by.clone().map(|column| query::Split {
+                column,
+                parallel: source.parallel.unwrap_or_else(query::default_parallel),
+            }),
         }),
         ..Default::default()
     };

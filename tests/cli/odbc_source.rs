@@ -681,3 +681,121 @@ fn a_source_dropping_the_connection_mid_read_fails_with_exit_6_and_leaves_nothin
     );
     assert_eq!(exported(&env, "dropped", "train").len(), 10);
 }
+
+#[test]
+fn a_split_read_over_several_connections_stores_every_row_exactly_and_refresh_splits_again() {
+    let env = Env::new();
+    odbc_ini(&env);
+    let table = unique("mdm_src_split");
+    // "Grp" needs the source's quoting; it repeats, is negative and NULL.
+    psql(&format!(
+        "CREATE TABLE {table} (k bigint PRIMARY KEY, \"Grp\" bigint, name text, amount numeric(10,2), \
+           score double precision, day date, at timestamp); \
+         INSERT INTO {table} SELECT g, CASE WHEN g % 97 = 0 THEN NULL ELSE g % 1000 - 300 END, \
+           CASE WHEN g % 4 = 0 THEN NULL ELSE 'n ' || g || ' ñ 漢字 🚀' END, \
+           CASE WHEN g % 9 = 0 THEN NULL ELSE (g % 10000) / 100.0 - 7 END, g / 7.0, \
+           CASE WHEN g % 11 = 0 THEN NULL ELSE DATE '1999-12-01' + g % 4000 END, \
+           TIMESTAMP '2021-06-30 08:00:00' + g * INTERVAL '1.000001 second' \
+         FROM generate_series(1, 20000) g"
+    ));
+    let columns = [
+        ("k", Kind::Integer),
+        ("Grp", Kind::Integer),
+        ("name", Kind::Text),
+        ("amount", Kind::Decimal(2)),
+        ("score", Kind::Float),
+        ("day", Kind::Text),
+        ("at", Kind::Timestamp),
+    ];
+    let source = |filter: &str| {
+        psql(&format!(
+            "SELECT k, \"Grp\", name, amount, score::text, day, at FROM {table} WHERE {filter} ORDER BY k"
+        ))
+    };
+    let query = format!("SELECT * FROM {table}");
+    let test_query = format!("SELECT * FROM {table} WHERE k % 10 = 0");
+    for (name, column, parallel) in [
+        ("bygrp", "Grp", "3"),
+        ("byday", "day", "2"),
+        ("byat", "at", "4"),
+    ] {
+        succeeds(
+            &env,
+            &[
+                "dataset",
+                "register",
+                name,
+                "--odbc",
+                POSTGRESQL_SOURCE,
+                "--query",
+                &query,
+                "--test-query",
+                &test_query,
+                "--split-by",
+                column,
+                "--parallel",
+                parallel,
+                "--no-features",
+            ],
+            &[],
+        );
+        assert_same_values(&source("true"), &exported(&env, name, "train"), &columns);
+        assert_same_values(
+            &source("k % 10 = 0"),
+            &exported(&env, name, "test"),
+            &columns,
+        );
+    }
+    let yaml = discovery(&env, "bygrp");
+    assert!(yaml.contains("split_by: Grp"), "{yaml}");
+    assert!(yaml.contains("parallel: 3"), "{yaml}");
+    // A refresh reads in ranges again and sees the new rows.
+    psql(&format!(
+        "INSERT INTO {table} (k, \"Grp\", name) VALUES (20001, NULL, 'late ✓'), (20002, 5000, 'big')"
+    ));
+    succeeds(&env, &["dataset", "update", "bygrp", "--refresh"], &[]);
+    assert_same_values(&source("true"), &exported(&env, "bygrp", "train"), &columns);
+    assert!(discovery(&env, "bygrp").contains("split_by: Grp"));
+    // A column the query does not return, or one that cannot be cut into
+    // ranges, is refused before anything is stored.
+    for (column, expected) in [
+        ("nope", "no column 'nope'"),
+        ("score", "give an integer, date or timestamp column"),
+    ] {
+        let message = fails(
+            &env,
+            &[
+                "dataset",
+                "register",
+                "badsplit",
+                "--odbc",
+                POSTGRESQL_SOURCE,
+                "--query",
+                &query,
+                "--split-by",
+                column,
+            ],
+            &[],
+            2,
+        );
+        assert!(message.contains(expected), "{message}");
+    }
+    assert_nothing_left(&env, "badsplit");
+    let output = run(
+        &env,
+        &[
+            "dataset",
+            "register",
+            "badsplit",
+            "--odbc",
+            POSTGRESQL_SOURCE,
+            "--query",
+            &query,
+            "--parallel",
+            "2",
+        ],
+        &[],
+    );
+    assert_eq!(output.status.code(), Some(2), "--parallel needs --split-by");
+    psql(&format!("DROP TABLE {table}"));
+}

@@ -33,6 +33,8 @@ pub use store::{sqlstate, OdbcStore};
 pub(crate) use target::environment;
 #[cfg(feature = "odbc")]
 pub use target::OdbcTarget;
+#[cfg(feature = "odbc")]
+pub(crate) use values::{from_odbc_date, from_odbc_timestamp, to_odbc_date, to_odbc_timestamp};
 
 /// Bytes of text buffers bound at once; batches with long values are split
 /// so that memory stays bounded.

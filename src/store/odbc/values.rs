@@ -82,7 +82,7 @@ pub(super) fn text_values(data: &ColumnData, start: usize, rows: usize) -> Vec<O
     }
 }
 
-pub(super) fn to_odbc_date(days: i32) -> Date {
+pub(crate) fn to_odbc_date(days: i32) -> Date {
     let (year, month, day) = time::civil_from_days(days as i64);
     Date {
         year: year as i16,
@@ -91,7 +91,7 @@ pub(super) fn to_odbc_date(days: i32) -> Date {
     }
 }
 
-pub(super) fn to_odbc_timestamp(micros: i64) -> Timestamp {
+pub(crate) fn to_odbc_timestamp(micros: i64) -> Timestamp {
     let seconds = micros.div_euclid(1_000_000);
     let fraction = micros.rem_euclid(1_000_000);
     let (year, month, day) = time::civil_from_days(seconds.div_euclid(86_400));
@@ -107,11 +107,11 @@ pub(super) fn to_odbc_timestamp(micros: i64) -> Timestamp {
     }
 }
 
-pub(super) fn from_odbc_date(date: &Date) -> i32 {
+pub(crate) fn from_odbc_date(date: &Date) -> i32 {
     time::days_from_civil(date.year as i64, date.month as u32, date.day as u32) as i32
 }
 
-pub(super) fn from_odbc_timestamp(ts: &Timestamp) -> i64 {
+pub(crate) fn from_odbc_timestamp(ts: &Timestamp) -> i64 {
     let days = time::days_from_civil(ts.year as i64, ts.month as u32, ts.day as u32);
     let seconds = days * 86_400 + ts.hour as i64 * 3600 + ts.minute as i64 * 60 + ts.second as i64;
     seconds * 1_000_000 + (ts.fraction / 1000) as i64
