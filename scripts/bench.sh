@@ -12,8 +12,9 @@
 #             on PostgreSQL vs `psql \copy` in and out, and on DuckDB (through
 #             mdm's driver) vs DuckDB's own read_csv (Python duckdb package)
 #   odbc source: `register --odbc` of a PostgreSQL query into embedded
-#             SQLite vs `psql \copy (query) to stdout` + `register` of that
-#             CSV (BENCH_ONLY=odbc-source runs this part alone)
+#             SQLite (as is, and with --split-by id --parallel 2) vs
+#             `psql \copy (query) to stdout` + `register` of that CSV
+#             (BENCH_ONLY=odbc-source runs this part alone)
 # Reports wall seconds, ratios and peak RSS (from /usr/bin/time -v).
 # Usage: scripts/bench.sh [ROWS]   (default 1000000; BENCH_FLAT=0 skips the 3x run)
 set -euo pipefail
@@ -68,10 +69,15 @@ odbc_source_bench() {
   # psqlODBC streams with declare/fetch (else it buffers the whole result).
   MDM_HOME=$home measure register_odbc_source "$mdm" --quiet dataset register direct --target label --no-features \
     --odbc "Driver={MDM PostgreSQL};Server=127.0.0.1;Port=5432;Database=mdmbench_source;Uid=postgres;UseDeclareFetch=1;Fetch=10000;BoolsAsChar=0" --query "$query"
+  # The same query read as two ranges of id over two connections at once.
+  MDM_HOME=$home measure register_odbc_split "$mdm" --quiet dataset register split --target label --no-features \
+    --odbc "Driver={MDM PostgreSQL};Server=127.0.0.1;Port=5432;Database=mdmbench_source;Uid=postgres;UseDeclareFetch=1;Fetch=10000;BoolsAsChar=0" --query "$query" \
+    --split-by id --parallel 2
   local two_steps
   two_steps=$(awk -v a="$wall_psql_copy_query_out" -v b="$wall_register_copied_csv" 'BEGIN { print a + b }')
   echo "psql \\copy + register: $two_steps s"
   echo "ratio register --odbc/(psql \\copy + register): $(ratio "$wall_register_odbc_source" "$two_steps")"
+  echo "ratio register --odbc --split-by id --parallel 2/(psql \\copy + register): $(ratio "$wall_register_odbc_split" "$two_steps")"
   psql -h 127.0.0.1 -U postgres -qc 'DROP DATABASE IF EXISTS mdmbench_source'
 }
 
