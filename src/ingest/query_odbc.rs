@@ -632,7 +632,7 @@ impl SplitReader<'_> {
                 ))
             })?;
         let inner = format!("SELECT * FROM ({}) mdm_split", self.source.sql);
-        let points = match self.bounds(&inner, &column, key, self.fetches[index])? {
+        let points = match self.bounds(&column, key, self.fetches[index])? {
             Some((low, high)) => split_points(low, high, split.parallel),
             None => Vec::new(),
         };
@@ -660,16 +660,13 @@ impl SplitReader<'_> {
         self.read_ranges(&ranges, key, output)
     }
 
-    fn bounds(
-        &self,
-        inner: &str,
-        column: &str,
-        key: SplitKey,
-        fetch: Fetch,
-    ) -> Result<Option<(i64, i64)>> {
+    fn bounds(&self, column: &str, key: SplitKey, fetch: Fetch) -> Result<Option<(i64, i64)>> {
         let (source, table) = (self.source, self.table);
         let wrap = |e| query_error(source, table, e);
-        let sql = format!("SELECT MIN({column}), MAX({column}) FROM ({inner}) mdm_bounds");
+        let sql = format!(
+            "SELECT MIN({column}), MAX({column}) FROM ({}) mdm_split",
+            source.sql
+        );
         let connection = connect(source)?;
         let Some(cursor) = connection.execute(&sql, (), None).map_err(wrap)? else {
             return Ok(None);
