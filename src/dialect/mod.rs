@@ -19,6 +19,9 @@ use crate::model::{ColumnDef, ColumnType};
 /// drops, lists and measures them (statements run on its maintenance
 /// database).
 pub trait ServerDatabases {
+    /// The database connected to for creating, renaming and dropping
+    /// others.
+    fn maintenance_database(&self) -> &'static str;
     fn create_database(&self, name: &str) -> String;
     fn drop_database(&self, name: &str) -> String;
     fn rename_database(&self, from: &str, to: &str) -> String;
@@ -172,6 +175,21 @@ pub fn float_from_parts(mantissa: Option<&i64>, shift: Option<&i64>) -> Option<f
     let first = (shift / 2) as i32;
     let second = (shift - shift / 2) as i32;
     Some(mantissa as f64 * 2f64.powi(-first) * 2f64.powi(-second))
+}
+
+/// The dialect of a server that keeps each dataset as a database: its SQL
+/// and its catalog's.
+pub trait ServerDialect: Dialect + ServerDatabases {}
+
+impl<T: Dialect + ServerDatabases> ServerDialect for T {}
+
+/// The server dialect of a backend whose datasets are databases on a
+/// server, if it is one.
+pub fn server_for_backend(backend: Backend) -> Option<std::sync::Arc<dyn ServerDialect>> {
+    match backend {
+        Backend::Postgresql => Some(std::sync::Arc::new(PostgresqlDialect)),
+        Backend::Sqlite | Backend::Duckdb => None,
+    }
 }
 
 /// The dialect of a backend.

@@ -178,6 +178,10 @@ const OWNER: &str = "COALESCE((SELECT string_agg(m.rolname, ', ' ORDER BY m.roln
      AND pg_get_userbyid(d.datdba) = d.datname || ':owners'), pg_get_userbyid(d.datdba))";
 
 impl ServerDatabases for PostgresqlDialect {
+    fn maintenance_database(&self) -> &'static str {
+        "postgres"
+    }
+
     fn create_database(&self, name: &str) -> String {
         format!("CREATE DATABASE {}", self.quote_identifier(name))
     }

@@ -5,7 +5,7 @@
 use super::ServerBackend;
 use crate::backend::record::DatasetRecord;
 use crate::backend::{Access, WriteScope};
-use crate::dialect::{ServerDatabases, OWNERS_SUFFIX};
+use crate::dialect::OWNERS_SUFFIX;
 use crate::error::{Error, Result};
 use crate::model::name::METADATA_TABLE;
 use crate::model::Value;

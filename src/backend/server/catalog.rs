@@ -7,8 +7,6 @@ use super::staging::NAMING;
 use super::ServerBackend;
 use crate::backend::record::{self, DatasetRecord, Location};
 use crate::backend::Lookup;
-use crate::config::Backend as BackendKind;
-use crate::dialect::{Dialect, ServerDatabases};
 use crate::error::Result;
 use crate::model::name::{validate_name, METADATA_TABLE};
 use crate::model::Value;
@@ -39,7 +37,7 @@ impl ServerBackend {
             None => self.record_from_metadata(name).ok()??,
         };
         record.name = name.to_string();
-        record.backend = BackendKind::Postgresql;
+        record.backend = self.settings.backend();
         record.location = crate::backend::Backend::location(self, name);
         record.owner = Some(owner.to_string());
         Some(record)
@@ -83,7 +81,7 @@ impl ServerBackend {
             })
             .unwrap_or_default();
         let mut value = serde_json::Value::Object(fields);
-        value["backend"] = serde_json::json!("postgresql");
+        value["backend"] = serde_json::json!(self.settings.backend().to_string());
         value["database"] = serde_json::json!({});
         value["tables"] = serde_json::json!(tables);
         value["source_files"] = value

@@ -31,14 +31,11 @@ mod staging;
 use super::record::{DatasetRecord, Location};
 use super::{Access, Backend, Lookup, Staged, WriteScope};
 use crate::config::{Backend as BackendKind, Settings};
-use crate::dialect::{PostgresqlDialect, ServerDatabases};
+use crate::dialect::ServerDialect;
 use crate::error::{Error, Result};
 use crate::model::Value;
 use crate::store::odbc::{OdbcStore, OdbcTarget};
 use crate::store::{Connection, Store};
-
-/// The database connected to for creating, renaming and dropping others.
-const MAINTENANCE_DATABASE: &str = "postgres";
 
 /// PostgreSQL over ODBC.
 pub struct ServerBackend {
@@ -46,16 +43,26 @@ pub struct ServerBackend {
     prefix: String,
     /// For the discovery files' connection strings.
     settings: Settings,
-    dialect: PostgresqlDialect,
+    dialect: std::sync::Arc<dyn ServerDialect>,
 }
 
 impl ServerBackend {
     pub fn new(settings: &Settings) -> Result<ServerBackend> {
+        let kind = settings.backend();
+        let profile = crate::store::odbc::profile::for_config(kind, &settings.config);
+        let (Some(dialect), Some(prefix)) = (
+            crate::dialect::server_for_backend(kind),
+            profile.database_prefix(),
+        ) else {
+            return Err(Error::Config(format!(
+                "configuration key `database.default_backend`: {kind} keeps no datasets as server databases"
+            )));
+        };
         Ok(ServerBackend {
-            target: OdbcTarget::new(settings, BackendKind::Postgresql)?,
-            prefix: settings.config.database.postgresql.database_prefix.clone(),
+            target: OdbcTarget::new(settings, kind)?,
+            prefix,
             settings: settings.clone(),
-            dialect: PostgresqlDialect,
+            dialect,
         })
     }
 
@@ -72,7 +79,7 @@ impl ServerBackend {
     }
 
     fn maintenance(&self) -> Result<OdbcStore> {
-        self.target.connect(MAINTENANCE_DATABASE)
+        self.target.connect(self.dialect.maintenance_database())
     }
 
     /// Connects to a dataset's database; one removed between the
@@ -96,14 +103,14 @@ impl ServerBackend {
     }
 
     fn database_exists(&self, database: &str) -> Result<bool> {
-        exists(&mut self.maintenance()?, &self.dialect, database)
+        exists(&mut self.maintenance()?, self.dialect.as_ref(), database)
     }
 }
 
 /// Whether `database` exists, asked on a maintenance connection.
 fn exists(
     maintenance: &mut OdbcStore,
-    dialect: &dyn ServerDatabases,
+    dialect: &dyn ServerDialect,
     database: &str,
 ) -> Result<bool> {
     let mut exists = false;
@@ -120,7 +127,7 @@ fn exists(
 
 impl Backend for ServerBackend {
     fn kind(&self) -> BackendKind {
-        BackendKind::Postgresql
+        self.settings.backend()
     }
 
     fn check_name(&self, name: &str) -> Result<()> {

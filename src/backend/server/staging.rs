@@ -10,7 +10,7 @@ use super::{exists, ServerBackend};
 use crate::backend::record::DatasetRecord;
 use crate::backend::staging::{self, Copy, Leftovers, Naming, Places, Staging};
 use crate::backend::{Lookup, Staged};
-use crate::dialect::{PostgresqlDialect, ServerDatabases};
+use crate::dialect::ServerDialect;
 use crate::error::{Error, Result};
 use crate::model::Value;
 use crate::store::odbc::OdbcStore;
@@ -55,7 +55,7 @@ impl ServerBackend {
         )?;
         let owners = self.owners_for(&mut maintenance, &database, replace)?;
         let places = DatabasePlaces {
-            dialect: self.dialect,
+            dialect: self.dialect.clone(),
             timeout: self.settings.config.database.connection_timeout,
             maintenance,
             retired: NAMING.retired(&database),
@@ -104,7 +104,7 @@ impl ServerBackend {
             .ownership(&mut maintenance, database)?
             .and_then(|o| o.owners_role);
         let timeout = self.settings.config.database.connection_timeout;
-        wait_until_unused(&mut maintenance, &self.dialect, database, timeout)?;
+        wait_until_unused(&mut maintenance, self.dialect.as_ref(), database, timeout)?;
         maintenance.execute(&self.dialect.drop_database(database), &[])?;
         if let Some(owners) = owners {
             if let Err(err) = maintenance.execute(&self.dialect.drop_role(&owners), &[]) {
@@ -163,7 +163,7 @@ impl Leftovers for Server<'_> {
     }
 
     fn put_back(&mut self, name: &str, live: &str, names: &[String]) {
-        let dialect = self.backend.dialect;
+        let dialect = self.backend.dialect.as_ref();
         let sql = if names.iter().any(|n| n == live) {
             dialect.drop_database(name)
         } else {
@@ -176,7 +176,7 @@ impl Leftovers for Server<'_> {
 /// A registration's databases: its staging copy, the dataset's and the
 /// replaced one's while it is retired.
 struct DatabasePlaces {
-    dialect: PostgresqlDialect,
+    dialect: std::sync::Arc<dyn ServerDialect>,
     /// How long a replacement waits for readers of the old database.
     timeout: u64,
     maintenance: OdbcStore,
@@ -208,7 +208,7 @@ impl Places for DatabasePlaces {
     }
 
     fn live_exists(&mut self) -> Result<bool> {
-        exists(&mut self.maintenance, &self.dialect, &self.database)
+        exists(&mut self.maintenance, self.dialect.as_ref(), &self.database)
     }
 
     fn taken(&self) -> Error {
@@ -222,7 +222,7 @@ impl Places for DatabasePlaces {
     fn retire(&mut self) -> Result<()> {
         wait_until_unused(
             &mut self.maintenance,
-            &self.dialect,
+            self.dialect.as_ref(),
             &self.database,
             self.timeout,
         )?;
@@ -245,7 +245,8 @@ impl Places for DatabasePlaces {
     /// name now exists.
     fn publish_failed(&mut self, err: Error, had_old: bool) -> Error {
         let taken = !had_old
-            && exists(&mut self.maintenance, &self.dialect, &self.database).unwrap_or(false);
+            && exists(&mut self.maintenance, self.dialect.as_ref(), &self.database)
+                .unwrap_or(false);
         if taken || matches!(err, Error::AlreadyExists(_)) {
             self.taken()
         } else {
@@ -288,7 +289,7 @@ impl Places for DatabasePlaces {
 /// export should not make a removal fail.
 fn wait_until_unused(
     maintenance: &mut OdbcStore,
-    dialect: &dyn ServerDatabases,
+    dialect: &dyn ServerDialect,
     database: &str,
     timeout: u64,
 ) -> Result<()> {

@@ -61,6 +61,12 @@ pub trait OdbcProfile: Send + Sync {
     /// servers.
     fn dataset_file(&self) -> Option<&'static str>;
 
+    /// For a server (no dataset file): the prefix of its datasets'
+    /// database names (`database_prefix` in its section of `mdm.yaml`).
+    fn database_prefix(&self) -> Option<String> {
+        None
+    }
+
     /// The `odbc:` settings of this backend's section of `mdm.yaml`.
     fn odbc_settings(&self) -> Option<&OdbcSettings>;
 

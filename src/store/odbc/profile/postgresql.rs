@@ -44,6 +44,10 @@ impl OdbcProfile for PostgresqlProfile {
         None
     }
 
+    fn database_prefix(&self) -> Option<String> {
+        Some(self.settings.database_prefix.clone())
+    }
+
     fn odbc_settings(&self) -> Option<&OdbcSettings> {
         self.settings.odbc.as_ref()
     }
