@@ -2,7 +2,8 @@
 # Installs what the tests need and runs them all. Idempotent.
 #  1. the ODBC drivers (drivers/setup.sh), a reachable PostgreSQL server and
 #     a MariaDB server (the source of the `register --odbc` tests);
-#  2. formatting and lints (with and without the `odbc` feature);
+#  2. formatting, lints (with and without the `odbc` feature) and the
+#     module layers of src/lib.rs (scripts/layers.py);
 #  3. unit tests and the end-to-end suite against the embedded SQLite
 #     default, then the same end-to-end suite once per ODBC backend profile
 #     (SQLite through its ODBC driver, PostgreSQL through psqlODBC, DuckDB
@@ -44,6 +45,8 @@ export DUCKDB_LIB_DIR
 
 echo "== cargo fmt --check"
 cargo fmt --all -- --check
+echo "== module layers: no upward arrow, no cycle"
+python3 scripts/layers.py >/dev/null
 echo "== cargo clippy"
 cargo clippy --all-targets --all-features --quiet -- -D warnings
 cargo clippy --all-targets --quiet -- -D warnings

@@ -3,7 +3,8 @@
 //! lists, profiles, exports and removes them, with features generated
 //! inside each dataset's database.
 //!
-//! Modules top to bottom; each uses only those below it:
+//! Modules top to bottom; each uses only those below it (checked by
+//! `scripts/layers.py`, part of the test command):
 //!
 //! ```text
 //! cli         one file per command, mirroring ops: its clap struct, the
