@@ -29,8 +29,9 @@ pub trait ServerDatabases {
     fn databases_with_prefix(&self) -> String;
     /// One row when the database named by the parameter exists.
     fn database_exists(&self) -> String;
-    /// The size in bytes of the database named by the parameter.
-    fn database_size(&self) -> String;
+    /// (name, size in bytes) of each database named in the parameter, a
+    /// JSON array of names, that the role may connect to.
+    fn database_sizes(&self) -> String;
     /// (name, description, owner, 1 when the role may connect) of each
     /// database starting with a prefix (one parameter).
     fn described_databases(&self) -> String;

@@ -206,8 +206,11 @@ impl ServerDatabases for PostgresqlDialect {
         "SELECT 1 FROM pg_database WHERE datname = ?".into()
     }
 
-    fn database_size(&self) -> String {
-        "SELECT pg_database_size(datname) FROM pg_database WHERE datname = ?".into()
+    fn database_sizes(&self) -> String {
+        "SELECT d.datname, pg_database_size(d.oid) FROM pg_database d \
+         WHERE d.datname IN (SELECT json_array_elements_text(CAST(? AS json))) \
+         AND has_database_privilege(d.oid, 'CONNECT')"
+            .into()
     }
 
     fn described_databases(&self) -> String {

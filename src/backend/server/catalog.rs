@@ -203,23 +203,33 @@ impl ServerBackend {
         let Ok(mut maintenance) = self.maintenance() else {
             return vec![None; records.len()];
         };
-        records
+        // One query for all of them: a listing of hundreds of datasets
+        // must not pay a round trip each.
+        let names: Vec<Option<String>> = records
             .iter()
-            .map(|record| {
-                let database = record.location.database_name()?;
-                let mut size = None;
-                maintenance
-                    .query(
-                        &self.dialect.database_size(),
-                        &[Value::Text(database)],
-                        &mut |row| {
-                            size = row.first().and_then(Value::as_i64).map(|s| s as u64);
-                            Ok(())
-                        },
-                    )
-                    .ok()?;
-                size
-            })
+            .map(|record| record.location.database_name())
+            .collect();
+        let wanted = serde_json::json!(names.iter().flatten().collect::<Vec<_>>()).to_string();
+        let mut sizes = std::collections::HashMap::new();
+        let read = maintenance.query(
+            &self.dialect.database_sizes(),
+            &[Value::Text(wanted)],
+            &mut |row| {
+                if let [Value::Text(name), size] = row {
+                    if let Some(size) = size.as_i64() {
+                        sizes.insert(name.clone(), size as u64);
+                    }
+                }
+                Ok(())
+            },
+        );
+        if let Err(err) = read {
+            log::debug!("database sizes: {err}");
+            return vec![None; records.len()];
+        }
+        names
+            .iter()
+            .map(|name| name.as_ref().and_then(|n| sizes.get(n).copied()))
             .collect()
     }
 }
