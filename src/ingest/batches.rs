@@ -45,16 +45,8 @@ pub fn parse_batches(
     if plan.source.reader != ReaderKind::Delimited {
         return parse_typed_batches(plan, batch_size, cap, counter, parsed, spent);
     }
-    let mut profilers: Vec<ColumnProfiler> = plan
-        .columns
-        .iter()
-        .map(|c| ColumnProfiler::new(c.column_type, cap))
-        .collect();
-    let fresh = || {
-        spent
-            .try_recv()
-            .unwrap_or_else(|_| Batch::new(&plan.columns, batch_size))
-    };
+    let mut profilers = profilers(plan, cap);
+    let fresh = || reuse_or_new(plan, batch_size, spent);
     let mut batch = fresh();
     let reject_columns = rows::reject_columns();
     let mut rejects = Batch::new(&reject_columns, 0);
@@ -209,6 +201,25 @@ fn parse_error(
     ))
 }
 
+/// One profiler per column of the table.
+fn profilers(plan: &TablePlan, cap: usize) -> Vec<ColumnProfiler> {
+    plan.columns
+        .iter()
+        .map(|c| ColumnProfiler::new(c.column_type, cap))
+        .collect()
+}
+
+/// A spent batch back from the store, or a new one.
+fn reuse_or_new(
+    plan: &TablePlan,
+    batch_size: usize,
+    spent: &std::sync::mpsc::Receiver<Batch>,
+) -> Batch {
+    spent
+        .try_recv()
+        .unwrap_or_else(|_| Batch::new(&plan.columns, batch_size))
+}
+
 /// Pass 2 for a typed source: its reader fills the batches.
 fn parse_typed_batches(
     plan: &TablePlan,
@@ -218,16 +229,8 @@ fn parse_typed_batches(
     parsed: &std::sync::mpsc::SyncSender<Parsed>,
     spent: &std::sync::mpsc::Receiver<Batch>,
 ) -> Result<Vec<ColumnProfiler>> {
-    let mut profilers: Vec<ColumnProfiler> = plan
-        .columns
-        .iter()
-        .map(|c| ColumnProfiler::new(c.column_type, cap))
-        .collect();
-    let mut fresh = || {
-        spent
-            .try_recv()
-            .unwrap_or_else(|_| Batch::new(&plan.columns, batch_size))
-    };
+    let mut profilers = profilers(plan, cap);
+    let mut fresh = || reuse_or_new(plan, batch_size, spent);
     let mut emit = |batch: Batch| -> Result<bool> {
         for (profiler, column) in profilers.iter_mut().zip(&batch.columns) {
             profiler.update(column);

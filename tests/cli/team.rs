@@ -96,6 +96,12 @@ fn psql_as(role: &str, database: &str, sql: &str) -> std::process::Output {
         .unwrap()
 }
 
+/// `train_features`' row count as `role` reads it with psql.
+fn features_rows_as(role: &str, database: &str) -> String {
+    let read = psql_as(role, database, "SELECT COUNT(*) FROM train_features");
+    String::from_utf8_lossy(&read.stdout).into_owned()
+}
+
 #[test]
 fn a_teams_server_is_the_catalog_and_datasets_are_private_until_granted() {
     let env = Env::new();
@@ -138,8 +144,7 @@ fn a_teams_server_is_the_catalog_and_datasets_are_private_until_granted() {
         "dataset", "export", "shared", "--table", "train", "--output", "-",
     ]);
     assert_eq!(csv.lines().count(), 201);
-    let read = psql_as("mdm_bob", &database, "SELECT COUNT(*) FROM train_features");
-    assert_eq!(String::from_utf8_lossy(&read.stdout), "200\n");
+    assert_eq!(features_rows_as("mdm_bob", &database), "200\n");
 
     // Reading is not owning: nothing changes, each refusal names the owner.
     for args in [
@@ -200,8 +205,7 @@ fn a_teams_server_is_the_catalog_and_datasets_are_private_until_granted() {
         info["access"]["grants"],
         serde_json::json!([["mdm_bob", "write"], ["mdm_team", "read"]])
     );
-    let read = psql_as("mdm_bob", &database, "SELECT COUNT(*) FROM train_features");
-    assert_eq!(String::from_utf8_lossy(&read.stdout), "200\n");
+    assert_eq!(features_rows_as("mdm_bob", &database), "200\n");
     // Writing is not owning: removing and granting stay the owner's.
     for args in [
         vec!["dataset", "remove", "shared", "--force"],
