@@ -26,3 +26,15 @@ pub fn check() -> Result<()> {
         Ok(())
     }
 }
+
+/// Asks running work to stop at its next check, as Ctrl-C does (a front end
+/// with its own signal handling, such as Python's, calls this).
+pub fn request() {
+    INTERRUPTED.store(true, Ordering::SeqCst);
+}
+
+/// Forgets a request once the interrupted work has stopped, so that the
+/// next call runs (the Python API's process lives on after a Ctrl-C).
+pub fn clear() {
+    INTERRUPTED.store(false, Ordering::SeqCst);
+}

@@ -467,7 +467,9 @@ pub fn arrow_schema(columns: &[ColumnDef]) -> Schema {
     )
 }
 
-fn record_batch(schema: &Arc<Schema>, batch: &Batch) -> Result<RecordBatch> {
+/// A batch of typed columns as an Arrow record batch of `schema`
+/// ([`arrow_schema`] of its columns).
+pub fn record_batch(schema: &Arc<Schema>, batch: &Batch) -> Result<RecordBatch> {
     let arrays: Vec<ArrayRef> = batch
         .columns
         .iter()
@@ -507,7 +509,7 @@ fn record_batch(schema: &Arc<Schema>, batch: &Batch) -> Result<RecordBatch> {
         })
         .collect();
     RecordBatch::try_new(schema.clone(), arrays)
-        .map_err(|e| Error::General(format!("cannot build a Parquet batch: {e}")))
+        .map_err(|e| Error::General(format!("cannot build an Arrow batch: {e}")))
 }
 
 #[cfg(test)]

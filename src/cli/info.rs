@@ -7,7 +7,7 @@ use super::features::render_features;
 use super::read;
 use super::short_time;
 use crate::config::Settings;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::features::FeatureSet;
 use crate::ops::info::{self, DatasetInfo};
 use crate::ui::{self, human_bytes, Table};
@@ -110,21 +110,7 @@ pub fn dataset(settings: &Settings, opt: DatasetInfoOpt) -> Result<()> {
     let info = info::dataset_info(settings, &name)?;
     let features = FeatureSet::from_metadata(&info.metadata)?;
     if json {
-        let mut value = serde_json::to_value(&info).map_err(|e| Error::General(e.to_string()))?;
-        value["schema"] = serde_json::to_value(&info.metadata.tables).unwrap_or_default();
-        value["ingest"] = info
-            .metadata
-            .fields
-            .get("ingest")
-            .cloned()
-            .unwrap_or_default();
-        if show_columns {
-            value["statistics"] =
-                serde_json::to_value(&info.metadata.statistics).unwrap_or_default();
-        }
-        if show_features {
-            value["features"] = serde_json::to_value(&features).unwrap_or_default();
-        }
+        let value = info::dataset_json(&info, show_columns, show_features)?;
         return ui::print_json(&value);
     }
     let mut text = render_info(&info, show_columns);

@@ -16,7 +16,7 @@ mod list;
 mod logfile;
 mod logging;
 mod read;
-mod register;
+pub mod register;
 mod remove;
 mod search;
 mod stats;

@@ -185,6 +185,17 @@ fn parse_size(text: &str) -> Result<u64, String> {
 
 /// Registers the dataset; prints its record as JSON when asked.
 pub fn run(settings: &Settings, opt: RegisterOpt, ui: &Ui) -> Result<()> {
+    let json = opt.json;
+    let record = register::register(settings, &options(opt)?, ui)?;
+    if json {
+        ui::print_json(&record)?;
+    }
+    Ok(())
+}
+
+/// The ops options of what was typed (the Python API's `register_dataset`
+/// goes through here too, so both front ends take the same options).
+pub fn options(opt: RegisterOpt) -> Result<RegisterOptions> {
     let RegisterOpt {
         name,
         path,
@@ -205,10 +216,10 @@ pub fn run(settings: &Settings, opt: RegisterOpt, ui: &Ui) -> Result<()> {
         sheet,
         max_unpacked_size,
         max_unpack_ratio,
-        json,
+        json: _,
         read,
     } = opt;
-    let options = RegisterOptions {
+    Ok(RegisterOptions {
         name,
         path: path.unwrap_or_default(),
         odbc: odbc.source()?,
@@ -234,10 +245,5 @@ pub fn run(settings: &Settings, opt: RegisterOpt, ui: &Ui) -> Result<()> {
                 max_ratio: max_unpack_ratio,
             },
         },
-    };
-    let record = register::register(settings, &options, ui)?;
-    if json {
-        ui::print_json(&record)?;
-    }
-    Ok(())
+    })
 }

@@ -256,6 +256,12 @@ pub trait Dialect: Send + Sync {
     /// Most columns a table may have.
     fn max_columns(&self) -> usize;
 
+    /// Statements that make the transaction just begun refuse every write,
+    /// where the database has such a mode (the caller also rolls back).
+    fn read_only_transaction(&self) -> Vec<String> {
+        Vec::new()
+    }
+
     /// An `INSERT` that takes each column of a batch as one array parameter
     /// (text in the database's array syntax), for databases that can unnest
     /// arrays; `None` where they cannot.

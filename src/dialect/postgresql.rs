@@ -110,6 +110,11 @@ impl Dialect for PostgresqlDialect {
         1600
     }
 
+    /// <https://www.postgresql.org/docs/current/sql-set-transaction.html>
+    fn read_only_transaction(&self) -> Vec<String> {
+        vec!["SET TRANSACTION READ ONLY".into()]
+    }
+
     /// `INSERT ... SELECT unnest(CAST(? AS type[])), ...`: the arrays are
     /// expanded in the select list (set-returning functions there advance
     /// in lockstep) rather than by `FROM unnest(a, b, ...)`, which first

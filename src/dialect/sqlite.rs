@@ -45,6 +45,11 @@ impl Dialect for SqliteDialect {
         2000
     }
 
+    /// <https://www.sqlite.org/pragma.html#pragma_query_only>
+    fn read_only_transaction(&self) -> Vec<String> {
+        vec!["PRAGMA query_only = ON".into()]
+    }
+
     /// The SQLite ODBC driver rounds doubles needing 16 or 17 digits (it
     /// fetches them as 15-digit text). They travel instead as an integer
     /// mantissa scaled by 2^(54 - floor(log2|x|)) — exact, and below

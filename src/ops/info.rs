@@ -45,6 +45,32 @@ pub fn dataset_info(settings: &Settings, name: &str) -> Result<DatasetInfo> {
     })
 }
 
+/// `dataset info --json`: the record, `schema` (tables and columns),
+/// `ingest` (how the files were read) and, when asked, `statistics` and
+/// `features`. The Python API's `DatasetInfo` is built from the same value.
+pub fn dataset_json(
+    info: &DatasetInfo,
+    statistics: bool,
+    features: bool,
+) -> Result<serde_json::Value> {
+    let mut value = serde_json::to_value(info).map_err(|e| crate::Error::General(e.to_string()))?;
+    value["schema"] = serde_json::to_value(&info.metadata.tables).unwrap_or_default();
+    value["ingest"] = info
+        .metadata
+        .fields
+        .get("ingest")
+        .cloned()
+        .unwrap_or_default();
+    if statistics {
+        value["statistics"] = serde_json::to_value(&info.metadata.statistics).unwrap_or_default();
+    }
+    if features {
+        let set = crate::features::FeatureSet::from_metadata(&info.metadata)?;
+        value["features"] = serde_json::to_value(&set).unwrap_or_default();
+    }
+    Ok(value)
+}
+
 /// The facts `mdm info` prints.
 #[derive(Clone, Debug, Serialize)]
 pub struct SystemInfo {

@@ -6,6 +6,7 @@ pub mod export;
 pub mod features;
 pub mod info;
 pub mod list;
+pub mod load;
 pub mod partition;
 pub mod register;
 pub mod remove;

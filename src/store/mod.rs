@@ -61,6 +61,28 @@ pub(crate) fn chunks(total: usize, size: usize) -> impl Iterator<Item = (usize, 
         .map(move |start| (start, size.min(total - start)))
 }
 
+/// Which rows a scan reads: an SQL condition over the table's columns
+/// (the caller has checked it is one expression) and a row limit.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RowFilter {
+    pub condition: Option<String>,
+    pub limit: Option<u64>,
+}
+
+impl RowFilter {
+    /// ` WHERE (...) LIMIT n`, as far as given, to follow `SELECT ... FROM t`.
+    pub fn clause(&self) -> String {
+        let mut clause = String::new();
+        if let Some(condition) = &self.condition {
+            clause.push_str(&format!(" WHERE ({condition})"));
+        }
+        if let Some(limit) = self.limit {
+            clause.push_str(&format!(" LIMIT {limit}"));
+        }
+        clause
+    }
+}
+
 /// What a bulk load will write: the most bytes of one value and the most
 /// columns of one table.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -109,6 +131,27 @@ pub trait Store {
         columns: &[ColumnDef],
         batch_size: usize,
         on_batch: &mut dyn FnMut(&Batch) -> Result<()>,
+    ) -> Result<()> {
+        self.scan_filtered(table, columns, &RowFilter::default(), batch_size, on_batch)
+    }
+
+    /// [`Store::scan`] of the rows `filter` keeps.
+    fn scan_filtered(
+        &mut self,
+        table: &str,
+        columns: &[ColumnDef],
+        filter: &RowFilter,
+        batch_size: usize,
+        on_batch: &mut dyn FnMut(&Batch) -> Result<()>,
+    ) -> Result<()>;
+
+    /// Runs a query, calling `on_columns` once with the result's column
+    /// names, then `on_row` for each row.
+    fn query_named(
+        &mut self,
+        sql: &str,
+        on_columns: &mut dyn FnMut(&[String]) -> Result<()>,
+        on_row: &mut dyn FnMut(&[Value]) -> Result<()>,
     ) -> Result<()>;
 
     /// Tells a bulk load what it will write, for stores that size their

@@ -327,6 +327,30 @@ impl Store for SqliteStore {
         Ok(())
     }
 
+    fn query_named(
+        &mut self,
+        sql: &str,
+        on_columns: &mut dyn FnMut(&[String]) -> Result<()>,
+        on_row: &mut dyn FnMut(&[Value]) -> Result<()>,
+    ) -> Result<()> {
+        let path = self.path.clone();
+        let wrap = |e| Error::sqlite(&path, e);
+        super::echo(sql);
+        let mut stmt = self.conn.prepare(sql).map_err(wrap)?;
+        let names: Vec<String> = stmt.column_names().iter().map(|n| n.to_string()).collect();
+        on_columns(&names)?;
+        let mut rows = stmt.query([]).map_err(wrap)?;
+        let mut values = Vec::with_capacity(names.len());
+        while let Some(row) = rows.next().map_err(wrap)? {
+            values.clear();
+            for index in 0..names.len() {
+                values.push(from_sql(row.get_ref(index).map_err(wrap)?));
+            }
+            on_row(&values)?;
+        }
+        Ok(())
+    }
+
     fn begin(&mut self) -> Result<()> {
         self.conn.execute_batch("BEGIN").map_err(|e| self.err(e))
     }
@@ -347,14 +371,15 @@ impl Store for SqliteStore {
         Ok(())
     }
 
-    fn scan(
+    fn scan_filtered(
         &mut self,
         table: &str,
         columns: &[ColumnDef],
+        filter: &super::RowFilter,
         batch_size: usize,
         on_batch: &mut dyn FnMut(&Batch) -> Result<()>,
     ) -> Result<()> {
-        let sql = self.dialect.select_columns(table, columns);
+        let sql = self.dialect.select_columns(table, columns) + &filter.clause();
         let path = self.path.clone();
         let wrap = |e| Error::sqlite(&path, e);
         super::echo(&sql);

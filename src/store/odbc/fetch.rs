@@ -23,6 +23,7 @@ impl OdbcStore {
         &mut self,
         table: &str,
         columns: &[ColumnDef],
+        filter: &crate::store::RowFilter,
         batch_size: usize,
         on_batch: &mut dyn FnMut(&Batch) -> Result<()>,
     ) -> Result<()> {
@@ -66,9 +67,10 @@ impl OdbcStore {
             .max(1);
         let rows = (BUFFER_BUDGET / row_bytes).clamp(1, batch_size.max(1));
         let sql = format!(
-            "SELECT {} FROM {}",
+            "SELECT {} FROM {}{}",
             expressions.join(", "),
-            self.dialect.quote_identifier(table)
+            self.dialect.quote_identifier(table),
+            filter.clause()
         );
         let wrap = |e: odbc_api::Error| self.error(&format!("read {table}"), e);
         crate::store::echo(&sql);

@@ -5,7 +5,7 @@
 //! panics. Bulk inserts and block fetches are in `insert` and `fetch`.
 
 use odbc_api::parameter::InputParameter;
-use odbc_api::{Cursor, IntoParameter, Nullable};
+use odbc_api::{Cursor, IntoParameter, Nullable, ResultSetMetadata};
 
 use super::fetch::{close_cursor, read_rows};
 use super::profile::OdbcProfile;
@@ -257,16 +257,39 @@ impl Store for OdbcStore {
         self.append_batch(table, columns, batch)
     }
 
-    fn scan(
+    fn scan_filtered(
         &mut self,
         table: &str,
         columns: &[ColumnDef],
+        filter: &crate::store::RowFilter,
         batch_size: usize,
         on_batch: &mut dyn FnMut(&Batch) -> Result<()>,
     ) -> Result<()> {
         self.under_settings(SettingSet::BulkRead(columns.len()), |store| {
-            store.scan_batches(table, columns, batch_size, on_batch)
+            store.scan_batches(table, columns, filter, batch_size, on_batch)
         })
+    }
+
+    fn query_named(
+        &mut self,
+        sql: &str,
+        on_columns: &mut dyn FnMut(&[String]) -> Result<()>,
+        on_row: &mut dyn FnMut(&[Value]) -> Result<()>,
+    ) -> Result<()> {
+        let wrap = |e: odbc_api::Error| self.error(&format!("query `{}`", short_sql(sql)), e);
+        crate::store::echo(sql);
+        match self.conn.execute(sql, (), None).map_err(wrap)? {
+            Some(mut cursor) => {
+                let names = cursor
+                    .column_names()
+                    .map_err(wrap)?
+                    .collect::<std::result::Result<Vec<String>, _>>()
+                    .map_err(wrap)?;
+                on_columns(&names)?;
+                read_rows(cursor, on_row, &wrap)
+            }
+            None => on_columns(&[]),
+        }
     }
 
     fn table_names(&mut self) -> Result<Vec<String>> {
