@@ -256,6 +256,12 @@ pub trait Dialect: Send + Sync {
     /// Most columns a table may have.
     fn max_columns(&self) -> usize;
 
+    /// Whether unquoted names are folded to lower case (so that `Age`
+    /// means the column `age`, not `Age`).
+    fn folds_unquoted_names(&self) -> bool {
+        false
+    }
+
     /// Statements that make the transaction just begun refuse every write,
     /// where the database has such a mode (the caller also rolls back).
     fn read_only_transaction(&self) -> Vec<String> {

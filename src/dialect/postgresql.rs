@@ -110,6 +110,11 @@ impl Dialect for PostgresqlDialect {
         1600
     }
 
+    /// <https://www.postgresql.org/docs/current/sql-syntax-lexical.html#SQL-SYNTAX-IDENTIFIERS>
+    fn folds_unquoted_names(&self) -> bool {
+        true
+    }
+
     /// <https://www.postgresql.org/docs/current/sql-set-transaction.html>
     fn read_only_transaction(&self) -> Vec<String> {
         vec!["SET TRANSACTION READ ONLY".into()]

@@ -14,6 +14,7 @@ use arrow_schema::{DataType, Field, Schema, SchemaRef};
 use crate::backend::record::DatasetRecord;
 use crate::catalog::Catalog;
 use crate::config::Settings;
+use crate::dialect::Dialect;
 use crate::error::{Error, Result};
 use crate::features::FeatureSet;
 use crate::interrupt;
@@ -48,19 +49,32 @@ pub struct LoadPlan {
     pub batch_size: usize,
 }
 
-/// The dataset's tables (feature tables included) and its metadata.
-pub fn tables(settings: &Settings, name: &str) -> Result<(DatasetRecord, DatasetMetadata)> {
+/// The dataset's record, its metadata and its database's dialect.
+fn describe(
+    settings: &Settings,
+    name: &str,
+) -> Result<(DatasetRecord, DatasetMetadata, Box<dyn Dialect>)> {
     let mut record = Catalog::new(settings).get(name)?;
     let mut store = super::open_store(settings, &record)?;
     let metadata = metadata::load(store.as_mut())?;
     metadata.apply_fields(&mut record);
-    Ok((record, metadata))
+    Ok((record, metadata, store.dialect().boxed()))
+}
+
+/// SQL as the user wrote it, with the dataset's own names quoted where the
+/// database would otherwise fold them to lower case.
+fn with_names_kept(sql: &str, names: &[String], dialect: &dyn Dialect) -> String {
+    if dialect.folds_unquoted_names() {
+        quote_names(sql, names, &|name| dialect.quote_identifier(name))
+    } else {
+        sql.to_string()
+    }
 }
 
 /// Resolves `options` against dataset `name`: unknown tables and columns,
 /// and a condition that is more than one expression, are invalid arguments.
 pub fn plan(settings: &Settings, name: &str, options: &LoadOptions) -> Result<LoadPlan> {
-    let (record, metadata) = tables(settings, name)?;
+    let (record, metadata, dialect) = describe(settings, name)?;
     let tables = FeatureSet::tables_of(&metadata, true)?;
     let Some(table) = tables.iter().find(|t| t.name == options.table) else {
         return Err(Error::InvalidArgument(format!(
@@ -92,16 +106,21 @@ pub fn plan(settings: &Settings, name: &str, options: &LoadOptions) -> Result<Lo
             })
             .collect::<Result<_>>()?
     };
-    if let Some(condition) = &options.condition {
-        check_expression(condition)?;
-    }
+    let condition = match &options.condition {
+        Some(condition) => {
+            check_expression(condition)?;
+            let names: Vec<String> = table.columns.iter().map(|c| c.name.clone()).collect();
+            Some(with_names_kept(condition, &names, dialect.as_ref()))
+        }
+        None => None,
+    };
     Ok(LoadPlan {
         record,
         table: table.clone(),
         schema: Arc::new(crate::sink::arrow_schema(&columns)),
         columns,
         filter: RowFilter {
-            condition: options.condition.clone(),
+            condition,
             limit: options.limit,
         },
         batch_size: options
@@ -168,30 +187,33 @@ const WRITING_KEYWORDS: &[&str] = &[
     "PRAGMA",
 ];
 
-/// The words of `sql` outside string literals, quoted identifiers and
-/// comments, upper-cased; and whether a `;` separates two statements.
-fn words(sql: &str) -> (Vec<String>, bool) {
+/// A piece of SQL text, as far as mdm needs to tell them apart.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Token {
+    /// A bare word (keyword, identifier, number): its byte range.
+    Word(usize, usize),
+    /// A string literal or quoted identifier.
+    Quoted,
+    Semicolon,
+    Open,
+    Close,
+    /// Any other character that is not white space.
+    Other(u8),
+}
+
+/// The tokens of `sql`, comments and white space left out.
+fn tokens(sql: &str) -> Vec<Token> {
     let bytes = sql.as_bytes();
-    let mut words = Vec::new();
-    let mut current = String::new();
-    let mut separated = false;
-    let mut ended = false;
+    let mut tokens = Vec::new();
     let mut i = 0;
-    let flush = |current: &mut String, words: &mut Vec<String>| {
-        if !current.is_empty() {
-            words.push(std::mem::take(current).to_ascii_uppercase());
-        }
-    };
     while i < bytes.len() {
         let byte = bytes[i];
         match byte {
             b'\'' | b'"' | b'`' => {
-                flush(&mut current, &mut words);
-                let close = if byte == b'`' { b'`' } else { byte };
                 i += 1;
                 while i < bytes.len() {
-                    if bytes[i] == close {
-                        if bytes.get(i + 1) == Some(&close) {
+                    if bytes[i] == byte {
+                        if bytes.get(i + 1) == Some(&byte) {
                             i += 2;
                             continue;
                         }
@@ -199,49 +221,100 @@ fn words(sql: &str) -> (Vec<String>, bool) {
                     }
                     i += 1;
                 }
-                if ended {
-                    separated = true;
-                }
+                tokens.push(Token::Quoted);
                 i += 1;
-                continue;
             }
             b'-' if bytes.get(i + 1) == Some(&b'-') => {
-                flush(&mut current, &mut words);
                 while i < bytes.len() && bytes[i] != b'\n' {
                     i += 1;
                 }
-                continue;
             }
             b'/' if bytes.get(i + 1) == Some(&b'*') => {
-                flush(&mut current, &mut words);
                 i += 2;
                 while i + 1 < bytes.len() && !(bytes[i] == b'*' && bytes[i + 1] == b'/') {
                     i += 1;
                 }
                 i += 2;
-                continue;
-            }
-            b';' => {
-                flush(&mut current, &mut words);
-                ended = true;
             }
             _ if byte.is_ascii_alphanumeric() || byte == b'_' || byte >= 0x80 => {
-                if ended {
-                    separated = true;
+                let start = i;
+                while i < bytes.len()
+                    && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_' || bytes[i] >= 0x80)
+                {
+                    i += 1;
                 }
-                current.push(byte as char);
+                tokens.push(Token::Word(start, i));
             }
             _ => {
-                flush(&mut current, &mut words);
-                if ended && !byte.is_ascii_whitespace() {
-                    separated = true;
+                match byte {
+                    b';' => tokens.push(Token::Semicolon),
+                    b'(' => tokens.push(Token::Open),
+                    b')' => tokens.push(Token::Close),
+                    _ if byte.is_ascii_whitespace() => {}
+                    _ => tokens.push(Token::Other(byte)),
                 }
+                i += 1;
             }
         }
-        i += 1;
     }
-    flush(&mut current, &mut words);
+    tokens
+}
+
+/// The words of `sql` outside string literals, quoted identifiers and
+/// comments, upper-cased; and whether a `;` separates two statements.
+fn words(sql: &str) -> (Vec<String>, bool) {
+    let tokens = tokens(sql);
+    let words = tokens
+        .iter()
+        .filter_map(|t| match t {
+            Token::Word(start, end) => Some(sql[*start..*end].to_ascii_uppercase()),
+            _ => None,
+        })
+        .collect();
+    let separated = match tokens.iter().position(|t| *t == Token::Semicolon) {
+        Some(at) => tokens[at..].iter().any(|t| *t != Token::Semicolon),
+        None => false,
+    };
     (words, separated)
+}
+
+/// Whether the parentheses of `sql` (outside literals) pair up.
+fn balanced(sql: &str) -> bool {
+    let mut depth = 0i64;
+    for token in tokens(sql) {
+        match token {
+            Token::Open => depth += 1,
+            Token::Close => depth -= 1,
+            _ => {}
+        }
+        if depth < 0 {
+            return false;
+        }
+    }
+    depth == 0
+}
+
+/// `sql` with each bare word that is exactly one of `names` quoted through
+/// `quote` (a word before `(` is a function and stays). On a database that
+/// folds unquoted names to lower case this lets `Age > 60` mean the column
+/// `Age`, as on the others.
+pub fn quote_names(sql: &str, names: &[String], quote: &dyn Fn(&str) -> String) -> String {
+    let tokens = tokens(sql);
+    let mut out = String::with_capacity(sql.len() + 16);
+    let mut last = 0;
+    for (index, token) in tokens.iter().enumerate() {
+        if let Token::Word(start, end) = *token {
+            let word = &sql[start..end];
+            let is_call = tokens.get(index + 1) == Some(&Token::Open);
+            if !is_call && names.iter().any(|n| n == word) {
+                out.push_str(&sql[last..start]);
+                out.push_str(&quote(word));
+                last = end;
+            }
+        }
+    }
+    out.push_str(&sql[last..]);
+    out
 }
 
 /// Checks that `sql` is one statement that only reads: it begins with a
@@ -284,6 +357,11 @@ pub fn check_read_only(sql: &str) -> Result<()> {
 
 /// Checks that a row condition is one expression that only reads.
 fn check_expression(condition: &str) -> Result<()> {
+    if !balanced(condition) {
+        return Err(Error::InvalidArgument(format!(
+            "where: the parentheses of `{condition}` do not pair up"
+        )));
+    }
     check_read_only(&format!("SELECT 1 WHERE {condition}"))
         .map_err(|e| Error::InvalidArgument(format!("where: {e}")))
 }
@@ -301,7 +379,12 @@ pub struct QueryResult {
 /// dates (or timestamps) date32 (or timestamp[us]), other text utf8.
 pub fn query(settings: &Settings, name: &str, sql: &str) -> Result<QueryResult> {
     check_read_only(sql)?;
-    let record = Catalog::new(settings).get(name)?;
+    let (record, metadata, dialect) = describe(settings, name)?;
+    let names: Vec<String> = FeatureSet::tables_of(&metadata, true)?
+        .iter()
+        .flat_map(|t| t.columns.iter().map(|c| c.name.clone()))
+        .collect();
+    let sql = with_names_kept(sql, &names, dialect.as_ref());
     let _lock = super::DatasetLock::shared(settings, &record.name)?;
     let record = Catalog::new(settings).get(&record.name)?;
     let mut store = super::open_store(settings, &record)?;
@@ -315,7 +398,7 @@ pub fn query(settings: &Settings, name: &str, sql: &str) -> Result<QueryResult> 
             store.execute(statement, &[])?;
         }
         store.query_named(
-            sql,
+            &sql,
             &mut |found| {
                 names = found.to_vec();
                 Ok(())
@@ -444,6 +527,22 @@ mod tests {
         assert!(check_read_only("").is_err());
         assert!(check_expression("Age > 30 AND Sex = 'male'").is_ok());
         assert!(check_expression("1=1; DROP TABLE train").is_err());
+        assert!(check_expression("1=1) UNION SELECT 1 --").is_err());
+        assert!(check_expression("(a > 1) AND (b = ')')").is_ok());
+    }
+
+    #[test]
+    fn the_datasets_own_names_are_quoted_where_the_database_folds_case() {
+        let names = vec!["Age".to_string(), "count".to_string()];
+        let quote = |n: &str| format!("\"{n}\"");
+        assert_eq!(
+            quote_names("Age > 60 AND 'Age' <> t.Age AND age = 1", &names, &quote),
+            "\"Age\" > 60 AND 'Age' <> t.\"Age\" AND age = 1"
+        );
+        assert_eq!(
+            quote_names("SELECT count(*) AS count FROM train", &names, &quote),
+            "SELECT count(*) AS \"count\" FROM train"
+        );
     }
 
     #[test]

@@ -74,7 +74,8 @@ impl RowFilter {
     pub fn clause(&self) -> String {
         let mut clause = String::new();
         if let Some(condition) = &self.condition {
-            clause.push_str(&format!(" WHERE ({condition})"));
+            // The line break ends a `--` comment the condition may close with.
+            clause.push_str(&format!(" WHERE ({condition}\n)"));
         }
         if let Some(limit) = self.limit {
             clause.push_str(&format!(" LIMIT {limit}"));
