@@ -1,9 +1,10 @@
 //! The `choice!` macro: closed sets of configuration and command-line words.
 
 /// Defines a closed set of configuration words, parsed case-insensitively,
-/// whose errors list every allowed value.
+/// whose errors list every allowed value. `Variant => "word" | "alias"`
+/// also accepts other spellings of a word (stored and shown as `word`).
 macro_rules! choice {
-    ($(#[$meta:meta])* $name:ident { $($variant:ident => $text:literal),+ $(,)? }) => {
+    ($(#[$meta:meta])* $name:ident { $($variant:ident => $text:literal $(| $alias:literal)*),+ $(,)? }) => {
         $(#[$meta])*
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
         pub enum $name { $($variant),+ }
@@ -21,7 +22,9 @@ macro_rules! choice {
         impl std::str::FromStr for $name {
             type Err = String;
             fn from_str(text: &str) -> std::result::Result<Self, String> {
-                $(if text.eq_ignore_ascii_case($text) { return Ok(Self::$variant); })+
+                $(if text.eq_ignore_ascii_case($text) $(|| text.eq_ignore_ascii_case($alias))* {
+                    return Ok(Self::$variant);
+                })+
                 Err(format!("`{text}` is not one of: {}", Self::ALL.join(", ")))
             }
         }

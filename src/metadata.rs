@@ -56,14 +56,25 @@ pub fn natural_kind(
 }
 
 /// The problem type a target suggests: classification for text, boolean
-/// and integer targets with at most 20 classes; time series for dates;
-/// regression otherwise.
+/// and integer targets with at most 20 classes (binary with two, else
+/// multiclass); time series for dates; regression otherwise.
 pub fn infer_problem_type(column_type: ColumnType, stats: &ColumnStatistics) -> ProblemType {
-    match column_type {
+    let problem_type = match column_type {
         ColumnType::Text | ColumnType::Boolean => ProblemType::Classification,
         ColumnType::Integer if stats.distinct <= MAX_CLASSES => ProblemType::Classification,
         ColumnType::Date | ColumnType::Datetime => ProblemType::TimeSeries,
         _ => ProblemType::Regression,
+    };
+    resolve_problem_type(problem_type, stats)
+}
+
+/// `classification` as binary (at most two distinct target values) or
+/// multiclass; any other type as it is.
+pub fn resolve_problem_type(problem_type: ProblemType, target: &ColumnStatistics) -> ProblemType {
+    match problem_type {
+        ProblemType::Classification if target.distinct <= 2 => ProblemType::BinaryClassification,
+        ProblemType::Classification => ProblemType::MulticlassClassification,
+        other => other,
     }
 }
 

@@ -10,15 +10,35 @@ use serde::{Deserialize, Serialize};
 use crate::config::{Backend, Settings};
 
 choice!(
-    /// The machine-learning task of a dataset.
+    /// The machine-learning task of a dataset, with the original MDM's
+    /// names. `classification` is resolved to binary or multiclass from the
+    /// target's distinct values when the dataset is registered or updated.
     ProblemType {
         Classification => "classification",
+        BinaryClassification => "binary_classification" | "binary-classification" | "binary",
+        MulticlassClassification => "multiclass_classification" | "multiclass-classification" | "multiclass",
+        Multilabel => "multilabel" | "multilabel_classification" | "multilabel-classification",
         Regression => "regression",
         Clustering => "clustering",
-        TimeSeries => "time-series",
+        TimeSeries => "time-series" | "time_series" | "timeseries",
         Ranking => "ranking",
     }
 );
+
+impl ProblemType {
+    /// Whether a dataset of this type is found when searching for
+    /// `wanted`: `classification` finds every kind of classification.
+    pub fn is_a(self, wanted: ProblemType) -> bool {
+        self == wanted
+            || (wanted == ProblemType::Classification
+                && matches!(
+                    self,
+                    ProblemType::BinaryClassification
+                        | ProblemType::MulticlassClassification
+                        | ProblemType::Multilabel
+                ))
+    }
+}
 
 /// One table of a dataset as recorded in its discovery file.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

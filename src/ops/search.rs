@@ -74,7 +74,7 @@ pub fn search(settings: &Settings, options: &SearchOptions) -> Result<Vec<Datase
         .filter(|r| {
             options
                 .problem_type
-                .is_none_or(|p| r.annotations.problem_type == Some(p))
+                .is_none_or(|p| r.annotations.problem_type.is_some_and(|t| t.is_a(p)))
         })
         .filter(|r| options.min_rows.is_none_or(|m| r.total_rows() >= m))
         .filter(|r| options.max_rows.is_none_or(|m| r.total_rows() <= m))

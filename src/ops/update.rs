@@ -86,7 +86,16 @@ pub fn update(settings: &Settings, name: &str, options: &UpdateOptions) -> Resul
         }
     }
     if let Some(problem_type) = options.problem_type {
-        record.annotations.problem_type = Some(problem_type);
+        let target_stats = record.annotations.target.as_ref().and_then(|target| {
+            old_metadata
+                .statistics
+                .get(&train.name)
+                .and_then(|s| s.get(target))
+        });
+        record.annotations.problem_type = Some(match target_stats {
+            Some(stats) => metadata::resolve_problem_type(problem_type, stats),
+            None => problem_type,
+        });
     }
     if let Some(ids) = &options.id_columns {
         for id in ids {

@@ -38,7 +38,7 @@ fn a_kaggle_folder_becomes_train_test_and_submission_tables() {
     );
     assert_eq!(info["target"], "Survived");
     assert_eq!(info["id_columns"], serde_json::json!(["PassengerId"]));
-    assert_eq!(info["problem_type"], "classification");
+    assert_eq!(info["problem_type"], "binary_classification");
 
     let sql = |q: &str| env.scalar("titanic", q);
     assert_eq!(sql("SELECT COUNT(*) FROM train"), "200");
@@ -584,6 +584,78 @@ fn problem_types_and_kinds_are_inferred_from_the_data() {
     assert_eq!(
         info["statistics"]["train"]["color"]["top_values"][0][1],
         150
+    );
+}
+
+#[test]
+fn the_original_mdms_problem_type_names_are_accepted_and_classification_is_resolved() {
+    let env = Env::new();
+    let mut content = String::from("id,two,three,x\n");
+    for i in 0..60 {
+        content.push_str(&format!("{i},{},{},{}.5\n", ["yes", "no"][i % 2], i % 3, i));
+    }
+    let path = env.write("classes.csv", content);
+    let path = path.to_str().unwrap();
+    let problem_type = |name: &str, args: &[&str]| {
+        let mut all = vec!["dataset", "register", name, path];
+        all.extend_from_slice(args);
+        all.push("--no-features");
+        env.ok(&all);
+        env.json(&["dataset", "info", name])["problem_type"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(
+        problem_type(
+            "b",
+            &["--target", "two", "--problem-type", "binary-classification"]
+        ),
+        "binary_classification"
+    );
+    assert_eq!(
+        problem_type("m", &["--target", "three", "--problem-type", "multiclass"]),
+        "multiclass_classification"
+    );
+    assert_eq!(
+        problem_type(
+            "c",
+            &["--target", "three", "--problem-type", "classification"]
+        ),
+        "multiclass_classification"
+    );
+    assert_eq!(
+        problem_type("i", &["--target", "two"]),
+        "binary_classification"
+    );
+    assert_eq!(
+        problem_type("t", &["--target", "x", "--problem-type", "time_series"]),
+        "time-series"
+    );
+    let found: Vec<String> = env
+        .json(&["dataset", "search", "--problem-type", "classification"])
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["name"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(found, ["b", "c", "i", "m"]);
+    let error = env.fails(
+        &[
+            "dataset",
+            "register",
+            "z",
+            path,
+            "--problem-type",
+            "forecast",
+        ],
+        2,
+    );
+    assert!(error.contains("binary_classification"), "{error}");
+    env.ok(&["dataset", "update", "i", "--problem-type", "classification"]);
+    assert_eq!(
+        env.json(&["dataset", "info", "i"])["problem_type"],
+        "binary_classification"
     );
 }
 

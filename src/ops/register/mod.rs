@@ -243,14 +243,21 @@ pub fn register(settings: &Settings, options: &RegisterOptions, ui: &Ui) -> Resu
     } else {
         Vec::new()
     };
-    let problem_type = options.problem_type.or_else(|| {
-        let target = options.target.as_deref()?;
-        let index = plans[0].columns.iter().position(|c| c.name == target)?;
-        Some(metadata::infer_problem_type(
+    let target_index = options
+        .target
+        .as_deref()
+        .and_then(|target| plans[0].columns.iter().position(|c| c.name == target));
+    let problem_type = match (options.problem_type, target_index) {
+        (Some(given), Some(index)) => {
+            Some(metadata::resolve_problem_type(given, &statistics[0][index]))
+        }
+        (Some(given), None) => Some(given),
+        (None, Some(index)) => Some(metadata::infer_problem_type(
             plans[0].columns[index].column_type,
             &statistics[0][index],
-        ))
-    });
+        )),
+        (None, None) => None,
+    };
 
     let now = crate::time::now_rfc3339();
     let created_at = existing
