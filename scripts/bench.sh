@@ -15,6 +15,12 @@
 #             SQLite (as is, and with --split-by id --parallel 2) vs
 #             `psql \copy (query) to stdout` + `register` of that CSV
 #             (BENCH_ONLY=odbc-source runs this part alone)
+#   python:   (when the mdm Python package is installed: pip install ./python)
+#             MDMClient.load_table of train_features into Arrow vs
+#             ConnectorX's read_sql(return_type="arrow"), of train into
+#             pandas vs pandas.read_sql, on the embedded SQLite dataset; on
+#             DuckDB (through mdm's driver) vs Python duckdb's .arrow()
+#             (BENCH_ONLY=python runs this part alone)
 # Reports wall seconds, ratios and peak RSS (from /usr/bin/time -v).
 # Usage: scripts/bench.sh [ROWS]   (default 1000000; BENCH_FLAT=0 skips the 3x run)
 set -euo pipefail
@@ -80,6 +86,43 @@ odbc_source_bench() {
   echo "ratio register --odbc --split-by id --parallel 2/(psql \\copy + register): $(ratio "$wall_register_odbc_split" "$two_steps")"
   psql -h 127.0.0.1 -U postgres -qc 'DROP DATABASE IF EXISTS mdmbench_source'
 }
+
+# python_bench: the CSV registered with features into embedded SQLite (and
+# DuckDB), then read from Python by mdm and by the reference readers, each
+# in a process of its own (wall time and peak RSS of the whole process).
+python_bench() {
+  echo
+  echo "== Python: tables into Arrow and pandas, $rows rows =="
+  python3 -c 'import mdm' 2>/dev/null || { echo "bench: the mdm Python package is not installed (pip install ./python); skipped"; return 0; }
+  python3 -c 'import connectorx' 2>/dev/null || python3 -m pip install --quiet connectorx >/dev/null 2>&1 || true
+  local home="$work/home-python"
+  rm -rf "$home"; mkdir -p "$home"
+  MDM_HOME=$home "$mdm" --quiet dataset register bench "$csv" --target label
+  local db="$home/datasets/bench/dataset.sqlite"
+  MDM_HOME=$home python3 -c "import mdm; t = mdm.MDMClient().load_table('bench', 'train_features', format='arrow'); print('train_features: %d rows x %d columns, %.0f MiB in Arrow' % (t.num_rows, t.num_columns, t.nbytes / 2**20))"
+  MDM_HOME=$home measure py_mdm_features_arrow python3 -c "import mdm; mdm.MDMClient().load_table('bench', 'train_features', format='arrow')"
+  if python3 -c 'import connectorx' 2>/dev/null; then
+    measure py_connectorx_features_arrow python3 -c "import connectorx as cx, sys; cx.read_sql('sqlite://' + sys.argv[1], 'SELECT * FROM train_features', return_type='arrow')" "$db"
+    echo "ratio mdm load_table(arrow)/ConnectorX: $(ratio "$wall_py_mdm_features_arrow" "$wall_py_connectorx_features_arrow")"
+  fi
+  MDM_HOME=$home measure py_mdm_train_pandas python3 -c "import mdm; mdm.MDMClient().load_table('bench', 'train')"
+  measure py_pandas_read_sql_train python3 -c "import pandas, sqlite3, sys; pandas.read_sql('SELECT * FROM train', sqlite3.connect(sys.argv[1]))" "$db"
+  echo "ratio pandas.read_sql/mdm load_table(pandas): $(ratio "$wall_py_pandas_read_sql_train" "$wall_py_mdm_train_pandas")"
+  if [ ${#features[@]} -gt 0 ] && odbcinst -q -d 2>/dev/null | grep -q 'MDM DuckDB' && python3 -c 'import duckdb' 2>/dev/null; then
+    local duck="$work/home-python-duckdb"
+    rm -rf "$duck"; mkdir -p "$duck"
+    printf 'database:\n  default_backend: duckdb\n' >"$duck/mdm.yaml"
+    MDM_HOME=$duck "$mdm" --quiet dataset register bench "$csv" --target label --no-features
+    MDM_HOME=$duck measure py_mdm_duckdb_arrow python3 -c "import mdm; mdm.MDMClient().load_table('bench', 'train', format='arrow')"
+    measure py_duckdb_arrow python3 -c "import duckdb, sys; duckdb.connect(sys.argv[1], read_only=True).execute('SELECT * FROM train').arrow()" "$duck/datasets/bench/dataset.duckdb"
+    echo "ratio mdm load_table(arrow) on duckdb/duckdb .arrow(): $(ratio "$wall_py_mdm_duckdb_arrow" "$wall_py_duckdb_arrow")"
+  fi
+}
+
+if [ "${BENCH_ONLY:-}" = python ]; then
+  python_bench
+  exit 0
+fi
 
 if [ "${BENCH_ONLY:-}" = odbc-source ]; then
   [ ${#features[@]} -gt 0 ] || { echo "bench: register --odbc needs the odbc feature and drivers/setup.sh postgresql" >&2; exit 1; }
@@ -208,3 +251,5 @@ if [ ${#features[@]} -gt 0 ] && odbcinst -q -d 2>/dev/null | grep -q 'MDM DuckDB
   insert=$(awk '/odbc_insert_seconds/ {print $2}' "$work/driver-bench.txt")
   echo "ratio odbc bulk insert/read_csv: $(ratio "$insert" "$native")"
 fi
+
+python_bench

@@ -8,7 +8,9 @@
 #     default, then the same end-to-end suite once per ODBC backend profile
 #     (SQLite through its ODBC driver, PostgreSQL through psqlODBC, DuckDB
 #     through mdm's own driver);
-#  4. a build without the `odbc` feature, checking its configuration errors.
+#  4. the Python package (python/: PyO3, built by maturin) installed with
+#     pip, and its pytest suite once per profile;
+#  5. a build without the `odbc` feature, checking its configuration errors.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -51,6 +53,7 @@ echo "== cargo clippy"
 cargo clippy --all-targets --all-features --quiet -- -D warnings
 cargo clippy --all-targets --quiet -- -D warnings
 cargo clippy -p mdm-duckdb-odbc --all-targets --quiet -- -D warnings
+cargo clippy -p mdm-python --all-targets --quiet -- -D warnings
 
 echo "== tests: the DuckDB ODBC driver's own (through odbc-api, loading this build)"
 cargo build -p mdm-duckdb-odbc
@@ -70,5 +73,15 @@ for profile in sqlite-odbc postgresql duckdb; do
   # backends themselves.
   MDM_TEST_PROFILE=$profile cargo test --all-features --test cli -- --skip config:: --skip cross:: --skip document::snippet --skip team::
 done
+echo "== Python: build and install the mdm package (pip install ./python)"
+command -v maturin >/dev/null && python3 -c "import pytest, polars, sklearn" 2>/dev/null ||
+  python3 -m pip install --quiet maturin pytest polars scikit-learn
+python3 -m pip install --quiet --no-build-isolation ./python
+for profile in embedded sqlite-odbc duckdb postgresql; do
+  echo "== tests: Python, the $profile profile"
+  MDM_TEST_PROFILE=$profile MDM_BINARY="$CARGO_TARGET_DIR/debug/mdm" \
+    python3 -m pytest -q -p no:cacheprovider python/tests
+done
+
 echo "== tests: a build without the odbc feature"
 cargo test --test cli -- config:: odbc_source_disabled::

@@ -12,7 +12,8 @@
 //!             file
 //! ops         one file per command: register (orchestration, checks, load,
 //!             duplicates, sidecar, report), list, info, stats, search,
-//!             update, export, remove, features, access, partition
+//!             update, export, remove, features, access, partition, load
+//!             (tables and read-only SQL out as Arrow, for the Python API)
 //! features    one file per transformer family (statistical, binning,
 //!             temporal, categorical, text, missing, custom) as dialect SQL;
 //!             the fitting on train; generation, the signal filter, tables

@@ -5,6 +5,9 @@
 //! Python package `mdm` beside this crate builds the public `MDMClient` on
 //! top.
 
+// A Python method's keyword arguments are its parameters, one to one.
+#![allow(clippy::too_many_arguments)]
+
 use std::path::PathBuf;
 use std::sync::mpsc::{sync_channel, Receiver, RecvTimeoutError};
 use std::sync::{Arc, Mutex};
@@ -306,7 +309,6 @@ impl Client {
 
     /// Exports tables to files; returns the report as JSON.
     #[pyo3(signature = (name, format=None, compression=None, output_dir=None, output=None, tables=Vec::new(), columns=Vec::new(), include_metadata=false, no_metadata=false, force=false, no_features=false))]
-    #[allow(clippy::too_many_arguments)]
     fn export_json(
         &self,
         py: Python<'_>,

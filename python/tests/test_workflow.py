@@ -1,0 +1,269 @@
+"""A modeller's day from Python: the original MDM's documented examples run
+as written (only the import line may differ), a submission, and the
+register -> load -> export -> register again -> remove cycle."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+
+import pandas as pd
+import pytest
+
+import mdm
+from conftest import EXAMPLES
+
+# "Complete Example: ML Workflow" of the original MDM's Programmatic API
+# document, unchanged.
+ORIGINAL_WORKFLOW = '''
+from mdm.api import MDMClient
+import pandas as pd
+from sklearn.model_selection import train_test_split
+from sklearn.ensemble import RandomForestClassifier
+from sklearn.metrics import accuracy_score
+
+# Initialize MDM client
+client = MDMClient()
+
+# Register Titanic dataset
+client.register_dataset(
+    name="titanic",
+    path="data/titanic.csv",
+    target_column="Survived",
+    problem_type="binary_classification",
+    id_columns=["PassengerId"]
+)
+
+# Load data with automatic feature engineering
+df = client.load_dataset("titanic")
+
+# Get dataset info
+info = client.get_dataset_info("titanic")
+print(f"Features: {len(info.feature_columns)} columns")
+print(f"Target distribution: {df[info.target_column].value_counts().to_dict()}")
+
+# Prepare data for modeling
+X = df[info.feature_columns]
+y = df[info.target_column]
+
+# Split data
+X_train, X_test, y_train, y_test = train_test_split(
+    X, y, test_size=0.2, random_state=42, stratify=y
+)
+
+# Train model
+rf = RandomForestClassifier(n_estimators=100, random_state=42)
+rf.fit(X_train, y_train)
+
+# Evaluate
+y_pred = rf.predict(X_test)
+accuracy = accuracy_score(y_test, y_pred)
+print(f"Accuracy: {accuracy:.4f}")
+
+# Export results
+client.export_dataset(
+    "titanic",
+    format="parquet",
+    output_dir="./exports/titanic"
+)
+'''
+
+# Its "Dataset Information and Statistics" and "Error Handling" snippets.
+ORIGINAL_INFO_AND_ERRORS = '''
+from mdm.api import MDMClient
+client = MDMClient()
+
+info = client.get_dataset_info("titanic")
+print(f"Name: {info.name}")
+print(f"Description: {info.description}")
+print(f"Target: {info.target_column}")
+print(f"Problem type: {info.problem_type}")
+print(f"Row count: {info.row_count}")
+print(f"Column count: {info.column_count}")
+print(f"Features: {info.feature_columns}")
+print(f"ID columns: {info.id_columns}")
+print(f"Tables: {info.tables}")
+print(f"Size: {info.size_mb:.2f} MB")
+print(f"Backend: {info.backend}")
+
+stats = client.get_dataset_stats("titanic")
+print(f"Missing values: {stats['missing_percentage']:.2f}%")
+print(f"Numeric columns: {stats['numeric_columns']}")
+print(f"Categorical columns: {stats['categorical_columns']}")
+print(f"Target distribution: {stats['target_distribution']}")
+
+column_stats = client.get_column_stats("titanic", "Age")
+print(f"Mean: {column_stats['mean']:.2f}")
+print(f"Std: {column_stats['std']:.2f}")
+print(f"Missing: {column_stats['missing_count']} ({column_stats['missing_percentage']:.2f}%)")
+
+from mdm.exceptions import (
+    DatasetNotFoundError,
+    DatasetAlreadyExistsError,
+    ValidationError,
+    StorageError
+)
+
+try:
+    df = client.load_dataset("nonexistent")
+except DatasetNotFoundError as e:
+    print(f"Dataset not found: {e}")
+
+try:
+    client.register_dataset(
+        name="titanic",
+        path="data/titanic.csv",
+        target_column="Survived"
+    )
+except DatasetAlreadyExistsError as e:
+    print(f"Dataset already exists: {e}")
+
+try:
+    client.register_dataset(
+        name="invalid dataset name!",
+        path="/nonexistent/path",
+        target_column="target"
+    )
+except ValidationError as e:
+    print(f"Validation error: {e}")
+
+datasets = client.list_datasets()
+for ds in datasets:
+    print(f"{ds.name}: {ds.row_count} rows, {ds.problem_type}")
+results = client.search_datasets("tit")
+print("found", [r.name for r in results])
+'''
+
+
+def run_script(home, cwd, source):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MDM_")}
+    env["MDM_HOME"] = str(home.home)
+    return subprocess.run(
+        [sys.executable, "-c", source], cwd=cwd, env=env, capture_output=True, text=True
+    )
+
+
+def test_the_original_documentations_examples_run_as_written(home, tmp_path):
+    work = tmp_path / "notebook"
+    (work / "data").mkdir(parents=True)
+    shutil.copy(EXAMPLES / "titanic" / "train.csv", work / "data" / "titanic.csv")
+    done = run_script(home, work, ORIGINAL_WORKFLOW)
+    assert done.returncode == 0, done.stderr
+    assert "Accuracy: " in done.stdout
+    accuracy = float(done.stdout.split("Accuracy: ")[1].split()[0])
+    assert 0.5 <= accuracy <= 1.0
+    assert "Target distribution: {0: 111, 1: 89}" in done.stdout
+    assert (work / "exports" / "titanic" / "train.parquet").exists()
+    exported = pd.read_parquet(work / "exports" / "titanic" / "train.parquet")
+    assert len(exported) == 200
+
+    done = run_script(home, work, ORIGINAL_INFO_AND_ERRORS)
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    assert "Problem type: binary_classification" in out
+    assert "Row count: 200" in out
+    assert "ID columns: ['PassengerId']" in out
+    assert f"Backend: {home.backend}" in out
+    assert "Target distribution: {0: 111, 1: 89}" in out
+    assert "Dataset not found: dataset 'nonexistent' not found" in out
+    assert "Dataset already exists:" in out
+    assert "Validation error:" in out
+    assert "titanic: 200 rows, binary_classification" in out
+    assert "found ['titanic']" in out
+
+
+def test_load_xy_and_a_submission_from_the_kaggle_folder(client, tmp_path):
+    client.register_dataset("titanic", EXAMPLES / "titanic", target_column="Survived")
+    X, y = client.load_xy("titanic")
+    info = client.get_dataset_info("titanic")
+    assert list(X.columns) == info.feature_columns
+    assert "Survived" not in X.columns and "PassengerId" not in X.columns
+    assert y.name == "Survived" and len(y) == len(X) == 200
+    from sklearn.linear_model import LogisticRegression
+
+    numeric = X.astype("float64").fillna(0.0)
+    model = LogisticRegression(max_iter=5000).fit(numeric, y)
+    test = client.load_table("titanic", "test_features")
+    predictions = model.predict(test[info.feature_columns].astype("float64").fillna(0.0))
+    path = client.create_submission("titanic", predictions, tmp_path / "submission.csv")
+    written = pd.read_csv(path)
+    sample = pd.read_csv(EXAMPLES / "titanic" / "sample_submission.csv")
+    assert list(written.columns) == list(sample.columns) == ["PassengerId", "Survived"]
+    assert written["PassengerId"].tolist() == sample["PassengerId"].tolist()
+    assert written["Survived"].tolist() == list(predictions)
+    with pytest.raises(mdm.ValidationError, match="3 values for 80 rows"):
+        client.create_submission("titanic", [0, 1, 0], tmp_path / "short.csv")
+
+
+def test_register_load_export_register_again_remove(client, home, tmp_path):
+    info = client.register_dataset(
+        "sales",
+        EXAMPLES / "titanic" / "train.csv",
+        target_column="Fare",
+        description="Passengers as sales",
+        tags=["demo", "python"],
+        no_features=True,
+    )
+    assert info.backend == home.backend
+    assert info.problem_type == "regression"
+    assert info.tags == ["demo", "python"]
+    original = client.load_table("sales", format="arrow")
+    files = client.export_dataset("sales", format="parquet", output_dir=tmp_path / "out")
+    assert any(f.endswith("train.parquet") for f in files)
+    assert any(f.endswith("sales_metadata.yaml") for f in files)
+    client.register_dataset("sales_copy", tmp_path / "out", no_features=True)
+    again = client.load_table("sales_copy", format="arrow")
+    assert again.equals(original)
+    copy = client.get_dataset_info("sales_copy")
+    assert copy.target_column == "Fare"
+    assert copy.description == "Passengers as sales"
+    updated = client.update_dataset("sales", description="changed", tags=["x"])
+    assert updated.description == "changed" and updated.tags == ["x"]
+    assert [d.name for d in client.search_datasets(tag="x")] == ["sales"]
+    assert {d.name for d in client.list_datasets()} == {"sales", "sales_copy"}
+    client.remove_dataset("sales")
+    client.remove_dataset("sales_copy", force=True)
+    assert client.list_datasets() == []
+    with pytest.raises(mdm.DatasetNotFoundError):
+        client.load_table("sales")
+
+
+def test_the_cli_sees_what_python_registered(client, home):
+    client.register_dataset("titanic", EXAMPLES / "titanic", target_column="Survived",
+                            no_features=True)
+    listed = home.mdm("dataset", "list", "--json").stdout
+    assert '"titanic"' in listed
+    shown = home.mdm("dataset", "info", "titanic", "--json").stdout
+    assert '"binary_classification"' in shown
+
+
+def test_a_ctrl_c_during_a_long_load_stops_it_cleanly(client, home, tmp_path):
+    rows = 400_000
+    path = tmp_path / "long.csv"
+    with open(path, "w") as out:
+        out.write("id,value,label\n")
+        for i in range(rows):
+            out.write(f"{i},{i * 0.5},label {i % 13}\n")
+    client.register_dataset("long", path, no_features=True)
+    script = textwrap.dedent(
+        """
+        import _thread, threading, time, mdm
+        client = mdm.MDMClient()
+        threading.Timer(0.2, _thread.interrupt_main).start()
+        try:
+            for batch in client.iter_batches("long", batch_size=1000):
+                time.sleep(0.01)
+            print("finished")
+        except KeyboardInterrupt:
+            print("interrupted")
+        table = client.load_table("long", format="arrow")
+        print("rows", table.num_rows)
+        """
+    )
+    done = run_script(home, tmp_path, script)
+    assert done.returncode == 0, done.stderr
+    assert "interrupted" in done.stdout
+    assert f"rows {rows}" in done.stdout
