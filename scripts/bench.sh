@@ -114,7 +114,9 @@ python_bench() {
     printf 'database:\n  default_backend: duckdb\n' >"$duck/mdm.yaml"
     MDM_HOME=$duck "$mdm" --quiet dataset register bench "$csv" --target label --no-features
     MDM_HOME=$duck measure py_mdm_duckdb_arrow python3 -c "import mdm; mdm.MDMClient().load_table('bench', 'train', format='arrow')"
-    measure py_duckdb_arrow python3 -c "import duckdb, sys; duckdb.connect(sys.argv[1], read_only=True).execute('SELECT * FROM train').arrow()" "$duck/datasets/bench/dataset.duckdb"
+    # .arrow() is a table in older duckdb packages and a batch reader (read
+    # here to the end) in newer ones.
+    measure py_duckdb_arrow python3 -c "import duckdb, sys; r = duckdb.connect(sys.argv[1], read_only=True).sql('SELECT * FROM train').arrow(); r.read_all() if hasattr(r, 'read_all') else r" "$duck/datasets/bench/dataset.duckdb"
     echo "ratio mdm load_table(arrow) on duckdb/duckdb .arrow(): $(ratio "$wall_py_mdm_duckdb_arrow" "$wall_py_duckdb_arrow")"
   fi
 }

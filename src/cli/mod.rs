@@ -15,6 +15,7 @@ mod info;
 mod list;
 mod logfile;
 mod logging;
+mod query;
 mod read;
 pub mod register;
 mod remove;
@@ -74,6 +75,8 @@ pub enum DatasetCommand {
     Update(update::UpdateOpt),
     /// Write tables to CSV, JSON Lines or Parquet files.
     Export(export::ExportOpt),
+    /// Run one read-only SQL statement on a dataset, whatever its backend.
+    Query(query::QueryOpt),
     /// Show the generated features, or regenerate them (--regenerate).
     Features(features::FeaturesOpt),
     /// Print the ODBC connection string (or an odbc.ini section) that BI tools use to read the dataset.
@@ -134,6 +137,7 @@ fn dataset(settings: &Settings, command: DatasetCommand, ui: &Ui) -> Result<()> 
         DatasetCommand::Search(opt) => search::run(settings, opt, ui),
         DatasetCommand::Update(opt) => update::run(settings, opt, ui),
         DatasetCommand::Export(opt) => export::run(settings, opt, ui),
+        DatasetCommand::Query(opt) => query::run(settings, opt),
         DatasetCommand::Features(opt) => features::run(settings, opt, ui),
         DatasetCommand::Connection(opt) => info::connection(settings, opt),
         DatasetCommand::Remove(opt) => remove::run(settings, opt, ui),

@@ -366,18 +366,18 @@ fn check_expression(condition: &str) -> Result<()> {
         .map_err(|e| Error::InvalidArgument(format!("where: {e}")))
 }
 
-/// The result of [`query`]: its columns, typed from their values.
-pub struct QueryResult {
-    pub schema: SchemaRef,
-    pub batch: RecordBatch,
-}
-
 /// Runs one read-only statement on dataset `name`'s database inside a
 /// transaction that the backend makes read-only where it can and that is
-/// always rolled back, so nothing can change. Column types come from the
-/// values: integers int64, other numbers float64, text that is all ISO
-/// dates (or timestamps) date32 (or timestamp[us]), other text utf8.
-pub fn query(settings: &Settings, name: &str, sql: &str) -> Result<QueryResult> {
+/// always rolled back, so nothing can change. Calls `on_columns` with the
+/// result's column names, then `on_row` for each row as it arrives (nothing
+/// is buffered here).
+pub fn query_rows(
+    settings: &Settings,
+    name: &str,
+    sql: &str,
+    on_columns: &mut dyn FnMut(&[String]) -> Result<()>,
+    on_row: &mut dyn FnMut(&[Value]) -> Result<()>,
+) -> Result<()> {
     check_read_only(sql)?;
     let (record, metadata, dialect) = describe(settings, name)?;
     let names: Vec<String> = FeatureSet::tables_of(&metadata, true)?
@@ -390,36 +390,55 @@ pub fn query(settings: &Settings, name: &str, sql: &str) -> Result<QueryResult> 
     let mut store = super::open_store(settings, &record)?;
     let statements = store.dialect().read_only_transaction();
     store.begin()?;
-    let mut names: Vec<String> = Vec::new();
-    let mut columns: Vec<Vec<Value>> = Vec::new();
     let mut rows = 0u64;
     let result = (|| {
         for statement in &statements {
             store.execute(statement, &[])?;
         }
-        store.query_named(
-            &sql,
-            &mut |found| {
-                names = found.to_vec();
-                Ok(())
-            },
-            &mut |row| {
-                if columns.len() != row.len() {
-                    columns = vec![Vec::new(); row.len()];
-                }
-                for (column, value) in columns.iter_mut().zip(row) {
-                    column.push(value.clone());
-                }
-                rows += 1;
-                if rows.is_multiple_of(4096) {
-                    interrupt::check()?;
-                }
-                Ok(())
-            },
-        )
+        store.query_named(&sql, on_columns, &mut |row| {
+            rows += 1;
+            if rows.is_multiple_of(4096) {
+                interrupt::check()?;
+            }
+            on_row(row)
+        })
     })();
     let _ = store.rollback();
-    result?;
+    result
+}
+
+/// The result of [`query`]: its columns, typed from their values.
+pub struct QueryResult {
+    pub schema: SchemaRef,
+    pub batch: RecordBatch,
+}
+
+/// [`query_rows`] collected into one Arrow batch. Column types come from the
+/// values: integers int64, other numbers float64, text that is all ISO
+/// dates (or timestamps) date32 (or timestamp[us]), other text utf8.
+pub fn query(settings: &Settings, name: &str, sql: &str) -> Result<QueryResult> {
+    let mut names: Vec<String> = Vec::new();
+    let mut columns: Vec<Vec<Value>> = Vec::new();
+    let mut rows = 0usize;
+    query_rows(
+        settings,
+        name,
+        sql,
+        &mut |found| {
+            names = found.to_vec();
+            Ok(())
+        },
+        &mut |row| {
+            if columns.len() != row.len() {
+                columns = vec![Vec::new(); row.len()];
+            }
+            for (column, value) in columns.iter_mut().zip(row) {
+                column.push(value.clone());
+            }
+            rows += 1;
+            Ok(())
+        },
+    )?;
     columns.resize(names.len(), Vec::new());
     let mut fields = Vec::with_capacity(names.len());
     let mut arrays = Vec::with_capacity(names.len());
@@ -438,7 +457,7 @@ pub fn query(settings: &Settings, name: &str, sql: &str) -> Result<QueryResult> 
     let batch = RecordBatch::try_new_with_options(
         schema.clone(),
         arrays,
-        &arrow_array::RecordBatchOptions::new().with_row_count(Some(rows as usize)),
+        &arrow_array::RecordBatchOptions::new().with_row_count(Some(rows)),
     )
     .map_err(|e| Error::General(format!("cannot build an Arrow batch: {e}")))?;
     Ok(QueryResult { schema, batch })

@@ -16,6 +16,7 @@ mod lifecycle;
 mod odbc_source;
 #[cfg(not(feature = "odbc"))]
 mod odbc_source_disabled;
+mod query;
 mod register;
 mod sniff;
 mod team;

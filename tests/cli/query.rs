@@ -1,0 +1,130 @@
+//! `mdm dataset query`: one read-only statement on any backend, its rows as
+//! a table, CSV or JSON; statements that write are refused and change
+//! nothing.
+
+use crate::common::{titanic, Env};
+
+fn registered() -> Env {
+    let env = Env::new();
+    env.ok(&[
+        "dataset",
+        "register",
+        "titanic",
+        titanic().to_str().unwrap(),
+        "--target",
+        "Survived",
+        "--no-features",
+    ]);
+    env
+}
+
+#[test]
+fn query_prints_rows_as_csv_json_and_a_table_with_the_datasets_own_names() {
+    let env = registered();
+    // `Sex` and `Age` as the file spells them, on every backend (PostgreSQL
+    // folds unquoted names to lower case; mdm quotes the dataset's own).
+    let sql =
+        "SELECT Sex, COUNT(*) AS n, MIN(Age) AS youngest FROM train GROUP BY Sex ORDER BY Sex";
+    let csv = env.ok(&["-q", "dataset", "query", "titanic", sql, "--format", "csv"]);
+    let mut lines = csv.lines();
+    assert_eq!(lines.next(), Some("Sex,n,youngest"));
+    let female: Vec<&str> = lines.next().unwrap().split(',').collect();
+    assert_eq!(female[..2], ["female", "90"]);
+    let mut reader = csv::Reader::from_path(titanic().join("train.csv")).unwrap();
+    let youngest = reader
+        .records()
+        .map(|r| r.unwrap())
+        .filter(|r| &r[4] == "female" && !r[5].is_empty())
+        .map(|r| r[5].parse::<f64>().unwrap())
+        .fold(f64::INFINITY, f64::min);
+    assert_eq!(female[2].parse::<f64>().unwrap(), youngest);
+    assert!(lines.next().unwrap().starts_with("male,110,"));
+    let json: serde_json::Value =
+        serde_json::from_str(&env.ok(&["dataset", "query", "titanic", sql, "--format", "json"]))
+            .unwrap();
+    assert_eq!(json[1]["Sex"], "male");
+    assert_eq!(json[1]["n"], 110);
+    let table = env.ok(&["dataset", "query", "titanic", sql]);
+    assert!(table.lines().next().unwrap().contains("Sex"), "{table}");
+    assert!(table.contains("female"), "{table}");
+    let empty: serde_json::Value = serde_json::from_str(&env.ok(&[
+        "dataset",
+        "query",
+        "titanic",
+        "SELECT * FROM train WHERE 1 = 0",
+        "--format",
+        "json",
+    ]))
+    .unwrap();
+    assert_eq!(empty, serde_json::json!([]));
+}
+
+#[test]
+fn query_writes_a_file_only_when_the_statement_ran() {
+    let env = registered();
+    let out = env.input("rows.csv");
+    let out_arg = out.to_str().unwrap();
+    let stdout = env.ok(&[
+        "-q",
+        "dataset",
+        "query",
+        "titanic",
+        "SELECT PassengerId FROM test ORDER BY PassengerId",
+        "--format",
+        "csv",
+        "--output",
+        out_arg,
+    ]);
+    assert!(stdout.is_empty());
+    let written = std::fs::read_to_string(&out).unwrap();
+    assert_eq!(written.lines().count(), 81);
+    assert_eq!(written.lines().nth(1), Some("201"));
+    let refused = env.input("refused.csv");
+    env.fails(
+        &[
+            "dataset",
+            "query",
+            "titanic",
+            "SELECT nope FROM train",
+            "--output",
+            refused.to_str().unwrap(),
+        ],
+        6,
+    );
+    assert!(!refused.exists());
+    let leftovers: Vec<_> = std::fs::read_dir(out.parent().unwrap())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains(".tmp-"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+#[test]
+fn query_refuses_statements_that_write_and_changes_nothing() {
+    let env = registered();
+    for sql in [
+        "DELETE FROM train",
+        "DROP TABLE train",
+        "UPDATE train SET Age = 0",
+        "INSERT INTO train (PassengerId) VALUES (1)",
+        "SELECT 1; DELETE FROM train",
+        "WITH gone AS (DELETE FROM train RETURNING *) SELECT COUNT(*) FROM gone",
+        "CREATE TABLE copy AS SELECT * FROM train",
+        "",
+    ] {
+        let error = env.fails(&["dataset", "query", "titanic", sql], 2);
+        assert_eq!(error.trim().lines().count(), 1, "{error}");
+    }
+    assert_eq!(env.scalar("titanic", "SELECT COUNT(*) FROM train"), "200");
+    let tables = env.ok(&[
+        "dataset",
+        "query",
+        "titanic",
+        "SELECT COUNT(*) AS n FROM test",
+        "--format",
+        "csv",
+    ]);
+    assert_eq!(tables, "n\n80\n");
+    env.fails(&["dataset", "query", "nothing", "SELECT 1"], 3);
+}
