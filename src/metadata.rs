@@ -25,6 +25,7 @@ choice!(
         Datetime => "datetime",
         Text => "text",
         Feature => "feature",
+        Ignored => "ignored",
     }
 );
 
@@ -162,6 +163,21 @@ impl DatasetMetadata {
         if let Some(value) = field("description").and_then(|v| serde_json::from_value(v).ok()) {
             annotations.description = value;
         }
+        if let Some(value) = field("ignore_columns").and_then(|v| serde_json::from_value(v).ok()) {
+            annotations.ignore_columns = value;
+        }
+        if let Some(value) = field("time_column").and_then(|v| serde_json::from_value(v).ok()) {
+            annotations.time_column = value;
+        }
+        if let Some(value) = field("group_column").and_then(|v| serde_json::from_value(v).ok()) {
+            annotations.group_column = value;
+        }
+        if let Some(value) = field("stratify_column").and_then(|v| serde_json::from_value(v).ok()) {
+            annotations.stratify_column = value;
+        }
+        if let Some(value) = field("data_source").and_then(|v| serde_json::from_value(v).ok()) {
+            annotations.data_source = value;
+        }
         if let Some(serde_json::Value::String(at)) = field("updated_at") {
             record.updated_at = at;
         }
@@ -176,6 +192,11 @@ impl DatasetMetadata {
             ("problem_type", json(&record.annotations.problem_type)),
             ("tags", json(&record.annotations.tags)),
             ("description", json(&record.annotations.description)),
+            ("ignore_columns", json(&record.annotations.ignore_columns)),
+            ("time_column", json(&record.annotations.time_column)),
+            ("group_column", json(&record.annotations.group_column)),
+            ("stratify_column", json(&record.annotations.stratify_column)),
+            ("data_source", json(&record.annotations.data_source)),
             ("created_at", json(&record.created_at)),
             ("updated_at", json(&record.updated_at)),
             ("mdm_version", json(&env!("CARGO_PKG_VERSION"))),

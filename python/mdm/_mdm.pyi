@@ -30,6 +30,7 @@ class Client:
         problem_type: Optional[str] = None,
         min_rows: Optional[int] = None,
         max_rows: Optional[int] = None,
+        data_source: Optional[str] = None,
     ) -> str: ...
     def stats_json(
         self, name: str, table: str, columns: List[str] = ..., extended: bool = False
@@ -43,6 +44,10 @@ class Client:
         problem_type: Optional[str] = None,
         tags: Optional[List[str]] = None,
         id_columns: Optional[List[str]] = None,
+        time_column: Optional[str] = None,
+        group_column: Optional[str] = None,
+        stratify_column: Optional[str] = None,
+        data_source: Optional[str] = None,
     ) -> str: ...
     def export_json(
         self,

@@ -313,12 +313,13 @@ class MDMClient:
         tag: Optional[str] = None,
         problem_type: Optional[str] = None,
         deep: bool = False,
+        source: Optional[str] = None,
     ) -> List[DatasetInfo]:
         """Datasets whose name or description matches ``pattern`` (a glob
-        or a substring), with ``tag`` and of ``problem_type``
-        (``mdm dataset search``)."""
+        or a substring), with ``tag``, of ``problem_type`` and from
+        ``source`` (the data-source label; ``mdm dataset search``)."""
         found = json.loads(
-            self._client.search_json(pattern, _names(tag), problem_type, None, None)
+            self._client.search_json(pattern, _names(tag), problem_type, None, None, source)
         )
         return [self._listed(v) for v in found]
 
@@ -581,8 +582,13 @@ class MDMClient:
         target_column: Optional[str] = None,
         problem_type: Optional[str] = None,
         id_columns: Optional[Sequence[str]] = None,
+        time_column: Optional[str] = None,
+        group_column: Optional[str] = None,
+        stratify_column: Optional[str] = None,
+        source: Optional[str] = None,
     ) -> DatasetInfo:
-        """Changes what ``mdm dataset update`` changes."""
+        """Changes what ``mdm dataset update`` changes (an empty string
+        clears a column role or the source)."""
         self._client.update_json(
             name,
             description,
@@ -590,6 +596,10 @@ class MDMClient:
             problem_type,
             None if tags is None else _names(tags),
             None if id_columns is None else _names(id_columns),
+            time_column,
+            group_column,
+            stratify_column,
+            source,
         )
         return self.get_dataset_info(name)
 

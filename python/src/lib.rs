@@ -205,7 +205,7 @@ impl Client {
     }
 
     /// `dataset search --json`.
-    #[pyo3(signature = (pattern=None, tags=Vec::new(), problem_type=None, min_rows=None, max_rows=None))]
+    #[pyo3(signature = (pattern=None, tags=Vec::new(), problem_type=None, min_rows=None, max_rows=None, data_source=None))]
     fn search_json(
         &self,
         py: Python<'_>,
@@ -214,6 +214,7 @@ impl Client {
         problem_type: Option<String>,
         min_rows: Option<u64>,
         max_rows: Option<u64>,
+        data_source: Option<String>,
     ) -> PyResult<String> {
         let problem_type = problem_type
             .map(|p| {
@@ -227,6 +228,7 @@ impl Client {
             problem_type,
             min_rows,
             max_rows,
+            data_source,
         };
         let settings = &self.settings;
         let found = py
@@ -275,7 +277,7 @@ impl Client {
     }
 
     /// Changes a dataset's annotations; returns its record as JSON.
-    #[pyo3(signature = (name, description=None, target=None, problem_type=None, tags=None, id_columns=None))]
+    #[pyo3(signature = (name, description=None, target=None, problem_type=None, tags=None, id_columns=None, time_column=None, group_column=None, stratify_column=None, data_source=None))]
     fn update_json(
         &self,
         py: Python<'_>,
@@ -285,6 +287,10 @@ impl Client {
         problem_type: Option<String>,
         tags: Option<Vec<String>>,
         id_columns: Option<Vec<String>>,
+        time_column: Option<String>,
+        group_column: Option<String>,
+        stratify_column: Option<String>,
+        data_source: Option<String>,
     ) -> PyResult<String> {
         let problem_type = problem_type
             .map(|p| {
@@ -298,6 +304,10 @@ impl Client {
             problem_type,
             tags,
             id_columns,
+            time_column,
+            group_column,
+            stratify_column,
+            data_source,
             ..Default::default()
         };
         let settings = &self.settings;

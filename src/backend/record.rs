@@ -195,6 +195,40 @@ pub struct Annotations {
     pub tags: Vec<String>,
     #[serde(default)]
     pub description: Option<String>,
+    /// Columns kept in the tables but never featurised nor chosen as ID
+    /// or target (`--ignore-columns`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ignore_columns: Vec<String>,
+    /// The column that orders the rows in time (a date or timestamp).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_column: Option<String>,
+    /// The column whose values group rows that belong together.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group_column: Option<String>,
+    /// The column whose class shares validation folds keep.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stratify_column: Option<String>,
+    /// Where the data comes from, the original MDM's label (`kaggle`,
+    /// `internal`, ...); not the path registered from (`source`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data_source: Option<String>,
+}
+
+impl Annotations {
+    /// The roles a modeller gave columns, with the flag that names each.
+    pub fn column_roles(&self) -> Vec<(&'static str, &str)> {
+        let mut roles = Vec::new();
+        for (flag, column) in [
+            ("--time-column", &self.time_column),
+            ("--group-column", &self.group_column),
+            ("--stratify-column", &self.stratify_column),
+        ] {
+            if let Some(column) = column {
+                roles.push((flag, column.as_str()));
+            }
+        }
+        roles
+    }
 }
 
 /// The discovery file of one dataset. Never holds secrets.

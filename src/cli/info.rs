@@ -160,6 +160,20 @@ fn render_info(info: &DatasetInfo, show_columns: bool) -> String {
     );
     line("target", or_dash(record.annotations.target.as_deref()));
     line("id columns", list_or_dash(&record.annotations.id_columns));
+    let annotations = &record.annotations;
+    for (label, column) in [
+        ("time column", &annotations.time_column),
+        ("group column", &annotations.group_column),
+        ("stratify column", &annotations.stratify_column),
+        ("data source", &annotations.data_source),
+    ] {
+        if let Some(column) = column {
+            line(label, column.clone());
+        }
+    }
+    if !annotations.ignore_columns.is_empty() {
+        line("ignored", annotations.ignore_columns.join(", "));
+    }
     line("tags", list_or_dash(&record.annotations.tags));
     line(
         "description",

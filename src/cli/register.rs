@@ -63,6 +63,23 @@ pub struct RegisterOpt {
     /// Columns to store as text (comma-separated).
     #[arg(long, value_delimiter = ',')]
     pub text_columns: Vec<String>,
+    /// Columns kept in the tables but never turned into features nor chosen as ID or target
+    /// (comma-separated).
+    #[arg(long, value_delimiter = ',', value_name = "COLUMNS")]
+    pub ignore_columns: Vec<String>,
+    /// The column that orders rows in time: a date or timestamp column (a text column is
+    /// stored as timestamps). Default split method and the lag features use it.
+    #[arg(long, value_name = "COLUMN")]
+    pub time_column: Option<String>,
+    /// The column grouping rows that belong together (a customer, a patient).
+    #[arg(long, value_name = "COLUMN")]
+    pub group_column: Option<String>,
+    /// The column whose class shares validation folds keep.
+    #[arg(long, value_name = "COLUMN")]
+    pub stratify_column: Option<String>,
+    /// Where the data comes from (`kaggle`, `internal`, ...): recorded as `data_source`.
+    #[arg(long = "source", value_name = "TEXT")]
+    pub data_source: Option<String>,
     /// The sheet of an Excel workbook to read (default: the first).
     #[arg(long, value_name = "NAME")]
     pub sheet: Option<String>,
@@ -213,6 +230,11 @@ pub fn options(opt: RegisterOpt) -> Result<RegisterOptions> {
         datetime_columns,
         numeric_columns,
         text_columns,
+        ignore_columns,
+        time_column,
+        group_column,
+        stratify_column,
+        data_source,
         sheet,
         max_unpacked_size,
         max_unpack_ratio,
@@ -233,6 +255,11 @@ pub fn options(opt: RegisterOpt) -> Result<RegisterOptions> {
         datetime_columns: clean(datetime_columns),
         numeric_columns: clean(numeric_columns),
         text_columns: clean(text_columns),
+        ignore_columns: clean(ignore_columns),
+        time_column,
+        group_column,
+        stratify_column,
+        data_source,
         column_types: Default::default(),
         no_features,
         partition_by,

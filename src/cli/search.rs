@@ -27,6 +27,9 @@ pub struct SearchOpt {
     /// At most this many rows (all tables).
     #[arg(long)]
     pub max_rows: Option<u64>,
+    /// Only datasets of this data source (`register --source`).
+    #[arg(long = "source", value_name = "TEXT")]
+    pub data_source: Option<String>,
     /// Machine-readable JSON on stdout.
     #[arg(long)]
     pub json: bool,
@@ -40,6 +43,7 @@ pub fn run(settings: &Settings, opt: SearchOpt, ui: &Ui) -> Result<()> {
         problem_type,
         min_rows,
         max_rows,
+        data_source,
         json,
     } = opt;
     let options = SearchOptions {
@@ -48,6 +52,7 @@ pub fn run(settings: &Settings, opt: SearchOpt, ui: &Ui) -> Result<()> {
         problem_type,
         min_rows,
         max_rows,
+        data_source,
     };
     let found: Vec<ListedDataset> =
         crate::ops::list::with_sizes(settings, search::search(settings, &options)?);

@@ -46,6 +46,8 @@ pub struct SearchOptions {
     pub problem_type: Option<ProblemType>,
     pub min_rows: Option<u64>,
     pub max_rows: Option<u64>,
+    /// The data-source label (case-insensitive).
+    pub data_source: Option<String>,
 }
 
 /// Datasets of the current backend matching all criteria, sorted by name.
@@ -78,6 +80,14 @@ pub fn search(settings: &Settings, options: &SearchOptions) -> Result<Vec<Datase
         })
         .filter(|r| options.min_rows.is_none_or(|m| r.total_rows() >= m))
         .filter(|r| options.max_rows.is_none_or(|m| r.total_rows() <= m))
+        .filter(|r| {
+            options.data_source.as_deref().is_none_or(|wanted| {
+                r.annotations
+                    .data_source
+                    .as_deref()
+                    .is_some_and(|have| have.eq_ignore_ascii_case(wanted))
+            })
+        })
         .collect())
 }
 

@@ -10,6 +10,7 @@ use crate::catalog::Catalog;
 use crate::config::Settings;
 use crate::error::{Error, Result};
 use crate::metadata::{self, ColumnKind, DatasetMetadata};
+use crate::model::ColumnType;
 
 /// The changes asked for; `None`/empty leaves a field alone.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -21,6 +22,14 @@ pub struct UpdateOptions {
     pub add_tags: Vec<String>,
     pub remove_tags: Vec<String>,
     pub id_columns: Option<Vec<String>>,
+    /// The time column (a date or timestamp column; empty clears it).
+    pub time_column: Option<String>,
+    /// The group column (empty clears it).
+    pub group_column: Option<String>,
+    /// The stratify column (empty clears it).
+    pub stratify_column: Option<String>,
+    /// The data-source label (empty clears it).
+    pub data_source: Option<String>,
 }
 
 impl UpdateOptions {
@@ -32,6 +41,10 @@ impl UpdateOptions {
             && self.add_tags.is_empty()
             && self.remove_tags.is_empty()
             && self.id_columns.is_none()
+            && self.time_column.is_none()
+            && self.group_column.is_none()
+            && self.stratify_column.is_none()
+            && self.data_source.is_none()
     }
 }
 
@@ -39,7 +52,7 @@ impl UpdateOptions {
 pub fn update(settings: &Settings, name: &str, options: &UpdateOptions) -> Result<DatasetRecord> {
     if options.is_empty() {
         return Err(Error::InvalidArgument(
-            "nothing to update: give --description, --target, --problem-type, --tags, --add-tags, --remove-tags or --id-columns".into(),
+            "nothing to update: give --description, --target, --problem-type, --tags, --add-tags, --remove-tags, --id-columns, --time-column, --group-column, --stratify-column or --source".into(),
         ));
     }
     let catalog = Catalog::new(settings);
@@ -102,6 +115,64 @@ pub fn update(settings: &Settings, name: &str, options: &UpdateOptions) -> Resul
             check("--id-columns", id)?;
         }
         record.annotations.id_columns = ids.clone();
+    }
+    let ignored = |flag: &str, column: &str| -> Result<()> {
+        if record
+            .annotations
+            .ignore_columns
+            .iter()
+            .any(|c| c == column)
+        {
+            return Err(Error::InvalidArgument(format!(
+                "{flag}: column '{column}' is ignored (--ignore-columns at registration); an ignored column has no role"
+            )));
+        }
+        Ok(())
+    };
+    if let Some(target) = &options.target {
+        ignored("--target", target)?;
+    }
+    for id in options.id_columns.iter().flatten() {
+        ignored("--id-columns", id)?;
+    }
+    for (flag, given, slot) in [
+        (
+            "--time-column",
+            &options.time_column,
+            &mut record.annotations.time_column,
+        ),
+        (
+            "--group-column",
+            &options.group_column,
+            &mut record.annotations.group_column,
+        ),
+        (
+            "--stratify-column",
+            &options.stratify_column,
+            &mut record.annotations.stratify_column,
+        ),
+    ] {
+        match given.as_deref() {
+            None => {}
+            Some("") => *slot = None,
+            Some(column) => {
+                check(flag, column)?;
+                ignored(flag, column)?;
+                let column_type = train.column(column).expect("checked").column_type;
+                if flag == "--time-column"
+                    && !matches!(column_type, ColumnType::Date | ColumnType::Datetime)
+                {
+                    return Err(Error::InvalidArgument(format!(
+                        "--time-column: column '{column}' holds {} values; a time column holds dates or timestamps (register again with --time-column to store text as timestamps)",
+                        column_type.as_str()
+                    )));
+                }
+                *slot = Some(column.to_string());
+            }
+        }
+    }
+    if let Some(source) = &options.data_source {
+        record.annotations.data_source = Some(source.clone()).filter(|s| !s.is_empty());
     }
     if let Some(tags) = &options.tags {
         record.annotations.tags = Vec::new();

@@ -660,6 +660,170 @@ fn the_original_mdms_problem_type_names_are_accepted_and_classification_is_resol
 }
 
 #[test]
+fn a_modellers_column_roles_are_checked_recorded_shown_and_changeable() {
+    let env = Env::new();
+    let mut train = String::from("id,day,customer,noise,free,label\n");
+    let mut test = String::from("id,day,customer,noise,free\n");
+    for i in 0..120 {
+        let row = format!(
+            "{i},2024-{:02}-{:02},c{},{}.25,note {}",
+            1 + i % 12,
+            1 + i % 28,
+            i % 9,
+            i * 7 % 31,
+            i % 5
+        );
+        train.push_str(&format!("{row},{}\n", i % 2));
+        test.push_str(&format!("{row}\n"));
+    }
+    env.write("shop/train.csv", train);
+    env.write("shop/test.csv", test);
+    let folder = env.input("shop");
+    let folder = folder.to_str().unwrap();
+    fn register<'a>(name: &'a str, folder: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
+        let mut args = vec!["dataset", "register", name, folder, "--target", "label"];
+        args.extend_from_slice(extra);
+        args
+    }
+    // Every named column must exist in train (test may lack the stratify column).
+    let error = env.fails(&register("bad", folder, &["--time-column", "when"]), 2);
+    assert!(
+        error.contains("--time-column: column 'when' not found"),
+        "{error}"
+    );
+    let error = env.fails(&register("bad", folder, &["--time-column", "id"]), 2);
+    assert!(error.contains("holds integer values"), "{error}");
+    let error = env.fails(&register("bad", folder, &["--ignore-columns", "label"]), 2);
+    assert!(error.contains("also given to --target"), "{error}");
+    let error = env.fails(&register("bad", folder, &["--time-column", "customer"]), 1);
+    assert!(error.contains("customer"), "{error}");
+    assert!(env
+        .json(&["dataset", "list"])
+        .as_array()
+        .unwrap()
+        .is_empty());
+
+    env.ok(&register(
+        "shop",
+        folder,
+        &[
+            "--time-column",
+            "day",
+            "--group-column",
+            "customer",
+            "--stratify-column",
+            "label",
+            "--ignore-columns",
+            "noise,free",
+            "--source",
+            "kaggle",
+        ],
+    ));
+    let info = env.json(&["dataset", "info", "shop"]);
+    assert_eq!(info["time_column"], "day");
+    assert_eq!(info["group_column"], "customer");
+    assert_eq!(info["stratify_column"], "label");
+    assert_eq!(info["ignore_columns"], serde_json::json!(["noise", "free"]));
+    assert_eq!(info["data_source"], "kaggle");
+    assert!(info["source"].as_str().unwrap().ends_with("shop"), "{info}");
+    let kinds: std::collections::BTreeMap<String, String> = info["schema"][0]["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["name"].as_str().unwrap().to_string(),
+                c["kind"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(kinds["noise"], "ignored");
+    assert_eq!(kinds["free"], "ignored");
+    assert_eq!(kinds["id"], "id");
+    let features = env.json(&["dataset", "features", "shop"]);
+    let sources: Vec<&str> = features["tables"][0]["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["source"].as_str().unwrap_or(""))
+        .collect();
+    assert!(!sources.is_empty());
+    assert!(
+        !sources.iter().any(|s| *s == "noise" || *s == "free"),
+        "{sources:?}"
+    );
+    let text = env.ok(&["dataset", "info", "shop"]);
+    assert!(text.contains("time column"), "{text}");
+    assert!(text.contains("noise, free"), "{text}");
+
+    let found = |source: &str| -> usize {
+        env.json(&["dataset", "search", "--source", source])
+            .as_array()
+            .unwrap()
+            .len()
+    };
+    assert_eq!(found("KAGGLE"), 1);
+    assert_eq!(found("internal"), 0);
+
+    env.ok(&[
+        "dataset",
+        "update",
+        "shop",
+        "--time-column",
+        "",
+        "--source",
+        "internal",
+    ]);
+    let info = env.json(&["dataset", "info", "shop"]);
+    assert!(
+        info.get("time_column").is_none_or(|v| v.is_null()),
+        "{info}"
+    );
+    assert_eq!(info["data_source"], "internal");
+    let error = env.fails(
+        &["dataset", "update", "shop", "--time-column", "customer"],
+        2,
+    );
+    assert!(error.contains("holds text values"), "{error}");
+    let error = env.fails(&["dataset", "update", "shop", "--target", "noise"], 2);
+    assert!(error.contains("is ignored"), "{error}");
+    env.ok(&["dataset", "update", "shop", "--time-column", "day"]);
+    assert_eq!(env.json(&["dataset", "info", "shop"])["time_column"], "day");
+
+    // An export carries the roles to the next registration.
+    let out = env.input("exported");
+    env.ok(&[
+        "dataset",
+        "export",
+        "shop",
+        "--output-dir",
+        out.to_str().unwrap(),
+    ]);
+    env.ok(&[
+        "dataset",
+        "register",
+        "shop_copy",
+        out.to_str().unwrap(),
+        "--no-features",
+    ]);
+    let copy = env.json(&["dataset", "info", "shop_copy"]);
+    for key in [
+        "time_column",
+        "group_column",
+        "stratify_column",
+        "ignore_columns",
+        "data_source",
+        "target",
+    ] {
+        assert_eq!(
+            copy[key],
+            env.json(&["dataset", "info", "shop"])[key],
+            "{key}"
+        );
+    }
+}
+
+#[test]
 fn an_interrupted_registration_leaves_nothing_behind() {
     let env = Env::new();
     let path = env.input("big.csv");

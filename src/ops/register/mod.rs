@@ -55,6 +55,16 @@ pub struct RegisterOptions {
     pub datetime_columns: Vec<String>,
     pub numeric_columns: Vec<String>,
     pub text_columns: Vec<String>,
+    /// Kept in the tables, never featurised nor chosen as ID or target.
+    pub ignore_columns: Vec<String>,
+    /// The column ordering the rows in time (stored as a date or timestamp).
+    pub time_column: Option<String>,
+    /// The column grouping rows that belong together.
+    pub group_column: Option<String>,
+    /// The column whose class shares validation folds keep.
+    pub stratify_column: Option<String>,
+    /// The data-source label (`--source`).
+    pub data_source: Option<String>,
     /// Exact stored types (from an export's metadata sidecar); applied
     /// before the `*_columns` flags.
     pub column_types: BTreeMap<String, ColumnType>,
@@ -138,7 +148,8 @@ pub fn register(settings: &Settings, options: &RegisterOptions, ui: &Ui) -> Resu
     }
     let implied;
     let implied_target =
-        roles::implied_target(&plans, options.target.as_deref(), &options.id_columns);
+        roles::implied_target(&plans, options.target.as_deref(), &options.id_columns)
+            .filter(|target| !options.ignore_columns.contains(target));
     let options = match implied_target.clone() {
         Some(target) => {
             implied = RegisterOptions {
@@ -150,12 +161,15 @@ pub fn register(settings: &Settings, options: &RegisterOptions, ui: &Ui) -> Resu
         None => options,
     };
     unify_types(&mut plans);
+    let roles = roles_of(options);
+    check_roles(&plans, &roles, options)?;
+    let datetime_columns = with_time_column(&plans, options, ui)?;
     apply_forced_types(
         &mut plans,
         &ForcedTypes {
             column_types: &options.column_types,
             numeric_columns: &options.numeric_columns,
-            datetime_columns: &options.datetime_columns,
+            datetime_columns: &datetime_columns,
             text_columns: &options.text_columns,
             categorical_columns: &options.categorical_columns,
         },
@@ -240,6 +254,9 @@ pub fn register(settings: &Settings, options: &RegisterOptions, ui: &Ui) -> Resu
             &statistics[0],
             options.target.as_deref(),
         )?
+        .into_iter()
+        .filter(|id| !options.ignore_columns.contains(id))
+        .collect()
     } else {
         Vec::new()
     };
@@ -281,6 +298,11 @@ pub fn register(settings: &Settings, options: &RegisterOptions, ui: &Ui) -> Resu
             problem_type,
             tags: options.tags.clone(),
             description: options.description.clone(),
+            ignore_columns: options.ignore_columns.clone(),
+            time_column: options.time_column.clone(),
+            group_column: options.group_column.clone(),
+            stratify_column: options.stratify_column.clone(),
+            data_source: options.data_source.clone(),
         },
         created_at,
         updated_at: now,
@@ -461,6 +483,9 @@ fn column_kind(
     if named(id_columns) {
         return ColumnKind::Id;
     }
+    if named(&options.ignore_columns) {
+        return ColumnKind::Ignored;
+    }
     if named(&options.categorical_columns) {
         return ColumnKind::Categorical;
     }
@@ -468,6 +493,100 @@ fn column_kind(
         return ColumnKind::Text;
     }
     metadata::natural_kind(column.column_type, stats, max_cardinality)
+}
+
+/// The columns the modeller named (`--time-column` and the like) with
+/// their flags.
+fn roles_of(options: &RegisterOptions) -> Vec<(&'static str, String)> {
+    [
+        ("--time-column", &options.time_column),
+        ("--group-column", &options.group_column),
+        ("--stratify-column", &options.stratify_column),
+    ]
+    .into_iter()
+    .filter_map(|(flag, column)| column.clone().map(|c| (flag, c)))
+    .chain(
+        options
+            .ignore_columns
+            .iter()
+            .map(|c| ("--ignore-columns", c.clone())),
+    )
+    .collect()
+}
+
+/// Every named column exists in train (test may lack them); ignored
+/// columns are not the target, an ID column or another role.
+fn check_roles(
+    plans: &[TablePlan],
+    roles: &[(&'static str, String)],
+    options: &RegisterOptions,
+) -> Result<()> {
+    let train = &plans[0];
+    for (flag, column) in roles {
+        if !train.columns.iter().any(|c| &c.name == column) {
+            let available: Vec<&str> = train.columns.iter().map(|c| c.name.as_str()).collect();
+            return Err(Error::InvalidArgument(format!(
+                "{flag}: column '{column}' not found in {} (columns: {})",
+                train.source.path.display(),
+                available.join(", ")
+            )));
+        }
+    }
+    for ignored in &options.ignore_columns {
+        let clash = if options.target.as_ref() == Some(ignored) {
+            Some("--target")
+        } else if options.id_columns.contains(ignored) {
+            Some("--id-columns")
+        } else {
+            roles
+                .iter()
+                .find(|(flag, column)| *flag != "--ignore-columns" && column == ignored)
+                .map(|(flag, _)| *flag)
+        };
+        if let Some(flag) = clash {
+            return Err(Error::InvalidArgument(format!(
+                "--ignore-columns: column '{ignored}' is also given to {flag}; an ignored column has no role"
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// The `--datetime-columns` to force, with the time column added when it
+/// was read as text (its values must then parse as dates or timestamps);
+/// a time column of numbers or booleans is refused.
+fn with_time_column(
+    plans: &[TablePlan],
+    options: &RegisterOptions,
+    ui: &Ui,
+) -> Result<Vec<String>> {
+    let mut datetime_columns = options.datetime_columns.clone();
+    let Some(time) = &options.time_column else {
+        return Ok(datetime_columns);
+    };
+    let column = plans[0]
+        .columns
+        .iter()
+        .find(|c| &c.name == time)
+        .expect("checked by check_roles");
+    let forced = options.column_types.get(time).copied();
+    match forced.unwrap_or(column.column_type) {
+        ColumnType::Date | ColumnType::Datetime => {}
+        ColumnType::Text if !datetime_columns.contains(time) => {
+            ui.message(&format!(
+                "--time-column: '{time}' was read as text; storing it as timestamps (every value must parse as one)"
+            ));
+            datetime_columns.push(time.clone());
+        }
+        ColumnType::Text => {}
+        other => {
+            return Err(Error::InvalidArgument(format!(
+                "--time-column: column '{time}' holds {} values; a time column holds dates or timestamps",
+                other.as_str()
+            )))
+        }
+    }
+    Ok(datetime_columns)
 }
 
 fn source_record(plan: &TablePlan) -> SourceRecord {

@@ -64,6 +64,22 @@ pub(super) fn apply_sidecar(options: &mut RegisterOptions, sidecar: &Sidecar) {
     if options.description.is_none() {
         options.description = sidecar.annotations.description.clone();
     }
+    if options.ignore_columns.is_empty() {
+        options.ignore_columns = sidecar.annotations.ignore_columns.clone();
+    }
+    for (given, exported) in [
+        (&mut options.time_column, &sidecar.annotations.time_column),
+        (&mut options.group_column, &sidecar.annotations.group_column),
+        (
+            &mut options.stratify_column,
+            &sidecar.annotations.stratify_column,
+        ),
+        (&mut options.data_source, &sidecar.annotations.data_source),
+    ] {
+        if given.is_none() {
+            *given = exported.clone();
+        }
+    }
     for column in sidecar.tables.iter().flat_map(|t| &t.columns) {
         options
             .column_types
