@@ -199,6 +199,7 @@ impl FileSink {
         compression: Compression,
         columns: &[ColumnDef],
         overwrite: bool,
+        header: bool,
     ) -> Result<FileSink> {
         let to_stdout = target.as_os_str() == STDOUT;
         if to_stdout && compression == Compression::Zip {
@@ -239,9 +240,11 @@ impl FileSink {
                 let mut writer = csv::Writer::from_writer(
                     Stream::open(file, compression, &entry_name).map_err(io)?,
                 );
-                writer
-                    .write_record(columns.iter().map(|c| c.name.as_bytes()))
-                    .map_err(|e| csv_write_error(target, e))?;
+                if header {
+                    writer
+                        .write_record(columns.iter().map(|c| c.name.as_bytes()))
+                        .map_err(|e| csv_write_error(target, e))?;
+                }
                 Writer::Csv(Box::new(writer))
             }
             ExportFormat::Json => Writer::Json(Box::new(

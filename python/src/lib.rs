@@ -357,6 +357,8 @@ impl Client {
             no_metadata,
             force,
             no_features,
+            no_header: false,
+            metadata_only: false,
         };
         let settings = self.settings.clone();
         let report = interruptible(py, move || {

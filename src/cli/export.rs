@@ -51,6 +51,12 @@ pub struct ExportOpt {
     /// Leave out the generated `{table}_features` tables (exported by default).
     #[arg(long)]
     pub no_include_features: bool,
+    /// CSV without its header line (the metadata file records that, and the column names).
+    #[arg(long)]
+    pub no_header: bool,
+    /// Write only NAME_metadata.yaml (schema, roles, rows), no table files.
+    #[arg(long, conflicts_with = "no_metadata")]
+    pub metadata_only: bool,
     /// Print what was written as JSON on stdout.
     #[arg(long)]
     pub json: bool,
@@ -74,6 +80,8 @@ pub fn run(settings: &Settings, opt: ExportOpt, ui: &Ui) -> Result<()> {
         include_metadata,
         no_metadata,
         no_include_features,
+        no_header,
+        metadata_only,
         json,
     } = opt;
     let options = ExportOptions {
@@ -87,6 +95,8 @@ pub fn run(settings: &Settings, opt: ExportOpt, ui: &Ui) -> Result<()> {
         no_metadata,
         force,
         no_features: no_include_features,
+        no_header,
+        metadata_only,
     };
     let report = export::export(settings, &name, &options, ui)?;
     if json {

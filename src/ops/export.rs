@@ -39,6 +39,10 @@ pub struct ExportOptions {
     pub force: bool,
     /// Leave out the `{table}_features` tables.
     pub no_features: bool,
+    /// CSV without the header line (the sidecar then says so).
+    pub no_header: bool,
+    /// Write only the metadata sidecar, no table files.
+    pub metadata_only: bool,
 }
 
 /// One file written.
@@ -119,8 +123,23 @@ pub fn export(
     let batch_size = settings.config.performance.batch_size;
     let mut files = Vec::new();
     for ((table, columns), target) in selected.iter().zip(&targets) {
+        if options.metadata_only {
+            files.push(ExportedFile {
+                table: table.name.clone(),
+                path: target.clone(),
+                rows: table.rows,
+            });
+            continue;
+        }
         let defs: Vec<ColumnDef> = columns.iter().map(ColumnInfo::def).collect();
-        let mut sink = FileSink::create(target, format, compression, &defs, options.force)?;
+        let mut sink = FileSink::create(
+            target,
+            format,
+            compression,
+            &defs,
+            options.force,
+            !options.no_header,
+        )?;
         let bar = ui.progress_rows(table.rows, &format!("export {}", table.name));
         store.scan(&table.name, &defs, batch_size, &mut |batch| {
             sink.write(batch)?;
@@ -137,6 +156,7 @@ pub fn export(
     }
 
     let write_sidecar = options.include_metadata
+        || options.metadata_only
         || (options.output.is_none()
             && !options.no_metadata
             && settings.config.export.include_metadata);
@@ -162,7 +182,10 @@ pub fn export(
                 })
                 .collect(),
             read: if format == ExportFormat::Csv {
-                crate::metadata::SidecarRead::csv_export()
+                crate::metadata::SidecarRead {
+                    header_rows: Some(usize::from(!options.no_header)),
+                    ..crate::metadata::SidecarRead::csv_export()
+                }
             } else {
                 Default::default()
             },
@@ -179,6 +202,13 @@ pub fn export(
         Some(path)
     } else {
         None
+    };
+    // A metadata-only export names the files the sidecar describes but
+    // writes none of them.
+    let files = if options.metadata_only {
+        Vec::new()
+    } else {
+        files
     };
     Ok(ExportReport {
         dataset: record.name,

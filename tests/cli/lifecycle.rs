@@ -438,3 +438,72 @@ fn one_name_registered_in_two_backends_at_the_same_moment_gives_two_datasets() {
         assert_eq!(info["tables"][0]["rows"], 20_000);
     }
 }
+
+#[test]
+fn export_without_a_header_or_with_metadata_only_as_the_original_does() {
+    let env = Env::new();
+    env.ok(&[
+        "dataset",
+        "register",
+        "titanic",
+        crate::common::titanic().to_str().unwrap(),
+        "--target",
+        "Survived",
+        "--no-features",
+    ]);
+    let out = env.input("plain");
+    env.ok(&[
+        "dataset",
+        "export",
+        "titanic",
+        "--table",
+        "train",
+        "--format",
+        "csv",
+        "--no-header",
+        "--output-dir",
+        out.to_str().unwrap(),
+    ]);
+    let text = std::fs::read_to_string(out.join("train.csv")).unwrap();
+    assert_eq!(text.lines().count(), 200);
+    assert!(
+        text.starts_with("1,0,3,\"Olsen, Mr. Joseph\""),
+        "{text:.80}"
+    );
+    // The metadata file says there is no header and names the columns, so
+    // the export registers as the same table.
+    env.ok(&[
+        "dataset",
+        "register",
+        "again",
+        out.to_str().unwrap(),
+        "--no-features",
+    ]);
+    let info = env.json(&["dataset", "info", "again"]);
+    let names: Vec<&str> = info["schema"][0]["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names[..3], ["PassengerId", "Survived", "Pclass"]);
+    assert_eq!(info["tables"][0]["rows"], 200);
+
+    let meta = env.input("meta");
+    let report = env.json(&[
+        "dataset",
+        "export",
+        "titanic",
+        "--metadata-only",
+        "--output-dir",
+        meta.to_str().unwrap(),
+    ]);
+    assert_eq!(report["files"], serde_json::json!([]));
+    let written: Vec<String> = std::fs::read_dir(&meta)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(written, ["titanic_metadata.yaml"]);
+    let yaml = std::fs::read_to_string(meta.join("titanic_metadata.yaml")).unwrap();
+    assert!(yaml.contains("Survived"), "{yaml}");
+}

@@ -98,6 +98,19 @@ pub fn register(settings: &Settings, options: &RegisterOptions, ui: &Ui) -> Resu
         None if root != options.path => find_sidecar(&root)?,
         found => found,
     };
+    // A header-less export: its columns are named by the sidecar.
+    let mut sidecar_names: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    if let Some((_, sidecar)) = sidecar
+        .as_ref()
+        .filter(|(_, s)| s.read.header_rows == Some(0))
+    {
+        for table in &sidecar.tables {
+            sidecar_names.insert(
+                table.name.clone(),
+                table.columns.iter().map(|c| c.name.clone()).collect(),
+            );
+        }
+    }
     if let Some((path, sidecar)) = sidecar {
         ui.message(&format!("using exported metadata from {}", path.display()));
         apply_sidecar(&mut options, &sidecar);
@@ -142,7 +155,15 @@ pub fn register(settings: &Settings, options: &RegisterOptions, ui: &Ui) -> Resu
         if options.odbc.is_none() {
             ingest::resolve(&mut source, &mut workspace, &options.ingest)?;
         }
-        let plan = infer_table(source, &options.read, bad_rows, ui)?;
+        let mut plan = infer_table(source, &options.read, bad_rows, ui)?;
+        if let Some(names) = sidecar_names.get(&plan.source.table) {
+            if names.len() == plan.columns.len() {
+                for (column, name) in plan.columns.iter_mut().zip(names) {
+                    column.name = name.clone();
+                }
+                plan.original_names = names.clone();
+            }
+        }
         report_read(&plan, ui);
         plans.push(plan);
     }
