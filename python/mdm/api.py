@@ -279,16 +279,19 @@ class MDMClient:
         tag: Optional[str] = None,
         limit: Optional[int] = None,
         sort_by: str = "name",
+        filter: Optional[str] = None,
     ) -> List[DatasetInfo]:
-        """The current backend's datasets (``mdm dataset list``)."""
+        """The current backend's datasets (``mdm dataset list``); ``filter``
+        is a ``--filter`` expression (``"row_count > 1000 AND has_test = true"``)."""
+        found = json.loads(self._client.list_json(filter))
         if problem_type or min_rows is not None or max_rows is not None or tag:
-            found = json.loads(
-                self._client.search_json(
-                    None, _names(tag), problem_type, min_rows, max_rows
+            matching = {
+                d["name"]
+                for d in json.loads(
+                    self._client.search_json(None, _names(tag), problem_type, min_rows, max_rows)
                 )
-            )
-        else:
-            found = json.loads(self._client.list_json())
+            }
+            found = [d for d in found if d["name"] in matching]
         infos = [self._listed(v) for v in found]
         key = {
             "name": lambda i: i.name,

@@ -175,7 +175,8 @@ impl Client {
     }
 
     /// The current backend's datasets with rows and sizes, as JSON.
-    fn list_json(&self, py: Python<'_>) -> PyResult<String> {
+    #[pyo3(signature = (filter=None))]
+    fn list_json(&self, py: Python<'_>, filter: Option<String>) -> PyResult<String> {
         let settings = &self.settings;
         let listed = py
             .detach(|| {
@@ -185,6 +186,7 @@ impl Client {
                     limit: None,
                     all_backends: false,
                     filter_backend: None,
+                    filter,
                 };
                 ops::list::list(settings, &options)
             })

@@ -267,3 +267,23 @@ def test_a_ctrl_c_during_a_long_load_stops_it_cleanly(client, home, tmp_path):
     assert done.returncode == 0, done.stderr
     assert "interrupted" in done.stdout
     assert f"rows {rows}" in done.stdout
+
+
+def test_list_filters_and_column_roles_from_python(client, tmp_path):
+    client.register_dataset(
+        "titanic", EXAMPLES / "titanic", target_column="Survived", no_features=True,
+        time_column=None, group_column="Pclass", ignore_columns=["Cabin"], source="kaggle",
+    )
+    client.register_dataset("plain", EXAMPLES / "titanic" / "test.csv", no_features=True)
+    info = client.get_dataset_info("titanic")
+    assert info.group_column == "Pclass"
+    assert info.ignored_columns == ["Cabin"]
+    assert info.data_source == "kaggle"
+    assert "Cabin" not in (info.feature_columns or [])
+    assert [d.name for d in client.list_datasets(filter="source = kaggle")] == ["titanic"]
+    assert [d.name for d in client.list_datasets(filter="has_test = false")] == ["plain"]
+    assert [d.name for d in client.search_datasets(source="KAGGLE")] == ["titanic"]
+    with pytest.raises(mdm.ValidationError, match="unknown field 'rows'"):
+        client.list_datasets(filter="rows > 1")
+    updated = client.update_dataset("titanic", stratify_column="Survived", source="")
+    assert updated.stratify_column == "Survived" and updated.data_source is None

@@ -11,6 +11,7 @@ use super::stats::render_stats;
 use crate::config::Settings;
 use crate::error::{Error, Result};
 use crate::ops::export::{self, ExportOptions};
+use crate::ops::filter::select;
 use crate::ops::remove;
 use crate::ops::search::resolve_datasets;
 use crate::ops::stats::{self, StatsOptions, StatsReport};
@@ -35,6 +36,9 @@ pub enum BatchCommand {
 pub struct BatchExportOpt {
     /// Comma-separated dataset names and globs, e.g. "sales_*,titanic".
     pub datasets: String,
+    /// Only those of them passing EXPR (the syntax of `dataset list --filter`).
+    #[arg(long, value_name = "EXPR")]
+    pub filter: Option<String>,
     #[command(flatten)]
     pub format: ExportFormatOpt,
     /// Parent directory of the per-dataset export directories.
@@ -46,6 +50,9 @@ pub struct BatchExportOpt {
 pub struct BatchStatsOpt {
     /// Comma-separated dataset names and globs.
     pub datasets: String,
+    /// Only those of them passing EXPR (the syntax of `dataset list --filter`).
+    #[arg(long, value_name = "EXPR")]
+    pub filter: Option<String>,
     /// Output format.
     #[arg(long, default_value = "table", value_parser = parse_choice::<BatchFormat>)]
     pub format: BatchFormat,
@@ -58,6 +65,9 @@ pub struct BatchStatsOpt {
 pub struct BatchRemoveOpt {
     /// Comma-separated dataset names and globs.
     pub datasets: String,
+    /// Only those of them passing EXPR (the syntax of `dataset list --filter`).
+    #[arg(long, value_name = "EXPR")]
+    pub filter: Option<String>,
     /// Do not ask for confirmation.
     #[arg(long)]
     pub force: bool,
@@ -108,6 +118,7 @@ fn for_each<T>(
 fn batch_export(settings: &Settings, opt: BatchExportOpt, ui: &Ui) -> Result<()> {
     let BatchExportOpt {
         datasets,
+        filter,
         format:
             ExportFormatOpt {
                 format,
@@ -116,10 +127,14 @@ fn batch_export(settings: &Settings, opt: BatchExportOpt, ui: &Ui) -> Result<()>
             },
         output_dir,
     } = opt;
-    let names: Vec<String> = resolve_datasets(settings, &datasets)?
-        .into_iter()
-        .map(|r| r.name)
-        .collect();
+    let names: Vec<String> = select(
+        settings,
+        resolve_datasets(settings, &datasets)?,
+        filter.as_deref(),
+    )?
+    .into_iter()
+    .map(|r| r.name)
+    .collect();
     for_each(&names, ui, |name| {
         let options = ExportOptions {
             format,
@@ -138,10 +153,15 @@ fn batch_export(settings: &Settings, opt: BatchExportOpt, ui: &Ui) -> Result<()>
 fn batch_stats(settings: &Settings, opt: BatchStatsOpt, ui: &Ui) -> Result<()> {
     let BatchStatsOpt {
         datasets,
+        filter,
         format,
         output,
     } = opt;
-    let records = resolve_datasets(settings, &datasets)?;
+    let records = select(
+        settings,
+        resolve_datasets(settings, &datasets)?,
+        filter.as_deref(),
+    )?;
     let names: Vec<String> = records.iter().map(|r| r.name.clone()).collect();
     let reports: Vec<Vec<StatsReport>> = for_each(&names, ui, |name| {
         let record = records.iter().find(|r| r.name == name).expect("resolved");
@@ -214,13 +234,18 @@ fn batch_stats(settings: &Settings, opt: BatchStatsOpt, ui: &Ui) -> Result<()> {
 fn batch_remove(settings: &Settings, opt: BatchRemoveOpt, ui: &Ui) -> Result<()> {
     let BatchRemoveOpt {
         datasets,
+        filter,
         force,
         dry_run,
     } = opt;
-    let names: Vec<String> = resolve_datasets(settings, &datasets)?
-        .into_iter()
-        .map(|r| r.name)
-        .collect();
+    let names: Vec<String> = select(
+        settings,
+        resolve_datasets(settings, &datasets)?,
+        filter.as_deref(),
+    )?
+    .into_iter()
+    .map(|r| r.name)
+    .collect();
     if dry_run {
         let mut text = format!("would remove {} datasets:\n", names.len());
         for name in &names {

@@ -29,6 +29,12 @@ pub struct ListOpt {
     /// Only datasets of this backend.
     #[arg(long, value_parser = parse_choice::<Backend>)]
     pub filter_backend: Option<Backend>,
+    /// Only datasets passing EXPR: `FIELD OP VALUE` joined by AND / OR, with =, !=, >, <, >=,
+    /// <=, ~ (glob), !~ on name, problem_type, target_column, row_count, column_count, size_mb,
+    /// registered_at, last_updated_at (ISO or 30days, 1week, 6months), source, has_test,
+    /// has_validation. Example: "problem_type=classification AND row_count>1000".
+    #[arg(long, value_name = "EXPR")]
+    pub filter: Option<String>,
 }
 
 /// Prints the datasets as a table or JSON.
@@ -40,6 +46,7 @@ pub fn run(settings: &Settings, opt: ListOpt, ui: &Ui) -> Result<()> {
         json,
         all_backends,
         filter_backend,
+        filter,
     } = opt;
     let options = ListOptions {
         sort_by,
@@ -47,6 +54,7 @@ pub fn run(settings: &Settings, opt: ListOpt, ui: &Ui) -> Result<()> {
         limit,
         all_backends,
         filter_backend,
+        filter,
     };
     let datasets = list::list(settings, &options)?;
     if json {

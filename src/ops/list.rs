@@ -19,6 +19,8 @@ pub struct ListOptions {
     pub limit: Option<usize>,
     pub all_backends: bool,
     pub filter_backend: Option<Backend>,
+    /// The original MDM's filter expression (`--filter`).
+    pub filter: Option<String>,
 }
 
 /// A dataset with the figures shown in the listing.
@@ -76,6 +78,11 @@ pub fn list(settings: &Settings, options: &ListOptions) -> Result<Vec<ListedData
         .filter(|r| options.filter_backend.is_none_or(|b| r.backend == b))
         .collect();
     let mut listed = with_sizes(settings, records);
+    if let Some(expression) = &options.filter {
+        let filter = super::filter::Filter::parse(expression)?;
+        let now = super::filter::now_micros();
+        listed.retain(|d| filter.matches(d, now));
+    }
     match options.sort_by {
         SortBy::Name => listed.sort_by(|a, b| a.record.name.cmp(&b.record.name)),
         SortBy::RegistrationDate => {

@@ -4,6 +4,7 @@
 pub mod access;
 pub mod export;
 pub mod features;
+pub mod filter;
 pub mod info;
 pub mod list;
 pub mod load;

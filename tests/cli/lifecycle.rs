@@ -507,3 +507,94 @@ fn export_without_a_header_or_with_metadata_only_as_the_original_does() {
     let yaml = std::fs::read_to_string(meta.join("titanic_metadata.yaml")).unwrap();
     assert!(yaml.contains("Survived"), "{yaml}");
 }
+
+#[test]
+fn list_and_batch_take_the_original_mdms_filter_expressions() {
+    let env = Env::new();
+    register_small(&env, "small", 5);
+    register_small(&env, "large", 50);
+    env.ok(&[
+        "dataset",
+        "register",
+        "titanic",
+        titanic().to_str().unwrap(),
+        "--target",
+        "Survived",
+        "--source",
+        "kaggle",
+        "--no-features",
+    ]);
+    let names = |expression: &str| -> Vec<String> {
+        env.json(&["dataset", "list", "--filter", expression])
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d["name"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(names("row_count > 10"), ["large", "titanic"]);
+    assert_eq!(names("row_count>10 AND has_test=true"), ["titanic"]);
+    assert_eq!(
+        names("name ~ 's*' OR source = KAGGLE"),
+        ["small", "titanic"]
+    );
+    assert_eq!(names("name !~ '*a*'"), Vec::<String>::new());
+    assert_eq!(names("problem_type = classification"), ["titanic"]);
+    assert_eq!(names("target_column != Survived"), ["large", "small"]);
+    assert_eq!(names("column_count = 2"), ["large", "small"]);
+    assert_eq!(
+        names("registered_at > 1day AND last_updated_at <= 2999-01-01"),
+        ["large", "small", "titanic"]
+    );
+    assert_eq!(names("registered_at < 30days"), Vec::<String>::new());
+    assert_eq!(
+        names("size_mb >= 0 AND has_validation = false"),
+        ["large", "small", "titanic"]
+    );
+    for (expression, word) in [
+        ("rows > 1", "unknown field 'rows'"),
+        ("row_count > lots", "'lots' is not a number"),
+        ("name = a XOR name = b", "'XOR'"),
+        ("registered_at > soon", "'soon' is not a date"),
+    ] {
+        let error = env.fails(&["dataset", "list", "--filter", expression], 2);
+        assert!(error.contains(word), "{expression}: {error}");
+        assert_eq!(error.trim().lines().count(), 1, "{error}");
+    }
+    let out = env.input("batch");
+    env.ok(&[
+        "batch",
+        "export",
+        "*",
+        "--filter",
+        "row_count < 100",
+        "--output-dir",
+        out.to_str().unwrap(),
+    ]);
+    let mut exported: Vec<String> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    exported.sort();
+    assert_eq!(exported, ["large", "small"]);
+    env.fails(
+        &[
+            "batch",
+            "remove",
+            "*",
+            "--filter",
+            "row_count > 1000000",
+            "--force",
+        ],
+        3,
+    );
+    env.ok(&[
+        "batch",
+        "remove",
+        "*",
+        "--filter",
+        "name = small",
+        "--force",
+    ]);
+    assert_eq!(names("row_count >= 0"), ["large", "titanic"]);
+}
