@@ -28,14 +28,25 @@ const NAMING: Naming = Naming {
 /// `X-journal`, DuckDB's `X.wal`.
 const SIDE_SUFFIXES: &[&str] = &["-wal", "-shm", "-journal", ".wal"];
 
-/// Opens (or, with `create`, creates for a bulk load) a database file.
-type Opener = Box<dyn Fn(&Path, bool) -> Result<Box<dyn Store>>>;
+/// How a database file is opened.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum OpenMode {
+    /// Created for a bulk load.
+    Create,
+    ReadWrite,
+    /// Read-only where the database has such a mode.
+    ReadOnly,
+}
+
+/// Opens (or creates for a bulk load) a database file.
+type Opener = Box<dyn Fn(&Path, OpenMode) -> Result<Box<dyn Store>>>;
 
 /// A backend storing each dataset as a file.
 pub struct FileBackend {
     kind: BackendKind,
-    /// Attributes before `Database=` in connection strings for clients.
-    client: Box<dyn Fn(&Path) -> Connection>,
+    /// Attributes before `Database=` in connection strings for clients
+    /// (read-only unless asked to write).
+    client: Box<dyn Fn(&Path, bool) -> Connection>,
     datasets_path: PathBuf,
     file_name: &'static str,
     opener: Opener,
@@ -52,7 +63,7 @@ impl FileBackend {
         FileBackend {
             kind: BackendKind::Sqlite,
             // Other tools read the same file through the SQLite ODBC driver.
-            client: Box::new(move |path| Connection {
+            client: Box::new(move |path, _write| Connection {
                 attributes: vec![
                     ("Driver".into(), driver.into()),
                     ("Database".into(), path.display().to_string()),
@@ -63,8 +74,9 @@ impl FileBackend {
             file_name: profile
                 .dataset_file()
                 .expect("SQLite keeps one file per dataset"),
-            opener: Box::new(move |path, create| -> Result<Box<dyn Store>> {
-                let store = if create {
+            // SQLite readers and writers do not lock each other out (WAL).
+            opener: Box::new(move |path, mode| -> Result<Box<dyn Store>> {
+                let store = if mode == OpenMode::Create {
                     SqliteStore::create_for_load(path, &sqlite)?
                 } else {
                     SqliteStore::open(path, &sqlite, timeout)?
@@ -86,17 +98,28 @@ impl FileBackend {
         let client_target = target.clone();
         Ok(FileBackend {
             kind,
-            client: Box::new(move |path| client_target.connection(&path.display().to_string())),
+            client: Box::new(move |path, write| {
+                let target = if write {
+                    client_target.clone()
+                } else {
+                    client_target.read_only()
+                };
+                target.connection(&path.display().to_string())
+            }),
             datasets_path: settings.datasets_path(),
             file_name,
-            opener: Box::new(move |path, create| -> Result<Box<dyn Store>> {
-                if !create && !path.is_file() {
+            opener: Box::new(move |path, mode| -> Result<Box<dyn Store>> {
+                if mode != OpenMode::Create && !path.is_file() {
                     return Err(Error::Backend(format!(
                         "the dataset database {} is missing",
                         path.display()
                     )));
                 }
-                Ok(Box::new(target.connect_file(path, create)?))
+                let store = match mode {
+                    OpenMode::ReadOnly => target.read_only().connect_file(path, false)?,
+                    _ => target.connect_file(path, mode == OpenMode::Create)?,
+                };
+                Ok(Box::new(store))
             }),
         })
     }
@@ -138,7 +161,7 @@ impl Backend for FileBackend {
             file_name: self.file_name,
         };
         let mut staged = Staging::new(places, true);
-        staged.store = Some((self.opener)(&dir.join(self.file_name), true)?);
+        staged.store = Some((self.opener)(&dir.join(self.file_name), OpenMode::Create)?);
         Ok(Box::new(staged))
     }
 
@@ -149,7 +172,11 @@ impl Backend for FileBackend {
         if let Some(directory) = path.parent() {
             staging::sweep(&mut FillScratch(directory));
         }
-        (self.opener)(path, false)
+        (self.opener)(path, OpenMode::ReadWrite)
+    }
+
+    fn open_read_only(&self, record: &DatasetRecord) -> Result<Box<dyn Store>> {
+        (self.opener)(super::recorded_path(record)?, OpenMode::ReadOnly)
     }
 
     fn removal_targets(&self, record: &DatasetRecord) -> Vec<String> {
@@ -177,8 +204,8 @@ impl Backend for FileBackend {
         sweep_leftovers(&self.datasets_path);
     }
 
-    fn connection(&self, record: &DatasetRecord) -> Result<Connection> {
-        Ok((self.client)(super::recorded_path(record)?))
+    fn connection(&self, record: &DatasetRecord, write: bool) -> Result<Connection> {
+        Ok((self.client)(super::recorded_path(record)?, write))
     }
 }
 

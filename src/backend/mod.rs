@@ -66,6 +66,13 @@ pub trait Backend {
     /// Opens a published dataset.
     fn open(&self, record: &DatasetRecord) -> Result<Box<dyn Store>>;
 
+    /// Opens a dataset's database for reading only, in the mode that never
+    /// locks out other readers (DuckDB's `READ_ONLY`) where the backend has
+    /// one; else as [`Backend::open`].
+    fn open_read_only(&self, record: &DatasetRecord) -> Result<Box<dyn Store>> {
+        self.open(record)
+    }
+
     /// What removing the dataset deletes, for `--dry-run` and messages.
     fn removal_targets(&self, record: &DatasetRecord) -> Vec<String>;
 
@@ -76,7 +83,8 @@ pub trait Backend {
     fn sweep(&self) {}
 
     /// How an ODBC client (a BI tool) reaches the dataset.
-    fn connection(&self, record: &DatasetRecord) -> Result<Connection>;
+    /// Read-only unless `write`, where the backend has a read-only mode.
+    fn connection(&self, record: &DatasetRecord, write: bool) -> Result<Connection>;
 
     /// Bytes each dataset takes, when known (an unreachable server gives
     /// `None`, not an error: listings must work without it).

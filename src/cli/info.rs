@@ -45,6 +45,10 @@ pub struct ConnectionOpt {
     /// Machine-readable JSON on stdout.
     #[arg(long)]
     pub json: bool,
+    /// A read-write connection (DuckDB: while it is open, mdm cannot change the dataset and
+    /// no other process can open it); read-only by default.
+    #[arg(long)]
+    pub write: bool,
 }
 
 /// `mdm info`: version, paths, backend, settings and environment.
@@ -266,8 +270,16 @@ pub fn connection(settings: &Settings, opt: ConnectionOpt) -> Result<()> {
         show_password,
         odbc_ini,
         json,
+        write,
     } = opt;
-    let connection = info::connection(settings, &name)?;
+    let connection = info::connection(settings, &name, write)?;
+    // Where the backend has a read-only mode (DuckDB), a read-write
+    // connection holds the database alone.
+    if write && info::connection(settings, &name, false)?.attributes != connection.attributes {
+        eprintln!(
+            "note: this read-write connection holds the database alone: while it is open, mdm and every other process are locked out of '{name}'"
+        );
+    }
     if json {
         let attributes: serde_json::Map<String, serde_json::Value> = connection
             .attributes

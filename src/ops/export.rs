@@ -74,7 +74,7 @@ pub fn export(
     // Held until the export is written: no removal or replacement meanwhile.
     let _lock = super::DatasetLock::shared(settings, name)?;
     let record = Catalog::new(settings).get(&record.name)?;
-    let mut store = super::open_store(settings, &record)?;
+    let mut store = super::open_store_read_only(settings, &record)?;
     let metadata = metadata::load(store.as_mut())?;
 
     let tables = FeatureSet::tables_of(&metadata, !options.no_features)?;

@@ -37,7 +37,7 @@ pub fn features(
                 "--features-file applies with --regenerate".into(),
             ));
         }
-        let mut store = super::open_store(settings, &record)?;
+        let mut store = super::open_store_read_only(settings, &record)?;
         let metadata = metadata::load(store.as_mut())?;
         return FeatureSet::from_metadata(&metadata);
     }

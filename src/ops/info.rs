@@ -28,7 +28,7 @@ pub struct DatasetInfo {
 pub fn dataset_info(settings: &Settings, name: &str) -> Result<DatasetInfo> {
     let mut record = Catalog::new(settings).get(name)?;
     let backend = crate::backend::for_settings(settings)?;
-    let mut store = backend.open(&record)?;
+    let mut store = backend.open_read_only(&record)?;
     let metadata = metadata::load(store.as_mut())?;
     drop(store);
     metadata.apply_fields(&mut record);
@@ -183,7 +183,13 @@ pub fn system_info(settings: &Settings) -> Result<SystemInfo> {
 }
 
 /// How an ODBC client reaches dataset `name`.
-pub fn connection(settings: &Settings, name: &str) -> Result<crate::store::Connection> {
+/// How a BI tool reaches the dataset: read-only (so that it never locks
+/// mdm or other readers out) unless `write`.
+pub fn connection(
+    settings: &Settings,
+    name: &str,
+    write: bool,
+) -> Result<crate::store::Connection> {
     let record = Catalog::new(settings).get(name)?;
-    crate::backend::for_settings(settings)?.connection(&record)
+    crate::backend::for_settings(settings)?.connection(&record, write)
 }

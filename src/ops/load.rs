@@ -55,7 +55,7 @@ fn describe(
     name: &str,
 ) -> Result<(DatasetRecord, DatasetMetadata, Box<dyn Dialect>)> {
     let mut record = Catalog::new(settings).get(name)?;
-    let mut store = super::open_store(settings, &record)?;
+    let mut store = super::open_store_read_only(settings, &record)?;
     let metadata = metadata::load(store.as_mut())?;
     metadata.apply_fields(&mut record);
     Ok((record, metadata, store.dialect().boxed()))
@@ -140,7 +140,7 @@ pub fn scan(
 ) -> Result<()> {
     let _lock = super::DatasetLock::shared(settings, &plan.record.name)?;
     let record = Catalog::new(settings).get(&plan.record.name)?;
-    let mut store = super::open_store(settings, &record)?;
+    let mut store = super::open_store_read_only(settings, &record)?;
     store.scan_filtered(
         &plan.table.name,
         &plan.columns,
@@ -387,7 +387,7 @@ pub fn query_rows(
     let sql = with_names_kept(sql, &names, dialect.as_ref());
     let _lock = super::DatasetLock::shared(settings, &record.name)?;
     let record = Catalog::new(settings).get(&record.name)?;
-    let mut store = super::open_store(settings, &record)?;
+    let mut store = super::open_store_read_only(settings, &record)?;
     let statements = store.dialect().read_only_transaction();
     store.begin()?;
     let mut rows = 0u64;

@@ -47,6 +47,12 @@ pub fn open_store(settings: &Settings, record: &DatasetRecord) -> Result<Box<dyn
     crate::backend::for_settings(settings)?.open(record)
 }
 
+/// Opens the database of a registered dataset for reading only (DuckDB
+/// read-only, so that any number of readers, BI tools included, coexist).
+pub fn open_store_read_only(settings: &Settings, record: &DatasetRecord) -> Result<Box<dyn Store>> {
+    crate::backend::for_settings(settings)?.open_read_only(record)
+}
+
 /// The per-dataset lock file `{datasets_path}/.{name}.{backend}.lock`:
 /// registration and removal hold it exclusively, long reads (export)
 /// shared, so that a dataset is never removed or replaced under a running

@@ -75,7 +75,9 @@ pub struct StatsReport {
 /// Statistics of one table of dataset `name`.
 pub fn stats(settings: &Settings, name: &str, options: &StatsOptions) -> Result<StatsReport> {
     let record = Catalog::new(settings).get(name)?;
-    let mut store = super::open_store(settings, &record)?;
+    // Read-only unless statistics must be stored: a reader (a BI tool)
+    // holding a DuckDB dataset open must not stop `stats`.
+    let mut store = super::open_store_read_only(settings, &record)?;
     let mut metadata = metadata::load(store.as_mut())?;
     // Feature tables are profiled on demand; their statistics are not kept
     // (a regeneration would make them stale).
@@ -122,7 +124,17 @@ pub fn stats(settings: &Settings, name: &str, options: &StatsOptions) -> Result<
         metadata.statistics.insert(table.name.clone(), fresh);
         if !is_feature_table {
             let text = serde_json::to_string(&metadata.statistics).expect("statistics serialize");
-            store::write_metadata(store.as_mut(), &[("statistics", text)])?;
+            drop(store);
+            // Stored when the database can be written now; computed and
+            // shown anyway when another process holds it open.
+            match super::open_store(settings, &record) {
+                Ok(mut writer) => store::write_metadata(writer.as_mut(), &[("statistics", text)])?,
+                Err(err) => log::warn!(
+                    "statistics of {name}.{} computed but not stored: {err}",
+                    table.name
+                ),
+            }
+            store = super::open_store_read_only(settings, &record)?;
         }
     }
     let statistics = &metadata.statistics[&table.name];

@@ -289,8 +289,12 @@ fn bi_tools_read_a_dataset_through_its_printed_connection() {
     let out = isql(&["mdm_shared"], Some(&ini), "SELECT MAX(k) FROM train\n");
     assert!(out.contains("24"), "{out}");
 
-    // Python's pyodbc: a bound parameter, and browsing the catalog as BI
-    // tools do.
+    // Python's pyodbc: a bound parameter, browsing the catalog as BI tools
+    // do, and a scratch table of its own, which needs the read-write
+    // connection (the printed one is read-only where the backend has such a
+    // mode, so that a reader never locks mdm out).
+    let write_connection = env.ok(&["dataset", "connection", "shared", "--write"]);
+    let write_connection = write_connection.trim();
     let script = "import pyodbc, sys\n\
                   c = pyodbc.connect(sys.argv[1])\n\
                   cur = c.cursor()\n\
@@ -305,7 +309,7 @@ fn bi_tools_read_a_dataset_through_its_printed_connection() {
                   print(tuple(int(v) for v in cur.execute('SELECT COUNT(*), SUM(a), COUNT(b), COUNT(c) FROM scratch').fetchone()))\n\
                   print(cur.execute('SELECT c FROM scratch WHERE a = 3').fetchone()[0])\n";
     let output = std::process::Command::new("/usr/bin/python3")
-        .args(["-c", script, connection])
+        .args(["-c", script, write_connection])
         .output()
         .expect("python3 with pyodbc (Debian python3-pyodbc)");
     assert!(

@@ -128,3 +128,79 @@ fn query_refuses_statements_that_write_and_changes_nothing() {
     assert_eq!(tables, "n\n80\n");
     env.fails(&["dataset", "query", "nothing", "SELECT 1"], 3);
 }
+
+#[test]
+fn a_bi_reader_holding_a_duckdb_dataset_open_does_not_lock_mdm_out() {
+    use std::io::{BufRead, BufReader, Write};
+    let env = registered();
+    if env.profile != crate::common::Profile::Duckdb {
+        return;
+    }
+    let printed = env.ok(&["dataset", "connection", "titanic"]);
+    let connection = printed.trim().to_string();
+    assert!(connection.contains("access_mode=READ_ONLY"), "{connection}");
+    // A BI tool: pyodbc on the printed connection, held open.
+    let mut reader = std::process::Command::new("/usr/bin/python3")
+        .args([
+            "-c",
+            "import pyodbc, sys\n\
+             c = pyodbc.connect(sys.argv[1], autocommit=True)\n\
+             print(c.cursor().execute('SELECT COUNT(*) FROM train').fetchone()[0], flush=True)\n\
+             sys.stdin.read()\n",
+            &connection,
+        ])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("python3 with pyodbc");
+    let mut line = String::new();
+    BufReader::new(reader.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    assert_eq!(line.trim(), "200");
+    // mdm's reading commands work beside it.
+    env.ok(&["dataset", "list"]);
+    let info = env.json(&["dataset", "info", "titanic"]);
+    assert_eq!(info["tables"][0]["rows"], 200);
+    env.ok(&["dataset", "stats", "titanic"]);
+    env.ok(&["dataset", "features", "titanic"]);
+    let out = env.input("beside");
+    env.ok(&[
+        "dataset",
+        "export",
+        "titanic",
+        "--output-dir",
+        out.to_str().unwrap(),
+    ]);
+    assert!(out.join("train.csv").exists());
+    let counted = env.ok(&[
+        "dataset",
+        "query",
+        "titanic",
+        "SELECT COUNT(*) AS n FROM test",
+        "--format",
+        "csv",
+    ]);
+    assert_eq!(counted, "n\n80\n");
+    // A write cannot run beside a reader (DuckDB: one writer, alone); it
+    // fails as a backend error and changes nothing.
+    env.fails(
+        &["dataset", "update", "titanic", "--description", "changed"],
+        6,
+    );
+    // Once the reader has gone, it can.
+    reader.stdin.take().unwrap().write_all(b"").unwrap();
+    assert!(reader.wait().unwrap().success());
+    env.ok(&["dataset", "update", "titanic", "--description", "changed"]);
+    assert_eq!(
+        env.json(&["dataset", "info", "titanic"])["description"],
+        "changed"
+    );
+    let output = env
+        .cmd()
+        .args(["dataset", "connection", "titanic", "--write"])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&output.stdout).contains("access_mode=READ_WRITE"));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("locked out"));
+}

@@ -206,7 +206,7 @@ impl Backend for ServerBackend {
         self.remove_database(&self.recorded_database(record))
     }
 
-    fn connection(&self, record: &DatasetRecord) -> Result<Connection> {
+    fn connection(&self, record: &DatasetRecord, _write: bool) -> Result<Connection> {
         Ok(self.target.connection(&self.recorded_database(record)))
     }
 

@@ -80,6 +80,23 @@ impl OdbcTarget {
         }
     }
 
+    /// This target opening its databases read-only, where the profile has a
+    /// read-only mode (else the same target).
+    pub fn read_only(&self) -> OdbcTarget {
+        let mut target = self.clone();
+        for (key, value) in self.profile.read_only_attributes() {
+            match target
+                .attributes
+                .iter_mut()
+                .find(|(k, _)| k.eq_ignore_ascii_case(&key))
+            {
+                Some(slot) => slot.1 = value,
+                None => target.attributes.push((key, value)),
+            }
+        }
+        target
+    }
+
     /// Hides the password in any text, on one line (driver diagnostics
     /// span several lines).
     pub fn redact(&self, text: &str) -> String {

@@ -110,6 +110,13 @@ impl OdbcProfile for DuckdbProfile {
         vec![("access_mode".into(), self.settings.access_mode.to_string())]
     }
 
+    /// DuckDB lets many processes open a file read-only, or one read-write:
+    /// readers (mdm's reading commands, BI tools) open it read-only so that
+    /// none locks the others out.
+    fn read_only_attributes(&self) -> Vec<(String, String)> {
+        vec![("access_mode".into(), "READ_ONLY".into())]
+    }
+
     fn max_parameters(&self) -> usize {
         65_535
     }

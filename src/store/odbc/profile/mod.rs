@@ -74,6 +74,13 @@ pub trait OdbcProfile: Send + Sync {
     /// user's own `odbc.options`; `uses_dsn` when a DSN supplies the rest.
     fn connection_attributes(&self, uses_dsn: bool) -> Vec<(String, String)>;
 
+    /// Attributes that open a database read-only, replacing those of
+    /// [`OdbcProfile::connection_attributes`] with the same keys; none
+    /// where readers never lock writers out.
+    fn read_only_attributes(&self) -> Vec<(String, String)> {
+        Vec::new()
+    }
+
     /// The password sent as `Pwd=` (never shown in messages).
     fn password(&self) -> Option<String> {
         None
