@@ -84,6 +84,18 @@ fn to_python(err: mdm::Error) -> PyErr {
     }
 }
 
+/// A closed word (problem type, format, ...) given as text, if given.
+fn word<T: std::str::FromStr<Err = String>>(
+    what: &str,
+    text: Option<String>,
+) -> PyResult<Option<T>> {
+    text.map(|t| {
+        t.parse()
+            .map_err(|e: String| ValidationError::new_err(format!("{what}: {e}")))
+    })
+    .transpose()
+}
+
 fn json_text<T: serde::Serialize + ?Sized>(value: &T) -> PyResult<String> {
     serde_json::to_string(value).map_err(|e| MDMError::new_err(e.to_string()))
 }
@@ -218,12 +230,7 @@ impl Client {
         max_rows: Option<u64>,
         data_source: Option<String>,
     ) -> PyResult<String> {
-        let problem_type = problem_type
-            .map(|p| {
-                p.parse()
-                    .map_err(|e: String| ValidationError::new_err(format!("problem_type: {e}")))
-            })
-            .transpose()?;
+        let problem_type = word("problem_type", problem_type)?;
         let options = ops::search::SearchOptions {
             pattern,
             tags,
@@ -294,12 +301,7 @@ impl Client {
         stratify_column: Option<String>,
         data_source: Option<String>,
     ) -> PyResult<String> {
-        let problem_type = problem_type
-            .map(|p| {
-                p.parse()
-                    .map_err(|e: String| ValidationError::new_err(format!("problem_type: {e}")))
-            })
-            .transpose()?;
+        let problem_type = word("problem_type", problem_type)?;
         let options = ops::update::UpdateOptions {
             description,
             target,
@@ -336,18 +338,8 @@ impl Client {
         force: bool,
         no_features: bool,
     ) -> PyResult<String> {
-        let format = format
-            .map(|f| {
-                f.parse()
-                    .map_err(|e: String| ValidationError::new_err(format!("format: {e}")))
-            })
-            .transpose()?;
-        let compression = compression
-            .map(|c| {
-                c.parse()
-                    .map_err(|e: String| ValidationError::new_err(format!("compression: {e}")))
-            })
-            .transpose()?;
+        let format = word("format", format)?;
+        let compression = word("compression", compression)?;
         let options = ops::export::ExportOptions {
             format,
             compression,

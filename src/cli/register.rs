@@ -67,19 +67,8 @@ pub struct RegisterOpt {
     /// (comma-separated).
     #[arg(long, value_delimiter = ',', value_name = "COLUMNS")]
     pub ignore_columns: Vec<String>,
-    /// The column that orders rows in time: a date or timestamp column (a text column is
-    /// stored as timestamps). Default split method and the lag features use it.
-    #[arg(long, value_name = "COLUMN")]
-    pub time_column: Option<String>,
-    /// The column grouping rows that belong together (a customer, a patient).
-    #[arg(long, value_name = "COLUMN")]
-    pub group_column: Option<String>,
-    /// The column whose class shares validation folds keep.
-    #[arg(long, value_name = "COLUMN")]
-    pub stratify_column: Option<String>,
-    /// Where the data comes from (`kaggle`, `internal`, ...): recorded as `data_source`.
-    #[arg(long = "source", value_name = "TEXT")]
-    pub data_source: Option<String>,
+    #[command(flatten)]
+    pub roles: ColumnRolesOpt,
     /// The sheet of an Excel workbook to read (default: the first).
     #[arg(long, value_name = "NAME")]
     pub sheet: Option<String>,
@@ -94,6 +83,25 @@ pub struct RegisterOpt {
     pub json: bool,
     #[command(flatten)]
     pub read: read::ReadOpt,
+}
+
+/// What a modeller says about columns and the data's origin (`register`
+/// and `update`; in `update` an empty value clears one).
+#[derive(Debug, Args)]
+pub struct ColumnRolesOpt {
+    /// The column that orders rows in time: a date or timestamp column (at registration a
+    /// column read as text is stored as timestamps).
+    #[arg(long, value_name = "COLUMN")]
+    pub time_column: Option<String>,
+    /// The column grouping rows that belong together (a customer, a patient).
+    #[arg(long, value_name = "COLUMN")]
+    pub group_column: Option<String>,
+    /// The column whose class shares validation folds keep.
+    #[arg(long, value_name = "COLUMN")]
+    pub stratify_column: Option<String>,
+    /// Where the data comes from (`kaggle`, `internal`, ...): recorded as `data_source`.
+    #[arg(long = "source", value_name = "TEXT")]
+    pub data_source: Option<String>,
 }
 
 /// Reading the tables from an ODBC data source instead of files.
@@ -231,10 +239,13 @@ pub fn options(opt: RegisterOpt) -> Result<RegisterOptions> {
         numeric_columns,
         text_columns,
         ignore_columns,
-        time_column,
-        group_column,
-        stratify_column,
-        data_source,
+        roles:
+            ColumnRolesOpt {
+                time_column,
+                group_column,
+                stratify_column,
+                data_source,
+            },
         sheet,
         max_unpacked_size,
         max_unpack_ratio,

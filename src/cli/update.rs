@@ -34,18 +34,8 @@ pub struct UpdateOpt {
     /// Replace the ID columns (comma-separated).
     #[arg(long, value_delimiter = ',')]
     pub id_columns: Option<Vec<String>>,
-    /// The column ordering rows in time: a date or timestamp column (empty clears it).
-    #[arg(long, value_name = "COLUMN")]
-    pub time_column: Option<String>,
-    /// The column grouping rows that belong together (empty clears it).
-    #[arg(long, value_name = "COLUMN")]
-    pub group_column: Option<String>,
-    /// The column whose class shares validation folds keep (empty clears it).
-    #[arg(long, value_name = "COLUMN")]
-    pub stratify_column: Option<String>,
-    /// The data-source label (`kaggle`, `internal`, ...; empty clears it).
-    #[arg(long = "source", value_name = "TEXT")]
-    pub data_source: Option<String>,
+    #[command(flatten)]
+    pub roles: super::register::ColumnRolesOpt,
     /// Run the recorded queries of a dataset registered with --odbc again and replace its tables (password from MDM_SOURCE_PASSWORD or a prompt).
     #[arg(long)]
     pub refresh: bool,
@@ -65,10 +55,13 @@ pub fn run(settings: &Settings, opt: UpdateOpt, ui: &Ui) -> Result<()> {
         add_tags,
         remove_tags,
         id_columns,
-        time_column,
-        group_column,
-        stratify_column,
-        data_source,
+        roles:
+            super::register::ColumnRolesOpt {
+                time_column,
+                group_column,
+                stratify_column,
+                data_source,
+            },
         refresh,
         json,
     } = opt;
