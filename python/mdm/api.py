@@ -251,6 +251,10 @@ def _names(value: Union[None, str, Sequence[str]]) -> List[str]:
 _REGISTER_ALIASES = {
     "target_column": "target",
     "dataset_path": "path",
+    "train_path": "train",
+    "test_path": "test",
+    "validation_path": "validation",
+    "submission_path": "submission",
 }
 
 

@@ -19,8 +19,24 @@ pub struct RegisterOpt {
     /// Dataset name: letters, digits, `_` and `-`, starting with a letter, at most 63 characters.
     pub name: String,
     /// A data file (CSV/TSV, JSON, Parquet, Excel; .gz/.zst/.bz2/.xz/.zip), a folder (train/test/validation/sample_submission, or one table per file) or a zipped folder.
-    #[arg(required_unless_present = "odbc", conflicts_with = "odbc")]
+    #[arg(required_unless_present_any = ["odbc", "train"], conflicts_with_all = ["odbc", "train"])]
     pub path: Option<PathBuf>,
+    /// The train table's file, instead of PATH (any format mdm reads).
+    #[arg(long, value_name = "FILE", conflicts_with = "odbc")]
+    pub train: Option<PathBuf>,
+    /// The test table's file (with --train).
+    #[arg(long, value_name = "FILE", requires = "train")]
+    pub test: Option<PathBuf>,
+    /// The validation table's file (with --train).
+    #[arg(long, value_name = "FILE", requires = "train")]
+    pub validation: Option<PathBuf>,
+    /// The submission table's file (with --train).
+    #[arg(long, value_name = "FILE", requires = "train")]
+    pub submission: Option<PathBuf>,
+    /// The original MDM's name for registering named files (--train, --test, ...) instead of
+    /// discovering them in PATH.
+    #[arg(long, requires = "train")]
+    pub no_auto: bool,
     #[command(flatten)]
     pub odbc: OdbcSourceOpt,
     /// The column to predict; must exist in the train table.
@@ -224,6 +240,11 @@ pub fn options(opt: RegisterOpt) -> Result<RegisterOptions> {
     let RegisterOpt {
         name,
         path,
+        train,
+        test,
+        validation,
+        submission,
+        no_auto: _,
         odbc,
         target,
         id_columns,
@@ -255,6 +276,15 @@ pub fn options(opt: RegisterOpt) -> Result<RegisterOptions> {
     Ok(RegisterOptions {
         name,
         path: path.unwrap_or_default(),
+        files: [
+            ("train", train),
+            ("test", test),
+            ("validation", validation),
+            ("submission", submission),
+        ]
+        .into_iter()
+        .filter_map(|(table, file)| file.map(|f| (table.to_string(), f)))
+        .collect(),
         odbc: odbc.source()?,
         target,
         id_columns: clean(id_columns),

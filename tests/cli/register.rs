@@ -1045,3 +1045,92 @@ fn partition_by_makes_train_range_partitioned_on_postgresql_only() {
         2,
     );
 }
+
+#[test]
+fn named_files_register_as_their_tables_without_a_path() {
+    let env = Env::new();
+    let dir = titanic();
+    let file = |name: &str| dir.join(name).to_str().unwrap().to_string();
+    // A compressed test file is read as it is.
+    let test_gz = env.input("test.csv.gz");
+    {
+        use std::io::Write;
+        let mut encoder = flate2::write::GzEncoder::new(
+            std::fs::File::create(&test_gz).unwrap(),
+            flate2::Compression::default(),
+        );
+        encoder
+            .write_all(&std::fs::read(dir.join("test.csv")).unwrap())
+            .unwrap();
+        encoder.finish().unwrap();
+    }
+    env.ok(&[
+        "dataset",
+        "register",
+        "named",
+        "--no-auto",
+        "--train",
+        &file("train.csv"),
+        "--test",
+        test_gz.to_str().unwrap(),
+        "--submission",
+        &file("sample_submission.csv"),
+        "--target",
+        "Survived",
+        "--no-features",
+    ]);
+    env.ok(&[
+        "dataset",
+        "register",
+        "folder",
+        dir.to_str().unwrap(),
+        "--target",
+        "Survived",
+        "--no-features",
+    ]);
+    let tables = |name: &str| env.json(&["dataset", "info", name])["tables"].clone();
+    assert_eq!(tables("named"), tables("folder"));
+    let info = env.json(&["dataset", "info", "named"]);
+    assert!(
+        info["source"].as_str().unwrap().ends_with("train.csv"),
+        "{info}"
+    );
+    assert_eq!(info["source_files"].as_array().unwrap().len(), 3);
+    assert_eq!(env.scalar("named", "SELECT COUNT(*) FROM test"), "80");
+
+    let error = env.fails(
+        &[
+            "dataset",
+            "register",
+            "both",
+            dir.to_str().unwrap(),
+            "--train",
+            &file("train.csv"),
+        ],
+        2,
+    );
+    assert!(
+        error.contains("--train") && error.contains("PATH"),
+        "{error}"
+    );
+    let error = env.fails(
+        &["dataset", "register", "lone", "--test", &file("test.csv")],
+        2,
+    );
+    assert!(error.contains("--train"), "{error}");
+    let error = env.fails(
+        &[
+            "dataset",
+            "register",
+            "gone",
+            "--train",
+            env.input("missing.csv").to_str().unwrap(),
+        ],
+        2,
+    );
+    assert!(
+        error.contains("--train") && error.contains("missing.csv"),
+        "{error}"
+    );
+    assert_eq!(env.json(&["dataset", "list"]).as_array().unwrap().len(), 2);
+}

@@ -80,6 +80,9 @@ pub struct RegisterOptions {
     pub ingest: ingest::IngestOptions,
     /// Read the tables from queries on an ODBC source instead of `path`.
     pub odbc: Option<ingest::query::OdbcSource>,
+    /// Named files instead of `path`: (table, file), `train` first
+    /// (`--train FILE --test FILE ...`).
+    pub files: Vec<(String, PathBuf)>,
 }
 
 /// Registers a dataset and returns its discovery record.
@@ -89,12 +92,14 @@ pub fn register(settings: &Settings, options: &RegisterOptions, ui: &Ui) -> Resu
     // Zip archives are unpacked privately (removed when this returns).
     let mut workspace =
         ingest::archive::Workspace::new(&settings.datasets_path(), options.ingest.limits);
+    let named_files = !options.files.is_empty();
     let root = match &options.odbc {
         Some(_) => options.path.clone(),
+        None if named_files => options.path.clone(),
         None => ingest::unpack_root(&options.path, &mut workspace)?,
     };
     let sidecar = match find_sidecar(&options.path)? {
-        _ if options.odbc.is_some() => None,
+        _ if options.odbc.is_some() || named_files => None,
         None if root != options.path => find_sidecar(&root)?,
         found => found,
     };
@@ -141,6 +146,7 @@ pub fn register(settings: &Settings, options: &RegisterOptions, ui: &Ui) -> Resu
     };
     let sources = match &options.odbc {
         Some(odbc) => odbc.sources(),
+        None if named_files => named_sources(&options.files, &mut workspace)?,
         None => ingest::discover(&root)?,
     };
     let mut plans = Vec::with_capacity(sources.len());
@@ -327,7 +333,11 @@ pub fn register(settings: &Settings, options: &RegisterOptions, ui: &Ui) -> Resu
         },
         created_at,
         updated_at: now,
-        source: options.odbc.is_none().then(|| absolute(&options.path)),
+        source: match (&options.odbc, options.files.first()) {
+            (Some(_), _) => None,
+            (None, Some((_, train))) => Some(absolute(train)),
+            (None, None) => Some(absolute(&options.path)),
+        },
         source_files: match options.odbc {
             Some(_) => Vec::new(),
             None => plans.iter().map(source_record).collect(),
@@ -514,6 +524,37 @@ fn column_kind(
         return ColumnKind::Text;
     }
     metadata::natural_kind(column.column_type, stats, max_cardinality)
+}
+
+/// The sources of `--train FILE --test FILE ...`: each a data file (plain,
+/// compressed, or a zip holding one), read as the table it was given for.
+fn named_sources(
+    files: &[(String, PathBuf)],
+    workspace: &mut ingest::archive::Workspace,
+) -> Result<Vec<ingest::SourceFile>> {
+    let mut sources = Vec::with_capacity(files.len());
+    for (table, file) in files {
+        if !file.is_file() {
+            return Err(Error::InvalidArgument(format!(
+                "--{table}: {} is not a file",
+                file.display()
+            )));
+        }
+        let root = ingest::unpack_root(file, workspace)?;
+        let mut found = ingest::discover(&root)?;
+        if found.len() != 1 {
+            return Err(Error::InvalidArgument(format!(
+                "--{table}: {} holds {} data files; give one file per table",
+                file.display(),
+                found.len()
+            )));
+        }
+        let mut source = found.remove(0);
+        source.table = table.clone();
+        source.origin = file.clone();
+        sources.push(source);
+    }
+    Ok(sources)
 }
 
 /// The columns the modeller named (`--time-column` and the like) with
