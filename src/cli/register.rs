@@ -97,6 +97,10 @@ pub struct RegisterOpt {
     /// Print the registered dataset's record as JSON on stdout.
     #[arg(long)]
     pub json: bool,
+    /// Read and check the files and print what would be registered (tables, rows, columns
+    /// with types and roles, how each file is read); write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
     #[command(flatten)]
     pub read: read::ReadOpt,
 }
@@ -201,6 +205,68 @@ impl OdbcSourceOpt {
     }
 }
 
+/// The text of `register --dry-run`.
+fn render_plan(plan: &register::RegistrationPlan) -> String {
+    let mut text = format!(
+        "would register '{}' in the {} backend (nothing written):\n",
+        plan.name, plan.backend
+    );
+    for table in &plan.tables {
+        text.push_str(&format!(
+            "  {} <- {} ({} rows, {} columns)\n",
+            table.table,
+            table.file.display(),
+            table
+                .rows
+                .map_or_else(|| "?".to_string(), |r| r.to_string()),
+            table.columns.len()
+        ));
+        if let Some(read) = &table.read {
+            let field = |key: &str| read.get(key).map(|v| v.to_string()).unwrap_or_default();
+            text.push_str(&format!(
+                "    read: encoding {}, delimiter {}, quote {}, header rows {}\n",
+                field("encoding"),
+                field("delimiter"),
+                field("quote"),
+                field("header_rows")
+            ));
+        }
+        let mut columns = crate::ui::Table::new(&["column", "type", "role"]);
+        for column in &table.columns {
+            columns.push(vec![
+                column.name.clone(),
+                column.column_type.as_str().to_string(),
+                column.role.unwrap_or("-").to_string(),
+            ]);
+        }
+        for line in columns.render().lines() {
+            text.push_str(&format!("    {line}\n"));
+        }
+    }
+    let or = |value: Option<String>, otherwise: &str| value.unwrap_or_else(|| otherwise.into());
+    text.push_str(&format!(
+        "target: {}\nproblem type: {}\nID columns: {}\n",
+        or(plan.target.clone(), "-"),
+        or(
+            plan.problem_type.map(|p| p.to_string()),
+            "inferred from the target when loaded"
+        ),
+        or(
+            plan.id_columns.as_ref().map(|c| c.join(", ")),
+            "detected from the loaded values"
+        ),
+    ));
+    text.push_str(&if plan.features {
+        format!(
+            "features: generated from {} train columns\n",
+            plan.feature_columns.len()
+        )
+    } else {
+        "features: none\n".to_string()
+    });
+    text
+}
+
 /// `123`, `10MB`, `64GiB` -> bytes.
 fn parse_size(text: &str) -> Result<u64, String> {
     let text = text.trim();
@@ -227,6 +293,14 @@ fn parse_size(text: &str) -> Result<u64, String> {
 /// Registers the dataset; prints its record as JSON when asked.
 pub fn run(settings: &Settings, opt: RegisterOpt, ui: &Ui) -> Result<()> {
     let json = opt.json;
+    if opt.dry_run {
+        let plan = register::dry_run(settings, &options(opt)?, ui)?;
+        return if json {
+            ui::print_json(&plan)
+        } else {
+            ui::print(&render_plan(&plan))
+        };
+    }
     let record = register::register(settings, &options(opt)?, ui)?;
     if json {
         ui::print_json(&record)?;
@@ -271,6 +345,7 @@ pub fn options(opt: RegisterOpt) -> Result<RegisterOptions> {
         max_unpacked_size,
         max_unpack_ratio,
         json: _,
+        dry_run: _,
         read,
     } = opt;
     Ok(RegisterOptions {

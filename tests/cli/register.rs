@@ -1134,3 +1134,84 @@ fn named_files_register_as_their_tables_without_a_path() {
     );
     assert_eq!(env.json(&["dataset", "list"]).as_array().unwrap().len(), 2);
 }
+
+#[test]
+fn a_dry_run_reads_and_checks_the_files_and_writes_nothing() {
+    let env = Env::new();
+    let dir = titanic();
+    let plan = env.json(&[
+        "dataset",
+        "register",
+        "titanic",
+        dir.to_str().unwrap(),
+        "--target",
+        "Survived",
+        "--ignore-columns",
+        "Cabin",
+        "--dry-run",
+    ]);
+    assert_eq!(plan["name"], "titanic");
+    assert_eq!(plan["backend"], env.profile.backend());
+    let tables: Vec<(&str, u64)> = plan["tables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| (t["table"].as_str().unwrap(), t["rows"].as_u64().unwrap()))
+        .collect();
+    assert_eq!(tables, [("train", 200), ("test", 80), ("submission", 80)]);
+    let train = &plan["tables"][0]["columns"];
+    assert_eq!(train[1]["name"], "Survived");
+    assert_eq!(train[1]["role"], "target");
+    assert_eq!(train[5]["type"], "float");
+    assert_eq!(train[9]["role"], "ignored");
+    assert_eq!(plan["tables"][0]["read"]["delimiter"], ",");
+    assert_eq!(plan["features"], true);
+    assert!(!plan["feature_columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|c| c == "Cabin" || c == "Survived"));
+    let text = env.ok(&[
+        "dataset",
+        "register",
+        "titanic",
+        dir.to_str().unwrap(),
+        "--dry-run",
+    ]);
+    assert!(text.contains("nothing written"), "{text}");
+    // Nothing stored: no dataset, no database, no lock, no discovery file.
+    assert!(env
+        .json(&["dataset", "list"])
+        .as_array()
+        .unwrap()
+        .is_empty());
+    let datasets = env.home().join("datasets");
+    assert!(
+        !datasets.exists() || std::fs::read_dir(&datasets).unwrap().next().is_none(),
+        "{:?}",
+        std::fs::read_dir(&datasets).map(|d| d.count())
+    );
+    assert!(!env.home().join("config/datasets/titanic.yaml").exists());
+    // The checks still apply.
+    let error = env.fails(
+        &[
+            "dataset",
+            "register",
+            "titanic",
+            dir.to_str().unwrap(),
+            "--target",
+            "nope",
+            "--dry-run",
+        ],
+        2,
+    );
+    assert!(error.contains("nope"), "{error}");
+    // A real registration afterwards is unaffected.
+    env.ok(&[
+        "dataset",
+        "register",
+        "titanic",
+        dir.to_str().unwrap(),
+        "--no-features",
+    ]);
+}

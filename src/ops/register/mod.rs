@@ -87,6 +87,145 @@ pub struct RegisterOptions {
 
 /// Registers a dataset and returns its discovery record.
 pub fn register(settings: &Settings, options: &RegisterOptions, ui: &Ui) -> Result<DatasetRecord> {
+    match run(settings, options, ui, false)? {
+        Outcome::Registered(record) => Ok(record),
+        Outcome::Planned(_) => unreachable!("only a dry run stops at the plan"),
+    }
+}
+
+/// `register --dry-run`: discovery, the sniffer and type inference on the
+/// files, and the checks; then what would be registered, with nothing
+/// written (no database, no discovery file, no lock).
+pub fn dry_run(
+    settings: &Settings,
+    options: &RegisterOptions,
+    ui: &Ui,
+) -> Result<RegistrationPlan> {
+    match run(settings, options, ui, true)? {
+        Outcome::Planned(plan) => Ok(plan),
+        Outcome::Registered(_) => unreachable!("a dry run registers nothing"),
+    }
+}
+
+/// What [`run`] ended with.
+enum Outcome {
+    Registered(DatasetRecord),
+    Planned(RegistrationPlan),
+}
+
+/// What a registration would store.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct RegistrationPlan {
+    pub name: String,
+    pub backend: String,
+    pub tables: Vec<PlannedTable>,
+    pub target: Option<String>,
+    /// Given, or `None` when it would be inferred from the loaded target.
+    pub problem_type: Option<ProblemType>,
+    /// Given, or `None` when they would be detected from the loaded values.
+    pub id_columns: Option<Vec<String>>,
+    #[serde(flatten)]
+    pub roles: Annotations,
+    /// Whether features would be generated, and from which train columns.
+    pub features: bool,
+    pub feature_columns: Vec<String>,
+}
+
+/// One table of a [`RegistrationPlan`].
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct PlannedTable {
+    pub table: String,
+    pub file: PathBuf,
+    pub rows: Option<u64>,
+    pub columns: Vec<PlannedColumn>,
+    /// How a delimited file would be read (dialect, header, skipped lines).
+    pub read: Option<serde_json::Value>,
+}
+
+/// One column of a [`PlannedTable`].
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct PlannedColumn {
+    pub name: String,
+    #[serde(rename = "type")]
+    pub column_type: ColumnType,
+    /// target, id or ignored where given; else decided from the loaded data.
+    pub role: Option<&'static str>,
+}
+
+fn plan_of(
+    settings: &Settings,
+    options: &RegisterOptions,
+    plans: &[TablePlan],
+    generate_features: bool,
+) -> RegistrationPlan {
+    let role = |name: &str| -> Option<&'static str> {
+        if options.target.as_deref() == Some(name) {
+            Some("target")
+        } else if options.id_columns.iter().any(|c| c == name) {
+            Some("id")
+        } else if options.ignore_columns.iter().any(|c| c == name) {
+            Some("ignored")
+        } else {
+            None
+        }
+    };
+    let tables: Vec<PlannedTable> = plans
+        .iter()
+        .map(|plan| PlannedTable {
+            table: plan.source.table.clone(),
+            file: absolute(&plan.source.origin),
+            rows: plan
+                .source
+                .reader
+                .counts_rows_upfront()
+                .then_some(plan.rows),
+            columns: plan
+                .columns
+                .iter()
+                .map(|c| PlannedColumn {
+                    name: c.name.clone(),
+                    column_type: c.column_type,
+                    role: role(&c.name),
+                })
+                .collect(),
+            read: (plan.source.reader == ReaderKind::Delimited).then(|| describe_read(plan)),
+        })
+        .collect();
+    let has_train = plans.first().is_some_and(|p| p.source.table == "train");
+    let feature_columns = if generate_features && has_train {
+        tables[0]
+            .columns
+            .iter()
+            .filter(|c| c.role.is_none())
+            .map(|c| c.name.clone())
+            .collect()
+    } else {
+        Vec::new()
+    };
+    RegistrationPlan {
+        name: options.name.clone(),
+        backend: settings.backend().to_string(),
+        tables,
+        target: options.target.clone(),
+        problem_type: options.problem_type,
+        id_columns: (!options.id_columns.is_empty()).then(|| options.id_columns.clone()),
+        roles: Annotations {
+            ignore_columns: options.ignore_columns.clone(),
+            time_column: options.time_column.clone(),
+            group_column: options.group_column.clone(),
+            stratify_column: options.stratify_column.clone(),
+            data_source: options.data_source.clone(),
+            tags: options.tags.clone(),
+            description: options.description.clone(),
+            ..Annotations::default()
+        },
+        features: generate_features && has_train,
+        feature_columns,
+    }
+}
+
+/// Registration, or with `dry_run` everything before the first write.
+fn run(settings: &Settings, options: &RegisterOptions, ui: &Ui, dry_run: bool) -> Result<Outcome> {
     validate_name(&options.name)?;
     let mut options = options.clone();
     // Zip archives are unpacked privately (removed when this returns).
@@ -126,17 +265,6 @@ pub fn register(settings: &Settings, options: &RegisterOptions, ui: &Ui) -> Resu
     backend.check_name(&options.name)?;
     let catalog = Catalog::new(settings);
     let existing = check_existing(&catalog, backend.as_ref(), options)?;
-
-    let datasets_path = settings.datasets_path();
-    std::fs::create_dir_all(&datasets_path)
-        .map_err(|e| Error::io(&datasets_path, "create directory", e))?;
-    let _lock = super::DatasetLock::exclusive(settings, &options.name).map_err(|_| {
-        Error::AlreadyExists(format!(
-            "dataset '{}' is being registered or removed by another mdm process",
-            options.name
-        ))
-    })?;
-    backend.sweep();
 
     let generate_features = !options.no_features && settings.config.feature_engineering.enabled;
     let (custom_file, custom_features) = if generate_features {
@@ -224,6 +352,24 @@ pub fn register(settings: &Settings, options: &RegisterOptions, ui: &Ui) -> Resu
         check_min_rows(&plans[0], settings)?;
     }
 
+    if dry_run {
+        return Ok(Outcome::Planned(plan_of(
+            settings,
+            options,
+            &plans,
+            generate_features,
+        )));
+    }
+    let datasets_path = settings.datasets_path();
+    std::fs::create_dir_all(&datasets_path)
+        .map_err(|e| Error::io(&datasets_path, "create directory", e))?;
+    let _lock = super::DatasetLock::exclusive(settings, &options.name).map_err(|_| {
+        Error::AlreadyExists(format!(
+            "dataset '{}' is being registered or removed by another mdm process",
+            options.name
+        ))
+    })?;
+    backend.sweep();
     let mut staged = backend.stage(&options.name, options.force)?;
     let store = staged.store();
     store.expect(LoadShape {
@@ -478,7 +624,7 @@ pub fn register(settings: &Settings, options: &RegisterOptions, ui: &Ui) -> Resu
         record.total_rows(),
         record.location.describe()
     ));
-    Ok(record)
+    Ok(Outcome::Registered(record))
 }
 
 /// The `_metadata` key recording the ODBC source a dataset was read from.
