@@ -27,6 +27,10 @@ pub struct StatsOpt {
     /// Machine-readable JSON on stdout.
     #[arg(long)]
     pub json: bool,
+    /// The recorded time column as a series: its range, most common step (frequency),
+    /// missing steps and rows per time.
+    #[arg(long, conflicts_with_all = ["columns", "extended", "refresh"])]
+    pub time: bool,
 }
 
 /// Prints the statistics of one table as text or JSON.
@@ -38,7 +42,15 @@ pub fn run(settings: &Settings, opt: StatsOpt) -> Result<()> {
         extended,
         refresh,
         json,
+        time,
     } = opt;
+    if time {
+        let report = crate::ops::timeline::time_report(settings, &name, &table)?;
+        if json {
+            return ui::print_json(&report);
+        }
+        return ui::print(&render_time(&report));
+    }
     let options = StatsOptions {
         table,
         columns: clean(columns),
@@ -50,6 +62,49 @@ pub fn run(settings: &Settings, opt: StatsOpt) -> Result<()> {
         return ui::print_json(&report);
     }
     ui::print(&render_stats(&report, extended))
+}
+
+/// The text of `stats --time`.
+fn render_time(report: &crate::ops::timeline::TimeReport) -> String {
+    let dash = |value: &Option<String>| value.clone().unwrap_or_else(|| "-".into());
+    let mut text = format!(
+        "{}.{} time column '{}' ({}): {} rows, {} without a time\n",
+        report.dataset,
+        report.table,
+        report.column,
+        report.column_type.as_str(),
+        report.rows,
+        report.nulls
+    );
+    text.push_str(&format!(
+        "range:         {} .. {} ({} distinct times)\n",
+        dash(&report.first),
+        dash(&report.last),
+        report.times
+    ));
+    text.push_str(&format!("step:          {}\n", dash(&report.step)));
+    text.push_str(&format!("missing steps: {}", report.missing_steps));
+    if !report.first_missing.is_empty() {
+        text.push_str(&format!(
+            " (first: {}{})",
+            report.first_missing.join(", "),
+            if report.missing_steps as usize > report.first_missing.len() {
+                ", ..."
+            } else {
+                ""
+            }
+        ));
+    }
+    text.push('\n');
+    if let Some(per) = &report.rows_per_time {
+        text.push_str(&format!(
+            "rows per time: {} min, {} mean, {} max\n",
+            per.min,
+            number(per.mean),
+            per.max
+        ));
+    }
+    text
 }
 
 /// A number for humans: integers without decimals, others with up to six.

@@ -13,6 +13,7 @@ pub mod register;
 pub mod remove;
 pub mod search;
 pub mod stats;
+pub mod timeline;
 pub mod update;
 
 use crate::backend::record::DatasetRecord;

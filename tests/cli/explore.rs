@@ -740,3 +740,55 @@ fn batch_commands_take_names_and_globs() {
         .collect();
     assert_eq!(left, ["other"]);
 }
+
+#[test]
+fn stats_time_reports_range_step_missing_steps_and_rows_per_time() {
+    let env = Env::new();
+    // Hourly readings of two sensors, hours 5, 6 and 20 missing; a reading
+    // without a time.
+    let mut content = String::from("at,sensor,value\n");
+    for hour in 0..48 {
+        if [5, 6, 20].contains(&hour) {
+            continue;
+        }
+        for sensor in ["a", "b"] {
+            content.push_str(&format!(
+                "2024-03-{:02} {:02}:00:00,{sensor},{hour}.5\n",
+                1 + hour / 24,
+                hour % 24
+            ));
+        }
+    }
+    content.push_str(",a,1.0\n");
+    let path = env.write("readings.csv", content);
+    env.ok(&[
+        "dataset",
+        "register",
+        "readings",
+        path.to_str().unwrap(),
+        "--no-features",
+    ]);
+    env.fails(&["dataset", "stats", "readings", "--time"], 2);
+    env.ok(&["dataset", "update", "readings", "--time-column", "at"]);
+    let report = env.json(&["dataset", "stats", "readings", "--time"]);
+    assert_eq!(report["type"], "datetime");
+    assert_eq!(report["rows"], 91);
+    assert_eq!(report["nulls"], 1);
+    assert_eq!(report["first"], "2024-03-01 00:00:00");
+    assert_eq!(report["last"], "2024-03-02 23:00:00");
+    assert_eq!(report["times"], 45);
+    assert_eq!(report["step"], "1 hour");
+    assert_eq!(report["missing_steps"], 3);
+    assert_eq!(
+        report["first_missing"],
+        serde_json::json!([
+            "2024-03-01 05:00:00",
+            "2024-03-01 06:00:00",
+            "2024-03-01 20:00:00"
+        ])
+    );
+    assert_eq!(report["rows_per_time"]["min"], 2);
+    assert_eq!(report["rows_per_time"]["max"], 2);
+    let text = env.ok(&["dataset", "stats", "readings", "--time"]);
+    assert!(text.contains("step:          1 hour"), "{text}");
+}
