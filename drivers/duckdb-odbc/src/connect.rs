@@ -144,9 +144,11 @@ impl Connection {
 
     /// Opens the database named by a connection string: `DSN` (its
     /// attributes read from odbc.ini, those of the string taking
-    /// precedence), `Database` (a path, or `:memory:`); every other key that
-    /// DuckDB knows as a setting is passed on (`access_mode`, `threads`,
-    /// `memory_limit`, ...).
+    /// precedence), `Database` (a path, or `:memory:`), `ReadOnly=1` (the
+    /// ODBC spelling of `access_mode=READ_ONLY`); every key that DuckDB
+    /// knows as a setting is passed on (`access_mode`, `threads`,
+    /// `memory_limit`, ...) and any other (`Description`, `Trace`, a BI
+    /// tool's or another vendor's) is ignored, as ODBC drivers do.
     pub fn connect(&mut self, connection_string: &str) -> SqlReturn {
         if self.is_connected() {
             return self
@@ -188,7 +190,17 @@ impl Connection {
                     read_only = value.trim().eq_ignore_ascii_case("read_only");
                     settings.push((lower, value.clone()));
                 }
-                _ => settings.push((lower, value.clone())),
+                "readonly" | "read_only" => {
+                    if is_true(value) {
+                        read_only = true;
+                        settings.retain(|(k, _)| k != "access_mode");
+                        settings.push(("access_mode".into(), "READ_ONLY".into()));
+                    }
+                }
+                _ if duckdb_settings().contains(&lower) => settings.push((lower, value.clone())),
+                // Keys of other drivers and tools (Trace, TraceFile,
+                // Trusted_Connection, a vendor's): not DuckDB's to judge.
+                _ => {}
             }
         }
         let Some(path) = path.filter(|p| !p.is_empty()) else {
@@ -423,6 +435,37 @@ impl Drop for Connection {
 }
 
 /// `key=value;...` with `{...}` quoting (`}}` escapes `}`).
+/// Whether an ODBC flag value says yes (`1`, `yes`, `true`, `on`).
+fn is_true(value: &str) -> bool {
+    matches!(
+        value.trim().to_ascii_lowercase().as_str(),
+        "1" | "yes" | "true" | "on" | "y"
+    )
+}
+
+/// The names of DuckDB's own settings (lower case), as its C API lists them.
+fn duckdb_settings() -> &'static std::collections::HashSet<String> {
+    static SETTINGS: std::sync::OnceLock<std::collections::HashSet<String>> =
+        std::sync::OnceLock::new();
+    SETTINGS.get_or_init(|| {
+        let mut names = std::collections::HashSet::new();
+        // SAFETY: DuckDB's configuration flags are static strings it owns.
+        unsafe {
+            for index in 0..ffi::duckdb_config_count() {
+                let mut name: *const c_char = std::ptr::null();
+                let mut description: *const c_char = std::ptr::null();
+                if ffi::duckdb_get_config_flag(index, &mut name, &mut description)
+                    == ffi::duckdb_state_DuckDBSuccess
+                    && !name.is_null()
+                {
+                    names.insert(CStr::from_ptr(name).to_string_lossy().to_ascii_lowercase());
+                }
+            }
+        }
+        names
+    })
+}
+
 pub fn parse_connection_string(text: &str) -> Vec<(String, String)> {
     let mut pairs = Vec::new();
     let mut chars = text.chars().peekable();

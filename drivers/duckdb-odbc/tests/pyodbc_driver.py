@@ -472,6 +472,26 @@ class DriverTests(unittest.TestCase):
                 cnxn.execute("INSERT INTO ds VALUES (2)")
         self.assertEqual(self.count("ds"), 1)
 
+    def test_keys_of_other_tools_are_ignored_and_readonly_is_honoured(self):
+        with connect(self.path, autocommit=True) as cnxn:
+            cnxn.execute("CREATE TABLE keys AS SELECT 1 AS x")
+        # What BI tools and odbc.ini files add: not DuckDB settings.
+        extra = (";Description=sales dashboard;Trace=No;TraceFile=/tmp/odbc.trace"
+                 ";Trusted_Connection=yes;UID=analyst;PWD=secret;VendorTimeoutKey=30"
+                 ";threads=2")
+        with pyodbc.connect(connection_string(self.path, extra), autocommit=True) as cnxn:
+            self.assertEqual(cnxn.execute("SELECT x FROM keys").fetchone()[0], 1)
+            self.assertEqual(
+                cnxn.execute("SELECT current_setting('threads')").fetchone()[0], 2)
+            cnxn.execute("INSERT INTO keys VALUES (2)")
+        # ReadOnly=1, the ODBC spelling, opens the file read-only.
+        with pyodbc.connect(connection_string(self.path, ";ReadOnly=1"), autocommit=True) as cnxn:
+            self.assertEqual(cnxn.execute("SELECT count(*) FROM keys").fetchone()[0], 2)
+            with self.assertRaises(pyodbc.Error) as raised:
+                cnxn.execute("INSERT INTO keys VALUES (3)")
+            self.assertEqual(sqlstate(raised.exception), "25006")
+        self.assertEqual(self.count("keys"), 2)
+
     def test_timeout_cancel_and_max_rows(self):
         slow = "SELECT count(*) FROM range(1000000000000) a"
         with connect(":memory:") as cnxn:
