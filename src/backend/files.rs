@@ -41,12 +41,15 @@ enum OpenMode {
 /// Opens (or creates for a bulk load) a database file.
 type Opener = Box<dyn Fn(&Path, OpenMode) -> Result<Box<dyn Store>>>;
 
+/// How a client reaches a database file (read-only unless asked to write).
+type ClientConnection = Box<dyn Fn(&Path, bool) -> Connection>;
+
 /// A backend storing each dataset as a file.
 pub struct FileBackend {
     kind: BackendKind,
     /// Attributes before `Database=` in connection strings for clients
     /// (read-only unless asked to write).
-    client: Box<dyn Fn(&Path, bool) -> Connection>,
+    client: ClientConnection,
     datasets_path: PathBuf,
     file_name: &'static str,
     opener: Opener,

@@ -190,13 +190,12 @@ impl Connection {
                     read_only = value.trim().eq_ignore_ascii_case("read_only");
                     settings.push((lower, value.clone()));
                 }
-                "readonly" | "read_only" => {
-                    if is_true(value) {
-                        read_only = true;
-                        settings.retain(|(k, _)| k != "access_mode");
-                        settings.push(("access_mode".into(), "READ_ONLY".into()));
-                    }
+                "readonly" | "read_only" if is_true(value) => {
+                    read_only = true;
+                    settings.retain(|(k, _)| k != "access_mode");
+                    settings.push(("access_mode".into(), "READ_ONLY".into()));
                 }
+                "readonly" | "read_only" => {}
                 _ if duckdb_settings().contains(&lower) => settings.push((lower, value.clone())),
                 // Keys of other drivers and tools (Trace, TraceFile,
                 // Trusted_Connection, a vendor's): not DuckDB's to judge.

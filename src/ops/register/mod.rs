@@ -88,7 +88,7 @@ pub struct RegisterOptions {
 /// Registers a dataset and returns its discovery record.
 pub fn register(settings: &Settings, options: &RegisterOptions, ui: &Ui) -> Result<DatasetRecord> {
     match run(settings, options, ui, false)? {
-        Outcome::Registered(record) => Ok(record),
+        Outcome::Registered(record) => Ok(*record),
         Outcome::Planned(_) => unreachable!("only a dry run stops at the plan"),
     }
 }
@@ -102,15 +102,15 @@ pub fn dry_run(
     ui: &Ui,
 ) -> Result<RegistrationPlan> {
     match run(settings, options, ui, true)? {
-        Outcome::Planned(plan) => Ok(plan),
+        Outcome::Planned(plan) => Ok(*plan),
         Outcome::Registered(_) => unreachable!("a dry run registers nothing"),
     }
 }
 
 /// What [`run`] ended with.
 enum Outcome {
-    Registered(DatasetRecord),
-    Planned(RegistrationPlan),
+    Registered(Box<DatasetRecord>),
+    Planned(Box<RegistrationPlan>),
 }
 
 /// What a registration would store.
@@ -353,12 +353,12 @@ fn run(settings: &Settings, options: &RegisterOptions, ui: &Ui, dry_run: bool) -
     }
 
     if dry_run {
-        return Ok(Outcome::Planned(plan_of(
+        return Ok(Outcome::Planned(Box::new(plan_of(
             settings,
             options,
             &plans,
             generate_features,
-        )));
+        ))));
     }
     let datasets_path = settings.datasets_path();
     std::fs::create_dir_all(&datasets_path)
@@ -624,7 +624,7 @@ fn run(settings: &Settings, options: &RegisterOptions, ui: &Ui, dry_run: bool) -
         record.total_rows(),
         record.location.describe()
     ));
-    Ok(Outcome::Registered(record))
+    Ok(Outcome::Registered(Box::new(record)))
 }
 
 /// The `_metadata` key recording the ODBC source a dataset was read from.
