@@ -159,11 +159,10 @@ def _reader(stream: Any) -> pa.RecordBatchReader:
     return pa.RecordBatchReader._import_from_c(address)
 
 
-def _batches(stream: Any) -> Iterator[pa.RecordBatch]:
-    """The stream's batches; an error that ended it raised as mdm's. Ctrl-C
-    stops between batches and closes the stream (the reading thread then
-    stops too)."""
-    reader = _reader(stream)
+def _read(reader: pa.RecordBatchReader, stream: Any) -> Iterator[pa.RecordBatch]:
+    """The reader's batches; an error that ended the stream raised as mdm's.
+    Ctrl-C stops between batches and closes the stream (the reading thread
+    then stops too)."""
     try:
         while True:
             try:
@@ -179,24 +178,14 @@ def _batches(stream: Any) -> Iterator[pa.RecordBatch]:
         reader.close()
 
 
+def _batches(stream: Any) -> Iterator[pa.RecordBatch]:
+    return _read(_reader(stream), stream)
+
+
 def _table(stream: Any) -> pa.Table:
-    reader_batches = []
-    schema = None
     reader = _reader(stream)
     schema = reader.schema
-    try:
-        while True:
-            try:
-                reader_batches.append(reader.read_next_batch())
-            except StopIteration:
-                break
-            except (pa.ArrowException, OSError) as error:
-                stream.raise_error()
-                raise MDMError(str(error)) from None
-        stream.raise_error()
-    finally:
-        reader.close()
-    return pa.Table.from_batches(reader_batches, schema=schema)
+    return pa.Table.from_batches(list(_read(reader, stream)), schema=schema)
 
 
 def _to_pandas(table: pa.Table):

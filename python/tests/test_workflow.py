@@ -4,6 +4,7 @@ register -> load -> export -> register again -> remove cycle."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -287,3 +288,23 @@ def test_list_filters_and_column_roles_from_python(client, tmp_path):
         client.list_datasets(filter="rows > 1")
     updated = client.update_dataset("titanic", stratify_column="Survived", source="")
     assert updated.stratify_column == "Survived" and updated.data_source is None
+
+
+def test_files_written_by_pandas_register_by_name_with_a_time_column(client, home, tmp_path):
+    days = pd.date_range("2024-01-01", "2024-03-31", freq="D")
+    kept = days.delete([9, 10, 40])
+    frame = pd.DataFrame({"day": kept, "store": "s1", "sales": range(len(kept))})
+    frame.to_parquet(tmp_path / "train.parquet")  # written by pyarrow
+    frame.head(10).drop(columns="sales").to_csv(tmp_path / "test.csv", index=False)
+    info = client.register_dataset(
+        "daily", train=tmp_path / "train.parquet", test=tmp_path / "test.csv",
+        target_column="sales", time_column="day", no_features=True,
+    )
+    assert info.time_column == "day" and info.table_rows == {"train": len(kept), "test": 10}
+    loaded = client.load_table("daily")
+    assert pd.to_datetime(loaded["day"]).tolist() == list(kept)
+    report = json.loads(home.mdm("dataset", "stats", "daily", "--time", "--json").stdout)
+    missing = sorted(set(days) - set(kept))
+    assert report["missing_steps"] == len(missing) == 3
+    assert report["step"] == "1 day"
+    assert [m[:10] for m in report["first_missing"]] == [str(d.date()) for d in missing]

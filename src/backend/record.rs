@@ -214,23 +214,6 @@ pub struct Annotations {
     pub data_source: Option<String>,
 }
 
-impl Annotations {
-    /// The roles a modeller gave columns, with the flag that names each.
-    pub fn column_roles(&self) -> Vec<(&'static str, &str)> {
-        let mut roles = Vec::new();
-        for (flag, column) in [
-            ("--time-column", &self.time_column),
-            ("--group-column", &self.group_column),
-            ("--stratify-column", &self.stratify_column),
-        ] {
-            if let Some(column) = column {
-                roles.push((flag, column.as_str()));
-            }
-        }
-        roles
-    }
-}
-
 /// The discovery file of one dataset. Never holds secrets.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct DatasetRecord {

@@ -32,27 +32,51 @@ pub enum BatchCommand {
     Remove(BatchRemoveOpt),
 }
 
+/// The datasets a batch command works on.
 #[derive(Debug, Args)]
-pub struct BatchExportOpt {
-    /// Comma-separated dataset names and globs, e.g. "sales_*,titanic".
-    pub datasets: String,
-    /// Only those of them passing EXPR (the syntax of `dataset list --filter`).
+pub struct DatasetsOpt {
+    /// Dataset names and globs, separated by spaces or commas, e.g. "sales_*,titanic"
+    /// (all datasets when only --filter is given).
+    #[arg(required_unless_present = "filter")]
+    pub datasets: Vec<String>,
+    /// Only those passing EXPR (the syntax of `dataset list --filter`).
     #[arg(long, value_name = "EXPR")]
     pub filter: Option<String>,
+}
+
+impl DatasetsOpt {
+    /// The datasets named, narrowed by the filter.
+    fn records(&self, settings: &Settings) -> Result<Vec<crate::backend::record::DatasetRecord>> {
+        select(
+            settings,
+            resolve_datasets(
+                settings,
+                &if self.datasets.is_empty() {
+                    "*".to_string()
+                } else {
+                    self.datasets.join(",")
+                },
+            )?,
+            self.filter.as_deref(),
+        )
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct BatchExportOpt {
+    #[command(flatten)]
+    pub datasets: DatasetsOpt,
     #[command(flatten)]
     pub format: ExportFormatOpt,
     /// Parent directory of the per-dataset export directories.
-    #[arg(long, default_value = ".")]
+    #[arg(long, default_value = ".", alias = "output")]
     pub output_dir: PathBuf,
 }
 
 #[derive(Debug, Args)]
 pub struct BatchStatsOpt {
-    /// Comma-separated dataset names and globs.
-    pub datasets: String,
-    /// Only those of them passing EXPR (the syntax of `dataset list --filter`).
-    #[arg(long, value_name = "EXPR")]
-    pub filter: Option<String>,
+    #[command(flatten)]
+    pub datasets: DatasetsOpt,
     /// Output format.
     #[arg(long, default_value = "table", value_parser = parse_choice::<BatchFormat>)]
     pub format: BatchFormat,
@@ -63,11 +87,8 @@ pub struct BatchStatsOpt {
 
 #[derive(Debug, Args)]
 pub struct BatchRemoveOpt {
-    /// Comma-separated dataset names and globs.
-    pub datasets: String,
-    /// Only those of them passing EXPR (the syntax of `dataset list --filter`).
-    #[arg(long, value_name = "EXPR")]
-    pub filter: Option<String>,
+    #[command(flatten)]
+    pub datasets: DatasetsOpt,
     /// Do not ask for confirmation.
     #[arg(long)]
     pub force: bool,
@@ -118,7 +139,6 @@ fn for_each<T>(
 fn batch_export(settings: &Settings, opt: BatchExportOpt, ui: &Ui) -> Result<()> {
     let BatchExportOpt {
         datasets,
-        filter,
         format:
             ExportFormatOpt {
                 format,
@@ -127,14 +147,11 @@ fn batch_export(settings: &Settings, opt: BatchExportOpt, ui: &Ui) -> Result<()>
             },
         output_dir,
     } = opt;
-    let names: Vec<String> = select(
-        settings,
-        resolve_datasets(settings, &datasets)?,
-        filter.as_deref(),
-    )?
-    .into_iter()
-    .map(|r| r.name)
-    .collect();
+    let names: Vec<String> = datasets
+        .records(settings)?
+        .into_iter()
+        .map(|r| r.name)
+        .collect();
     for_each(&names, ui, |name| {
         let options = ExportOptions {
             format,
@@ -153,15 +170,10 @@ fn batch_export(settings: &Settings, opt: BatchExportOpt, ui: &Ui) -> Result<()>
 fn batch_stats(settings: &Settings, opt: BatchStatsOpt, ui: &Ui) -> Result<()> {
     let BatchStatsOpt {
         datasets,
-        filter,
         format,
         output,
     } = opt;
-    let records = select(
-        settings,
-        resolve_datasets(settings, &datasets)?,
-        filter.as_deref(),
-    )?;
+    let records = datasets.records(settings)?;
     let names: Vec<String> = records.iter().map(|r| r.name.clone()).collect();
     let reports: Vec<Vec<StatsReport>> = for_each(&names, ui, |name| {
         let record = records.iter().find(|r| r.name == name).expect("resolved");
@@ -234,18 +246,14 @@ fn batch_stats(settings: &Settings, opt: BatchStatsOpt, ui: &Ui) -> Result<()> {
 fn batch_remove(settings: &Settings, opt: BatchRemoveOpt, ui: &Ui) -> Result<()> {
     let BatchRemoveOpt {
         datasets,
-        filter,
         force,
         dry_run,
     } = opt;
-    let names: Vec<String> = select(
-        settings,
-        resolve_datasets(settings, &datasets)?,
-        filter.as_deref(),
-    )?
-    .into_iter()
-    .map(|r| r.name)
-    .collect();
+    let names: Vec<String> = datasets
+        .records(settings)?
+        .into_iter()
+        .map(|r| r.name)
+        .collect();
     if dry_run {
         let mut text = format!("would remove {} datasets:\n", names.len());
         for name in &names {

@@ -39,6 +39,8 @@ pub struct QueryOpt {
 /// place when every row is written.
 struct Output {
     writer: Option<Box<dyn Write>>,
+    /// What errors name: the file, or standard output.
+    label: PathBuf,
     file: Option<(PathBuf, PathBuf)>,
 }
 
@@ -47,6 +49,7 @@ impl Output {
         let Some(target) = target else {
             return Ok(Output {
                 writer: Some(Box::new(std::io::BufWriter::new(std::io::stdout().lock()))),
+                label: PathBuf::from("standard output"),
                 file: None,
             });
         };
@@ -59,27 +62,22 @@ impl Output {
             std::fs::File::create(&temporary).map_err(|e| Error::io(&temporary, "create", e))?;
         Ok(Output {
             writer: Some(Box::new(std::io::BufWriter::new(file))),
+            label: target.to_path_buf(),
             file: Some((temporary, target.to_path_buf())),
         })
     }
 
     fn write(&mut self, bytes: &[u8]) -> Result<()> {
-        let path = self.path();
+        let label = &self.label;
         self.writer
             .as_mut()
             .expect("open until finished")
             .write_all(bytes)
-            .map_err(|e| Error::io(&path, "write", e))
-    }
-
-    fn path(&self) -> PathBuf {
-        self.file
-            .as_ref()
-            .map_or_else(|| PathBuf::from("standard output"), |(_, t)| t.clone())
+            .map_err(|e| Error::io(label, "write", e))
     }
 
     fn finish(mut self) -> Result<()> {
-        let path = self.path();
+        let path = self.label.clone();
         let mut writer = self.writer.take().expect("open until finished");
         writer.flush().map_err(|e| Error::io(&path, "write", e))?;
         drop(writer);
@@ -107,36 +105,38 @@ fn text_of(value: &Value) -> String {
     }
 }
 
-fn json_of(value: &Value) -> serde_json::Value {
-    match value {
-        Value::Null => serde_json::Value::Null,
-        Value::Integer(i) => (*i).into(),
-        Value::Float(f) => {
-            serde_json::Number::from_f64(*f).map_or(serde_json::Value::Null, Into::into)
-        }
-        Value::Text(t) => t.clone().into(),
-    }
-}
-
 /// What the row callbacks share: the output once the statement has run.
 struct Rows {
     format: QueryFormat,
     out: Option<Output>,
-    names: Vec<String>,
+    /// JSON: each column's name as a JSON string and a colon, written once.
+    keys: Vec<String>,
     table: Option<Table>,
+    /// The text of one row, reused from row to row.
+    line: String,
     count: u64,
 }
 
 impl Rows {
     fn start(&mut self, names: &[String], target: Option<&Path>) -> Result<()> {
-        self.names = names.to_vec();
+        self.keys = names
+            .iter()
+            .map(|n| serde_json::to_string(n).expect("strings serialize") + ":")
+            .collect();
         let mut out = Output::open(target)?;
         match self.format {
             QueryFormat::Table => {
-                let headers: Vec<&str> = self.names.iter().map(String::as_str).collect();
+                let headers: Vec<&str> = names.iter().map(String::as_str).collect();
                 self.table = Some(Table::new(&headers));
             }
-            QueryFormat::Csv => out.write(&csv_line(self.names.iter().cloned())?)?,
+            QueryFormat::Csv => {
+                self.line.clear();
+                for (index, name) in names.iter().enumerate() {
+                    push_csv(&mut self.line, index, name);
+                }
+                self.line.push('\n');
+                out.write(self.line.as_bytes())?;
+            }
             QueryFormat::Json => out.write(b"[")?,
         }
         self.out = Some(out);
@@ -151,18 +151,38 @@ impl Rows {
                 .as_mut()
                 .expect("created with the columns")
                 .push(row.iter().map(text_of).collect()),
-            QueryFormat::Csv => out.write(&csv_line(row.iter().map(text_of))?)?,
+            QueryFormat::Csv => {
+                self.line.clear();
+                for (index, value) in row.iter().enumerate() {
+                    match value {
+                        Value::Null => push_csv(&mut self.line, index, ""),
+                        Value::Integer(i) => {
+                            push_csv(&mut self.line, index, itoa::Buffer::new().format(*i))
+                        }
+                        Value::Float(f) => push_csv(&mut self.line, index, &f.to_string()),
+                        Value::Text(t) => push_csv(&mut self.line, index, t),
+                    }
+                }
+                // A lone empty field is quoted, so the line is not blank.
+                if row.len() == 1 && self.line.is_empty() {
+                    self.line.push_str("\"\"");
+                }
+                self.line.push('\n');
+                out.write(self.line.as_bytes())?;
+            }
             QueryFormat::Json => {
-                let object: serde_json::Map<String, serde_json::Value> = self
-                    .names
-                    .iter()
-                    .cloned()
-                    .zip(row.iter().map(json_of))
-                    .collect();
-                let text =
-                    serde_json::to_string(&object).map_err(|e| Error::General(e.to_string()))?;
-                out.write(if self.count == 0 { b"\n" } else { b",\n" })?;
-                out.write(text.as_bytes())?;
+                self.line.clear();
+                self.line
+                    .push_str(if self.count == 0 { "\n{" } else { ",\n{" });
+                for (index, (key, value)) in self.keys.iter().zip(row).enumerate() {
+                    if index > 0 {
+                        self.line.push(',');
+                    }
+                    self.line.push_str(key);
+                    push_json(&mut self.line, value);
+                }
+                self.line.push('}');
+                out.write(self.line.as_bytes())?;
             }
         }
         self.count += 1;
@@ -170,15 +190,31 @@ impl Rows {
     }
 }
 
-/// One CSV record, quoted as needed.
-fn csv_line(fields: impl Iterator<Item = String>) -> Result<Vec<u8>> {
-    let mut writer = csv::Writer::from_writer(Vec::new());
-    writer
-        .write_record(fields)
-        .map_err(|e| Error::General(e.to_string()))?;
-    writer
-        .into_inner()
-        .map_err(|e| Error::General(e.to_string()))
+/// Appends field number `index` of a CSV record, quoted (quotes doubled)
+/// when it holds a comma, a quote or a line break.
+fn push_csv(line: &mut String, index: usize, field: &str) {
+    if index > 0 {
+        line.push(',');
+    }
+    if field.contains([',', '"', '\n', '\r']) {
+        line.push('"');
+        line.push_str(&field.replace('"', "\"\""));
+        line.push('"');
+    } else {
+        line.push_str(field);
+    }
+}
+
+/// A value as JSON: numbers as numbers (a non-finite float as null), text
+/// as a string.
+fn push_json(line: &mut String, value: &Value) {
+    match value {
+        Value::Null => line.push_str("null"),
+        Value::Integer(i) => line.push_str(itoa::Buffer::new().format(*i)),
+        Value::Float(f) if f.is_finite() => line.push_str(ryu::Buffer::new().format(*f)),
+        Value::Float(_) => line.push_str("null"),
+        Value::Text(t) => line.push_str(&serde_json::to_string(t).expect("strings serialize")),
+    }
 }
 
 /// Runs the statement and writes its rows.
@@ -192,8 +228,9 @@ pub fn run(settings: &Settings, opt: QueryOpt) -> Result<()> {
     let rows = std::cell::RefCell::new(Rows {
         format,
         out: None,
-        names: Vec::new(),
+        keys: Vec::new(),
         table: None,
+        line: String::new(),
         count: 0,
     });
     load::query_rows(

@@ -40,10 +40,10 @@ pub struct RegisterOpt {
     #[command(flatten)]
     pub odbc: OdbcSourceOpt,
     /// The column to predict; must exist in the train table.
-    #[arg(long)]
+    #[arg(long, short = 't')]
     pub target: Option<String>,
     /// ID columns (comma-separated); detected from names and uniqueness when omitted.
-    #[arg(long, value_delimiter = ',')]
+    #[arg(long, short = 'i', value_delimiter = ',')]
     pub id_columns: Vec<String>,
     /// The task; inferred from the target when omitted.
     #[arg(long, value_parser = parse_choice::<ProblemType>)]
@@ -52,10 +52,10 @@ pub struct RegisterOpt {
     #[arg(long, value_delimiter = ',')]
     pub tags: Vec<String>,
     /// Free-text description.
-    #[arg(long)]
+    #[arg(long, short = 'd')]
     pub description: Option<String>,
     /// Replace an existing dataset of the same name (only after the new one loaded).
-    #[arg(long)]
+    #[arg(long, short = 'f')]
     pub force: bool,
     /// Skip feature generation.
     #[arg(long)]

@@ -379,15 +379,16 @@ pub fn query_rows(
     on_row: &mut dyn FnMut(&[Value]) -> Result<()>,
 ) -> Result<()> {
     check_read_only(sql)?;
-    let (record, metadata, dialect) = describe(settings, name)?;
+    let record = Catalog::new(settings).get(name)?;
+    let _lock = super::DatasetLock::shared(settings, &record.name)?;
+    let record = Catalog::new(settings).get(&record.name)?;
+    let mut store = super::open_store_read_only(settings, &record)?;
+    let metadata = metadata::load(store.as_mut())?;
     let names: Vec<String> = FeatureSet::tables_of(&metadata, true)?
         .iter()
         .flat_map(|t| t.columns.iter().map(|c| c.name.clone()))
         .collect();
-    let sql = with_names_kept(sql, &names, dialect.as_ref());
-    let _lock = super::DatasetLock::shared(settings, &record.name)?;
-    let record = Catalog::new(settings).get(&record.name)?;
-    let mut store = super::open_store_read_only(settings, &record)?;
+    let sql = with_names_kept(sql, &names, store.dialect());
     let statements = store.dialect().read_only_transaction();
     store.begin()?;
     let mut rows = 0u64;

@@ -282,6 +282,37 @@ fn from_sql(value: ValueRef<'_>) -> Value {
     }
 }
 
+impl SqliteStore {
+    /// Runs a query: its column names to `on_columns`, then each row.
+    fn rows(
+        &mut self,
+        sql: &str,
+        params: &[Value],
+        on_columns: &mut dyn FnMut(&[String]) -> Result<()>,
+        on_row: &mut dyn FnMut(&[Value]) -> Result<()>,
+    ) -> Result<()> {
+        let path = self.path.clone();
+        let wrap = |e| Error::sqlite(&path, e);
+        super::echo(sql);
+        let mut stmt = self.conn.prepare(sql).map_err(wrap)?;
+        let names: Vec<String> = stmt.column_names().iter().map(|n| n.to_string()).collect();
+        on_columns(&names)?;
+        let params: Vec<_> = params.iter().map(to_sql).collect();
+        let mut rows = stmt
+            .query(rusqlite::params_from_iter(params))
+            .map_err(wrap)?;
+        let mut values = Vec::with_capacity(names.len());
+        while let Some(row) = rows.next().map_err(wrap)? {
+            values.clear();
+            for index in 0..names.len() {
+                values.push(from_sql(row.get_ref(index).map_err(wrap)?));
+            }
+            on_row(&values)?;
+        }
+        Ok(())
+    }
+}
+
 impl Store for SqliteStore {
     fn dialect(&self) -> &dyn Dialect {
         &self.dialect
@@ -307,24 +338,7 @@ impl Store for SqliteStore {
         params: &[Value],
         on_row: &mut dyn FnMut(&[Value]) -> Result<()>,
     ) -> Result<()> {
-        let path = self.path.clone();
-        let wrap = |e| Error::sqlite(&path, e);
-        super::echo(sql);
-        let mut stmt = self.conn.prepare(sql).map_err(wrap)?;
-        let width = stmt.column_count();
-        let params: Vec<_> = params.iter().map(to_sql).collect();
-        let mut rows = stmt
-            .query(rusqlite::params_from_iter(params))
-            .map_err(wrap)?;
-        let mut values = Vec::with_capacity(width);
-        while let Some(row) = rows.next().map_err(wrap)? {
-            values.clear();
-            for index in 0..width {
-                values.push(from_sql(row.get_ref(index).map_err(wrap)?));
-            }
-            on_row(&values)?;
-        }
-        Ok(())
+        self.rows(sql, params, &mut |_| Ok(()), on_row)
     }
 
     fn query_named(
@@ -333,22 +347,7 @@ impl Store for SqliteStore {
         on_columns: &mut dyn FnMut(&[String]) -> Result<()>,
         on_row: &mut dyn FnMut(&[Value]) -> Result<()>,
     ) -> Result<()> {
-        let path = self.path.clone();
-        let wrap = |e| Error::sqlite(&path, e);
-        super::echo(sql);
-        let mut stmt = self.conn.prepare(sql).map_err(wrap)?;
-        let names: Vec<String> = stmt.column_names().iter().map(|n| n.to_string()).collect();
-        on_columns(&names)?;
-        let mut rows = stmt.query([]).map_err(wrap)?;
-        let mut values = Vec::with_capacity(names.len());
-        while let Some(row) = rows.next().map_err(wrap)? {
-            values.clear();
-            for index in 0..names.len() {
-                values.push(from_sql(row.get_ref(index).map_err(wrap)?));
-            }
-            on_row(&values)?;
-        }
-        Ok(())
+        self.rows(sql, &[], on_columns, on_row)
     }
 
     fn begin(&mut self) -> Result<()> {

@@ -424,6 +424,24 @@ impl Env {
 }
 
 impl Env {
+    /// Registers the bundled Kaggle-style titanic folder as `name` with
+    /// target `Survived`, plus `extra` flags.
+    pub fn register_titanic(&self, name: &str, extra: &[&str]) {
+        let folder = titanic();
+        let mut args = vec![
+            "dataset",
+            "register",
+            name,
+            folder.to_str().unwrap(),
+            "--target",
+            "Survived",
+        ];
+        args.extend_from_slice(extra);
+        self.ok(&args);
+    }
+}
+
+impl Env {
     /// The logical type of one column.
     pub fn column_type(&self, dataset: &str, table: &str, column: &str) -> String {
         self.columns(dataset, table)

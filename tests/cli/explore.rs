@@ -6,14 +6,7 @@ use std::io::Read;
 use crate::common::{assert_same_dataset, titanic, Env};
 
 fn register_titanic(env: &Env, name: &str) {
-    env.ok(&[
-        "dataset",
-        "register",
-        name,
-        titanic().to_str().unwrap(),
-        "--target",
-        "Survived",
-    ]);
+    env.register_titanic(name, &[]);
 }
 
 #[test]

@@ -446,15 +446,7 @@ fn one_name_registered_in_two_backends_at_the_same_moment_gives_two_datasets() {
 #[test]
 fn export_without_a_header_or_with_metadata_only_as_the_original_does() {
     let env = Env::new();
-    env.ok(&[
-        "dataset",
-        "register",
-        "titanic",
-        crate::common::titanic().to_str().unwrap(),
-        "--target",
-        "Survived",
-        "--no-features",
-    ]);
+    env.register_titanic("titanic", &["--no-features"]);
     let out = env.input("plain");
     env.ok(&[
         "dataset",
@@ -517,17 +509,7 @@ fn list_and_batch_take_the_original_mdms_filter_expressions() {
     let env = Env::new();
     register_small(&env, "small", 5);
     register_small(&env, "large", 50);
-    env.ok(&[
-        "dataset",
-        "register",
-        "titanic",
-        titanic().to_str().unwrap(),
-        "--target",
-        "Survived",
-        "--source",
-        "kaggle",
-        "--no-features",
-    ]);
+    env.register_titanic("titanic", &["--source", "kaggle", "--no-features"]);
     let names = |expression: &str| -> Vec<String> {
         env.json(&["dataset", "list", "--filter", expression])
             .as_array()
@@ -601,4 +583,113 @@ fn list_and_batch_take_the_original_mdms_filter_expressions() {
         "--force",
     ]);
     assert_eq!(names("row_count >= 0"), ["large", "titanic"]);
+}
+
+/// The original MDM's CLI reference (docs/07_Command_Line_Interface.md):
+/// its registration, filter and batch examples as written there, with the
+/// files of the bundled titanic folder in place of its paths.
+#[test]
+fn the_original_mdm_cli_reference_examples_run_as_written() {
+    let env = Env::new();
+    let file = |name: &str| titanic().join(name).to_str().unwrap().to_string();
+    let (train, test) = (file("train.csv"), file("test.csv"));
+    env.ok(&[
+        "dataset",
+        "register",
+        "store_sales",
+        "--no-auto",
+        "--train",
+        &train,
+        "--test",
+        &test,
+        "--target",
+        "Fare",
+        "--id-columns",
+        "PassengerId",
+        "--problem-type",
+        "regression",
+    ]);
+    env.ok(&[
+        "dataset",
+        "register",
+        "titanic",
+        "--train",
+        &train,
+        "--test",
+        &test,
+        "-t",
+        "Survived",
+        "-i",
+        "PassengerId",
+        "--problem-type",
+        "binary-classification",
+        "--stratify-column",
+        "Sex",
+        "-d",
+        "Loan default prediction dataset",
+        "--source",
+        "internal",
+        "--tags",
+        "finance,risk,production",
+    ]);
+    let names = |expression: &str| -> Vec<String> {
+        env.json(&["dataset", "list", "--filter", expression])
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d["name"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(names("problem_type=regression"), ["store_sales"]);
+    assert_eq!(names("name~titanic*"), ["titanic"]);
+    assert_eq!(names("row_count>10000"), Vec::<String>::new());
+    assert_eq!(names("column_count>=50"), Vec::<String>::new());
+    assert_eq!(names("size_mb<100"), ["store_sales", "titanic"]);
+    assert_eq!(
+        names("registered_at>2024-01-01"),
+        ["store_sales", "titanic"]
+    );
+    assert_eq!(
+        names("registered_at>2024-01-01T10:30:00"),
+        ["store_sales", "titanic"]
+    );
+    assert_eq!(names("registered_at>30days"), ["store_sales", "titanic"]);
+    assert_eq!(names("last_updated_at<1week"), Vec::<String>::new());
+    assert_eq!(
+        names("source=kaggle OR size_mb<50"),
+        ["store_sales", "titanic"]
+    );
+    assert_eq!(
+        names("problem_type!=classification AND has_test=true"),
+        ["store_sales"]
+    );
+    assert_eq!(names("target_column!~*_id"), ["store_sales", "titanic"]);
+    assert_eq!(
+        names("name~*sales* AND has_validation=true"),
+        Vec::<String>::new()
+    );
+    assert_eq!(names("source=internal"), ["titanic"]);
+    let out = env.input("small_datasets");
+    env.ok(&[
+        "batch",
+        "export",
+        "--filter",
+        "problem_type=classification AND size_mb<50",
+        "--output",
+        out.to_str().unwrap(),
+    ]);
+    assert!(out.join("titanic").join("train.csv").exists());
+    assert!(!out.join("store_sales").exists());
+    let exports = env.input("exports");
+    env.ok(&[
+        "batch",
+        "export",
+        "titanic",
+        "store_sales",
+        "--output",
+        exports.to_str().unwrap(),
+        "--format",
+        "parquet",
+    ]);
+    assert!(exports.join("store_sales").join("train.parquet").exists());
 }

@@ -6,15 +6,7 @@ use crate::common::{titanic, Env};
 
 fn registered() -> Env {
     let env = Env::new();
-    env.ok(&[
-        "dataset",
-        "register",
-        "titanic",
-        titanic().to_str().unwrap(),
-        "--target",
-        "Survived",
-        "--no-features",
-    ]);
+    env.register_titanic("titanic", &["--no-features"]);
     env
 }
 
