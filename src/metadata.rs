@@ -127,6 +127,13 @@ impl TableInfo {
     }
 }
 
+/// The `_metadata` key naming the train table's row key column, when it
+/// has one (datasets registered before mdm added it have none).
+pub const ROW_KEY_FIELD: &str = "row_key";
+
+/// The `_metadata` key holding the current validation folds.
+pub const FOLDS_FIELD: &str = "folds";
+
 /// Everything in `_metadata`.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct DatasetMetadata {
@@ -138,6 +145,11 @@ pub struct DatasetMetadata {
 }
 
 impl DatasetMetadata {
+    /// The train table's row key column, when it has one.
+    pub fn row_key(&self) -> Option<&str> {
+        self.fields.get(ROW_KEY_FIELD).and_then(|v| v.as_str())
+    }
+
     pub fn table(&self, name: &str) -> Option<&TableInfo> {
         self.tables.iter().find(|t| t.name == name)
     }

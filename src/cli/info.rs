@@ -133,6 +133,9 @@ pub fn dataset(settings: &Settings, opt: DatasetInfoOpt) -> Result<()> {
         }
         (None, false) => {}
     }
+    if let Some(folds) = crate::ops::split::recorded(&info.metadata) {
+        text.push_str(&format!("folds:        {}", super::split::render(&folds)));
+    }
     ui::print(&text)
 }
 

@@ -20,6 +20,7 @@ mod read;
 pub mod register;
 mod remove;
 mod search;
+mod split;
 mod stats;
 mod update;
 
@@ -77,6 +78,8 @@ pub enum DatasetCommand {
     Export(export::ExportOpt),
     /// Run one read-only SQL statement on a dataset, whatever its backend.
     Query(query::QueryOpt),
+    /// Validation folds (random, stratified, group or time) stored in the dataset as train_folds.
+    Split(split::SplitOpt),
     /// Show the generated features, or regenerate them (--regenerate).
     Features(features::FeaturesOpt),
     /// Print the ODBC connection string (or an odbc.ini section) that BI tools use to read the dataset.
@@ -138,6 +141,7 @@ fn dataset(settings: &Settings, command: DatasetCommand, ui: &Ui) -> Result<()> 
         DatasetCommand::Update(opt) => update::run(settings, opt, ui),
         DatasetCommand::Export(opt) => export::run(settings, opt, ui),
         DatasetCommand::Query(opt) => query::run(settings, opt),
+        DatasetCommand::Split(opt) => split::run(settings, opt, ui),
         DatasetCommand::Features(opt) => features::run(settings, opt, ui),
         DatasetCommand::Connection(opt) => info::connection(settings, opt),
         DatasetCommand::Remove(opt) => remove::run(settings, opt, ui),

@@ -226,6 +226,11 @@ pub fn multi_row_insert<D: Dialect + ?Sized>(
 /// `{table}_{column}_idx`, kept within 63 bytes (PostgreSQL's identifier
 /// limit) by cutting it and adding a hash of the whole, so that two long
 /// names never meet.
+/// The row key mdm adds to every `train` table: the row's position in its
+/// source (from 1). Folds and column groups refer to rows by it (or by the
+/// ID columns); it is never a feature, and exports and loads leave it out.
+pub const ROW_KEY: &str = "_mdm_row";
+
 pub fn index_name(table: &str, column: &str) -> String {
     let full = format!("{table}_{column}_idx");
     if full.len() <= 63 {
@@ -314,6 +319,23 @@ pub trait Dialect: Send + Sync {
             "CREATE TABLE {} ({})",
             self.quote_identifier(table),
             columns.join(", ")
+        )
+    }
+
+    /// How the row key [`ROW_KEY`] is declared: the row's position in its
+    /// source, from 1.
+    fn row_key_declaration(&self) -> &'static str {
+        "BIGINT NOT NULL"
+    }
+
+    /// `CREATE TABLE` for `columns` followed by the row key.
+    fn create_keyed_table(&self, table: &str, columns: &[ColumnDef]) -> String {
+        let mut create = self.create_table(table, columns);
+        create.pop();
+        format!(
+            "{create}, {} {})",
+            self.quote_identifier(ROW_KEY),
+            self.row_key_declaration()
         )
     }
 

@@ -21,6 +21,11 @@ const SPACE: [char; 6] = [' ', '\t', '\n', '\r', '\x0b', '\x0c'];
 const COLLAPSE_PASSES: usize = 16;
 
 impl Dialect for SqliteDialect {
+    /// The rowid itself: no bytes stored, and rows stay in source order.
+    fn row_key_declaration(&self) -> &'static str {
+        "INTEGER PRIMARY KEY"
+    }
+
     fn boxed(&self) -> Box<dyn Dialect> {
         Box::new(*self)
     }

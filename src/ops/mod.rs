@@ -12,6 +12,7 @@ pub mod partition;
 pub mod register;
 pub mod remove;
 pub mod search;
+pub mod split;
 pub mod stats;
 pub mod timeline;
 pub mod update;

@@ -300,9 +300,14 @@ impl Env {
     }
 
     /// Every row of a table ordered by its first column, cells joined by
-    /// `|` (same backend comparisons only).
+    /// `|` (same backend comparisons only), without mdm's row key.
     pub fn rows(&self, dataset: &str, table: &str) -> Vec<String> {
-        let sql = format!("SELECT * FROM \"{table}\" ORDER BY 1");
+        let names: Vec<String> = self
+            .columns(dataset, table)
+            .into_iter()
+            .map(|(name, _)| format!("\"{}\"", name.replace('"', "\"\"")))
+            .collect();
+        let sql = format!("SELECT {} FROM \"{table}\" ORDER BY 1", names.join(", "));
         if self.profile == Profile::Duckdb {
             return self
                 .duckdb(dataset, &sql)
@@ -346,8 +351,17 @@ impl Env {
     }
 
     /// The columns of a table with their logical types (integer, float,
-    /// boolean, date, datetime, text), in order.
+    /// boolean, date, datetime, text), in order, without mdm's row key
+    /// (see [`Env::all_columns`]).
     pub fn columns(&self, dataset: &str, table: &str) -> Vec<(String, String)> {
+        self.all_columns(dataset, table)
+            .into_iter()
+            .filter(|(name, _)| name != "_mdm_row")
+            .collect()
+    }
+
+    /// The columns of a table as stored, with their logical types.
+    pub fn all_columns(&self, dataset: &str, table: &str) -> Vec<(String, String)> {
         if self.profile == Profile::Duckdb {
             let sql = format!(
                 "SELECT column_name, data_type FROM information_schema.columns \

@@ -10,6 +10,7 @@ mod document;
 mod explore;
 mod faults;
 mod features;
+mod folds;
 mod formats;
 mod lifecycle;
 #[cfg(feature = "odbc")]

@@ -5,12 +5,13 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
+use crate::dialect::ROW_KEY;
 use crate::error::{Error, Result};
 use crate::ingest::batches::{parse_batches, Parsed, BATCHES_AHEAD};
 use crate::ingest::plan::TablePlan;
 use crate::ingest::rows::{self, REJECTS_TABLE};
 use crate::interrupt;
-use crate::model::Batch;
+use crate::model::{Batch, ColumnData, ColumnDef, ColumnType};
 use crate::profile::ColumnProfiler;
 use crate::store::Store;
 use crate::ui::Ui;
@@ -24,10 +25,15 @@ pub(super) fn load_table(
     plan: &TablePlan,
     batch_size: usize,
     cap: usize,
+    keyed: bool,
     ui: &Ui,
 ) -> Result<(Vec<ColumnProfiler>, u64)> {
     let table = &plan.source.table;
-    let create = store.dialect().create_table(table, &plan.columns);
+    let create = if keyed {
+        store.dialect().create_keyed_table(table, &plan.columns)
+    } else {
+        store.dialect().create_table(table, &plan.columns)
+    };
     store.execute(&create, &[])?;
     store.begin()?;
     let counter = Arc::new(AtomicU64::new(0));
@@ -38,6 +44,13 @@ pub(super) fn load_table(
     };
     let mut loaded = 0u64;
     let reject_columns = rows::reject_columns();
+    // With the row key, each batch is appended with one more column: the
+    // rows' positions, counted here.
+    let mut keyed_columns = plan.columns.clone();
+    keyed_columns.push(ColumnDef {
+        name: ROW_KEY.to_string(),
+        column_type: ColumnType::Integer,
+    });
     // Parsed batches waiting for the store; emptied ones come back for reuse.
     let (parsed_tx, parsed_rx) = std::sync::mpsc::sync_channel::<Parsed>(BATCHES_AHEAD);
     let (spent_tx, spent_rx) = std::sync::mpsc::channel::<Batch>();
@@ -48,20 +61,38 @@ pub(super) fn load_table(
         });
         let mut appended = Ok(());
         for parsed in parsed_rx.iter() {
-            appended = match &parsed {
-                Parsed::Rows(batch) => store.append(table, &plan.columns, batch),
-                Parsed::Rejects(batch) => store.append(REJECTS_TABLE, &reject_columns, batch),
+            let mut batch = match parsed {
+                Parsed::Rejects(batch) => {
+                    appended = store
+                        .append(REJECTS_TABLE, &reject_columns, &batch)
+                        .and_then(|()| interrupt::check());
+                    if appended.is_err() {
+                        break;
+                    }
+                    continue;
+                }
+                Parsed::Rows(batch) => batch,
+            };
+            let rows = batch.len() as u64;
+            appended = if keyed {
+                let first = loaded as i64 + 1;
+                batch.columns.push(ColumnData::Integer(
+                    (first..first + rows as i64).map(Some).collect(),
+                ));
+                let done = store.append(table, &keyed_columns, &batch);
+                batch.columns.pop();
+                done
+            } else {
+                store.append(table, &plan.columns, &batch)
             }
             .and_then(|()| interrupt::check());
             if appended.is_err() {
                 break;
             }
-            if let Parsed::Rows(mut batch) = parsed {
-                loaded += batch.len() as u64;
-                bar.set_position(counter.load(Ordering::Relaxed));
-                batch.clear();
-                let _ = spent_tx.send(batch);
-            }
+            loaded += rows;
+            bar.set_position(counter.load(Ordering::Relaxed));
+            batch.clear();
+            let _ = spent_tx.send(batch);
         }
         // Stops the parser if the store failed.
         drop(parsed_rx);

@@ -340,9 +340,14 @@ fn run(settings: &Settings, options: &RegisterOptions, ui: &Ui, dry_run: bool) -
         )?;
     }
     let limit = crate::dialect::for_backend(settings.backend()).max_columns();
-    if let Some(plan) = plans.iter().find(|p| p.columns.len() > limit) {
+    if let Some(plan) = plans
+        .iter()
+        .enumerate()
+        .find(|(i, p)| p.columns.len() + usize::from(*i == 0 && has_row_key(p)) > limit)
+        .map(|(_, p)| p)
+    {
         return Err(Error::General(format!(
-            "{}: line 1: {} columns; the {} backend stores at most {limit} columns in a table",
+            "{}: line 1: {} columns; the {} backend stores at most {limit} columns in a table (mdm adds a row key to train)",
             plan.source.path.display(),
             plan.columns.len(),
             settings.backend()
@@ -384,9 +389,16 @@ fn run(settings: &Settings, options: &RegisterOptions, ui: &Ui, dry_run: bool) -
     }
     let cap = settings.config.validation.max_categorical_cardinality as usize;
     let mut profilers = Vec::with_capacity(plans.len());
-    for plan in plans.iter_mut() {
-        let (profiled, rows) =
-            load_table(store, plan, settings.config.performance.batch_size, cap, ui)?;
+    for (index, plan) in plans.iter_mut().enumerate() {
+        let keyed = index == 0 && has_row_key(plan);
+        let (profiled, rows) = load_table(
+            store,
+            plan,
+            settings.config.performance.batch_size,
+            cap,
+            keyed,
+            ui,
+        )?;
         profilers.push(profiled);
         // A query's rows are known once it has been read.
         if !plan.source.reader.counts_rows_upfront() {
@@ -553,6 +565,12 @@ fn run(settings: &Settings, options: &RegisterOptions, ui: &Ui, dry_run: bool) -
         );
     }
     metadata.set_fields(&record);
+    if has_row_key(&plans[0]) {
+        metadata.fields.insert(
+            metadata::ROW_KEY_FIELD.into(),
+            serde_json::Value::String(crate::dialect::ROW_KEY.into()),
+        );
+    }
     metadata.fields.insert(
         INGEST_METADATA_KEY.into(),
         serde_json::Value::Object(
@@ -813,4 +831,14 @@ fn source_record(plan: &TablePlan) -> SourceRecord {
 
 fn absolute(path: &Path) -> PathBuf {
     std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
+}
+
+/// Whether the train table of `plan` gets the row key: always, unless the
+/// source has a column of that name already.
+fn has_row_key(plan: &TablePlan) -> bool {
+    plan.source.table == "train"
+        && !plan
+            .columns
+            .iter()
+            .any(|c| c.name.eq_ignore_ascii_case(crate::dialect::ROW_KEY))
 }
