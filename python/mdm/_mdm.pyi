@@ -49,6 +49,14 @@ class Client:
         stratify_column: Optional[str] = None,
         data_source: Optional[str] = None,
     ) -> str: ...
+    def split_json(
+        self,
+        name: str,
+        folds: int = 5,
+        by: Optional[str] = None,
+        gap: Optional[int] = None,
+        seed: Optional[int] = None,
+    ) -> str: ...
     def export_json(
         self,
         name: str,

@@ -459,6 +459,63 @@ class MDMClient:
         )
         return _batches(stream)
 
+    # -- validation folds ---------------------------------------------------
+
+    def split_dataset(
+        self,
+        name: str,
+        folds: int = 5,
+        by: Optional[str] = None,
+        gap: Optional[int] = None,
+        seed: Optional[int] = None,
+    ) -> Dict[str, Any]:
+        """Stores validation folds in the dataset (``mdm dataset split``):
+        ``by`` is ``"random"``, ``"stratified"``, ``"group"`` or ``"time"``
+        (default: from the dataset's time, group and target columns);
+        ``gap`` is in days for time splits. Returns the folds' description
+        as ``info`` shows it."""
+        return json.loads(self._client.split_json(name, folds, by, gap, seed))
+
+    def get_folds(
+        self,
+        name: str,
+        columns: Optional[Sequence[str]] = None,
+        format: str = "pandas",
+    ) -> Iterator[Tuple[Any, Any]]:
+        """``(train, valid)`` tables for each fold stored by
+        ``split_dataset``, read from the train table in the database. Time
+        splits validate blocks 1..K, each trained on the earlier blocks less
+        the gap."""
+        _check_format(format)
+        folds = json.loads(self._client.info_json(name)).get("folds")
+        if not folds:
+            raise ValidationError(
+                f"dataset '{name}' has no folds; create them with "
+                f"`mdm dataset split {name}` or client.split_dataset('{name}')"
+            )
+        table = _quote(folds["table"])
+        row = _quote("_mdm_row")
+
+        def rows(condition: str) -> str:
+            return f"{row} IN (SELECT {row} FROM {table} WHERE {condition})"
+
+        for fold in folds["summary"]:
+            k = int(fold["fold"])
+            if folds["by"] == "time":
+                if fold.get("train_before") is None:
+                    continue
+                before = str(fold["train_before"]).replace("'", "''")
+                train_where = (
+                    f"{rows(f'fold < {k}')} AND {_quote(folds['column'])} < '{before}'"
+                )
+            else:
+                train_where = rows(f"fold <> {k}")
+            valid_where = rows(f"fold = {k}")
+            yield (
+                self.load_table(name, "train", columns, train_where, None, format),
+                self.load_table(name, "train", columns, valid_where, None, format),
+            )
+
     def query_dataset(self, name: str, sql: str, format: str = "pandas"):
         """The result of one read-only SQL statement on the dataset's own
         database, whatever its backend. A statement that writes is a

@@ -321,6 +321,30 @@ impl Client {
         json_text(&record)
     }
 
+    /// `dataset split --json`: folds stored in the dataset.
+    #[pyo3(signature = (name, folds=5, by=None, gap=None, seed=None))]
+    fn split_json(
+        &self,
+        py: Python<'_>,
+        name: &str,
+        folds: usize,
+        by: Option<String>,
+        gap: Option<i64>,
+        seed: Option<u64>,
+    ) -> PyResult<String> {
+        let options = ops::split::SplitOptions {
+            folds,
+            by: word("by", by)?,
+            gap,
+            seed,
+        };
+        let settings = &self.settings;
+        let folds = py
+            .detach(|| ops::split::split(settings, name, &options))
+            .map_err(to_python)?;
+        json_text(&folds)
+    }
+
     /// Exports tables to files; returns the report as JSON.
     #[pyo3(signature = (name, format=None, compression=None, output_dir=None, output=None, tables=Vec::new(), columns=Vec::new(), include_metadata=false, no_metadata=false, force=false, no_features=false))]
     fn export_json(

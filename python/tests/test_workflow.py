@@ -308,3 +308,49 @@ def test_files_written_by_pandas_register_by_name_with_a_time_column(client, hom
     assert report["missing_steps"] == len(missing) == 3
     assert report["step"] == "1 day"
     assert [m[:10] for m in report["first_missing"]] == [str(d.date()) for d in missing]
+
+
+def test_folds_from_python_feed_scikit_learn_and_never_leak(client, tmp_path):
+    from sklearn.linear_model import LogisticRegression
+
+    client.register_dataset(
+        "titanic", EXAMPLES / "titanic", target_column="Survived", no_features=True
+    )
+    with pytest.raises(mdm.ValidationError, match="has no folds"):
+        next(client.get_folds("titanic"))
+    folds = client.split_dataset("titanic", folds=4)
+    assert folds["by"] == "stratified" and folds["keys"] == ["PassengerId", "_mdm_row"]
+    whole = client.load_table("titanic")
+    assert "_mdm_row" not in whole.columns
+    share = whole["Survived"].mean()
+    seen = []
+    scores = []
+    for train, valid in client.get_folds("titanic", columns=["PassengerId", "Pclass", "Fare", "Survived"]):
+        assert not set(train["PassengerId"]) & set(valid["PassengerId"])
+        assert len(train) + len(valid) == len(whole)
+        assert abs(valid["Survived"].mean() - share) <= 0.03
+        seen.extend(valid["PassengerId"])
+        X, y = train[["Pclass", "Fare"]].fillna(0), train["Survived"]
+        model = LogisticRegression().fit(X, y)
+        scores.append(model.score(valid[["Pclass", "Fare"]].fillna(0), valid["Survived"]))
+    assert sorted(seen) == sorted(whole["PassengerId"])
+    assert len(scores) == 4 and all(0.5 < s <= 1.0 for s in scores)
+
+    # A time split from a file pandas wrote: every fold trains strictly
+    # before its validation block, less the gap.
+    days = pd.date_range("2024-01-01", "2024-06-30", freq="D").repeat(3)
+    frame = pd.DataFrame({"day": days, "sales": range(len(days))})
+    frame.to_parquet(tmp_path / "daily.parquet")
+    client.register_dataset(
+        "daily", tmp_path / "daily.parquet", target_column="sales", time_column="day",
+        no_features=True,
+    )
+    folds = client.split_dataset("daily", folds=3, gap=7)
+    assert folds["by"] == "time" and folds["gap"] == 7
+    pairs = list(client.get_folds("daily"))
+    assert len(pairs) == 3
+    for train, valid in pairs:
+        first = pd.to_datetime(valid["day"]).min()
+        assert pd.to_datetime(train["day"]).max() <= first - pd.Timedelta(days=8)
+    # The last fold trains on the most rows.
+    assert len(pairs[-1][0]) > len(pairs[0][0])

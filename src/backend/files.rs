@@ -99,6 +99,9 @@ impl FileBackend {
     ) -> Result<FileBackend> {
         let target = crate::store::odbc::OdbcTarget::new(settings, kind)?;
         let client_target = target.clone();
+        let wait = std::time::Duration::from_secs(settings.config.database.connection_timeout);
+        let read_only_config = kind == BackendKind::Duckdb
+            && settings.config.database.duckdb.access_mode == crate::config::AccessMode::ReadOnly;
         Ok(FileBackend {
             kind,
             client: Box::new(move |path, write| {
@@ -118,9 +121,18 @@ impl FileBackend {
                         path.display()
                     )));
                 }
+                if mode != OpenMode::ReadOnly && read_only_config {
+                    return Err(Error::PermissionDenied(format!(
+                        "database.duckdb.access_mode is READ_ONLY: mdm opens datasets only for reading, and this command writes to {}",
+                        path.display()
+                    )));
+                }
                 let store = match mode {
                     OpenMode::ReadOnly => target.read_only().connect_file(path, false)?,
-                    _ => target.connect_file(path, mode == OpenMode::Create)?,
+                    OpenMode::Create => target.connect_file(path, true)?,
+                    OpenMode::ReadWrite => super::file_lock::wait_for_readers(path, wait, || {
+                        target.connect_file(path, false)
+                    })?,
                 };
                 Ok(Box::new(store))
             }),

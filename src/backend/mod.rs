@@ -4,6 +4,8 @@
 //! over ODBC) use a staging directory renamed into place; PostgreSQL uses a
 //! staging database renamed into place. Commands only see these traits.
 
+#[cfg(feature = "odbc")]
+mod file_lock;
 mod files;
 pub mod record;
 #[cfg(feature = "odbc")]

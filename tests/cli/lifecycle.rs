@@ -324,7 +324,8 @@ fn bi_tools_read_a_dataset_through_its_printed_connection() {
         "[(20, 40), (21, 42), (22, 44), (23, 46), (24, 48)]"
     );
     assert_eq!(lines[1], "['_metadata', 'train']");
-    assert_eq!(lines[2], "['k', 'v']");
+    // BI tools see the row key mdm adds to every train table.
+    assert_eq!(lines[2], "['k', 'v', '_mdm_row']");
     assert_eq!(lines[3], "(3, 6, 2, 2)");
     assert_eq!(lines[4], "2024-02-29 23:59:59");
 

@@ -174,16 +174,46 @@ fn a_bi_reader_holding_a_duckdb_dataset_open_does_not_lock_mdm_out() {
         "csv",
     ]);
     assert_eq!(counted, "n\n80\n");
-    // A write cannot run beside a reader (DuckDB: one writer, alone); it
-    // fails as a backend error and changes nothing.
-    env.fails(
+    // A write cannot run beside a reader (DuckDB: one writer, alone): it
+    // waits database.connection_timeout, then fails naming the reader's
+    // process, and changes nothing.
+    env.write_config("database:\n  default_backend: duckdb\n  connection_timeout: 2\n");
+    let started = std::time::Instant::now();
+    let err = env.fails(
         &["dataset", "update", "titanic", "--description", "changed"],
         6,
     );
-    // Once the reader has gone, it can.
+    assert!(started.elapsed() >= std::time::Duration::from_secs(2));
+    assert!(
+        err.contains(&format!(
+            "dataset 'titanic' is in use by process {} (a reader); close it and retry",
+            reader.id()
+        )),
+        "{err}"
+    );
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert_eq!(
+        env.json(&["dataset", "info", "titanic"])["description"],
+        serde_json::Value::Null
+    );
+    // A writer that is waiting goes on as soon as the reader has gone.
+    env.write_config("database:\n  default_backend: duckdb\n  connection_timeout: 20\n");
+    let writer = env
+        .process()
+        .args([
+            "-q",
+            "dataset",
+            "update",
+            "titanic",
+            "--description",
+            "changed",
+        ])
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(800));
     reader.stdin.take().unwrap().write_all(b"").unwrap();
     assert!(reader.wait().unwrap().success());
-    env.ok(&["dataset", "update", "titanic", "--description", "changed"]);
+    assert!(writer.wait_with_output().unwrap().status.success());
     assert_eq!(
         env.json(&["dataset", "info", "titanic"])["description"],
         "changed"
@@ -195,4 +225,37 @@ fn a_bi_reader_holding_a_duckdb_dataset_open_does_not_lock_mdm_out() {
         .unwrap();
     assert!(String::from_utf8_lossy(&output.stdout).contains("access_mode=READ_WRITE"));
     assert!(String::from_utf8_lossy(&output.stderr).contains("locked out"));
+}
+
+#[test]
+fn a_read_only_duckdb_configuration_reads_everything_and_refuses_writes_with_exit_5() {
+    let env = registered();
+    if env.profile != crate::common::Profile::Duckdb {
+        return;
+    }
+    env.write_config(
+        "database:\n  default_backend: duckdb\n  duckdb:\n    access_mode: READ_ONLY\n",
+    );
+    assert_eq!(
+        env.json(&["dataset", "info", "titanic"])["tables"][0]["rows"],
+        200
+    );
+    env.ok(&["dataset", "stats", "titanic"]);
+    env.ok(&["dataset", "query", "titanic", "SELECT COUNT(*) FROM train"]);
+    for args in [
+        vec!["dataset", "update", "titanic", "--description", "x"],
+        vec!["dataset", "split", "titanic"],
+        vec!["dataset", "features", "titanic", "--regenerate"],
+    ] {
+        let err = env.fails(&args, 5);
+        assert!(err.contains("access_mode is READ_ONLY"), "{args:?}: {err}");
+    }
+    let file = titanic().join("train.csv");
+    let err = env.fails(&["dataset", "register", "other", file.to_str().unwrap()], 5);
+    assert!(err.contains("READ_ONLY"), "{err}");
+    env.fails(&["dataset", "info", "other"], 3);
+    assert_eq!(
+        env.json(&["dataset", "info", "titanic"])["description"],
+        serde_json::Value::Null
+    );
 }
