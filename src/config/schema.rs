@@ -509,6 +509,14 @@ pub struct TemporalFeatures {
     pub enabled: bool,
     /// Also sine/cosine encodings of month, day of week and hour.
     pub include_cyclical: bool,
+    /// With a time column recorded: `{col}_lag_{k}` of numeric columns and
+    /// a rolling mean of earlier rows, ordered by time within the group
+    /// column (the original MDM's key).
+    pub include_lag: bool,
+    /// The lags, in rows.
+    pub lag_periods: Vec<u32>,
+    /// Rows before the current one that the rolling mean covers (0: none).
+    pub rolling_window: u32,
 }
 
 impl Default for TemporalFeatures {
@@ -516,6 +524,9 @@ impl Default for TemporalFeatures {
         TemporalFeatures {
             enabled: true,
             include_cyclical: true,
+            include_lag: false,
+            lag_periods: vec![1],
+            rolling_window: 3,
         }
     }
 }

@@ -105,6 +105,9 @@ feature_engineering:
   temporal:                       # _year, _month, _day, _dayofweek, _hour, _quarter, ...
     enabled: true
     include_cyclical: true        # _month_sin/_cos, _dayofweek_sin/_cos, _hour_sin/_cos
+    include_lag: false            # with a time column: {col}_lag_{k}, {col}_rolling_mean_{n}
+    lag_periods: [1]              # rows back, ordered by time within the group column
+    rolling_window: 3             # earlier rows in the rolling mean (0: none)
   categorical:                    # one-hot {col}_{value}, {col}_frequency, {col}_target_mean
     enabled: true
     max_cardinality: 50

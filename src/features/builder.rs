@@ -56,6 +56,13 @@ impl Builder<'_> {
         });
     }
 
+    /// Adds columns the last feature pushed reads besides its source.
+    pub(super) fn reads_also(&mut self, columns: &[String]) {
+        if let Some(last) = self.candidates.last_mut() {
+            last.reads.extend(columns.iter().cloned());
+        }
+    }
+
     /// Records what the fitted statistics say of the last feature pushed.
     pub(super) fn varies(&mut self, varies: bool) {
         if let Some(last) = self.candidates.last_mut() {

@@ -67,6 +67,7 @@ pub fn generate(
         builder.numeric(store, &train, config, batch_size)?;
         stages.next("temporal");
         builder.temporal_columns(&train, config);
+        builder.lag_columns(&train, roles, config);
         stages.next("categorical");
         builder.categorical_columns(store, &train, roles, config)?;
         stages.next("text");
@@ -188,7 +189,10 @@ fn build_tables(
             }
             kept
         };
-        materialize(store, table, &staging(&name), &chosen)?;
+        // Train's feature table keeps train's row key, so that folds and
+        // features join on it.
+        let row_key = metadata.row_key().filter(|_| *source == "train");
+        materialize(store, table, row_key, &staging(&name), &chosen)?;
         set.tables.push(FeatureTable {
             name,
             source: source.to_string(),

@@ -156,4 +156,8 @@ pub struct Roles<'a> {
     /// Columns missing in a larger fraction of train rows get no features
     /// (`validation.max_missing_ratio`).
     pub max_missing_ratio: f64,
+    /// The time column lags are ordered by, and the group column they are
+    /// taken within.
+    pub time_column: Option<&'a str>,
+    pub group_column: Option<&'a str>,
 }

@@ -24,11 +24,16 @@ pub(super) fn staging_name(table: &str) -> String {
 pub(super) fn materialize(
     store: &mut dyn Store,
     table: &TableInfo,
+    row_key: Option<&str>,
     name: &str,
     features: &[&Candidate],
 ) -> Result<()> {
     let dialect = store.dialect();
     let mut columns: Vec<ColumnDef> = table.defs();
+    columns.extend(row_key.map(|key| ColumnDef {
+        name: key.to_string(),
+        column_type: crate::model::ColumnType::Integer,
+    }));
     columns.extend(features.iter().map(|c| ColumnDef {
         name: c.column.name.clone(),
         column_type: c.column.column_type,
@@ -39,6 +44,7 @@ pub(super) fn materialize(
         .iter()
         .map(|c| dialect.quote_identifier(&c.name))
         .collect();
+    select.extend(row_key.map(|key| dialect.quote_identifier(key)));
     select.extend(features.iter().map(|c| c.expression.clone()));
     let drop = dialect.drop_table(name);
     store.execute(&drop, &[])?;

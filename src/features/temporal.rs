@@ -3,7 +3,7 @@
 
 use super::builder::Builder;
 use super::fit::Train;
-use super::Transformer;
+use super::{Roles, Transformer};
 use crate::config::FeatureEngineering;
 use crate::dialect::DatePart;
 use crate::metadata::ColumnKind;
@@ -20,6 +20,67 @@ impl Builder<'_> {
                         config.temporal.include_cyclical,
                     );
                 }
+            }
+        }
+    }
+
+    /// Lags and a rolling mean of the numeric columns over earlier rows,
+    /// ordered by the time column within the group column: window
+    /// functions evaluated inside the database. A row never sees itself or
+    /// a later row (rows of the same time are ordered as stored).
+    pub(super) fn lag_columns(
+        &mut self,
+        train: &Train,
+        roles: &Roles,
+        config: &FeatureEngineering,
+    ) {
+        let temporal = &config.temporal;
+        let Some(time) = roles.time_column else {
+            return;
+        };
+        if !temporal.enabled || !temporal.include_lag || train.table.column(time).is_none() {
+            return;
+        }
+        let group = roles
+            .group_column
+            .filter(|g| train.table.column(g).is_some());
+        let partition = group.map_or_else(String::new, |g| format!("PARTITION BY {} ", self.q(g)));
+        let order = format!("ORDER BY {}", self.q(time));
+        let mut reads = vec![time.to_string()];
+        reads.extend(group.map(str::to_string));
+        let mut periods = temporal.lag_periods.clone();
+        periods.sort_unstable();
+        periods.dedup();
+        for (column, s) in &train.usable {
+            let numeric = matches!(column.column_type, ColumnType::Integer | ColumnType::Float);
+            if !numeric || column.kind != ColumnKind::Numeric || s.count == 0 || column.name == time
+            {
+                continue;
+            }
+            let c = self.q(&column.name);
+            for &k in periods.iter().filter(|k| **k > 0) {
+                self.push(
+                    &column.name,
+                    &format!("lag_{k}"),
+                    Transformer::Temporal,
+                    column.column_type,
+                    format!("LAG({c}, {k}) OVER ({partition}{order})"),
+                );
+                self.reads_also(&reads);
+            }
+            if temporal.rolling_window > 0 {
+                let n = temporal.rolling_window;
+                self.push(
+                    &column.name,
+                    &format!("rolling_mean_{n}"),
+                    Transformer::Temporal,
+                    ColumnType::Float,
+                    format!(
+                        "AVG({}) OVER ({partition}{order} ROWS BETWEEN {n} PRECEDING AND 1 PRECEDING)",
+                        self.dialect.to_float(&c)
+                    ),
+                );
+                self.reads_also(&reads);
             }
         }
     }

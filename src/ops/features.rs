@@ -101,6 +101,8 @@ pub(crate) fn generate(
             target: record.annotations.target.as_deref(),
             id_columns: &record.annotations.id_columns,
             max_missing_ratio: settings.config.validation.max_missing_ratio,
+            time_column: record.annotations.time_column.as_deref(),
+            group_column: record.annotations.group_column.as_deref(),
         },
         &settings.config.feature_engineering,
         custom,

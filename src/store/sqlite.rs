@@ -420,7 +420,10 @@ impl Store for SqliteStore {
         source: &str,
     ) -> Result<()> {
         let mut split = None;
-        if let Some(rowid) = sqlite_fill::rowid_alias(columns) {
+        // A window function (lags) needs every row of the table in one
+        // statement: slices would cut its frames.
+        let windowed = sqlite_fill::uses_windows(select);
+        if let Some(rowid) = sqlite_fill::rowid_alias(columns).filter(|_| !windowed) {
             let (first, last): (Option<i64>, Option<i64>) = self
                 .conn
                 .query_row(

@@ -50,6 +50,17 @@ pub(super) fn workers_for(rows: i64, configured: usize) -> usize {
     workers.min(by_rows).max(1)
 }
 
+/// Whether a select list holds a window function (`... OVER (`), whose
+/// frames span rows a slice would not have.
+pub(super) fn uses_windows(select: &str) -> bool {
+    let lower = select.to_ascii_lowercase();
+    lower.match_indices("over").any(|(at, _)| {
+        let before = lower[..at].chars().next_back();
+        let after = lower[at + 4..].trim_start();
+        before.is_some_and(|c| c.is_whitespace() || c == ')') && after.starts_with('(')
+    })
+}
+
 /// A name for the rowid that no column of the table shadows.
 pub(super) fn rowid_alias(columns: &[ColumnDef]) -> Option<&'static str> {
     ["rowid", "_rowid_", "oid"]
@@ -190,4 +201,17 @@ fn compute_slice(
     conn.execute(insert, [start, end])
         .map_err(|e| Error::sqlite(source_path, e))?;
     Ok(())
+}
+
+#[cfg(test)]
+mod window_tests {
+    use super::*;
+
+    #[test]
+    fn window_functions_are_recognised() {
+        assert!(uses_windows("\"a\", LAG(\"x\", 1) OVER (ORDER BY \"t\")"));
+        assert!(uses_windows("avg(x) over(partition by g)"));
+        assert!(!uses_windows("\"turnover\", \"x\" + 1"));
+        assert!(!uses_windows("CASE WHEN \"a\" > 0 THEN 1 END AS over_zero"));
+    }
 }

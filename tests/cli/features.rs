@@ -899,3 +899,105 @@ fn feature_configuration_errors_name_the_key() {
         "{err}"
     );
 }
+
+/// `temporal.include_lag`: lags and a rolling mean of earlier rows, in
+/// time order within each group, checked against a computation over the
+/// file itself; rows are written to the file out of time order.
+#[test]
+fn lag_features_look_only_at_earlier_rows_of_their_group() {
+    let env = Env::new();
+    let backend = match env.profile {
+        Profile::Duckdb => "database:\n  default_backend: duckdb\n".to_string(),
+        Profile::SqliteOdbc => "database:\n  sqlite:\n    odbc: { driver: MDM SQLite3 }\n".to_string(),
+        Profile::Postgresql => format!(
+            "database:\n  default_backend: postgresql\n  postgresql:\n    host: 127.0.0.1\n    user: postgres\n    database_prefix: {}\n",
+            env.prefix
+        ),
+        Profile::Embedded => String::new(),
+    };
+    env.write_config(&format!(
+        "{backend}feature_engineering:\n  temporal:\n    include_lag: true\n    lag_periods: [1, 3]\n    rolling_window: 2\n"
+    ));
+    // (store, day, units): three stores over 40 days, written shuffled.
+    let mut rows: Vec<(String, u32, i64)> = Vec::new();
+    for store in ["a", "b", "c"] {
+        for day in 1..=40u32 {
+            let units = i64::from((day * 7919 + store.as_bytes()[0] as u32 * 104_729) % 97);
+            rows.push((store.to_string(), day, units));
+        }
+    }
+    let mut shuffled = rows.clone();
+    let mut state = 12345u64;
+    for i in (1..shuffled.len()).rev() {
+        state = state
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1);
+        shuffled.swap(i, (state >> 33) as usize % (i + 1));
+    }
+    let mut text = String::from("store,day,units,price\n");
+    for (store, day, units) in &shuffled {
+        let date = format!("2024-{:02}-{:02}", 1 + (day - 1) / 28, 1 + (day - 1) % 28);
+        text.push_str(&format!("{store},{date},{units},{}.5\n", units % 10));
+    }
+    let file = env.write("sales.csv", text);
+    env.ok(&[
+        "-q",
+        "dataset",
+        "register",
+        "sales",
+        file.to_str().unwrap(),
+        "--target",
+        "price",
+        "--time-column",
+        "day",
+        "--group-column",
+        "store",
+    ]);
+    let out = env.ok(&[
+        "-q",
+        "dataset",
+        "query",
+        "sales",
+        "SELECT t.store, t.units, f.units_lag_1, f.units_lag_3, f.units_rolling_mean_2, f.day_day \
+         FROM train t JOIN train_features f ON t._mdm_row = f._mdm_row ORDER BY t.store, t.day",
+        "--format",
+        "csv",
+    ]);
+    let got: Vec<Vec<String>> = out
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').map(str::to_string).collect())
+        .collect();
+    assert_eq!(got.len(), 120);
+    let num = |cell: &str| -> Option<f64> { (!cell.is_empty()).then(|| cell.parse().unwrap()) };
+    for (index, row) in got.iter().enumerate() {
+        let (store, _, units) = &rows[index];
+        assert_eq!(&row[0], store);
+        assert_eq!(num(&row[1]), Some(*units as f64));
+        let position = index % 40;
+        let earlier = |k: usize| (position >= k).then(|| rows[index - k].2 as f64);
+        assert_eq!(num(&row[2]), earlier(1), "row {index}: lag 1");
+        assert_eq!(num(&row[3]), earlier(3), "row {index}: lag 3");
+        let window: Vec<f64> = (1..=2).filter_map(earlier).collect();
+        let mean = (!window.is_empty()).then(|| window.iter().sum::<f64>() / window.len() as f64);
+        match (num(&row[4]), mean) {
+            (Some(a), Some(b)) => assert!(
+                (a - b).abs() < 1e-9,
+                "row {index}: rolling mean {a} against {b}"
+            ),
+            (a, b) => assert_eq!(a, b, "row {index}: rolling mean"),
+        }
+        assert!(num(&row[5]).is_some(), "calendar features stay");
+    }
+    let names: Vec<String> = env
+        .columns("sales", "train_features")
+        .into_iter()
+        .map(|c| c.0)
+        .collect();
+    assert!(
+        !names.iter().any(|n| n.starts_with("price_lag")),
+        "the target gets no lags: {names:?}"
+    );
+    let info = env.ok(&["dataset", "info", "sales", "--show-features"]);
+    assert!(info.contains("units_lag_1"), "{info}");
+}
