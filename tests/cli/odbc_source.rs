@@ -799,3 +799,46 @@ fn a_split_read_over_several_connections_stores_every_row_exactly_and_refresh_sp
     assert_eq!(output.status.code(), Some(2), "--parallel needs --split-by");
     psql(&format!("DROP TABLE {table}"));
 }
+
+/// A connection string as users type it (`DSN=...;UID=...;PWD=...`, the
+/// password last, no `;` after it) connects every time: MariaDB's driver
+/// reads the last attribute up to a NUL, whatever length it is given.
+#[test]
+fn a_typed_connection_string_with_the_password_last_connects_every_time() {
+    let env = Env::new();
+    odbc_ini(&env);
+    let table = mariadb_table(20);
+    // A password that needs no braces: the driver stops a braced one at its
+    // closing brace.
+    for host in ["%", "localhost"] {
+        mariadb_root(&format!(
+            "CREATE USER IF NOT EXISTS 'mdm_typed'@'{host}' IDENTIFIED BY 'Typed-pass-2'; \
+             GRANT SELECT ON test.* TO 'mdm_typed'@'{host}'"
+        ));
+    }
+    let connection = "DSN=mdm_src;UID=mdm_typed;PWD=Typed-pass-2".to_string();
+    let query = format!("SELECT id, name FROM {table}");
+    for run in 0..10 {
+        let name = format!("typed{run}");
+        succeeds(
+            &env,
+            &[
+                "-q",
+                "dataset",
+                "register",
+                &name,
+                "--odbc",
+                &connection,
+                "--query",
+                &query,
+                "--no-features",
+            ],
+            &[],
+        );
+        assert_eq!(
+            env.json(&["dataset", "info", &name])["tables"][0]["rows"],
+            20
+        );
+    }
+    mariadb_root(&format!("DROP TABLE {table}"));
+}

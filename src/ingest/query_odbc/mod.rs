@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use odbc_api::buffers::{AnySlice, BufferDesc, ColumnarAnyBuffer};
 use odbc_api::parameter::InputParameter;
-use odbc_api::{BlockCursor, ConnectionOptions, Cursor, DataType, ResultSetMetadata};
+use odbc_api::{BlockCursor, Cursor, DataType, ResultSetMetadata};
 
 use super::query::{QuerySource, SourceColumn, Split};
 use super::typed::{Output, Scan};
@@ -199,15 +199,13 @@ fn type_name(data_type: &DataType) -> String {
 }
 
 fn connect(source: &QuerySource) -> Result<odbc_api::Connection<'static>> {
-    environment()?
-        .connect_with_connection_string(&source.connection, ConnectionOptions::default())
-        .map_err(|e| {
-            Error::Backend(format!(
-                "cannot connect to the ODBC source {}: {}",
-                super::query::redact_connection(&source.connection),
-                source.redact(&e.to_string())
-            ))
-        })
+    crate::store::odbc::connect_with_string(environment()?, &source.connection).map_err(|e| {
+        Error::Backend(format!(
+            "cannot connect to the ODBC source {}: {}",
+            super::query::redact_connection(&source.connection),
+            source.redact(&e.to_string())
+        ))
+    })
 }
 
 /// A failed query: the source's SQLSTATE and message (exit 2); a lost

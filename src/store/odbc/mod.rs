@@ -29,6 +29,7 @@ mod values;
 pub(crate) use fetch::{close_cursor, fill_column};
 #[cfg(feature = "odbc")]
 pub use store::{sqlstate, OdbcStore};
+pub(crate) use target::connect_with_string;
 #[cfg(feature = "odbc")]
 pub(crate) use target::environment;
 #[cfg(feature = "odbc")]

@@ -19,6 +19,25 @@ pub(crate) fn environment() -> Result<&'static Environment> {
     odbc_api::environment().map_err(|e| Error::Backend(format!("cannot initialise unixODBC: {e}")))
 }
 
+/// Connects with a connection string whose bytes are followed by a NUL in
+/// memory. The string is passed with its length, as ODBC allows; some
+/// drivers (MariaDB Connector/ODBC 3.1) still read the last attribute up to
+/// a NUL, so without one after the string they read whatever follows it
+/// and fail at random ("Access denied"). The NUL is outside the length, so
+/// drivers that honour the length see the string unchanged.
+pub(crate) fn connect_with_string(
+    environment: &'static Environment,
+    connection_string: &str,
+) -> std::result::Result<odbc_api::Connection<'static>, odbc_api::Error> {
+    let mut terminated = String::with_capacity(connection_string.len() + 1);
+    terminated.push_str(connection_string);
+    terminated.push('\0');
+    environment.connect_with_connection_string(
+        &terminated[..connection_string.len()],
+        ConnectionOptions::default(),
+    )
+}
+
 /// How to reach one backend over ODBC: the DSN or driver, the attributes
 /// that do not depend on the dataset, and the secret to keep out of
 /// messages.
@@ -115,16 +134,14 @@ impl OdbcTarget {
             None => None,
         };
         let connection_string = self.connection(database).connection_string(true);
-        let conn = environment
-            .connect_with_connection_string(&connection_string, ConnectionOptions::default())
-            .map_err(|e| {
-                Error::Backend(format!(
-                    "cannot connect to {} database {database} through ODBC {}: {}",
-                    self.backend,
-                    self.label,
-                    self.redact(&e.to_string())
-                ))
-            })?;
+        let conn = connect_with_string(environment, &connection_string).map_err(|e| {
+            Error::Backend(format!(
+                "cannot connect to {} database {database} through ODBC {}: {}",
+                self.backend,
+                self.label,
+                self.redact(&e.to_string())
+            ))
+        })?;
         let mut store = OdbcStore {
             conn: std::mem::ManuallyDrop::new(conn),
             dialect: dialect::for_backend(self.backend),
