@@ -134,11 +134,7 @@ pub fn parse_batches(
         }
     }
     if rows != plan.rows {
-        return Err(Error::General(format!(
-            "{}: the file changed while it was being registered ({} rows, then {rows})",
-            path.display(),
-            plan.rows
-        )));
+        return Err(recount_error(plan, rows));
     }
     if !batch.is_empty() {
         for (profiler, column) in profilers.iter_mut().zip(&batch.columns) {
@@ -150,6 +146,24 @@ pub fn parse_batches(
         let _ = parsed.send(Parsed::Rejects(rejects));
     }
     Ok(profilers)
+}
+
+/// The load found another number of rows than the first pass: the file
+/// changed on disk, or (when it did not) the passes disagree, which is
+/// mdm's fault and said so.
+fn recount_error(plan: &TablePlan, rows: u64) -> Error {
+    let path = plan.source.path.display();
+    if plan.format.changed_on_disk() {
+        Error::General(format!(
+            "{path}: the file changed while it was being registered ({} rows, then {rows})",
+            plan.rows
+        ))
+    } else {
+        Error::General(format!(
+            "{path}: the first pass counted {} rows and the load {rows}, in a file that did not change: an error in mdm; please report it (with the file's shape), and meanwhile give --bad-rows skip",
+            plan.rows
+        ))
+    }
 }
 
 /// Parses one raw field into a typed column; false when it does not parse.
@@ -242,11 +256,7 @@ fn parse_typed_batches(
     let stopped = output.is_stopped();
     drop(output);
     if !stopped && plan.source.reader.counts_rows_upfront() && rows != plan.rows {
-        return Err(Error::General(format!(
-            "{}: the file changed while it was being registered ({} rows, then {rows})",
-            plan.source.path.display(),
-            plan.rows
-        )));
+        return Err(recount_error(plan, rows));
     }
     Ok(profilers)
 }

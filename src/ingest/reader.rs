@@ -24,6 +24,24 @@ pub struct CsvFormat {
     pub compressed: bool,
     /// Size of the file on disk (compressed size for `.gz`).
     pub size: u64,
+    /// Its modification time when it was first read.
+    pub modified: Option<std::time::SystemTime>,
+}
+
+impl CsvFormat {
+    /// Whether the file on disk is no longer the one first read (its size
+    /// or modification time differs).
+    pub fn changed_on_disk(&self) -> bool {
+        match std::fs::metadata(&self.path) {
+            Ok(now) => now.len() != self.size || now.modified().ok() != self.modified,
+            Err(_) => true,
+        }
+    }
+}
+
+/// The modification time of `path`, if the file system has one.
+pub fn modified(path: &Path) -> Option<std::time::SystemTime> {
+    std::fs::metadata(path).and_then(|m| m.modified()).ok()
 }
 
 /// Counts bytes read from the underlying file, for progress reporting.
@@ -181,12 +199,14 @@ pub fn csv_reader(format: &CsvFormat, counter: Arc<AtomicU64>) -> Result<TableRe
 
 /// Sniffs `path` (see `ingest::sniff`), with what the user forced.
 pub fn sniff(path: &Path, forced: &ReadOptions) -> Result<CsvFormat> {
+    let modified = modified(path);
     let (layout, size, compressed) = super::sniff::sniff(path, forced)?;
     Ok(CsvFormat {
         path: path.to_path_buf(),
         layout,
         compressed,
         size,
+        modified,
     })
 }
 
@@ -242,5 +262,32 @@ pub fn csv_error(path: &Path, err: csv::Error) -> Error {
             _ => unreachable!("matched Io above"),
         },
         _ => Error::General(format!("{}: {err}", path.display())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_file_counts_as_changed_only_when_its_size_or_time_differs() {
+        use std::io::Write;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.csv");
+        std::fs::write(&path, "a,b\n1,2\n3,4\n").unwrap();
+        let format = sniff(&path, &ReadOptions::default()).unwrap();
+        assert!(!format.changed_on_disk());
+        std::fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .unwrap()
+            .write_all(b"5,6\n")
+            .unwrap();
+        assert!(format.changed_on_disk());
+        // Same size, written again later: changed too.
+        let format = sniff(&path, &ReadOptions::default()).unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        std::fs::write(&path, "a,b\n1,2\n3,4\n7,8\n").unwrap();
+        assert!(format.changed_on_disk());
     }
 }

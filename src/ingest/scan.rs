@@ -36,6 +36,12 @@ struct IrregularRun {
     notes_only: bool,
     /// The run starts after blank or comment lines.
     after_gap: bool,
+    /// `pad` mode, a run after a gap too long to buffer: the short rows
+    /// beyond the buffer, counted and inferred into a copy of the column
+    /// types that the run adopts if it turns out to be bad rows (and drops
+    /// if it ends the table).
+    padded_beyond: u64,
+    pending_types: Option<Vec<Inferred>>,
 }
 
 /// Pass 1: sniff the table and infer every column's type over the whole
@@ -142,6 +148,9 @@ pub fn infer_table(
         match rows::fit(layout, &record) {
             Fit::Fits => {
                 if run.count > 0 {
+                    if let Some(pending) = run.pending_types.take() {
+                        types = pending;
+                    }
                     settle_run(path, width, bad_rows, &mut run, &mut outcome, &mut |r| {
                         infer(r, &names, &mut types)
                     })?;
@@ -158,10 +167,19 @@ pub fn infer_table(
                 run.count += 1;
                 run.notes_only &= is_footer_note(&record, types.first().copied());
                 let keep = (bad_rows == BadRows::Pad && fit == Fit::Short).then(|| record.clone());
-                if run.rows.len() < MAX_FOOTER_ROWS {
+                if run.rows.len() < MAX_FOOTER_ROWS || !run.after_gap {
                     run.rows.push((line, record.len(), keep));
-                } else if !run.after_gap {
-                    // Too long for a footer: these are bad rows.
+                } else if keep.is_some() {
+                    let pending = run.pending_types.get_or_insert_with(|| types.clone());
+                    infer(&record, &names, pending)?;
+                    run.padded_beyond += 1;
+                }
+                if run.rows.len() >= MAX_FOOTER_ROWS && !run.after_gap {
+                    // Too long for a footer: these are bad rows, this one
+                    // included (a short one is padded as the load will).
+                    if let Some(pending) = run.pending_types.take() {
+                        types = pending;
+                    }
                     settle_run(path, width, bad_rows, &mut run, &mut outcome, &mut |r| {
                         infer(r, &names, &mut types)
                     })?;
@@ -210,6 +228,9 @@ pub fn infer_table(
                 run.rows[0].1
             )));
         } else {
+            if let Some(pending) = run.pending_types.take() {
+                types = pending;
+            }
             settle_run(path, width, bad_rows, &mut run, &mut outcome, &mut |r| {
                 infer(r, &names, &mut types)
             })?;
@@ -313,8 +334,10 @@ fn settle_run(
             _ => outcome.rows_rejected += 1,
         }
     }
-    // Rows beyond the buffer were never kept: only `skip`-able or long.
-    outcome.rows_rejected += run.count - buffered;
+    // Rows beyond the buffer: short ones padded (`pad`), the rest rejected.
+    outcome.rows_padded += run.padded_beyond;
+    outcome.rows_loaded += run.padded_beyond;
+    outcome.rows_rejected += run.count - buffered - run.padded_beyond;
     Ok(())
 }
 
@@ -429,6 +452,7 @@ fn infer_typed_table(source: SourceFile, ui: &Ui) -> Result<TablePlan> {
         layout: Layout::typed(width),
         compressed: false,
         size,
+        modified: super::reader::modified(&source.path),
     };
     Ok(TablePlan {
         source,

@@ -315,3 +315,58 @@ fn the_export_sidecar_carries_the_read_settings_and_forces_them() {
         .fails(&["dataset", "info", "bad"], 3)
         .contains("not found"));
 }
+
+/// `--bad-rows pad` counts rows by the same rule in both passes: more than
+/// a footer's worth of irregular rows, with and without a blank line before
+/// them, then the table again (these once made a false "the file changed").
+#[test]
+fn long_runs_of_ragged_rows_are_padded_and_rejected_by_one_rule() {
+    let env = Env::new();
+    let row = |width: usize, seed: usize| -> String {
+        (0..width)
+            .map(|j| ((seed * 7 + j * 3) % 10).to_string())
+            .collect::<Vec<_>>()
+            .join(",")
+    };
+    for (name, gap) in [("nogap", false), ("gap", true)] {
+        let mut text = String::from("a,b,c,d,e,f,g,h,i\n");
+        for r in 0..160 {
+            text.push_str(&row(9, r));
+            text.push('\n');
+        }
+        if gap {
+            text.push('\n');
+        }
+        // 50 long rows fill the footer buffer; the short ones after it
+        // are padded.
+        for r in 0..50 {
+            text.push_str(&row(10, r));
+            text.push('\n');
+        }
+        for (r, width) in [8, 12, 7, 8].into_iter().enumerate() {
+            text.push_str(&row(width, r));
+            text.push('\n');
+        }
+        for r in 0..20 {
+            text.push_str(&row(9, r));
+            text.push('\n');
+        }
+        let path = env.write(&format!("{name}.csv"), text);
+        env.ok(&[
+            "-q",
+            "dataset",
+            "register",
+            name,
+            path.to_str().unwrap(),
+            "--bad-rows",
+            "pad",
+            "--no-features",
+        ]);
+        let info = env.json(&["dataset", "info", name]);
+        assert_eq!(info["tables"][0]["rows"], 183, "{name}");
+        let outcome = &info["ingest"]["train"];
+        assert_eq!(outcome["rows_padded"], 3, "{name}: {outcome}");
+        assert_eq!(outcome["rows_rejected"], 51, "{name}: {outcome}");
+        assert_eq!(env.scalar(name, "SELECT COUNT(*) FROM _rejects"), "51");
+    }
+}
