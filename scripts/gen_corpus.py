@@ -129,6 +129,51 @@ def hand_files():
         ["--skip-rows", "2", "--delimiter", ":", "--header-rows", "0"],
     )
     write("cr_only_latin1.csv", b"id;name\r1;Caf\xe9\r2;Cr\xe8me br\xfbl\xe9e\r")
+    spreadsheet_preambles()
+    further_tables()
+
+
+def spreadsheet_preambles():
+    """Spreadsheet exports: a title row and a blank row above the table,
+    padded with delimiters to its width (and a blank padded row between a
+    header and its units row)."""
+    write(
+        "padded_preamble_comma.csv",
+        "PREAMBLE,,,,,,,,\n,,,,,,,,\n"
+        "DATE,TIME,Qty,PRODUCTID,Price,ProductType,ProductDescription,URL,Comments\n"
+        "28/01/2018,00:00,2,MG-8769,$74.69,Hat,Wool hat,http://x/1,\n"
+        "29/01/2018,00:10,1,MG-8770,$12.00,Cap,Cotton cap,http://x/2,ok\n"
+        "30/01/2018,00:20,5,MG-8771,$5.50,Sock,Pair,http://x/3,\n",
+    )
+    write(
+        "padded_preamble_semicolon_units.csv",
+        "Monthly report;Q1 2018;;;;\n;;;;;\nRegion;Store;Units;Revenue;Opened;Manager\n;;;;;\n"
+        ";;pcs;EUR;date;\nNorth;N-01;120;1520,50;2015-03-01;Anna\n"
+        "South;S-02;95;980,00;2016-07-12;Ben\nEast;E-03;130;1710,25;2014-11-30;Chloe\n"
+        "West;W-04;88;870,10;2017-01-15;Dan\n",
+    )
+    write(
+        "padded_preamble_tab.txt",
+        "Shop\tExport\t2018-01-31\t\t\t\t\n\t\t\t\t\t\t\n"
+        "id\tname\tqty\tprice\tday\tcity\tok\n"
+        "1\tapple\t3\t1.5\t2018-01-01\tOslo\ttrue\n"
+        "2\tpear\t4\t2.5\t2018-01-02\tBergen\tfalse\n"
+        "3\tplum\t5\t3.5\t2018-01-03\tOslo\ttrue\n",
+    )
+
+
+def further_tables():
+    """A second table directly under the first (no blank line): narrower
+    and short, or wider and longer than the first."""
+    first = ["id,a,b,c,d,e,f,g,h"] + [
+        ",".join([str(r)] + [str((r * 31 + j * 17) % 100) for j in range(8)]) for r in range(30)
+    ]
+    narrow = ["code,label,value,weight"] + [f"C{r},item {r},{r * 3},{r / 2}" for r in range(10)]
+    wide = [",".join(f"col{j}" for j in range(12))] + [
+        ",".join(str((r * 7 + j) % 10) for j in range(12)) for r in range(60)
+    ]
+    write("further_table_narrower.csv", "\n".join(first + narrow) + "\n")
+    write("further_table_wider_and_longer.csv", "\n".join(first + wide) + "\n")
 
 
 if __name__ == "__main__":

@@ -42,6 +42,47 @@ struct IrregularRun {
     /// if it ends the table).
     padded_beyond: u64,
     pending_types: Option<Vec<Inferred>>,
+    /// The run so far is a table of its own: a header-like first row and
+    /// rows of the same width (`typed_rows`: some hold numbers or dates).
+    table_like: bool,
+    typed_rows: bool,
+}
+
+impl IrregularRun {
+    /// A further table that follows the first without a blank line: a
+    /// header of names over rows of one other width, some of them typed.
+    fn is_further_table(&self) -> bool {
+        self.table_like && self.typed_rows && self.count >= 2
+    }
+}
+
+/// A row that could head a table: two or more filled fields, all names
+/// (not numbers or dates).
+fn is_header_like(record: &csv::ByteRecord) -> bool {
+    let mut filled = 0;
+    for field in record.iter() {
+        let text = String::from_utf8_lossy(field);
+        let text = text.trim();
+        if text.is_empty() {
+            continue;
+        }
+        if classify(text) != Inferred::Text {
+            return false;
+        }
+        filled += 1;
+    }
+    filled >= 2
+}
+
+/// A row with a number, date or boolean in it.
+fn has_typed_field(record: &csv::ByteRecord) -> bool {
+    record.iter().any(|field| {
+        let text = String::from_utf8_lossy(field);
+        let text = text.trim();
+        !text.is_empty()
+            && !is_null_token(field)
+            && !matches!(classify(text), Inferred::Text | Inferred::Null)
+    })
 }
 
 /// Pass 1: sniff the table and infer every column's type over the whole
@@ -163,6 +204,10 @@ pub fn infer_table(
                 if run.count == 0 {
                     run.notes_only = true;
                     run.after_gap = after_gap;
+                    run.table_like = record.len() > 1 && is_header_like(&record);
+                } else {
+                    run.table_like &= run.rows.first().is_some_and(|r| r.1 == record.len());
+                    run.typed_rows |= has_typed_field(&record);
                 }
                 run.count += 1;
                 run.notes_only &= is_footer_note(&record, types.first().copied());
@@ -173,6 +218,14 @@ pub fn infer_table(
                     let pending = run.pending_types.get_or_insert_with(|| types.clone());
                     infer(&record, &names, pending)?;
                     run.padded_beyond += 1;
+                }
+                if run.rows.len() >= MAX_FOOTER_ROWS && !run.after_gap && run.is_further_table() {
+                    // Another table follows directly: the first ends here.
+                    end_line = Some(run.rows[0].0);
+                    outcome.more_tables = true;
+                    run = IrregularRun::default();
+                    open_quote_line = None;
+                    break;
                 }
                 if run.rows.len() >= MAX_FOOTER_ROWS && !run.after_gap {
                     // Too long for a footer: these are bad rows, this one
@@ -207,9 +260,10 @@ pub fn infer_table(
         };
     }
     // A run of rows of another width that ends the file is a footer when
-    // it holds notes only, or a further table when it follows a gap.
+    // it holds notes only, or a further table when it follows a gap or
+    // starts with a header of its own.
     if run.count > 0 {
-        if run.notes_only || run.after_gap {
+        if run.notes_only || run.after_gap || run.is_further_table() {
             end_line = Some(run.rows[0].0);
             // Rows of one width (beyond a note) make a table; anything
             // else after the gap is a footer.

@@ -370,7 +370,7 @@ fn line_terminator(text: &str) -> &'static str {
 fn find_table(samples: &Samples, dialect: Dialect, forced: &ReadOptions) -> Layout {
     let chunks = chunks_for(samples, dialect);
     let all: Vec<Row> = chunks.iter().flatten().cloned().collect();
-    let width = modal_width(&all);
+    let mut width = modal_width(&all);
     let start_rows = &chunks[0];
     let mut layout = Layout {
         encoding: TextEncoding::UTF8,
@@ -401,8 +401,17 @@ fn find_table(samples: &Samples, dialect: Dialect, forced: &ReadOptions) -> Layo
                 let own = row.fields.len();
                 (own == width || (own + 1 == width && width > 1 && !is_blank(row)))
                     && next.is_none_or(|n| n.fields.len() == width)
+                    && !is_sparse_line(row, &start_rows[index + 1..], width)
             };
-            let start = (0..start_rows.len()).find(|&i| fits(i)).unwrap_or(0);
+            let mut start = (0..start_rows.len()).find(|&i| fits(i)).unwrap_or(0);
+            // The file opens with a table of another width, followed by
+            // a larger one: the first table is the table (the others are
+            // further tables, not loaded).
+            if let Some((first, first_width)) = leading_block(&start_rows[..start]) {
+                start = first;
+                width = first_width;
+                layout.width = first_width;
+            }
             // A row one short followed by a header-like row is a preamble
             // line, not a header.
             let start = if start_rows
@@ -463,6 +472,12 @@ fn find_table(samples: &Samples, dialect: Dialect, forced: &ReadOptions) -> Layo
             if table.len() < index + 3 || row.fields.len() != first.fields.len() {
                 break;
             }
+            // An empty row padded to the width between the header's lines
+            // (or under them) separates; it holds no data.
+            if filled(row) == 0 && table[index + 1..].iter().any(|r| filled(r) > 0) {
+                layout.header_rows += 1;
+                continue;
+            }
             if !is_header_continuation(row, &table[index + 1..]) {
                 break;
             }
@@ -470,6 +485,69 @@ fn find_table(samples: &Samples, dialect: Dialect, forced: &ReadOptions) -> Layo
         }
     }
     layout
+}
+
+/// Rows a table at the top of the file needs (its header and data) to be
+/// taken over a larger table of another width below it.
+const LEADING_TABLE_ROWS: usize = 5;
+
+/// A table that opens the file (after empty or sparse lines only): a row
+/// of names over at least four rows of its width, some with numbers or
+/// dates, all of one width of three or more. Its first row and width.
+fn leading_block(rows: &[Row]) -> Option<(usize, usize)> {
+    let first = rows.iter().position(|r| filled(r) > 0)?;
+    let head = &rows[first];
+    let width = head.fields.len();
+    if width < 3
+        || head.fields.iter().any(|f| {
+            let f = f.trim();
+            !f.is_empty() && classify_cell(f) != Inferred::Text
+        })
+        || filled(head) < 2
+    {
+        return None;
+    }
+    let block: Vec<&Row> = rows[first..]
+        .iter()
+        .take_while(|r| r.fields.len() == width && filled(r) > 0)
+        .collect();
+    let typed = block[1..].iter().any(|r| {
+        r.fields
+            .iter()
+            .any(|f| !matches!(classify_cell(f.trim()), Inferred::Text | Inferred::Null))
+    });
+    (block.len() >= LEADING_TABLE_ROWS && typed).then_some((first, width))
+}
+
+/// Cells of a row that hold something.
+fn filled(row: &Row) -> usize {
+    row.fields.iter().filter(|f| !f.trim().is_empty()).count()
+}
+
+/// A row padded to the table's width that is not the table: empty (a
+/// spreadsheet's blank line, `,,,,`), or with at most three filled cells
+/// (a title, a date, a source note) where the rows below of that width
+/// are at least twice as full. Such a row starts no table.
+fn is_sparse_line(row: &Row, below: &[Row], width: usize) -> bool {
+    let own = filled(row);
+    if own == 0 {
+        return width > 1;
+    }
+    if own > 3 || width < 3 {
+        return false;
+    }
+    let mut dense: Vec<usize> = below
+        .iter()
+        .filter(|r| r.fields.len() == width)
+        .take(8)
+        .map(filled)
+        .collect();
+    if dense.is_empty() {
+        return false;
+    }
+    dense.sort_unstable();
+    let median = dense[dense.len() / 2];
+    own * 2 <= median && own < width / 2 + 1
 }
 
 fn is_blank(row: &Row) -> bool {
