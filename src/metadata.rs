@@ -69,6 +69,49 @@ pub fn infer_problem_type(column_type: ColumnType, stats: &ColumnStatistics) -> 
     resolve_problem_type(problem_type, stats)
 }
 
+/// The task of one or several targets: as given (`classification` of
+/// several is `multilabel`), or inferred from each; several targets must
+/// all be classes (multilabel) or all numbers (multi-output regression).
+pub fn problem_type_of_targets(
+    given: Option<ProblemType>,
+    targets: &[(String, ColumnType, &ColumnStatistics)],
+) -> crate::Result<Option<ProblemType>> {
+    match (given, targets) {
+        (given, []) => Ok(given),
+        (Some(given), [(_, _, stats)]) => Ok(Some(resolve_problem_type(given, stats))),
+        (None, [(_, column_type, stats)]) => Ok(Some(infer_problem_type(*column_type, stats))),
+        (Some(given), _) if given.is_a(ProblemType::Classification) => {
+            Ok(Some(ProblemType::Multilabel))
+        }
+        (Some(given), _) => Ok(Some(given)),
+        (None, several) => {
+            let kinds: Vec<(&str, ProblemType)> = several
+                .iter()
+                .map(|(name, column_type, stats)| {
+                    (name.as_str(), infer_problem_type(*column_type, stats))
+                })
+                .collect();
+            if kinds
+                .iter()
+                .all(|(_, p)| p.is_a(ProblemType::Classification))
+            {
+                Ok(Some(ProblemType::Multilabel))
+            } else if kinds.iter().all(|(_, p)| *p == ProblemType::Regression) {
+                Ok(Some(ProblemType::Regression))
+            } else {
+                let described: Vec<String> = kinds
+                    .iter()
+                    .map(|(name, p)| format!("'{name}' {p}"))
+                    .collect();
+                Err(crate::Error::InvalidArgument(format!(
+                    "--target: the targets are of different kinds ({}); give --problem-type multilabel or regression",
+                    described.join(", ")
+                )))
+            }
+        }
+    }
+}
+
 /// `classification` as binary (at most two distinct target values) or
 /// multiclass; any other type as it is.
 pub fn resolve_problem_type(problem_type: ProblemType, target: &ColumnStatistics) -> ProblemType {
@@ -163,6 +206,9 @@ impl DatasetMetadata {
         if let Some(value) = field("target").and_then(|v| serde_json::from_value(v).ok()) {
             annotations.target = value;
         }
+        if let Some(value) = field("target_columns").and_then(|v| serde_json::from_value(v).ok()) {
+            annotations.target_columns = value;
+        }
         if let Some(value) = field("id_columns").and_then(|v| serde_json::from_value(v).ok()) {
             annotations.id_columns = value;
         }
@@ -200,6 +246,7 @@ impl DatasetMetadata {
         let fields = [
             ("name", json(&record.name)),
             ("target", json(&record.annotations.target)),
+            ("target_columns", json(&record.annotations.target_columns)),
             ("id_columns", json(&record.annotations.id_columns)),
             ("problem_type", json(&record.annotations.problem_type)),
             ("tags", json(&record.annotations.tags)),

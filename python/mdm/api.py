@@ -239,6 +239,7 @@ def _names(value: Union[None, str, Sequence[str]]) -> List[str]:
 #: The original MDM's keyword names for register flags that mdm spells differently.
 _REGISTER_ALIASES = {
     "target_column": "target",
+    "target_columns": "target",
     "dataset_path": "path",
     "train_path": "train",
     "test_path": "test",

@@ -354,3 +354,25 @@ def test_folds_from_python_feed_scikit_learn_and_never_leak(client, tmp_path):
         assert pd.to_datetime(train["day"]).max() <= first - pd.Timedelta(days=8)
     # The last fold trains on the most rows.
     assert len(pairs[-1][0]) > len(pairs[0][0])
+
+
+def test_several_targets_give_a_frame_of_targets_for_multi_output_models(client, tmp_path):
+    from sklearn.multioutput import MultiOutputClassifier
+    from sklearn.tree import DecisionTreeClassifier
+
+    rows = 200
+    frame = pd.DataFrame({
+        "x1": [i % 17 for i in range(rows)],
+        "x2": [(i * 7) % 11 for i in range(rows)],
+        "tag_a": [i % 2 for i in range(rows)],
+        "tag_b": [(i // 3) % 2 for i in range(rows)],
+    })
+    frame.to_csv(tmp_path / "tags.csv", index=False)  # written by pandas
+    info = client.register_dataset("tags", tmp_path / "tags.csv", target_column=["tag_a", "tag_b"])
+    assert info.target_columns == ["tag_a", "tag_b"]
+    assert info.problem_type == "multilabel"
+    assert not {"tag_a", "tag_b"} & set(info.feature_columns)
+    X, y = client.load_xy("tags")
+    assert list(y.columns) == ["tag_a", "tag_b"] and len(y) == rows
+    model = MultiOutputClassifier(DecisionTreeClassifier(random_state=0)).fit(X, y)
+    assert model.predict(X).shape == (rows, 2)

@@ -187,6 +187,10 @@ fn percent_decode(text: &str) -> String {
 pub struct Annotations {
     #[serde(default)]
     pub target: Option<String>,
+    /// Every target when there are several (`--target y1,y2`); `target`
+    /// is then the first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub target_columns: Vec<String>,
     #[serde(default)]
     pub id_columns: Vec<String>,
     #[serde(default)]
@@ -212,6 +216,18 @@ pub struct Annotations {
     /// `internal`, ...); not the path registered from (`source`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data_source: Option<String>,
+}
+
+impl Annotations {
+    /// Every target: `target_columns` when there are several, else the
+    /// one `target`.
+    pub fn targets(&self) -> Vec<String> {
+        if self.target_columns.is_empty() {
+            self.target.iter().cloned().collect()
+        } else {
+            self.target_columns.clone()
+        }
+    }
 }
 
 /// The discovery file of one dataset. Never holds secrets.

@@ -165,7 +165,7 @@ fn render_info(info: &DatasetInfo, show_columns: bool) -> String {
         "problem type",
         or_dash(record.annotations.problem_type.map(|p| p.as_str())),
     );
-    line("target", or_dash(record.annotations.target.as_deref()));
+    line("target", list_or_dash(&record.annotations.targets()));
     line("id columns", list_or_dash(&record.annotations.id_columns));
     let annotations = &record.annotations;
     for (label, column) in [

@@ -39,7 +39,8 @@ pub struct RegisterOpt {
     pub no_auto: bool,
     #[command(flatten)]
     pub odbc: OdbcSourceOpt,
-    /// The column to predict; must exist in the train table.
+    /// The column to predict; must exist in the train table. Several, comma-separated
+    /// (`y1,y2`), for multilabel classification or multi-output regression.
     #[arg(long, short = 't')]
     pub target: Option<String>,
     /// ID columns (comma-separated); detected from names and uniqueness when omitted.
@@ -348,6 +349,19 @@ pub fn options(opt: RegisterOpt) -> Result<RegisterOptions> {
         dry_run: _,
         read,
     } = opt;
+    let targets = clean(
+        target
+            .iter()
+            .flat_map(|t| t.split(','))
+            .map(str::to_string)
+            .collect(),
+    );
+    let mut seen = std::collections::HashSet::new();
+    if let Some(twice) = targets.iter().find(|t| !seen.insert(t.as_str())) {
+        return Err(Error::InvalidArgument(format!(
+            "--target: column '{twice}' is named twice"
+        )));
+    }
     Ok(RegisterOptions {
         name,
         path: path.unwrap_or_default(),
@@ -361,7 +375,8 @@ pub fn options(opt: RegisterOpt) -> Result<RegisterOptions> {
         .filter_map(|(table, file)| file.map(|f| (table.to_string(), f)))
         .collect(),
         odbc: odbc.source()?,
-        target,
+        target: targets.first().cloned(),
+        extra_targets: targets.iter().skip(1).cloned().collect(),
         id_columns: clean(id_columns),
         problem_type,
         tags: clean(tags),

@@ -55,6 +55,7 @@ impl<'a> Train<'a> {
             .iter()
             .map(String::as_str)
             .chain(roles.target)
+            .chain(roles.targets.iter().map(String::as_str))
             .collect();
         let mut sparse = Vec::new();
         let usable = table

@@ -151,7 +151,10 @@ impl FeatureSet {
 
 /// What the dataset says about its columns' roles.
 pub struct Roles<'a> {
+    /// The one target (target encodings are made against it).
     pub target: Option<&'a str>,
+    /// Every target, also when there are several (none is a feature).
+    pub targets: &'a [String],
     pub id_columns: &'a [String],
     /// Columns missing in a larger fraction of train rows get no features
     /// (`validation.max_missing_ratio`).

@@ -94,11 +94,18 @@ pub(crate) fn generate(
     replace: bool,
     ui: &Ui,
 ) -> Result<FeatureSet> {
+    let targets = record.annotations.targets();
     features::generate(
         store,
         metadata,
         &features::Roles {
-            target: record.annotations.target.as_deref(),
+            // Several targets: no target encoding against any one of them.
+            target: record
+                .annotations
+                .target
+                .as_deref()
+                .filter(|_| targets.len() < 2),
+            targets: &targets,
             id_columns: &record.annotations.id_columns,
             max_missing_ratio: settings.config.validation.max_missing_ratio,
             time_column: record.annotations.time_column.as_deref(),

@@ -61,6 +61,8 @@ pub fn dataset_json(
         .get("ingest")
         .cloned()
         .unwrap_or_default();
+    value["target_columns"] =
+        serde_json::to_value(info.record.annotations.targets()).unwrap_or_default();
     value["folds"] =
         serde_json::to_value(super::split::recorded(&info.metadata)).unwrap_or_default();
     value["row_key"] = serde_json::to_value(info.metadata.row_key()).unwrap_or_default();

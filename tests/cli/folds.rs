@@ -474,3 +474,122 @@ fn bad_split_requests_are_refused_with_one_line_and_change_nothing() {
         "a refused split changed the folds"
     );
 }
+
+/// `--target y1,y2`: several targets, all excluded from features, the
+/// task inferred from all of them (multilabel or multi-output regression).
+#[test]
+fn several_targets_register_as_multilabel_or_multi_output_regression() {
+    let env = Env::new();
+    let mut text = String::from("id,x1,x2,colour,label_a,label_b,r1,r2\n");
+    let mut test = String::from("id,x1,x2,colour\n");
+    for i in 0..240u32 {
+        let x1 = (i * 37 % 100) as f64 / 10.0;
+        let colour = ["red", "green", "blue"][(i % 3) as usize];
+        text.push_str(&format!(
+            "{i},{x1},{},{colour},{},{},{}.25,{}.5\n",
+            i * 7 % 50,
+            i % 2,
+            (i / 2) % 2,
+            i * 13 % 97,
+            i * 29 % 89
+        ));
+        if i < 20 {
+            test.push_str(&format!("{},{x1},{},{colour}\n", 1000 + i, i % 50));
+        }
+    }
+    let dir = env.input("multi");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("train.csv"), &text).unwrap();
+    std::fs::write(dir.join("test.csv"), &test).unwrap();
+    let folder = dir.to_str().unwrap();
+    env.ok(&[
+        "-q",
+        "dataset",
+        "register",
+        "labels",
+        folder,
+        "--target",
+        "label_a,label_b",
+    ]);
+    let info = env.json(&["dataset", "info", "labels"]);
+    assert_eq!(info["problem_type"], "multilabel");
+    assert_eq!(info["target"], "label_a");
+    assert_eq!(
+        info["target_columns"],
+        serde_json::json!(["label_a", "label_b"])
+    );
+    let features = env.json(&["dataset", "features", "labels"]).to_string();
+    assert!(
+        !features.contains("label_a_") && !features.contains("label_b_"),
+        "{features}"
+    );
+    assert!(
+        features.contains("colour"),
+        "the other columns get features: {features}"
+    );
+    let text_info = env.ok(&["dataset", "info", "labels"]);
+    assert!(
+        text_info.contains("target:       label_a, label_b"),
+        "{text_info}"
+    );
+
+    env.ok(&[
+        "-q",
+        "dataset",
+        "register",
+        "outputs",
+        folder,
+        "--target",
+        "r1, r2",
+        "--no-features",
+    ]);
+    let info = env.json(&["dataset", "info", "outputs"]);
+    assert_eq!(info["problem_type"], "regression");
+    assert_eq!(info["target_columns"], serde_json::json!(["r1", "r2"]));
+    // One target keeps the one-target shape.
+    env.ok(&[
+        "-q",
+        "dataset",
+        "register",
+        "one",
+        folder,
+        "--target",
+        "r1",
+        "--no-features",
+    ]);
+    assert_eq!(
+        env.json(&["dataset", "info", "one"])["target_columns"],
+        serde_json::json!(["r1"])
+    );
+    // `classification` of several is multilabel.
+    env.ok(&[
+        "-q",
+        "dataset",
+        "register",
+        "given",
+        folder,
+        "--target",
+        "label_a,r1",
+        "--problem-type",
+        "classification",
+        "--no-features",
+    ]);
+    assert_eq!(
+        env.json(&["dataset", "info", "given"])["problem_type"],
+        "multilabel"
+    );
+
+    for (targets, words) in [
+        ("label_a,r1", "different kinds"),
+        ("label_a,nope", "'nope' not found"),
+        ("label_a,label_a", "named twice"),
+    ] {
+        let err = env.fails(
+            &["dataset", "register", "bad", folder, "--target", targets],
+            2,
+        );
+        assert!(err.contains(words), "{targets}: {err}");
+        assert_eq!(err.trim().lines().count(), 1, "{err}");
+    }
+    env.fails(&["dataset", "info", "bad"], 3);
+}

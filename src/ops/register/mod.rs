@@ -46,6 +46,9 @@ pub struct RegisterOptions {
     pub name: String,
     pub path: PathBuf,
     pub target: Option<String>,
+    /// Further targets (`--target y1,y2`: multilabel or multi-output
+    /// regression), after `target`.
+    pub extra_targets: Vec<String>,
     pub id_columns: Vec<String>,
     pub problem_type: Option<ProblemType>,
     pub tags: Vec<String>,
@@ -83,6 +86,21 @@ pub struct RegisterOptions {
     /// Named files instead of `path`: (table, file), `train` first
     /// (`--train FILE --test FILE ...`).
     pub files: Vec<(String, PathBuf)>,
+}
+
+impl RegisterOptions {
+    /// Every target, the first one first.
+    pub fn targets(&self) -> Vec<String> {
+        self.target
+            .iter()
+            .chain(&self.extra_targets)
+            .cloned()
+            .collect()
+    }
+
+    fn is_target(&self, name: &str) -> bool {
+        self.target.as_deref() == Some(name) || self.extra_targets.iter().any(|t| t == name)
+    }
 }
 
 /// Registers a dataset and returns its discovery record.
@@ -159,7 +177,7 @@ fn plan_of(
     generate_features: bool,
 ) -> RegistrationPlan {
     let role = |name: &str| -> Option<&'static str> {
-        if options.target.as_deref() == Some(name) {
+        if options.is_target(name) {
             Some("target")
         } else if options.id_columns.iter().any(|c| c == name) {
             Some("id")
@@ -330,6 +348,9 @@ fn run(settings: &Settings, options: &RegisterOptions, ui: &Ui, dry_run: bool) -
         },
     )?;
     check_columns(&plans, options.target.as_deref(), &options.id_columns)?;
+    for extra in &options.extra_targets {
+        check_columns(&plans, Some(extra), &[])?;
+    }
     if let Some(column) = &options.partition_by {
         let dialect = crate::dialect::for_backend(settings.backend());
         super::partition::check(
@@ -440,26 +461,24 @@ fn run(settings: &Settings, options: &RegisterOptions, ui: &Ui, dry_run: bool) -
             options.target.as_deref(),
         )?
         .into_iter()
-        .filter(|id| !options.ignore_columns.contains(id))
+        .filter(|id| !options.ignore_columns.contains(id) && !options.is_target(id))
         .collect()
     } else {
         Vec::new()
     };
-    let target_index = options
-        .target
-        .as_deref()
-        .and_then(|target| plans[0].columns.iter().position(|c| c.name == target));
-    let problem_type = match (options.problem_type, target_index) {
-        (Some(given), Some(index)) => {
-            Some(metadata::resolve_problem_type(given, &statistics[0][index]))
-        }
-        (Some(given), None) => Some(given),
-        (None, Some(index)) => Some(metadata::infer_problem_type(
-            plans[0].columns[index].column_type,
-            &statistics[0][index],
-        )),
-        (None, None) => None,
-    };
+    let targets: Vec<(String, ColumnType, &ColumnStatistics)> = options
+        .targets()
+        .into_iter()
+        .filter_map(|target| {
+            let index = plans[0].columns.iter().position(|c| c.name == target)?;
+            Some((
+                target,
+                plans[0].columns[index].column_type,
+                &statistics[0][index],
+            ))
+        })
+        .collect();
+    let problem_type = metadata::problem_type_of_targets(options.problem_type, &targets)?;
 
     let now = crate::time::now_rfc3339();
     let created_at = existing
@@ -479,6 +498,11 @@ fn run(settings: &Settings, options: &RegisterOptions, ui: &Ui, dry_run: bool) -
             .collect(),
         annotations: Annotations {
             target: options.target.clone(),
+            target_columns: if options.extra_targets.is_empty() {
+                Vec::new()
+            } else {
+                options.targets()
+            },
             id_columns: id_columns.clone(),
             problem_type,
             tags: options.tags.clone(),
@@ -672,7 +696,7 @@ fn column_kind(
     max_cardinality: u64,
 ) -> ColumnKind {
     let named = |list: &[String]| list.iter().any(|n| n == &column.name);
-    if options.target.as_deref() == Some(column.name.as_str()) {
+    if options.is_target(&column.name) {
         return ColumnKind::Target;
     }
     if named(id_columns) {
@@ -759,7 +783,7 @@ fn check_roles(
         }
     }
     for ignored in &options.ignore_columns {
-        let clash = if options.target.as_ref() == Some(ignored) {
+        let clash = if options.is_target(ignored) {
             Some("--target")
         } else if options.id_columns.contains(ignored) {
             Some("--id-columns")
