@@ -140,11 +140,9 @@ pub fn split(settings: &Settings, name: &str, options: &SplitOptions) -> Result<
         SplitBy::Time
     } else if annotations.group_column.is_some() {
         SplitBy::Group
-    } else if classification
-        && (annotations.stratify_column.is_some() || annotations.target.is_some())
+    } else if annotations.stratify_column.is_some()
+        || (classification && annotations.target.is_some())
     {
-        SplitBy::Stratified
-    } else if annotations.stratify_column.is_some() {
         SplitBy::Stratified
     } else {
         SplitBy::Random
@@ -252,15 +250,34 @@ pub fn split(settings: &Settings, name: &str, options: &SplitOptions) -> Result<
         name: "fold".into(),
         column_type: ColumnType::Integer,
     });
-    let written = write_folds(store.as_mut(), &folds, &key_defs, &plan, seed.unwrap_or(0));
-    match written {
-        Ok(()) => {}
+    let stored = store_folds(
+        store.as_mut(),
+        &mut folds,
+        &key_defs,
+        &plan,
+        seed.unwrap_or(0),
+    );
+    match stored {
+        Ok(()) => store.commit()?,
         Err(err) => {
             let _ = store.rollback();
             return Err(err);
         }
     }
-    if by != SplitBy::Time {
+    Ok(folds)
+}
+
+/// Writes `train_folds`, the per-fold summary and the settings in
+/// `_metadata` (inside the caller's transaction).
+fn store_folds(
+    store: &mut dyn Store,
+    folds: &mut Folds,
+    key_defs: &[ColumnDef],
+    plan: &Assignment,
+    seed: u64,
+) -> Result<()> {
+    write_folds(store, folds, key_defs, plan, seed)?;
+    if folds.by != SplitBy::Time.as_str() {
         let mut counts = BTreeMap::new();
         let sql = format!(
             "SELECT fold, COUNT(*) FROM {} GROUP BY fold",
@@ -285,25 +302,15 @@ pub fn split(settings: &Settings, name: &str, options: &SplitOptions) -> Result<
             })
             .collect();
     }
-    let saved = (|| {
-        let upsert = store.dialect().upsert_metadata();
-        let value = serde_json::to_string(&folds).expect("folds serialize");
-        store.execute(
-            &upsert,
-            &[
-                Value::Text(metadata::FOLDS_FIELD.into()),
-                Value::Text(value),
-            ],
-        )
-    })();
-    match saved {
-        Ok(()) => store.commit()?,
-        Err(err) => {
-            let _ = store.rollback();
-            return Err(err);
-        }
-    }
-    Ok(folds)
+    let upsert = store.dialect().upsert_metadata();
+    let value = serde_json::to_string(&*folds).expect("folds serialize");
+    store.execute(
+        &upsert,
+        &[
+            Value::Text(metadata::FOLDS_FIELD.into()),
+            Value::Text(value),
+        ],
+    )
 }
 
 fn missing(name: &str, by: &str, what: &str, flag: &str) -> Error {
