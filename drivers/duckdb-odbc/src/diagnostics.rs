@@ -47,6 +47,20 @@ pub fn state_of(message: &str) -> &'static str {
         "Binder" => "42000",
         "Constraint" => "23000",
         "Out of Range" => "22003",
+        // An invalid date, time or timestamp value ("date field value out
+        // of range", "invalid date field format").
+        "Conversion"
+            if [
+                "date field",
+                "time field",
+                "timestamp field",
+                "interval field",
+            ]
+            .iter()
+            .any(|w| lower.contains(w)) =>
+        {
+            "22007"
+        }
         "Conversion" if lower.contains("out of range") || lower.contains("overflow") => "22003",
         "Conversion" | "Invalid Input" => "22018",
         "INTERRUPT" | "Interrupt" => "HY008",
@@ -298,4 +312,29 @@ pub unsafe extern "C" fn SQLGetDiagFieldW(
         length,
         Width::Wide,
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::state_of;
+
+    #[test]
+    fn invalid_datetime_values_are_22007_and_numbers_out_of_range_22003() {
+        assert_eq!(
+            state_of("Conversion Error: date field value out of range: \"2024-02-30\""),
+            "22007"
+        );
+        assert_eq!(state_of("Conversion Error: invalid date field format: \"x\", expected format is (YYYY-MM-DD)"), "22007");
+        assert_eq!(
+            state_of(
+                "Conversion Error: timestamp field value out of range: \"2024-13-01 00:00:00\""
+            ),
+            "22007"
+        );
+        assert_eq!(state_of("Conversion Error: Type INT32 with value 300 can't be cast because the value is out of range for the destination type INT8"), "22003");
+        assert_eq!(
+            state_of("Conversion Error: Could not convert string 'abc' to INT32"),
+            "22018"
+        );
+    }
 }

@@ -47,7 +47,9 @@ impl Statement {
                     continue;
                 };
                 let indicator = self.parameter_indicator(parameter, set);
-                if !indicator.is_null() && value::is_data_at_execution(unsafe { *indicator }) {
+                if !indicator.is_null()
+                    && value::is_data_at_execution(unsafe { indicator.read_unaligned() })
+                {
                     needed.push((set, index));
                 }
             }
@@ -131,7 +133,8 @@ impl Statement {
                     0
                 }
             } else {
-                *indicator
+                // Row-wise bound structures need not align their members.
+                indicator.read_unaligned()
             };
             if length == odbc::NULL_DATA {
                 return Ok(Cell::Null);

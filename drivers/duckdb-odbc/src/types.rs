@@ -237,6 +237,18 @@ impl TypeInfo {
                         .into_bytes(),
                 )
             }
+            DUCKDB_TYPE_DUCKDB_TYPE_BIT => {
+                Cell::Text(crate::value::bit_text(&read_string(data, row)).into_bytes())
+            }
+            DUCKDB_TYPE_DUCKDB_TYPE_TIME_TZ => {
+                let value = *(data as *const ffi::duckdb_time_tz).add(row);
+                let parts = ffi::duckdb_from_time_tz(value);
+                let time = parts.time;
+                let micros = ((time.hour as i64 * 60 + time.min as i64) * 60 + time.sec as i64)
+                    * 1_000_000
+                    + time.micros as i64;
+                Cell::Text(crate::value::time_tz_text(micros, parts.offset).into_bytes())
+            }
             DUCKDB_TYPE_DUCKDB_TYPE_UUID => {
                 let value = *(data as *const ffi::duckdb_hugeint).add(row);
                 // DuckDB stores UUIDs with the top bit flipped, so they sort.

@@ -402,9 +402,49 @@ pub fn interval_text(months: i32, days: i32, micros: i64) -> String {
     }
     if micros != 0 || parts.is_empty() {
         let sign = if micros < 0 { "-" } else { "" };
-        parts.push(format!("{sign}{}", clock_text(micros.abs())));
+        parts.push(format!("{sign}{}", trimmed_clock_text(micros.abs())));
     }
     parts.join(" ")
+}
+
+/// A time of day as DuckDB casts it to text: the fraction without its
+/// trailing zeros (`04:05:06.5`).
+pub fn trimmed_clock_text(micros: i64) -> String {
+    let text = clock_text(micros);
+    match text.find('.') {
+        Some(_) => text.trim_end_matches('0').to_string(),
+        None => text,
+    }
+}
+
+/// A TIME WITH TIME ZONE as DuckDB casts it to text (`04:05:06.5+02:30`).
+pub fn time_tz_text(micros: i64, offset_seconds: i32) -> String {
+    let sign = if offset_seconds < 0 { '-' } else { '+' };
+    let offset = offset_seconds.unsigned_abs();
+    let mut text = format!("{}{sign}{:02}", trimmed_clock_text(micros), offset / 3600);
+    if offset % 3600 != 0 {
+        text.push_str(&format!(":{:02}", offset % 3600 / 60));
+    }
+    if offset % 60 != 0 {
+        text.push_str(&format!(":{:02}", offset % 60));
+    }
+    text
+}
+
+/// A BIT string from DuckDB's storage: a byte giving the padding bits of
+/// the first data byte, then the bits, most significant first.
+pub fn bit_text(stored: &[u8]) -> String {
+    let Some((&padding, bits)) = stored.split_first() else {
+        return String::new();
+    };
+    let mut text = String::with_capacity(bits.len() * 8);
+    for (index, byte) in bits.iter().enumerate() {
+        let skip = if index == 0 { padding.min(8) } else { 0 };
+        for bit in (0..8 - skip).rev() {
+            text.push(if byte >> bit & 1 == 1 { '1' } else { '0' });
+        }
+    }
+    text
 }
 
 /// A scaled integer as decimal text (`-12.50` for (-1250, 2)).
@@ -519,7 +559,7 @@ unsafe fn store<T>(
         std::ptr::write_unaligned(target as *mut T, value);
     }
     if !indicator.is_null() {
-        *indicator = std::mem::size_of::<T>() as Len;
+        indicator.write_unaligned(std::mem::size_of::<T>() as Len);
     }
     Ok(Written::Complete)
 }
@@ -550,7 +590,7 @@ pub unsafe fn write_cell(
         if indicator.is_null() {
             return Err("22002");
         }
-        *indicator = odbc::NULL_DATA;
+        indicator.write_unaligned(odbc::NULL_DATA);
         return Ok(Written::Complete);
     }
     match c_type {
@@ -570,7 +610,7 @@ pub unsafe fn write_cell(
             };
             let rest = &bytes[offset.min(bytes.len())..];
             if !indicator.is_null() {
-                *indicator = rest.len() as Len;
+                indicator.write_unaligned(rest.len() as Len);
             }
             let terminator = match c_type {
                 odbc::C_CHAR => 1,
@@ -909,5 +949,24 @@ pub unsafe fn append_cell(appender: ffi::duckdb_appender, cell: &Cell) -> ffi::d
                 text.len() as u64,
             )
         }
+    }
+}
+
+#[cfg(test)]
+mod text_forms {
+    use super::*;
+
+    #[test]
+    fn interval_bit_and_time_tz_text_match_duckdbs_casts() {
+        assert_eq!(interval_text(0, 0, 14_706_500_000), "04:05:06.5");
+        assert_eq!(
+            interval_text(14, 3, 14_400_123_000),
+            "1 year 2 months 3 days 04:00:00.123"
+        );
+        assert_eq!(interval_text(0, 0, -6_250_000), "-00:00:06.25");
+        assert_eq!(bit_text(&[5, 0b1111_1101]), "101");
+        assert_eq!(bit_text(&[6, 0b0000_0000, 0b1011_0011]), "0010110011");
+        assert_eq!(time_tz_text(14_706_500_000, 9000), "04:05:06.5+02:30");
+        assert_eq!(time_tz_text(82_800_000_000, -25_200), "23:00:00-07");
     }
 }

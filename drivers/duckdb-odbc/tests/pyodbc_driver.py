@@ -422,6 +422,10 @@ class DriverTests(unittest.TestCase):
                 ("SELECT * FROM nowhere", "42S02"),
                 ("SELECT 300::TINYINT", "22003"),
                 ("SELECT 1 +", "42000"),
+                ("SELECT DATE '2024-02-30'", "22007"),
+                ("SELECT CAST('x' AS DATE)", "22007"),
+                ("SELECT TIMESTAMP '2024-13-01 00:00:00'", "22007"),
+                ("SELECT CAST('abc' AS INTEGER)", "22018"),
             ]
             for sql, state in cases:
                 with self.assertRaises(pyodbc.Error, msg=sql) as raised:
@@ -431,6 +435,20 @@ class DriverTests(unittest.TestCase):
             with self.assertRaises(pyodbc.IntegrityError) as raised:
                 cnxn.execute("INSERT INTO k VALUES (1)")
             self.assertEqual(sqlstate(raised.exception), "23000")
+
+    def test_bit_time_with_time_zone_and_interval_arrive_as_duckdb_writes_them(self):
+        sql = ("SELECT '0010110011'::BIT AS b, TIMETZ '04:05:06.5+02:30' AS t, "
+               "TIMETZ '23:00:00-07' AS u, INTERVAL '4 hours 5 minutes 6.5 seconds' AS i, "
+               "INTERVAL '1 year 2 months 3 days 4 hours 0.123 seconds' AS j, "
+               "INTERVAL '-6.25 seconds' AS k")
+        with connect(":memory:", autocommit=True) as cnxn:
+            row = tuple(cnxn.execute(sql).fetchone())
+            # DuckDB's own text form of each: its cast to VARCHAR.
+            text = "SELECT " + ", ".join(f"{c}::VARCHAR" for c in "btuijk") + f" FROM ({sql})"
+            expected = tuple(cnxn.execute(text).fetchone())
+        self.assertEqual(row, expected)
+        self.assertEqual(row[0], "0010110011")
+        self.assertEqual(row[3], "04:05:06.5")
 
     def test_truncated_output_and_one_byte_pieces(self):
         odbc = ODBC()
