@@ -39,6 +39,20 @@ const TYPES: &str = "(VALUES \
     ('TIMESTAMP_MS', 93, 23, 3, NULL, 16, '''', NULL, NULL), \
     ('TIMESTAMP_NS', 93, 29, 9, NULL, 16, '''', NULL, NULL))";
 
+/// Further SQL types SQLGetTypeInfo answers with a DuckDB type that holds
+/// them (clients choose column types from it): the wide, long and fixed
+/// character types are VARCHAR, NUMERIC is DuckDB's name for DECIMAL, the
+/// long and fixed binary types are BLOB.
+const MORE_TYPES: &str = "(VALUES \
+    ('VARCHAR', 1, 65535, NULL, NULL, 65535, '''', 'length', NULL), \
+    ('VARCHAR', -1, 65535, NULL, NULL, 65535, '''', NULL, NULL), \
+    ('VARCHAR', -8, 65535, NULL, NULL, 65535, '''', 'length', NULL), \
+    ('VARCHAR', -9, 65535, NULL, NULL, 65535, '''', NULL, NULL), \
+    ('VARCHAR', -10, 65535, NULL, NULL, 65535, '''', NULL, NULL), \
+    ('NUMERIC', 2, 38, NULL, 10, 40, NULL, 'precision,scale', 0), \
+    ('BLOB', -2, 65535, NULL, NULL, 65535, NULL, NULL, NULL), \
+    ('BLOB', -4, 65535, NULL, NULL, 65535, NULL, NULL, NULL))";
+
 /// [`TYPES`] as a table named `alias`.
 fn types_table(alias: &str) -> String {
     format!(
@@ -285,14 +299,15 @@ fn type_info(statement: &mut Statement, data_type: i16) -> SqlReturn {
          CAST(3 AS SMALLINT) AS SEARCHABLE, CAST(unsigned AS SMALLINT) AS UNSIGNED_ATTRIBUTE, \
          CAST(0 AS SMALLINT) AS FIXED_PREC_SCALE, CAST(0 AS SMALLINT) AS AUTO_UNIQUE_VALUE, \
          name AS LOCAL_TYPE_NAME, \
-         CAST(CASE WHEN name = 'DECIMAL' THEN 0 ELSE decimal_digits END AS SMALLINT) AS MINIMUM_SCALE, \
-         CAST(CASE WHEN name = 'DECIMAL' THEN 38 ELSE decimal_digits END AS SMALLINT) AS MAXIMUM_SCALE, \
+         CAST(CASE WHEN name IN ('DECIMAL', 'NUMERIC') THEN 0 ELSE decimal_digits END AS SMALLINT) AS MINIMUM_SCALE, \
+         CAST(CASE WHEN name IN ('DECIMAL', 'NUMERIC') THEN 38 ELSE decimal_digits END AS SMALLINT) AS MAXIMUM_SCALE, \
          CAST(CASE WHEN data_type IN (91, 92, 93) THEN 9 ELSE data_type END AS SMALLINT) AS SQL_DATA_TYPE, \
          CAST(CASE data_type WHEN 91 THEN 1 WHEN 92 THEN 2 WHEN 93 THEN 3 END AS SMALLINT) AS SQL_DATETIME_SUB, \
          CAST(radix AS INTEGER) AS NUM_PREC_RADIX, CAST(NULL AS SMALLINT) AS INTERVAL_PRECISION \
-         FROM {} WHERE name NOT LIKE 'U%INT' AND (? = 0 OR data_type = ?) \
-         ORDER BY DATA_TYPE, CASE name WHEN 'DECIMAL' THEN 0 WHEN 'TIMESTAMP' THEN 0 ELSE 1 END, TYPE_NAME",
-        types_table("t")
+         FROM (SELECT * FROM {TYPES} UNION ALL SELECT * FROM {MORE_TYPES}) \
+         AS t(name, data_type, column_size, decimal_digits, radix, octet_length, quote, create_params, unsigned) \
+         WHERE name NOT LIKE 'U%INT' AND (? = 0 OR data_type = ?) \
+         ORDER BY DATA_TYPE, CASE name WHEN 'DECIMAL' THEN 0 WHEN 'TIMESTAMP' THEN 0 ELSE 1 END, TYPE_NAME"
     );
     statement.catalog(
         &sql,

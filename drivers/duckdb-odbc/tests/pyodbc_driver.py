@@ -593,6 +593,15 @@ class DriverTests(unittest.TestCase):
             type_names = [t.type_name for t in cursor.getTypeInfo()]
             self.assertIn("DECIMAL", type_names)
             self.assertEqual([t.type_name for t in cursor.getTypeInfo(pyodbc.SQL_TYPE_DATE)], ["DATE"])
+            # The types clients pick columns by, each with a name DuckDB
+            # accepts in CREATE TABLE.
+            for number, sql_type in enumerate((pyodbc.SQL_WVARCHAR, pyodbc.SQL_NUMERIC, pyodbc.SQL_LONGVARCHAR,
+                             pyodbc.SQL_WLONGVARCHAR, pyodbc.SQL_CHAR, pyodbc.SQL_LONGVARBINARY)):
+                found = cursor.getTypeInfo(sql_type).fetchall()
+                self.assertEqual([t.data_type for t in found], [sql_type], sql_type)
+                name = found[0].type_name
+                column = f"{name}(10, 2)" if found[0].create_params == "precision,scale" else name
+                cursor.execute(f"CREATE TEMP TABLE typed_{number} (c {column})")
             for info, expected in ((pyodbc.SQL_SEARCH_PATTERN_ESCAPE, "\\"),
                                    (pyodbc.SQL_IDENTIFIER_QUOTE_CHAR, '"'),
                                    (pyodbc.SQL_DBMS_NAME, "DuckDB"),
