@@ -85,6 +85,10 @@ pub struct Connection {
     /// connection runs anything else, so it is read to the end first.
     pub streaming: *mut Statement,
     pub login_timeout: usize,
+    /// Held by the thread inside an entry point on this connection or one
+    /// of its statements: ODBC lets threads share a connection, DuckDB's
+    /// connection runs one thing at a time.
+    pub busy: crate::handles::ConnectionLock,
 }
 
 impl Connection {
@@ -102,6 +106,7 @@ impl Connection {
             statements: Vec::new(),
             streaming: std::ptr::null_mut(),
             login_timeout: 0,
+            busy: crate::handles::ConnectionLock::default(),
         }
     }
 

@@ -46,8 +46,54 @@ pub fn is_live(handle: Handle, handle_type: i16) -> bool {
     live().get(&(handle as usize)) == Some(&handle_type)
 }
 
+/// A lock one thread may take again (an entry point that calls another):
+/// the owner and how many times it holds it.
+#[derive(Default)]
+pub struct ConnectionLock {
+    state: std::sync::Mutex<(Option<std::thread::ThreadId>, usize)>,
+    free: std::sync::Condvar,
+}
+
+/// Holds a [`ConnectionLock`] until dropped.
+pub struct Held<'a>(&'a ConnectionLock);
+
+impl ConnectionLock {
+    pub fn hold(&self) -> Held<'_> {
+        let me = std::thread::current().id();
+        let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        loop {
+            match state.0 {
+                None => {
+                    *state = (Some(me), 1);
+                    break;
+                }
+                Some(owner) if owner == me => {
+                    state.1 += 1;
+                    break;
+                }
+                Some(_) => {
+                    state = self.free.wait(state).unwrap_or_else(|p| p.into_inner());
+                }
+            }
+        }
+        Held(self)
+    }
+}
+
+impl Drop for Held<'_> {
+    fn drop(&mut self) {
+        let mut state = self.0.state.lock().unwrap_or_else(|p| p.into_inner());
+        state.1 -= 1;
+        if state.1 == 0 {
+            state.0 = None;
+            self.0.free.notify_one();
+        }
+    }
+}
+
 /// Runs an entry point on a live statement: clears its diagnostics and
-/// records a panic on it as SQL_ERROR.
+/// records a panic on it as SQL_ERROR. Entry points of one connection's
+/// statements run one at a time (SQLCancel, which interrupts, excepted).
 pub unsafe fn with_statement(
     handle: Handle,
     body: impl FnOnce(&mut Statement) -> SqlReturn,
@@ -55,6 +101,8 @@ pub unsafe fn with_statement(
     let Some(statement) = stmt(handle) else {
         return odbc::INVALID_HANDLE;
     };
+    let _held = (!statement.connection.is_null())
+        .then(|| (*(statement.connection as *const Connection)).busy.hold());
     statement.diagnostics.0.clear();
     let diagnostics = &mut *(&mut statement.diagnostics as *mut Diagnostics);
     guard(Some(diagnostics), || body(statement))
@@ -68,6 +116,7 @@ pub unsafe fn with_connection(
     let Some(connection) = dbc(handle) else {
         return odbc::INVALID_HANDLE;
     };
+    let _held = (*(connection as *const Connection)).busy.hold();
     connection.diagnostics.0.clear();
     let diagnostics = &mut *(&mut connection.diagnostics as *mut Diagnostics);
     guard(Some(diagnostics), || body(connection))
@@ -141,6 +190,9 @@ pub unsafe extern "C" fn SQLFreeHandle(handle_type: i16, handle: Handle) -> SqlR
                 odbc::HANDLE_DBC => drop(Box::from_raw(handle as *mut Connection)),
                 odbc::HANDLE_STMT => {
                     let statement = handle as *mut Statement;
+                    let _held = (*((*statement).connection as *const Connection))
+                        .busy
+                        .hold();
                     let connection = &mut *(*statement).connection;
                     connection.statements.retain(|s| *s != statement);
                     if connection.streaming == statement {

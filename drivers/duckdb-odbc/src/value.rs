@@ -422,10 +422,10 @@ pub fn time_tz_text(micros: i64, offset_seconds: i32) -> String {
     let sign = if offset_seconds < 0 { '-' } else { '+' };
     let offset = offset_seconds.unsigned_abs();
     let mut text = format!("{}{sign}{:02}", trimmed_clock_text(micros), offset / 3600);
-    if offset % 3600 != 0 {
+    if !offset.is_multiple_of(3600) {
         text.push_str(&format!(":{:02}", offset % 3600 / 60));
     }
-    if offset % 60 != 0 {
+    if !offset.is_multiple_of(60) {
         text.push_str(&format!(":{:02}", offset % 60));
     }
     text

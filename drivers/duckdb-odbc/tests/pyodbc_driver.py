@@ -235,6 +235,35 @@ class DriverTests(unittest.TestCase):
                              capture_output=True, text=True, check=True).stdout
         self.assertEqual(out.strip(), "200001")
 
+    def test_threads_sharing_one_connection_each_get_their_own_results(self):
+        cnxn = connect(self.path, autocommit=True)
+        cnxn.execute("CREATE TABLE big AS SELECT range AS id FROM range(100000)")
+        failures = []
+
+        def work(step):
+            cursor = cnxn.cursor()
+            try:
+                for round in range(30):
+                    divisor = step + round % 5 + 2
+                    rows = cursor.execute(
+                        "SELECT count(*), sum(id) FROM big WHERE id % ? = 0", divisor).fetchall()
+                    ids = range(0, 100000, divisor)
+                    if [tuple(r) for r in rows] != [(len(ids), sum(ids))]:
+                        failures.append((step, round, rows))
+                    streamed = cursor.execute("SELECT id FROM big WHERE id < ?", 3000 + step)
+                    if len(streamed.fetchall()) != 3000 + step:
+                        failures.append((step, round, "streamed"))
+            except pyodbc.Error as error:
+                failures.append((step, str(error)))
+
+        threads = [threading.Thread(target=work, args=(step,)) for step in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        cnxn.close()
+        self.assertEqual(failures, [])
+
     def test_nested_cursors_keep_every_row(self):
         with connect(self.path, autocommit=True) as cnxn:
             cnxn.execute("CREATE TABLE src AS SELECT range AS id FROM range(100000)")
