@@ -802,7 +802,12 @@ pub unsafe extern "C" fn SQLGetData(
 pub unsafe extern "C" fn SQLMoreResults(handle: Handle) -> SqlReturn {
     with_statement(handle, |statement| {
         statement.close_cursor();
-        odbc::NO_DATA
+        // The next statement of a text that held several runs now.
+        let outcome = statement.prepare_next();
+        if outcome != odbc::SUCCESS {
+            return outcome;
+        }
+        statement.execute()
     })
 }
 

@@ -76,6 +76,23 @@ pub struct Statement {
     pub cursor_name: String,
     /// Fake descriptor handles for the driver manager.
     pub descriptors: [Box<u8>; 4],
+    /// The statements after the current one when one SQLExecDirect held
+    /// several: each runs when SQLMoreResults reaches it.
+    pub pending: Option<Pending>,
+}
+
+/// Statements of one text still to run: DuckDB's extraction, the next
+/// index and how many there are.
+pub struct Pending {
+    extracted: ffi::duckdb_extracted_statements,
+    next: u64,
+    count: u64,
+}
+
+impl Drop for Pending {
+    fn drop(&mut self) {
+        unsafe { ffi::duckdb_destroy_extracted(&mut self.extracted) };
+    }
 }
 
 impl Statement {
@@ -109,6 +126,7 @@ impl Statement {
             no_scan: false,
             cursor_name: String::new(),
             descriptors: [Box::new(0), Box::new(1), Box::new(2), Box::new(3)],
+            pending: None,
         }
     }
 
@@ -145,6 +163,7 @@ impl Statement {
     pub fn prepare(&mut self, sql: &str) -> SqlReturn {
         self.close_cursor();
         self.destroy_prepared();
+        self.pending = None;
         self.data_at_execution = None;
         if !self.connection().is_connected() {
             return self
@@ -175,8 +194,72 @@ impl Statement {
                     .to_string_lossy()
                     .into_owned();
                 self.destroy_prepared();
+                if !message.contains("multiple statements") {
+                    return self.diagnostics.error(state_of(&message), message);
+                }
+                // Several statements: the first now, the others one by
+                // one as SQLMoreResults reaches them.
+                let mut extracted: ffi::duckdb_extracted_statements = std::ptr::null_mut();
+                let count =
+                    ffi::duckdb_extract_statements(connection, c_sql.as_ptr(), &mut extracted);
+                let pending = Pending {
+                    extracted,
+                    next: 0,
+                    count,
+                };
+                if count == 0 {
+                    let message = CStr::from_ptr(ffi::duckdb_extract_statements_error(extracted))
+                        .to_string_lossy()
+                        .into_owned();
+                    return self.diagnostics.error(state_of(&message), message);
+                }
+                self.pending = Some(pending);
+                return self.prepare_next();
+            }
+            self.check_prepared()
+        }
+    }
+
+    /// Prepares the next of several statements (see [`Pending`]); NO_DATA
+    /// when none is left.
+    pub fn prepare_next(&mut self) -> SqlReturn {
+        self.close_cursor();
+        self.destroy_prepared();
+        let Some(pending) = self.pending.as_mut() else {
+            return odbc::NO_DATA;
+        };
+        if pending.next >= pending.count {
+            self.pending = None;
+            return odbc::NO_DATA;
+        }
+        let index = pending.next;
+        pending.next += 1;
+        let extracted = pending.extracted;
+        self.insert_target = None;
+        self.claim_connection();
+        let connection = self.connection().connection;
+        unsafe {
+            if ffi::duckdb_prepare_extracted_statement(
+                connection,
+                extracted,
+                index,
+                &mut self.prepared,
+            ) != ffi::duckdb_state_DuckDBSuccess
+            {
+                let message = CStr::from_ptr(ffi::duckdb_prepare_error(self.prepared))
+                    .to_string_lossy()
+                    .into_owned();
+                self.destroy_prepared();
+                self.pending = None;
                 return self.diagnostics.error(state_of(&message), message);
             }
+            self.check_prepared()
+        }
+    }
+
+    /// The read-only rule and the result's columns of a prepared statement.
+    unsafe fn check_prepared(&mut self) -> SqlReturn {
+        {
             if self.connection().read_only {
                 let kind = ffi::duckdb_prepared_statement_type(self.prepared);
                 if !READ_ONLY_TYPES.contains(&kind) {
@@ -705,7 +788,11 @@ pub unsafe extern "C" fn SQLFreeStmt(handle: Handle, option: u16) -> SqlReturn {
     }
     with_statement(handle, |statement| {
         match option {
-            odbc::CLOSE => statement.close_cursor(),
+            odbc::CLOSE => {
+                // Results not yet reached are discarded too.
+                statement.pending = None;
+                statement.close_cursor()
+            }
             odbc::UNBIND => statement.columns.clear(),
             odbc::RESET_PARAMS => statement.parameters.clear(),
             _ => {

@@ -264,6 +264,33 @@ class DriverTests(unittest.TestCase):
         cnxn.close()
         self.assertEqual(failures, [])
 
+    def test_several_statements_in_one_execute_give_one_result_each(self):
+        with connect(":memory:", autocommit=True) as cnxn:
+            cursor = cnxn.cursor()
+            cursor.execute("CREATE TABLE m (a INTEGER); INSERT INTO m VALUES (1), (2); "
+                           "SELECT sum(a) AS s FROM m; SELECT count(*) FROM m WHERE a > 1")
+            self.assertIsNone(cursor.description)  # CREATE
+            self.assertTrue(cursor.nextset())        # INSERT
+            self.assertEqual(cursor.rowcount, 2)
+            self.assertTrue(cursor.nextset())        # the sum
+            self.assertEqual(cursor.description[0][0], "s")
+            self.assertEqual(cursor.fetchone()[0], 3)
+            self.assertTrue(cursor.nextset())
+            self.assertEqual(cursor.fetchall()[0][0], 1)
+            self.assertFalse(cursor.nextset())
+            # A failing statement fails when it is reached; what ran before
+            # it stays done.
+            cursor.execute("INSERT INTO m VALUES (5); SELECT * FROM nowhere; INSERT INTO m VALUES (6)")
+            with self.assertRaises(pyodbc.Error) as raised:
+                cursor.nextset()
+            self.assertEqual(sqlstate(raised.exception), "42S02")
+            self.assertEqual(cnxn.execute("SELECT sum(a) FROM m").fetchone()[0], 8)
+            # A new statement discards the ones not reached.
+            cursor.execute("SELECT 1; SELECT 2")
+            self.assertEqual(cursor.fetchone()[0], 1)
+            self.assertEqual(cursor.execute("SELECT 3").fetchone()[0], 3)
+            self.assertFalse(cursor.nextset())
+
     def test_nested_cursors_keep_every_row(self):
         with connect(self.path, autocommit=True) as cnxn:
             cnxn.execute("CREATE TABLE src AS SELECT range AS id FROM range(100000)")
