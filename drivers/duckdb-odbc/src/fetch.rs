@@ -784,6 +784,31 @@ pub unsafe extern "C" fn SQLFetchScroll(
     })
 }
 
+/// ODBC 2's block fetch: SQLFetchScroll with the row count and row status
+/// array given as arguments (its rowset size is SQL_ROWSET_SIZE).
+#[no_mangle]
+pub unsafe extern "C" fn SQLExtendedFetch(
+    handle: Handle,
+    orientation: u16,
+    _offset: Len,
+    row_count: *mut ULen,
+    row_status: *mut u16,
+) -> SqlReturn {
+    with_statement(handle, |statement| {
+        if orientation as i16 != odbc::FETCH_NEXT {
+            return statement
+                .diagnostics
+                .error("HY106", "only forward fetching is supported");
+        }
+        let saved = (statement.rows_fetched, statement.row_status);
+        statement.rows_fetched = row_count;
+        statement.row_status = row_status;
+        let outcome = statement.fetch();
+        (statement.rows_fetched, statement.row_status) = saved;
+        outcome
+    })
+}
+
 #[no_mangle]
 pub unsafe extern "C" fn SQLGetData(
     handle: Handle,

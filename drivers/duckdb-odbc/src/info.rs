@@ -238,6 +238,7 @@ const IMPLEMENTED: &[u16] = &[
     54,   // SQLTables
     56,   // SQLColumnPrivileges
     58,   // SQLDescribeParam
+    59,   // SQLExtendedFetch
     60,   // SQLForeignKeys
     61,   // SQLMoreResults
     62,   // SQLNativeSql

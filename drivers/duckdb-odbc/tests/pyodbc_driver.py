@@ -219,6 +219,27 @@ class DriverTests(unittest.TestCase):
                 self.assertEqual(row.b_indicator, 8)
         self.assertEqual(seen, list(range(10)))
 
+    def test_extended_fetch_of_an_odbc_2_application(self):
+        odbc = ODBC()
+        odbc.lib.SQLExtendedFetch.argtypes = [
+            ctypes.c_void_p, ctypes.c_ushort, ctypes.c_ssize_t, ctypes.c_void_p, ctypes.c_void_p]
+        dbc = odbc.connect(connection_string(self.path))
+        handle = odbc.statement(dbc)
+        odbc.run(handle, "CREATE TABLE e AS SELECT i AS a FROM range(7) t(i)")
+        odbc.run(handle, "SELECT a FROM e ORDER BY a")
+        values = (ctypes.c_int64 * 3)()
+        indicators = (ctypes.c_ssize_t * 3)()
+        odbc.lib.SQLSetStmtAttr(handle, 9, ctypes.c_void_p(3), 0)  # SQL_ROWSET_SIZE
+        self.assertEqual(odbc.lib.SQLBindCol(handle, 1, -25, values, 8, indicators), 0)
+        count = ctypes.c_size_t()
+        status = (ctypes.c_ushort * 3)()
+        seen = []
+        while odbc.lib.SQLExtendedFetch(handle, 1, 0, ctypes.byref(count), status) in (0, 1):
+            self.assertEqual(list(status)[: count.value], [0] * count.value)
+            seen.extend(values[: count.value])
+        self.assertEqual(seen, list(range(7)))
+        self.assertEqual(count.value, 0)  # set to none at the end, as ODBC says
+
     def test_two_connections_to_one_file_share_the_database(self):
         first = connect(self.path, autocommit=True)
         second = connect(self.path, autocommit=True)
