@@ -74,8 +74,8 @@ for profile in sqlite-odbc postgresql duckdb; do
   MDM_TEST_PROFILE=$profile cargo test --all-features --test cli -- --skip config:: --skip cross:: --skip document::snippet --skip team::
 done
 echo "== Python: build and install the mdm package (pip install ./python)"
-command -v maturin >/dev/null && python3 -c "import pytest, polars, sklearn" 2>/dev/null ||
-  python3 -m pip install --quiet maturin pytest polars scikit-learn
+command -v maturin >/dev/null && python3 -c "import pytest, polars, sklearn, arrow_odbc" 2>/dev/null ||
+  python3 -m pip install --quiet maturin pytest polars scikit-learn arrow-odbc
 python3 -m pip install --quiet --no-build-isolation ./python
 for profile in embedded sqlite-odbc duckdb postgresql; do
   echo "== tests: Python, the $profile profile"
