@@ -792,7 +792,7 @@ pub unsafe fn read_parameter(
             if (c_type == odbc::C_BINARY && !character_column) || binary_column {
                 Cell::Blob(bytes.to_vec())
             } else {
-                Cell::Text(bytes.to_vec())
+                numeric_text(sql_type, bytes.to_vec())
             }
         }
         odbc::C_WCHAR => {
@@ -805,7 +805,7 @@ pub unsafe fn read_parameter(
             } else {
                 std::slice::from_raw_parts(value as *const u16, length.max(0) as usize / 2)
             };
-            Cell::Text(String::from_utf16_lossy(units).into_bytes())
+            numeric_text(sql_type, String::from_utf16_lossy(units).into_bytes())
         }
         odbc::C_SBIGINT => Cell::Int(std::ptr::read_unaligned(value as *const i64)),
         odbc::C_UBIGINT => Cell::Huge(std::ptr::read_unaligned(value as *const u64) as i128),
@@ -864,6 +864,21 @@ pub unsafe fn read_parameter(
     })
 }
 
+/// Text sent for a NUMERIC or DECIMAL parameter (as pyodbc sends a Python
+/// `Decimal`) as an exact decimal, so that DuckDB knows its type where the
+/// statement does not say (`? + 1`, `abs(?)`); other text as it is.
+fn numeric_text(sql_type: i16, text: Vec<u8>) -> Cell {
+    if matches!(sql_type, odbc::SQL_NUMERIC | odbc::SQL_DECIMAL) {
+        if let Some((mantissa, scale)) = std::str::from_utf8(&text)
+            .ok()
+            .and_then(|t| parse_decimal(t.trim()))
+        {
+            return Cell::Decimal(mantissa, scale);
+        }
+    }
+    Cell::Text(text)
+}
+
 /// Binds `cell` as parameter `index` (1-based) of a prepared statement.
 ///
 /// # Safety
@@ -898,7 +913,21 @@ pub unsafe fn bind_cell(
             b.as_ptr() as *const c_void,
             b.len() as u64,
         ),
-        // Exact decimals, UUIDs and the rest travel as text DuckDB casts.
+        // An exact decimal as a DECIMAL of its own width and scale.
+        Cell::Decimal(value, scale) if *scale <= 38 => {
+            let digits = value.unsigned_abs().checked_ilog10().map_or(1, |d| d + 1) as u8;
+            let width = digits.max(*scale + 1).min(38);
+            let decimal = ffi::duckdb_decimal {
+                width,
+                scale: *scale,
+                value: ffi::duckdb_hugeint {
+                    lower: *value as u64,
+                    upper: (*value >> 64) as i64,
+                },
+            };
+            ffi::duckdb_bind_decimal(statement, index, decimal)
+        }
+        // UUIDs and the rest travel as text DuckDB casts.
         _ => {
             let text = cell.text().unwrap_or_default();
             ffi::duckdb_bind_varchar_length(
@@ -955,6 +984,17 @@ pub unsafe fn append_cell(appender: ffi::duckdb_appender, cell: &Cell) -> ffi::d
 #[cfg(test)]
 mod text_forms {
     use super::*;
+
+    #[test]
+    fn decimal_text_parses_exactly() {
+        assert_eq!(parse_decimal("-12.50"), Some((-1250, 2)));
+        assert_eq!(parse_decimal("2.5"), Some((25, 1)));
+        assert_eq!(parse_decimal(".5"), Some((5, 1)));
+        assert_eq!(parse_decimal("7"), Some((7, 0)));
+        assert_eq!(parse_decimal("1E+3"), Some((1000, 0)));
+        assert_eq!(parse_decimal("abc"), None);
+        assert_eq!(parse_decimal("-"), None);
+    }
 
     #[test]
     fn interval_bit_and_time_tz_text_match_duckdbs_casts() {

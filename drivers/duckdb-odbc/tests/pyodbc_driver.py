@@ -312,6 +312,22 @@ class DriverTests(unittest.TestCase):
             self.assertEqual(cursor.execute("SELECT 3").fetchone()[0], 3)
             self.assertFalse(cursor.nextset())
 
+    def test_parameters_whose_type_the_statement_leaves_open(self):
+        with connect(":memory:", autocommit=True) as cnxn:
+            cases = [
+                ("SELECT ? + 1", decimal.Decimal("2.5"), decimal.Decimal("3.5")),
+                ("SELECT abs(?)", decimal.Decimal("-1.25"), decimal.Decimal("1.25")),
+                ("SELECT abs(?)", -3, 3),
+                ("SELECT ? * 2", decimal.Decimal("123456789012345678901234567.125"),
+                 decimal.Decimal("246913578024691357802469134.250")),
+                ("SELECT ? || 'x'", "a", "ax"),
+                ("SELECT ? * 2.0", 1.5, 3.0),
+            ]
+            for sql, parameter, expected in cases:
+                self.assertEqual(cnxn.execute(sql, parameter).fetchone()[0], expected, sql)
+            self.assertEqual(cnxn.execute("SELECT typeof(?)", decimal.Decimal("3.14")).fetchone()[0],
+                             "DECIMAL(3,2)")
+
     def test_nested_cursors_keep_every_row(self):
         with connect(self.path, autocommit=True) as cnxn:
             cnxn.execute("CREATE TABLE src AS SELECT range AS id FROM range(100000)")
