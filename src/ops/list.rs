@@ -8,7 +8,13 @@ use crate::error::Result;
 
 choice!(
     /// Sort order of `mdm dataset list`.
-    SortBy { Name => "name", RegistrationDate => "registration_date", Size => "size", Rows => "rows" }
+    SortBy {
+        Name => "name",
+        RegistrationDate => "registration_date" | "registered_at" | "created_at",
+        LastUpdated => "last_updated_at" | "updated_at" | "last_updated",
+        Size => "size",
+        Rows => "rows",
+    }
 );
 
 /// What to list.
@@ -88,6 +94,7 @@ pub fn list(settings: &Settings, options: &ListOptions) -> Result<Vec<ListedData
         SortBy::RegistrationDate => {
             listed.sort_by(|a, b| a.record.created_at.cmp(&b.record.created_at))
         }
+        SortBy::LastUpdated => listed.sort_by(|a, b| a.record.updated_at.cmp(&b.record.updated_at)),
         SortBy::Size => listed.sort_by_key(|d| d.size_bytes.unwrap_or(0)),
         SortBy::Rows => listed.sort_by_key(|d| d.rows),
     }

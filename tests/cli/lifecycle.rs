@@ -50,6 +50,20 @@ fn list_sorts_limits_and_reverses() {
         names(&env.json(&["dataset", "list", "--sort-by", "registration_date"]))[0],
         "bravo"
     );
+    // The original MDM's spelling: the dataset changed last comes last.
+    std::thread::sleep(std::time::Duration::from_millis(5));
+    env.ok(&[
+        "-q",
+        "dataset",
+        "update",
+        "bravo",
+        "--description",
+        "touched",
+    ]);
+    assert_eq!(
+        names(&env.json(&["dataset", "list", "--sort-by", "last_updated_at"]))[2],
+        "bravo"
+    );
     let listing = env.json(&["dataset", "list", "--limit", "1"]);
     assert_eq!(listing[0]["rows"], 10);
     assert!(listing[0]["size_bytes"].as_u64().unwrap() > 0);
