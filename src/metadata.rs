@@ -341,6 +341,21 @@ pub struct Sidecar {
     /// given on the command line wins.
     #[serde(default, skip_serializing_if = "SidecarRead::is_empty")]
     pub read: SidecarRead,
+    /// The validation folds' settings (`dataset split`), made again the
+    /// same way when the export is registered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub folds: Option<FoldSettings>,
+}
+
+/// How folds were made: enough to make the same ones again.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FoldSettings {
+    pub folds: usize,
+    pub by: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seed: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gap: Option<i64>,
 }
 
 /// The `read:` section of a sidecar, as text the flags' parsers take.

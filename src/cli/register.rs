@@ -377,6 +377,7 @@ pub fn options(opt: RegisterOpt) -> Result<RegisterOptions> {
         odbc: odbc.source()?,
         target: targets.first().cloned(),
         extra_targets: targets.iter().skip(1).cloned().collect(),
+        split: None,
         id_columns: clean(id_columns),
         problem_type,
         tags: clean(tags),

@@ -593,3 +593,50 @@ fn several_targets_register_as_multilabel_or_multi_output_regression() {
     }
     env.fails(&["dataset", "info", "bad"], 3);
 }
+
+/// An export carries the split's settings in its metadata file, and
+/// registering the export makes the same folds again (and keeps every
+/// target).
+#[test]
+fn an_exported_dataset_registers_again_with_the_same_folds() {
+    let env = Env::new();
+    register_sales(&env, "sales", 600, &["--time-column", "date"]);
+    env.ok(&[
+        "-q", "dataset", "split", "sales", "--by", "random", "-k", "4", "--seed", "11",
+    ]);
+    let before = folds_by_row(&env, "sales");
+    let out = env.input("exported");
+    env.ok(&[
+        "-q",
+        "dataset",
+        "export",
+        "sales",
+        "--output-dir",
+        out.to_str().unwrap(),
+    ]);
+    let sidecar = std::fs::read_to_string(out.join("sales_metadata.yaml")).unwrap();
+    assert!(
+        sidecar.contains("folds:") && sidecar.contains("seed: 11"),
+        "{sidecar}"
+    );
+    env.ok(&["-q", "dataset", "remove", "sales", "--force"]);
+    let output = env
+        .cmd()
+        .args(["dataset", "register", "sales", out.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("4 folds by random made again as exported"),
+        "{stderr}"
+    );
+    assert_eq!(
+        folds_by_row(&env, "sales"),
+        before,
+        "the same folds after the round trip"
+    );
+    let info = env.json(&["dataset", "info", "sales"]);
+    assert_eq!(info["folds"]["by"], "random");
+    assert_eq!(info["folds"]["seed"], 11);
+}

@@ -45,6 +45,8 @@ pub struct RegisterOptions {
     /// Further targets (`--target y1,y2`: multilabel or multi-output
     /// regression), after `target`.
     pub extra_targets: Vec<String>,
+    /// Folds to make once registered (an export's, from its sidecar).
+    pub split: Option<crate::metadata::FoldSettings>,
     pub id_columns: Vec<String>,
     pub problem_type: Option<ProblemType>,
     pub tags: Vec<String>,
@@ -275,7 +277,7 @@ fn run(settings: &Settings, options: &RegisterOptions, ui: &Ui, dry_run: bool) -
     let datasets_path = settings.datasets_path();
     std::fs::create_dir_all(&datasets_path)
         .map_err(|e| Error::io(&datasets_path, "create directory", e))?;
-    let _lock = super::DatasetLock::exclusive(settings, &options.name).map_err(|_| {
+    let lock = super::DatasetLock::exclusive(settings, &options.name).map_err(|_| {
         Error::AlreadyExists(format!(
             "dataset '{}' is being registered or removed by another mdm process",
             options.name
@@ -317,6 +319,10 @@ fn run(settings: &Settings, options: &RegisterOptions, ui: &Ui, dry_run: bool) -
     publish(store, &metadata, &record)?;
     staged.describe(&record)?;
     staged.publish(&mut || catalog.write(&record))?;
+    drop(lock);
+    if let Some(split) = &options.split {
+        remake_folds(settings, &record.name, split, ui);
+    }
     if let Some(target) = &planned.implied_target {
         ui.message(&format!(
             "target: '{target}' (the sample submission's column that is in train but not in test; give --target to choose another)"
@@ -351,4 +357,25 @@ fn has_row_key(plan: &TablePlan) -> bool {
             .columns
             .iter()
             .any(|c| c.name.eq_ignore_ascii_case(crate::dialect::ROW_KEY))
+}
+
+/// Makes an export's folds again on the registered dataset (the same
+/// settings over the same rows give the same folds); a failure leaves the
+/// dataset registered without folds, and says so.
+fn remake_folds(settings: &Settings, name: &str, split: &crate::metadata::FoldSettings, ui: &Ui) {
+    let options = super::split::SplitOptions {
+        folds: split.folds,
+        by: split.by.parse().ok(),
+        gap: split.gap,
+        seed: split.seed,
+    };
+    match super::split::split(settings, name, &options) {
+        Ok(folds) => ui.message(&format!(
+            "{name}: {} folds by {} made again as exported, in {}",
+            folds.folds, folds.by, folds.table
+        )),
+        Err(err) => ui.warn(&format!(
+            "{name}: the exported folds were not made again: {err}"
+        )),
+    }
 }

@@ -51,6 +51,16 @@ pub(super) fn apply_sidecar_read(
 pub(super) fn apply_sidecar(options: &mut RegisterOptions, sidecar: &Sidecar) {
     if options.target.is_none() {
         options.target = sidecar.annotations.target.clone();
+        options.extra_targets = sidecar
+            .annotations
+            .target_columns
+            .iter()
+            .skip(1)
+            .cloned()
+            .collect();
+    }
+    if options.split.is_none() {
+        options.split = sidecar.folds.clone();
     }
     if options.id_columns.is_empty() {
         options.id_columns = sidecar.annotations.id_columns.clone();
