@@ -98,236 +98,46 @@ pub fn infer_table(
         return infer_typed_table(source, ui);
     }
     let format = reader::sniff(&source.path, read)?;
-    let layout = &format.layout;
-    let offset = layout.skip_rows;
     let counter = Arc::new(AtomicU64::new(0));
     let bar = ui.progress(format.size, &format!("scan {}", source.table));
     let mut csv = reader::csv_reader(&format, counter.clone())?;
-    let path = &source.path;
-    let width = layout.width;
-    let decimal_allowed = match read.decimal {
-        Some(separator) => separator == b',',
-        None => layout.dialect.delimiter != b',',
-    };
+    let mut scan = Pass::new(&source.path, &format, read, bad_rows);
     let mut record = csv::ByteRecord::new();
-    let mut header: Vec<Vec<String>> = Vec::new();
-    let mut types: Vec<Inferred> = vec![Inferred::Null; width];
-    let mut comma = vec![false; width];
-    let mut dot = vec![false; width];
-    let mut outcome = Outcome::default();
-    let mut widest_record = 0u64;
-    let mut run = IrregularRun::default();
-    let mut end_line: Option<u64> = None;
-    let mut next_line = 1u64;
-    let mut names: Vec<String> = Vec::new();
-    // The line of the last record when its last field ends with a line
-    // break (only an unclosed quote, or a quoted break, does that).
-    let mut open_quote_line: Option<u64> = None;
-
-    let mut infer =
-        |record: &csv::ByteRecord, names: &[String], types: &mut Vec<Inferred>| -> Result<()> {
-            if record.as_slice().contains(&0) {
-                return Err(nul_error(path, record, names, offset));
-            }
-            for (index, field) in record.iter().enumerate().take(width) {
-                let current = types[index];
-                if current == Inferred::Text || is_null_token(field) {
-                    continue;
-                }
-                let text = std::str::from_utf8(field)
-                    .map_err(|_| utf8_error(path, record, &names[index], offset))?;
-                let mut found = classify(text);
-                if decimal_allowed {
-                    if found == Inferred::Text && is_decimal_comma(text) {
-                        found = Inferred::Float;
-                        comma[index] = true;
-                    } else if found == Inferred::Float && text.contains('.') {
-                        dot[index] = true;
-                    }
-                }
-                types[index] = current.join(found);
-            }
-            Ok(())
-        };
-
     loop {
         match csv.read_byte_record(&mut record) {
             Ok(true) => {}
             Ok(false) => break,
-            Err(err) => return Err(reader::csv_error(path, err)),
+            Err(err) => return Err(reader::csv_error(&source.path, err)),
         }
         let start = rows::start_line(&record, csv.position().line());
-        let line = start + offset;
-        let after_gap = start > next_line && header.len() == layout.header_rows;
-        if after_gap {
-            outcome.note_skipped(next_line + offset, line);
+        if scan.row(&record, start, csv.position().line())? == Step::TableEnded {
+            break;
         }
-        next_line = csv.position().line();
-        if header.len() < layout.header_rows {
-            header.push(header_row(path, layout, &record, line)?);
-            if header.len() == layout.header_rows {
-                names = join_header(&header);
-            }
-            continue;
-        }
-        if names.is_empty() {
-            names = (1..=width).map(|i| format!("column_{i}")).collect();
-        }
-        // The same header again after a gap: a second table starts.
-        if after_gap && !header.is_empty() && run.count == 0 {
-            let row: Vec<&[u8]> = record.iter().collect();
-            if row.iter().zip(&header[0]).all(|(a, b)| *a == b.as_bytes())
-                && row.len() >= header[0].len()
-            {
-                end_line = Some(line);
-                outcome.more_tables = true;
-                break;
-            }
-        }
-        let last = record.iter().next_back().unwrap_or_default();
-        open_quote_line = (last.ends_with(b"\n") || last.ends_with(b"\r")).then_some(line);
-        match rows::fit(layout, &record) {
-            Fit::Fits => {
-                if run.count > 0 {
-                    if let Some(pending) = run.pending_types.take() {
-                        types = pending;
-                    }
-                    settle_run(path, width, bad_rows, &mut run, &mut outcome, &mut |r| {
-                        infer(r, &names, &mut types)
-                    })?;
-                }
-                outcome.rows_loaded += 1;
-                widest_record = widest_record.max(record.as_slice().len() as u64);
-                infer(&record, &names, &mut types)?;
-            }
-            fit => {
-                if run.count == 0 {
-                    run.notes_only = true;
-                    run.after_gap = after_gap;
-                    run.table_like = record.len() > 1 && is_header_like(&record);
-                } else {
-                    run.table_like &= run.rows.first().is_some_and(|r| r.1 == record.len());
-                    run.typed_rows |= has_typed_field(&record);
-                }
-                run.count += 1;
-                run.notes_only &= is_footer_note(&record, types.first().copied());
-                let keep = (bad_rows == BadRows::Pad && fit == Fit::Short).then(|| record.clone());
-                if run.rows.len() < MAX_FOOTER_ROWS || !run.after_gap {
-                    run.rows.push((line, record.len(), keep));
-                } else if keep.is_some() {
-                    let pending = run.pending_types.get_or_insert_with(|| types.clone());
-                    infer(&record, &names, pending)?;
-                    run.padded_beyond += 1;
-                }
-                if run.rows.len() >= MAX_FOOTER_ROWS && !run.after_gap && run.is_further_table() {
-                    // Another table follows directly: the first ends here.
-                    end_line = Some(run.rows[0].0);
-                    outcome.more_tables = true;
-                    run = IrregularRun::default();
-                    open_quote_line = None;
-                    break;
-                }
-                if run.rows.len() >= MAX_FOOTER_ROWS && !run.after_gap {
-                    // Too long for a footer: these are bad rows, this one
-                    // included (a short one is padded as the load will).
-                    if let Some(pending) = run.pending_types.take() {
-                        types = pending;
-                    }
-                    settle_run(path, width, bad_rows, &mut run, &mut outcome, &mut |r| {
-                        infer(r, &names, &mut types)
-                    })?;
-                }
-                widest_record = widest_record.max(record.as_slice().len() as u64);
-            }
-        }
-        if outcome.rows_loaded.is_multiple_of(65_536) {
+        if scan.outcome.rows_loaded.is_multiple_of(65_536) {
             interrupt::check()?;
             bar.set_position(counter.load(Ordering::Relaxed));
         }
     }
     bar.finish_and_clear();
-    if header.len() < layout.header_rows && header.is_empty() {
-        return Err(Error::General(format!(
-            "{}: the file is empty",
-            path.display()
-        )));
-    }
-    if names.is_empty() {
-        names = if header.is_empty() {
-            (1..=width).map(|i| format!("column_{i}")).collect()
-        } else {
-            join_header(&header)
-        };
-    }
-    // A run of rows of another width that ends the file is a footer when
-    // it holds notes only, or a further table when it follows a gap or
-    // starts with a header of its own.
-    if run.count > 0 {
-        if run.notes_only || run.after_gap || run.is_further_table() {
-            end_line = Some(run.rows[0].0);
-            // Rows of one width (beyond a note) make a table; anything
-            // else after the gap is a footer.
-            let first_width = run.rows[0].1;
-            outcome.more_tables = !run.notes_only
-                && first_width > 1
-                && run.count > 1
-                && run.rows.iter().all(|r| r.1 == first_width);
-            open_quote_line = None;
-        } else if run.count as usize > run.rows.len() {
-            return Err(Error::General(format!(
-                "{}: line {}: {} rows of {} fields after a blank line, then rows of the table's {width}; give --skip-rows or --bad-rows skip",
-                path.display(),
-                run.rows[0].0,
-                run.count,
-                run.rows[0].1
-            )));
-        } else {
-            if let Some(pending) = run.pending_types.take() {
-                types = pending;
-            }
-            settle_run(path, width, bad_rows, &mut run, &mut outcome, &mut |r| {
-                infer(r, &names, &mut types)
-            })?;
-        }
-    }
-    outcome.ignored_from_line = end_line;
+    scan.end_of_rows()?;
     // A quoted field that is never closed runs to the end of the file, so
     // the last field ends with the file's final line break but the file
     // does not end with a closing quote.
-    if let Some(line) = open_quote_line {
+    if let Some(line) = scan.open_quote_line {
         if !csv.get_ref().get_ref().ends_with_quote() {
             return Err(Error::General(format!(
                 "{}: line {line}: a quoted field that starts in this record is never closed",
-                path.display()
+                source.path.display()
             )));
         }
     }
-    let mut decimal_comma = vec![false; width];
-    for index in 0..width {
-        if comma[index] && types[index] == Inferred::Float {
-            if dot[index] {
-                // `1.5` and `1,5` in one column: neither reading is safe.
-                types[index] = Inferred::Text;
-            } else {
-                decimal_comma[index] = true;
-            }
-        }
-    }
-    let names_stored = storage_names(&names);
-    outcome.decimal_comma_columns = names_stored
-        .iter()
-        .zip(&decimal_comma)
-        .filter(|(_, is)| **is)
-        .map(|(n, _)| n.clone())
-        .collect();
-    let columns = names_stored
-        .into_iter()
-        .zip(&types)
-        .map(|(name, inferred)| ColumnDef {
-            name,
-            column_type: inferred.column_type(),
-        })
-        .collect();
+    let (names, columns, decimal_comma) = scan.columns();
+    let Pass {
+        outcome,
+        widest_record,
+        end_line,
+        ..
+    } = scan;
     Ok(TablePlan {
         source,
         rows: outcome.rows_loaded,
@@ -340,6 +150,331 @@ pub fn infer_table(
         bad_rows,
         outcome,
     })
+}
+
+/// What a row did to the table.
+#[derive(Debug, PartialEq, Eq)]
+enum Step {
+    Continue,
+    /// A further table starts: the table ended before this row.
+    TableEnded,
+}
+
+/// Pass 1's state over one delimited table: the header read so far, each
+/// column's type and decimal marks, the irregular rows being weighed, and
+/// where the table ends.
+struct Pass<'a> {
+    path: &'a Path,
+    layout: &'a Layout,
+    /// Physical lines skipped before the table.
+    offset: u64,
+    width: usize,
+    bad_rows: BadRows,
+    decimal_allowed: bool,
+    header: Vec<Vec<String>>,
+    names: Vec<String>,
+    types: Vec<Inferred>,
+    /// Per column: numbers written with a decimal comma, with a point.
+    comma: Vec<bool>,
+    dot: Vec<bool>,
+    outcome: Outcome,
+    widest_record: u64,
+    run: IrregularRun,
+    end_line: Option<u64>,
+    next_line: u64,
+    /// The line of the last record when its last field ends with a line
+    /// break (only an unclosed quote, or a quoted break, does that).
+    open_quote_line: Option<u64>,
+}
+
+impl<'a> Pass<'a> {
+    fn new(path: &'a Path, format: &'a CsvFormat, read: &ReadOptions, bad_rows: BadRows) -> Self {
+        let layout = &format.layout;
+        let width = layout.width;
+        Pass {
+            path,
+            layout,
+            offset: layout.skip_rows,
+            width,
+            bad_rows,
+            decimal_allowed: match read.decimal {
+                Some(separator) => separator == b',',
+                None => layout.dialect.delimiter != b',',
+            },
+            header: Vec::new(),
+            names: Vec::new(),
+            types: vec![Inferred::Null; width],
+            comma: vec![false; width],
+            dot: vec![false; width],
+            outcome: Outcome::default(),
+            widest_record: 0,
+            run: IrregularRun::default(),
+            end_line: None,
+            next_line: 1,
+            open_quote_line: None,
+        }
+    }
+
+    /// One record starting on physical line `start` (of the table's text);
+    /// `next_line` is the reader's line after it.
+    fn row(&mut self, record: &csv::ByteRecord, start: u64, next_line: u64) -> Result<Step> {
+        let line = start + self.offset;
+        let after_gap = start > self.next_line && self.header.len() == self.layout.header_rows;
+        if after_gap {
+            self.outcome
+                .note_skipped(self.next_line + self.offset, line);
+        }
+        self.next_line = next_line;
+        if self.header.len() < self.layout.header_rows {
+            self.header
+                .push(header_row(self.path, self.layout, record, line)?);
+            if self.header.len() == self.layout.header_rows {
+                self.names = join_header(&self.header);
+            }
+            return Ok(Step::Continue);
+        }
+        if self.names.is_empty() {
+            self.names = (1..=self.width).map(|i| format!("column_{i}")).collect();
+        }
+        // The same header again after a gap: a second table starts.
+        if after_gap && !self.header.is_empty() && self.run.count == 0 {
+            let row: Vec<&[u8]> = record.iter().collect();
+            if row
+                .iter()
+                .zip(&self.header[0])
+                .all(|(a, b)| *a == b.as_bytes())
+                && row.len() >= self.header[0].len()
+            {
+                self.end_line = Some(line);
+                self.outcome.more_tables = true;
+                return Ok(Step::TableEnded);
+            }
+        }
+        let last = record.iter().next_back().unwrap_or_default();
+        self.open_quote_line = (last.ends_with(b"\n") || last.ends_with(b"\r")).then_some(line);
+        self.widest_record = self.widest_record.max(record.as_slice().len() as u64);
+        match rows::fit(self.layout, record) {
+            Fit::Fits => {
+                if self.run.count > 0 {
+                    self.settle()?;
+                }
+                self.outcome.rows_loaded += 1;
+                let mut marks = Marks {
+                    path: self.path,
+                    offset: self.offset,
+                    width: self.width,
+                    decimal_allowed: self.decimal_allowed,
+                    comma: &mut self.comma,
+                    dot: &mut self.dot,
+                };
+                infer_cells(record, &self.names, &mut self.types, &mut marks)?;
+                Ok(Step::Continue)
+            }
+            fit => self.irregular(record, fit, line, after_gap),
+        }
+    }
+
+    /// A row of another width: part of a footer, a further table or bad
+    /// rows, decided once the run of such rows ends.
+    fn irregular(
+        &mut self,
+        record: &csv::ByteRecord,
+        fit: Fit,
+        line: u64,
+        after_gap: bool,
+    ) -> Result<Step> {
+        let run = &mut self.run;
+        if run.count == 0 {
+            run.notes_only = true;
+            run.after_gap = after_gap;
+            run.table_like = record.len() > 1 && is_header_like(record);
+        } else {
+            run.table_like &= run.rows.first().is_some_and(|r| r.1 == record.len());
+            run.typed_rows |= has_typed_field(record);
+        }
+        run.count += 1;
+        run.notes_only &= is_footer_note(record, self.types.first().copied());
+        let keep = (self.bad_rows == BadRows::Pad && fit == Fit::Short).then(|| record.clone());
+        if run.rows.len() < MAX_FOOTER_ROWS || !run.after_gap {
+            run.rows.push((line, record.len(), keep));
+        } else if keep.is_some() {
+            let pending = run.pending_types.get_or_insert_with(|| self.types.clone());
+            infer_cells(
+                record,
+                &self.names,
+                pending,
+                &mut Marks {
+                    path: self.path,
+                    offset: self.offset,
+                    width: self.width,
+                    decimal_allowed: self.decimal_allowed,
+                    comma: &mut self.comma,
+                    dot: &mut self.dot,
+                },
+            )?;
+            run.padded_beyond += 1;
+        }
+        if run.rows.len() >= MAX_FOOTER_ROWS && !run.after_gap && run.is_further_table() {
+            // Another table follows directly: the first ends here.
+            self.end_line = Some(run.rows[0].0);
+            self.outcome.more_tables = true;
+            self.run = IrregularRun::default();
+            self.open_quote_line = None;
+            return Ok(Step::TableEnded);
+        }
+        if run.rows.len() >= MAX_FOOTER_ROWS && !run.after_gap {
+            // Too long for a footer: these are bad rows, this one included
+            // (a short one is padded as the load will).
+            self.settle()?;
+        }
+        Ok(Step::Continue)
+    }
+
+    /// The run of irregular rows as bad rows (rejected, or padded and typed).
+    fn settle(&mut self) -> Result<()> {
+        if let Some(pending) = self.run.pending_types.take() {
+            self.types = pending;
+        }
+        let mut marks = Marks {
+            path: self.path,
+            offset: self.offset,
+            width: self.width,
+            decimal_allowed: self.decimal_allowed,
+            comma: &mut self.comma,
+            dot: &mut self.dot,
+        };
+        let (names, types) = (&self.names, &mut self.types);
+        settle_run(
+            self.path,
+            self.width,
+            self.bad_rows,
+            &mut self.run,
+            &mut self.outcome,
+            &mut |r| infer_cells(r, names, types, &mut marks),
+        )
+    }
+
+    /// After the last row: an empty file, and a run of rows of another
+    /// width that ends the file — a footer when it holds notes only, a
+    /// further table when it follows a gap or starts with a header of its
+    /// own, else bad rows.
+    fn end_of_rows(&mut self) -> Result<()> {
+        if self.header.len() < self.layout.header_rows && self.header.is_empty() {
+            return Err(Error::General(format!(
+                "{}: the file is empty",
+                self.path.display()
+            )));
+        }
+        if self.names.is_empty() {
+            self.names = if self.header.is_empty() {
+                (1..=self.width).map(|i| format!("column_{i}")).collect()
+            } else {
+                join_header(&self.header)
+            };
+        }
+        let run = &self.run;
+        if run.count > 0 {
+            if run.notes_only || run.after_gap || run.is_further_table() {
+                self.end_line = Some(run.rows[0].0);
+                // Rows of one width (beyond a note) make a table; anything
+                // else after the gap is a footer.
+                let first_width = run.rows[0].1;
+                self.outcome.more_tables = !run.notes_only
+                    && first_width > 1
+                    && run.count > 1
+                    && run.rows.iter().all(|r| r.1 == first_width);
+                self.open_quote_line = None;
+            } else if run.count as usize > run.rows.len() {
+                return Err(Error::General(format!(
+                    "{}: line {}: {} rows of {} fields after a blank line, then rows of the table's {}; give --skip-rows or --bad-rows skip",
+                    self.path.display(),
+                    run.rows[0].0,
+                    run.count,
+                    run.rows[0].1,
+                    self.width
+                )));
+            } else {
+                self.settle()?;
+            }
+        }
+        self.outcome.ignored_from_line = self.end_line;
+        Ok(())
+    }
+
+    /// The header as read, the stored columns with their types, and which
+    /// columns hold numbers with a decimal comma.
+    fn columns(&mut self) -> (Vec<String>, Vec<ColumnDef>, Vec<bool>) {
+        let mut decimal_comma = vec![false; self.width];
+        for index in 0..self.width {
+            if self.comma[index] && self.types[index] == Inferred::Float {
+                if self.dot[index] {
+                    // `1.5` and `1,5` in one column: neither reading is safe.
+                    self.types[index] = Inferred::Text;
+                } else {
+                    decimal_comma[index] = true;
+                }
+            }
+        }
+        let names_stored = storage_names(&self.names);
+        self.outcome.decimal_comma_columns = names_stored
+            .iter()
+            .zip(&decimal_comma)
+            .filter(|(_, is)| **is)
+            .map(|(n, _)| n.clone())
+            .collect();
+        let columns = names_stored
+            .into_iter()
+            .zip(&self.types)
+            .map(|(name, inferred)| ColumnDef {
+                name,
+                column_type: inferred.column_type(),
+            })
+            .collect();
+        (std::mem::take(&mut self.names), columns, decimal_comma)
+    }
+}
+
+/// What inferring a row's cells needs besides the types: where errors
+/// point, and the per-column decimal marks it notes.
+struct Marks<'a> {
+    path: &'a Path,
+    offset: u64,
+    width: usize,
+    decimal_allowed: bool,
+    comma: &'a mut Vec<bool>,
+    dot: &'a mut Vec<bool>,
+}
+
+/// Joins each cell's type into its column's (`types`), noting decimal
+/// commas and points.
+fn infer_cells(
+    record: &csv::ByteRecord,
+    names: &[String],
+    types: &mut [Inferred],
+    marks: &mut Marks,
+) -> Result<()> {
+    if record.as_slice().contains(&0) {
+        return Err(nul_error(marks.path, record, names, marks.offset));
+    }
+    for (index, field) in record.iter().enumerate().take(marks.width) {
+        let current = types[index];
+        if current == Inferred::Text || is_null_token(field) {
+            continue;
+        }
+        let text = std::str::from_utf8(field)
+            .map_err(|_| utf8_error(marks.path, record, &names[index], marks.offset))?;
+        let mut found = classify(text);
+        if marks.decimal_allowed {
+            if found == Inferred::Text && is_decimal_comma(text) {
+                found = Inferred::Float;
+                marks.comma[index] = true;
+            } else if found == Inferred::Float && text.contains('.') {
+                marks.dot[index] = true;
+            }
+        }
+        types[index] = current.join(found);
+    }
+    Ok(())
 }
 
 /// A row that can end the table as a footer: only a first field, which
