@@ -405,13 +405,19 @@ impl<'a> Pass<'a> {
     /// columns hold numbers with a decimal comma.
     fn columns(&mut self) -> (Vec<String>, Vec<ColumnDef>, Vec<bool>) {
         let mut decimal_comma = vec![false; self.width];
-        for index in 0..self.width {
-            if self.comma[index] && self.types[index] == Inferred::Float {
-                if self.dot[index] {
+        for (((inferred, comma), dot), decimal) in self
+            .types
+            .iter_mut()
+            .zip(&self.comma)
+            .zip(&self.dot)
+            .zip(decimal_comma.iter_mut())
+        {
+            if *comma && *inferred == Inferred::Float {
+                if *dot {
                     // `1.5` and `1,5` in one column: neither reading is safe.
-                    self.types[index] = Inferred::Text;
+                    *inferred = Inferred::Text;
                 } else {
-                    decimal_comma[index] = true;
+                    *decimal = true;
                 }
             }
         }
