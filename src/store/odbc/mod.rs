@@ -29,9 +29,8 @@ mod values;
 pub(crate) use fetch::{close_cursor, fill_column};
 #[cfg(feature = "odbc")]
 pub use store::{sqlstate, OdbcStore};
-pub(crate) use target::connect_with_string;
 #[cfg(feature = "odbc")]
-pub(crate) use target::environment;
+pub(crate) use target::{connect_with_string, environment};
 #[cfg(feature = "odbc")]
 pub use target::OdbcTarget;
 #[cfg(feature = "odbc")]
