@@ -328,6 +328,33 @@ pub trait Dialect: Send + Sync {
         "BIGINT NOT NULL"
     }
 
+    /// Whether the database numbers the row key itself as rows are
+    /// appended (SQLite's rowid), so that loads need not send it.
+    fn numbers_row_key(&self) -> bool {
+        false
+    }
+
+    /// `CREATE TABLE` for `columns`, the one named [`ROW_KEY`] (a feature
+    /// table copying train's) declared as the row key.
+    fn create_table_keeping_key(&self, table: &str, columns: &[ColumnDef]) -> String {
+        let columns: Vec<String> = columns
+            .iter()
+            .map(|c| {
+                let declared = if c.name == ROW_KEY {
+                    self.row_key_declaration()
+                } else {
+                    self.type_name(c.column_type)
+                };
+                format!("{} {declared}", self.quote_identifier(&c.name))
+            })
+            .collect();
+        format!(
+            "CREATE TABLE {} ({})",
+            self.quote_identifier(table),
+            columns.join(", ")
+        )
+    }
+
     /// `CREATE TABLE` for `columns` followed by the row key.
     fn create_keyed_table(&self, table: &str, columns: &[ColumnDef]) -> String {
         let mut create = self.create_table(table, columns);

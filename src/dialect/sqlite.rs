@@ -26,6 +26,11 @@ impl Dialect for SqliteDialect {
         "INTEGER PRIMARY KEY"
     }
 
+    /// A new table's rowids count the appended rows from 1.
+    fn numbers_row_key(&self) -> bool {
+        true
+    }
+
     fn boxed(&self) -> Box<dyn Dialect> {
         Box::new(*self)
     }

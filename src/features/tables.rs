@@ -38,7 +38,7 @@ pub(super) fn materialize(
         name: c.column.name.clone(),
         column_type: c.column.column_type,
     }));
-    let create = dialect.create_table(name, &columns);
+    let create = dialect.create_table_keeping_key(name, &columns);
     let mut select: Vec<String> = table
         .columns
         .iter()

@@ -110,7 +110,7 @@ pub(super) fn fill_in_slices(
             })
             .collect(),
     );
-    let create = dialect.create_table(target, columns);
+    let create = dialect.create_table_keeping_key(target, columns);
     let insert = format!(
         "INSERT INTO main.{} SELECT {select} FROM {SOURCE_SCHEMA}.{} WHERE {rowid} BETWEEN ?1 AND ?2",
         dialect.quote_identifier(target),

@@ -29,6 +29,8 @@ pub(super) fn load_table(
     ui: &Ui,
 ) -> Result<(Vec<ColumnProfiler>, u64)> {
     let table = &plan.source.table;
+    // Where the database numbers the key itself, rows are sent without it.
+    let send_key = keyed && !store.dialect().numbers_row_key();
     let create = if keyed {
         store.dialect().create_keyed_table(table, &plan.columns)
     } else {
@@ -74,7 +76,7 @@ pub(super) fn load_table(
                 Parsed::Rows(batch) => batch,
             };
             let rows = batch.len() as u64;
-            appended = if keyed {
+            appended = if send_key {
                 let first = loaded as i64 + 1;
                 batch.columns.push(ColumnData::Integer(
                     (first..first + rows as i64).map(Some).collect(),

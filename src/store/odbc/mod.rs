@@ -30,9 +30,9 @@ pub(crate) use fetch::{close_cursor, fill_column};
 #[cfg(feature = "odbc")]
 pub use store::{sqlstate, OdbcStore};
 #[cfg(feature = "odbc")]
-pub(crate) use target::{connect_with_string, environment};
-#[cfg(feature = "odbc")]
 pub use target::OdbcTarget;
+#[cfg(feature = "odbc")]
+pub(crate) use target::{connect_with_string, environment};
 #[cfg(feature = "odbc")]
 pub(crate) use values::{from_odbc_date, from_odbc_timestamp, to_odbc_date, to_odbc_timestamp};
 
