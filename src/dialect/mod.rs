@@ -323,9 +323,9 @@ pub trait Dialect: Send + Sync {
     }
 
     /// How the row key [`ROW_KEY`] is declared: the row's position in its
-    /// source, from 1.
+    /// source, from 1. Nullable: rows another tool appends have none.
     fn row_key_declaration(&self) -> &'static str {
-        "BIGINT NOT NULL"
+        "BIGINT"
     }
 
     /// Whether the database numbers the row key itself as rows are

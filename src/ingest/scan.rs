@@ -170,13 +170,11 @@ struct Pass<'a> {
     offset: u64,
     width: usize,
     bad_rows: BadRows,
-    decimal_allowed: bool,
     header: Vec<Vec<String>>,
     names: Vec<String>,
     types: Vec<Inferred>,
-    /// Per column: numbers written with a decimal comma, with a point.
-    comma: Vec<bool>,
-    dot: Vec<bool>,
+    /// Where cell errors point, and the decimal marks seen per column.
+    marks: Marks<'a>,
     outcome: Outcome,
     widest_record: u64,
     run: IrregularRun,
@@ -197,15 +195,20 @@ impl<'a> Pass<'a> {
             offset: layout.skip_rows,
             width,
             bad_rows,
-            decimal_allowed: match read.decimal {
-                Some(separator) => separator == b',',
-                None => layout.dialect.delimiter != b',',
-            },
             header: Vec::new(),
             names: Vec::new(),
             types: vec![Inferred::Null; width],
-            comma: vec![false; width],
-            dot: vec![false; width],
+            marks: Marks {
+                path,
+                offset: layout.skip_rows,
+                width,
+                decimal_allowed: match read.decimal {
+                    Some(separator) => separator == b',',
+                    None => layout.dialect.delimiter != b',',
+                },
+                comma: vec![false; width],
+                dot: vec![false; width],
+            },
             outcome: Outcome::default(),
             widest_record: 0,
             run: IrregularRun::default(),
@@ -259,15 +262,7 @@ impl<'a> Pass<'a> {
                     self.settle()?;
                 }
                 self.outcome.rows_loaded += 1;
-                let mut marks = Marks {
-                    path: self.path,
-                    offset: self.offset,
-                    width: self.width,
-                    decimal_allowed: self.decimal_allowed,
-                    comma: &mut self.comma,
-                    dot: &mut self.dot,
-                };
-                infer_cells(record, &self.names, &mut self.types, &mut marks)?;
+                infer_cells(record, &self.names, &mut self.types, &mut self.marks)?;
                 Ok(Step::Continue)
             }
             fit => self.irregular(record, fit, line, after_gap),
@@ -299,19 +294,7 @@ impl<'a> Pass<'a> {
             run.rows.push((line, record.len(), keep));
         } else if keep.is_some() {
             let pending = run.pending_types.get_or_insert_with(|| self.types.clone());
-            infer_cells(
-                record,
-                &self.names,
-                pending,
-                &mut Marks {
-                    path: self.path,
-                    offset: self.offset,
-                    width: self.width,
-                    decimal_allowed: self.decimal_allowed,
-                    comma: &mut self.comma,
-                    dot: &mut self.dot,
-                },
-            )?;
+            infer_cells(record, &self.names, pending, &mut self.marks)?;
             run.padded_beyond += 1;
         }
         if run.rows.len() >= MAX_FOOTER_ROWS && !run.after_gap && run.is_further_table() {
@@ -335,22 +318,14 @@ impl<'a> Pass<'a> {
         if let Some(pending) = self.run.pending_types.take() {
             self.types = pending;
         }
-        let mut marks = Marks {
-            path: self.path,
-            offset: self.offset,
-            width: self.width,
-            decimal_allowed: self.decimal_allowed,
-            comma: &mut self.comma,
-            dot: &mut self.dot,
-        };
-        let (names, types) = (&self.names, &mut self.types);
+        let (names, types, marks) = (&self.names, &mut self.types, &mut self.marks);
         settle_run(
             self.path,
             self.width,
             self.bad_rows,
             &mut self.run,
             &mut self.outcome,
-            &mut |r| infer_cells(r, names, types, &mut marks),
+            &mut |r| infer_cells(r, names, types, marks),
         )
     }
 
@@ -408,8 +383,8 @@ impl<'a> Pass<'a> {
         for (((inferred, comma), dot), decimal) in self
             .types
             .iter_mut()
-            .zip(&self.comma)
-            .zip(&self.dot)
+            .zip(&self.marks.comma)
+            .zip(&self.marks.dot)
             .zip(decimal_comma.iter_mut())
         {
             if *comma && *inferred == Inferred::Float {
@@ -447,8 +422,9 @@ struct Marks<'a> {
     offset: u64,
     width: usize,
     decimal_allowed: bool,
-    comma: &'a mut Vec<bool>,
-    dot: &'a mut Vec<bool>,
+    /// Per column: numbers written with a decimal comma, with a point.
+    comma: Vec<bool>,
+    dot: Vec<bool>,
 }
 
 /// Joins each cell's type into its column's (`types`), noting decimal
