@@ -2,6 +2,10 @@
 //! timestamps, kept dependency-free because it sits on the per-value hot path
 //! of type inference and loading.
 
+/// Microseconds in a day: a date is its day count times this, as a
+/// timestamp.
+pub const MICROS_PER_DAY: i64 = 86_400_000_000;
+
 /// Days since 1970-01-01 for a proleptic Gregorian date.
 pub fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
     let y = if month <= 2 { year - 1 } else { year };

@@ -376,3 +376,39 @@ def test_several_targets_give_a_frame_of_targets_for_multi_output_models(client,
     assert list(y.columns) == ["tag_a", "tag_b"] and len(y) == rows
     model = MultiOutputClassifier(DecisionTreeClassifier(random_state=0)).fit(X, y)
     assert model.predict(X).shape == (rows, 2)
+
+
+def test_lag_features_match_pandas_shift_and_rolling(home, tmp_path):
+    # The same lags computed by pandas over a pandas-written file whose rows
+    # are out of time order.
+    rows = []
+    for store in ["a", "b", "c"]:
+        for day in range(40):
+            rows.append({"store": store, "day": pd.Timestamp("2024-01-01") + pd.Timedelta(days=day),
+                         "units": (day * 7919 + ord(store) * 104729) % 97, "price": day % 5 + 0.5})
+    frame = pd.DataFrame(rows).sample(frac=1, random_state=3)
+    frame.to_csv(tmp_path / "sales.csv", index=False)
+    base = home.home / "mdm.yaml"
+    config = tmp_path / "lags.yaml"
+    config.write_text((base.read_text() if base.exists() else "")
+                      + "feature_engineering:\n  temporal:\n    include_lag: true\n"
+                      + "    lag_periods: [1, 2]\n    rolling_window: 3\n")
+    client = mdm.MDMClient(config=config)
+    client.register_dataset("sales", tmp_path / "sales.csv", target_column="price",
+                            time_column="day", group_column="store")
+    got = client.query_dataset(
+        "sales", "SELECT t.store, t.day, f.units_lag_1, f.units_lag_2, f.units_rolling_mean_3 "
+                 "FROM train t JOIN train_features f ON t._mdm_row = f._mdm_row")
+    got["day"] = pd.to_datetime(got["day"])
+    expected = frame.sort_values(["store", "day"]).copy()
+    grouped = expected.groupby("store")["units"]
+    expected["units_lag_1"] = grouped.shift(1)
+    expected["units_lag_2"] = grouped.shift(2)
+    expected["units_rolling_mean_3"] = grouped.transform(
+        lambda s: s.shift(1).rolling(3, min_periods=1).mean())
+    merged = expected.merge(got, on=["store", "day"], suffixes=("", "_mdm"))
+    assert len(merged) == len(frame)
+    for column in ["units_lag_1", "units_lag_2", "units_rolling_mean_3"]:
+        pd.testing.assert_series_equal(
+            merged[column].astype(float), merged[f"{column}_mdm"].astype(float),
+            check_names=False)

@@ -100,8 +100,6 @@ impl FileBackend {
         let target = crate::store::odbc::OdbcTarget::new(settings, kind)?;
         let client_target = target.clone();
         let wait = std::time::Duration::from_secs(settings.config.database.connection_timeout);
-        let read_only_config = kind == BackendKind::Duckdb
-            && settings.config.database.duckdb.access_mode == crate::config::AccessMode::ReadOnly;
         Ok(FileBackend {
             kind,
             client: Box::new(move |path, write| {
@@ -121,18 +119,24 @@ impl FileBackend {
                         path.display()
                     )));
                 }
-                if mode != OpenMode::ReadOnly && read_only_config {
+                if let Some(reason) = target
+                    .read_only_reason()
+                    .filter(|_| mode != OpenMode::ReadOnly)
+                {
                     return Err(Error::PermissionDenied(format!(
-                        "database.duckdb.access_mode is READ_ONLY: mdm opens datasets only for reading, and this command writes to {}",
+                        "{reason}: mdm opens datasets only for reading, and this command writes to {}",
                         path.display()
                     )));
                 }
                 let store = match mode {
                     OpenMode::ReadOnly => target.read_only().connect_file(path, false)?,
                     OpenMode::Create => target.connect_file(path, true)?,
-                    OpenMode::ReadWrite => super::file_lock::wait_for_readers(path, wait, || {
-                        target.connect_file(path, false)
-                    })?,
+                    OpenMode::ReadWrite => super::file_lock::wait_for_readers(
+                        path,
+                        wait,
+                        |message| target.lock_holder(message),
+                        || target.connect_file(path, false),
+                    )?,
                 };
                 Ok(Box::new(store))
             }),

@@ -48,7 +48,7 @@ pub fn run(settings: &Settings, opt: SplitOpt, ui: &Ui) -> Result<()> {
     }
     ui.message(&format!(
         "{}: {} folds stored in {}",
-        opt.name, folds.folds, folds.table
+        opt.name, folds.settings.folds, folds.table
     ));
     crate::ui::print(&render(&folds))
 }
@@ -56,14 +56,15 @@ pub fn run(settings: &Settings, opt: SplitOpt, ui: &Ui) -> Result<()> {
 /// The folds as `info` and `split` show them.
 pub fn render(folds: &Folds) -> String {
     let mut out = String::new();
-    let mut how = format!("{} folds by {}", folds.folds, folds.by);
+    let settings = &folds.settings;
+    let mut how = format!("{} folds by {}", settings.folds, settings.by);
     if let Some(column) = &folds.column {
         how.push_str(&format!(" on '{column}'"));
     }
-    if let Some(seed) = folds.seed {
+    if let Some(seed) = settings.seed {
         how.push_str(&format!(", seed {seed}"));
     }
-    if let Some(gap) = folds.gap {
+    if let Some(gap) = settings.gap {
         how.push_str(&format!(", gap {gap} days"));
     }
     out.push_str(&format!(

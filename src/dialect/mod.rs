@@ -226,6 +226,32 @@ pub fn multi_row_insert<D: Dialect + ?Sized>(
 /// `{table}_{column}_idx`, kept within 63 bytes (PostgreSQL's identifier
 /// limit) by cutting it and adding a hash of the whole, so that two long
 /// names never meet.
+/// `CREATE TABLE` for `columns`; with `row_key`, the column named
+/// [`ROW_KEY`] gets the dialect's row key declaration.
+fn create_table_declaring<D: Dialect + ?Sized>(
+    dialect: &D,
+    table: &str,
+    columns: &[ColumnDef],
+    row_key: bool,
+) -> String {
+    let columns: Vec<String> = columns
+        .iter()
+        .map(|c| {
+            let declared = if row_key && c.name == ROW_KEY {
+                dialect.row_key_declaration()
+            } else {
+                dialect.type_name(c.column_type)
+            };
+            format!("{} {declared}", dialect.quote_identifier(&c.name))
+        })
+        .collect();
+    format!(
+        "CREATE TABLE {} ({})",
+        dialect.quote_identifier(table),
+        columns.join(", ")
+    )
+}
+
 /// The row key mdm adds to every `train` table: the row's position in its
 /// source (from 1). Folds and column groups refer to rows by it (or by the
 /// ID columns); it is never a feature, and exports and loads leave it out.
@@ -305,21 +331,7 @@ pub trait Dialect: Send + Sync {
 
     /// `CREATE TABLE` for `columns`.
     fn create_table(&self, table: &str, columns: &[ColumnDef]) -> String {
-        let columns: Vec<String> = columns
-            .iter()
-            .map(|c| {
-                format!(
-                    "{} {}",
-                    self.quote_identifier(&c.name),
-                    self.type_name(c.column_type)
-                )
-            })
-            .collect();
-        format!(
-            "CREATE TABLE {} ({})",
-            self.quote_identifier(table),
-            columns.join(", ")
-        )
+        create_table_declaring(self, table, columns, false)
     }
 
     /// How the row key [`ROW_KEY`] is declared: the row's position in its
@@ -337,33 +349,17 @@ pub trait Dialect: Send + Sync {
     /// `CREATE TABLE` for `columns`, the one named [`ROW_KEY`] (a feature
     /// table copying train's) declared as the row key.
     fn create_table_keeping_key(&self, table: &str, columns: &[ColumnDef]) -> String {
-        let columns: Vec<String> = columns
-            .iter()
-            .map(|c| {
-                let declared = if c.name == ROW_KEY {
-                    self.row_key_declaration()
-                } else {
-                    self.type_name(c.column_type)
-                };
-                format!("{} {declared}", self.quote_identifier(&c.name))
-            })
-            .collect();
-        format!(
-            "CREATE TABLE {} ({})",
-            self.quote_identifier(table),
-            columns.join(", ")
-        )
+        create_table_declaring(self, table, columns, true)
     }
 
     /// `CREATE TABLE` for `columns` followed by the row key.
     fn create_keyed_table(&self, table: &str, columns: &[ColumnDef]) -> String {
-        let mut create = self.create_table(table, columns);
-        create.pop();
-        format!(
-            "{create}, {} {})",
-            self.quote_identifier(ROW_KEY),
-            self.row_key_declaration()
-        )
+        let mut keyed = columns.to_vec();
+        keyed.push(ColumnDef {
+            name: ROW_KEY.to_string(),
+            column_type: ColumnType::Integer,
+        });
+        self.create_table_keeping_key(table, &keyed)
     }
 
     /// `DROP TABLE IF EXISTS`.

@@ -61,8 +61,8 @@ impl IrregularRun {
 fn is_header_like(record: &csv::ByteRecord) -> bool {
     let mut filled = 0;
     for field in record.iter() {
-        let text = String::from_utf8_lossy(field);
-        let text = text.trim();
+        // Bytes that are not UTF-8 are not a number or a date: a name.
+        let text = std::str::from_utf8(field).unwrap_or("x").trim();
         if text.is_empty() {
             continue;
         }
@@ -77,8 +77,7 @@ fn is_header_like(record: &csv::ByteRecord) -> bool {
 /// A row with a number, date or boolean in it.
 fn has_typed_field(record: &csv::ByteRecord) -> bool {
     record.iter().any(|field| {
-        let text = String::from_utf8_lossy(field);
-        let text = text.trim();
+        let text = std::str::from_utf8(field).unwrap_or("").trim();
         !text.is_empty()
             && !is_null_token(field)
             && !matches!(classify(text), Inferred::Text | Inferred::Null)

@@ -183,12 +183,7 @@ pub fn export(
                 .collect(),
             folds: super::split::recorded(&metadata)
                 .filter(|_| selected.iter().any(|(t, _)| t.name == "train"))
-                .map(|f| crate::metadata::FoldSettings {
-                    folds: f.folds,
-                    by: f.by,
-                    seed: f.seed,
-                    gap: f.gap,
-                }),
+                .map(|f| f.settings),
             read: if format == ExportFormat::Csv {
                 crate::metadata::SidecarRead {
                     header_rows: Some(usize::from(!options.no_header)),

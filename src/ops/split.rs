@@ -25,9 +25,10 @@ use crate::catalog::Catalog;
 use crate::config::Settings;
 use crate::dialect::{Dialect, ROW_KEY};
 use crate::error::{Error, Result};
-use crate::metadata::{self, DatasetMetadata, TableInfo};
+use crate::metadata::{self, DatasetMetadata, FoldSettings, TableInfo};
 use crate::model::{Batch, ColumnData, ColumnDef, ColumnType, Value};
 use crate::store::Store;
+use crate::time::MICROS_PER_DAY;
 
 choice!(
     /// How rows are dealt to folds.
@@ -47,7 +48,6 @@ pub const DEFAULT_SEED: u64 = 42;
 /// The modulus of the row hash: a prime below 2^31, so that a square fits
 /// in a signed 64-bit integer on every backend.
 const HASH_PRIME: i64 = 2_147_483_647;
-const DAY_MICROS: i64 = 86_400_000_000;
 
 /// What the user asked for.
 #[derive(Clone, Debug, Default)]
@@ -64,12 +64,12 @@ pub struct SplitOptions {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Folds {
     pub table: String,
-    pub folds: usize,
-    pub by: String,
+    /// How many folds, by what, the seed and the gap (what an export
+    /// carries to make them again).
+    #[serde(flatten)]
+    pub settings: FoldSettings,
     /// The column the split follows (stratum, group or time).
     pub column: Option<String>,
-    pub seed: Option<u64>,
-    pub gap: Option<i64>,
     /// The columns of `train_folds` that name a train row.
     pub keys: Vec<String>,
     pub created_at: String,
@@ -204,11 +204,13 @@ pub fn split(settings: &Settings, name: &str, options: &SplitOptions) -> Result<
         .then(|| options.seed.unwrap_or(DEFAULT_SEED));
     let mut folds = Folds {
         table: FOLDS_TABLE.to_string(),
-        folds: options.folds,
-        by: by.to_string(),
+        settings: FoldSettings {
+            folds: options.folds,
+            by: by.to_string(),
+            seed,
+            gap: options.gap.filter(|_| by == SplitBy::Time),
+        },
         column: column.clone(),
-        seed,
-        gap: options.gap.filter(|_| by == SplitBy::Time),
         keys,
         created_at: crate::time::now_rfc3339(),
         summary: Vec::new(),
@@ -256,6 +258,7 @@ pub fn split(settings: &Settings, name: &str, options: &SplitOptions) -> Result<
         &key_defs,
         &plan,
         seed.unwrap_or(0),
+        by == SplitBy::Time,
     );
     match stored {
         Ok(()) => store.commit()?,
@@ -275,9 +278,11 @@ fn store_folds(
     key_defs: &[ColumnDef],
     plan: &Assignment,
     seed: u64,
+    timed: bool,
 ) -> Result<()> {
     write_folds(store, folds, key_defs, plan, seed)?;
-    if folds.by != SplitBy::Time.as_str() {
+    // A time split's summary (with each block's times) is made already.
+    if !timed {
         let mut counts = BTreeMap::new();
         let sql = format!(
             "SELECT fold, COUNT(*) FROM {} GROUP BY fold",
@@ -394,7 +399,7 @@ impl Key {
     /// A time as microseconds since the epoch.
     fn micros(&self) -> Option<i64> {
         match self {
-            Key::Date(days) => Some(*days as i64 * DAY_MICROS),
+            Key::Date(days) => Some(*days as i64 * MICROS_PER_DAY),
             Key::Datetime(micros) => Some(*micros),
             _ => None,
         }
@@ -490,12 +495,8 @@ fn time_blocks(
         assigned.push((key, block, rows));
         before += rows;
     }
-    let unit = match def.column_type {
-        ColumnType::Date | ColumnType::Datetime => DAY_MICROS,
-        _ => 1,
-    };
     let render = |micros: i64| match def.column_type {
-        ColumnType::Date => crate::time::format_date(micros.div_euclid(DAY_MICROS) as i32),
+        ColumnType::Date => crate::time::format_date(micros.div_euclid(MICROS_PER_DAY) as i32),
         _ => crate::time::format_datetime(micros),
     };
     let mut summary = Vec::with_capacity(blocks);
@@ -507,7 +508,7 @@ fn time_blocks(
         let (train_rows, train_before) = match (b, first) {
             (0, _) | (_, None) => (None, None),
             (_, Some(start)) => {
-                let before = start - gap * unit;
+                let before = start - gap * MICROS_PER_DAY;
                 let rows = assigned
                     .iter()
                     .filter(|a| a.1 < b && a.0.micros().is_some_and(|t| t < before))
@@ -577,7 +578,7 @@ fn write_folds(
             dialect.as_ref(),
             &folds.keys,
             stratum.as_deref(),
-            folds.folds,
+            folds.settings.folds,
             seed,
         ),
         Assignment::Map(map) => {

@@ -12,11 +12,10 @@ use crate::error::{Error, Result};
 use crate::features::FeatureSet;
 use crate::metadata;
 use crate::model::{ColumnData, ColumnType};
+use crate::time::MICROS_PER_DAY as DAY;
 
 /// The first missing times listed.
 const MISSING_SHOWN: usize = 10;
-
-const DAY: i64 = 86_400_000_000;
 
 /// What `stats --time` reports.
 #[derive(Clone, Debug, Serialize)]

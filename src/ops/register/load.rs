@@ -48,6 +48,7 @@ pub(super) fn load_table(
     let reject_columns = rows::reject_columns();
     // With the row key, each batch is appended with one more column: the
     // rows' positions, counted here.
+    let mut key: Vec<Option<i64>> = Vec::new();
     let mut keyed_columns = plan.columns.clone();
     keyed_columns.push(ColumnDef {
         name: ROW_KEY.to_string(),
@@ -78,11 +79,15 @@ pub(super) fn load_table(
             let rows = batch.len() as u64;
             appended = if send_key {
                 let first = loaded as i64 + 1;
-                batch.columns.push(ColumnData::Integer(
-                    (first..first + rows as i64).map(Some).collect(),
-                ));
+                key.clear();
+                key.extend((first..first + rows as i64).map(Some));
+                batch
+                    .columns
+                    .push(ColumnData::Integer(std::mem::take(&mut key)));
                 let done = store.append(table, &keyed_columns, &batch);
-                batch.columns.pop();
+                if let Some(ColumnData::Integer(values)) = batch.columns.pop() {
+                    key = values;
+                }
                 done
             } else {
                 store.append(table, &plan.columns, &batch)

@@ -372,7 +372,7 @@ fn remake_folds(settings: &Settings, name: &str, split: &crate::metadata::FoldSe
     match super::split::split(settings, name, &options) {
         Ok(folds) => ui.message(&format!(
             "{name}: {} folds by {} made again as exported, in {}",
-            folds.folds, folds.by, folds.table
+            folds.settings.folds, folds.settings.by, folds.table
         )),
         Err(err) => ui.warn(&format!(
             "{name}: the exported folds were not made again: {err}"

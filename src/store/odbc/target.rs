@@ -99,6 +99,16 @@ impl OdbcTarget {
         }
     }
 
+    /// Why mdm may only read through this target (its configuration).
+    pub fn read_only_reason(&self) -> Option<String> {
+        self.profile.read_only_reason()
+    }
+
+    /// The process holding a database, from a refused open's message.
+    pub fn lock_holder(&self, message: &str) -> Option<String> {
+        self.profile.lock_holder(message)
+    }
+
     /// This target opening its databases read-only, where the profile has a
     /// read-only mode (else the same target).
     pub fn read_only(&self) -> OdbcTarget {

@@ -117,6 +117,32 @@ impl OdbcProfile for DuckdbProfile {
         vec![("access_mode".into(), "READ_ONLY".into())]
     }
 
+    fn read_only_reason(&self) -> Option<String> {
+        (self.settings.access_mode == crate::config::AccessMode::ReadOnly)
+            .then(|| "database.duckdb.access_mode is READ_ONLY".to_string())
+    }
+
+    /// DuckDB's lock conflict: "Conflicting lock is held in PROGRAM (PID
+    /// N)" — one writer, alone, or any number of readers.
+    fn lock_holder(&self, message: &str) -> Option<String> {
+        let at = message.find("Conflicting lock is held")?;
+        let rest = &message[at..];
+        let pid: String = rest
+            .find("(PID ")
+            .map(|i| {
+                rest[i + 5..]
+                    .chars()
+                    .take_while(char::is_ascii_digit)
+                    .collect()
+            })
+            .unwrap_or_default();
+        Some(if pid.is_empty() {
+            "unknown".into()
+        } else {
+            pid
+        })
+    }
+
     fn max_parameters(&self) -> usize {
         65_535
     }
@@ -159,6 +185,18 @@ impl OdbcProfile for DuckdbProfile {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_lock_holder_is_read_from_duckdbs_message_and_read_only_is_a_reason() {
+        let mut config = crate::config::Config::default();
+        let profile = DuckdbProfile::new(&config);
+        let message = "IO Error: Could not set lock on file \"/d/dataset.duckdb\": Conflicting lock is held in /usr/bin/python3.11 (PID 4242) by user root. See also https://duckdb.org/docs/stable/connect/concurrency";
+        assert_eq!(profile.lock_holder(message).as_deref(), Some("4242"));
+        assert_eq!(profile.lock_holder("IO Error: disk full"), None);
+        assert_eq!(profile.read_only_reason(), None);
+        config.database.duckdb.access_mode = crate::config::AccessMode::ReadOnly;
+        assert!(DuckdbProfile::new(&config).read_only_reason().is_some());
+    }
 
     #[test]
     fn sizes_are_read_with_decimal_and_binary_units() {

@@ -81,6 +81,18 @@ pub trait OdbcProfile: Send + Sync {
         Vec::new()
     }
 
+    /// Why this configuration lets mdm only read datasets, if it does
+    /// (a write is then refused before anything is touched).
+    fn read_only_reason(&self) -> Option<String> {
+        None
+    }
+
+    /// The process holding a database that a read-write open was refused
+    /// because of, read from the driver's message (none: not that error).
+    fn lock_holder(&self, _message: &str) -> Option<String> {
+        None
+    }
+
     /// The password sent as `Pwd=` (never shown in messages).
     fn password(&self) -> Option<String> {
         None
