@@ -337,7 +337,8 @@ pub struct Sidecar {
     pub tables: Vec<SidecarTable>,
     /// How delimited files beside it are read, with the names and values
     /// of `register`'s flags (`delimiter`, `quote`, `escape`, `header_rows`,
-    /// `skip_rows`, `comment`, `encoding`, `bad_rows`, `decimal`); a flag
+    /// `skip_rows`, `comment`, `encoding`, `bad_rows`, `decimal`, and
+    /// `formats` per column as `--date-format` takes them); a flag
     /// given on the command line wins.
     #[serde(default, skip_serializing_if = "SidecarRead::is_empty")]
     pub read: SidecarRead,
@@ -380,6 +381,10 @@ pub struct SidecarRead {
     pub bad_rows: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub decimal: Option<String>,
+    /// Per column, how its values are written when not plainly
+    /// (`%d/%m/%Y`, `1,234.5`): an export with `--source-format`.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub formats: BTreeMap<String, String>,
 }
 
 impl SidecarRead {

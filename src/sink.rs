@@ -20,6 +20,7 @@ use parquet::file::properties::WriterProperties;
 
 use crate::config::{Compression, ExportFormat};
 use crate::error::{Error, Result};
+use crate::model::spelling::{Parsed, Spelling};
 use crate::model::{Batch, ColumnData, ColumnDef, ColumnType};
 use crate::time;
 
@@ -189,6 +190,8 @@ pub struct FileSink {
     json_keys: Vec<String>,
     writer: Option<Writer>,
     rows: u64,
+    /// Per column: its source spelling (CSV only; empty: none).
+    spellings: Vec<Option<Spelling>>,
 }
 
 impl FileSink {
@@ -281,7 +284,15 @@ impl FileSink {
             json_keys,
             writer: Some(writer),
             rows: 0,
+            spellings: Vec::new(),
         })
+    }
+
+    /// Writes CSV values in these per-column spellings (`export
+    /// --source-format`) instead of ISO dates and plain numbers.
+    pub fn with_spellings(mut self, spellings: Vec<Option<Spelling>>) -> FileSink {
+        self.spellings = spellings;
+        self
     }
 
     /// Appends a batch of rows.
@@ -289,7 +300,7 @@ impl FileSink {
         let target = self.target.clone();
         match self.writer.as_mut().expect("not finished") {
             Writer::Csv(writer) => {
-                write_csv(writer, batch).map_err(|e| csv_write_error(&target, e))?
+                write_csv(writer, batch, &self.spellings).map_err(|e| csv_write_error(&target, e))?
             }
             Writer::Json(stream) => write_json(stream, &self.json_keys, batch)
                 .map_err(|e| Error::io(&target, "write", e))?,
@@ -351,11 +362,24 @@ fn csv_write_error(path: &Path, err: csv::Error) -> Error {
     }
 }
 
-fn write_csv(writer: &mut csv::Writer<Stream>, batch: &Batch) -> csv::Result<()> {
+fn write_csv(
+    writer: &mut csv::Writer<Stream>,
+    batch: &Batch,
+    spellings: &[Option<Spelling>],
+) -> csv::Result<()> {
     let mut integers = itoa::Buffer::new();
     let mut floats = ryu::Buffer::new();
+    let mut spelled = String::new();
     for row in 0..batch.len() {
-        for column in &batch.columns {
+        for (index, column) in batch.columns.iter().enumerate() {
+            if let Some(Some(spelling)) = spellings.get(index) {
+                spelled.clear();
+                if let Some(value) = spelled_value(column, row) {
+                    spelling.format(&mut spelled, value);
+                }
+                writer.write_field(&spelled)?;
+                continue;
+            }
             match column {
                 ColumnData::Integer(v) => match v[row] {
                     Some(x) => writer.write_field(integers.format(x))?,
@@ -385,6 +409,18 @@ fn write_csv(writer: &mut csv::Writer<Stream>, batch: &Batch) -> csv::Result<()>
         writer.write_record(None::<&[u8]>)?;
     }
     Ok(())
+}
+
+/// A number or date of a column written in a spelling, `None` when null
+/// (or of another type).
+fn spelled_value(column: &ColumnData, row: usize) -> Option<Parsed> {
+    match column {
+        ColumnData::Integer(v) => v[row].map(Parsed::Integer),
+        ColumnData::Float(v) => v[row].map(Parsed::Float),
+        ColumnData::Date(v) => v[row].map(Parsed::Date),
+        ColumnData::Datetime(v) => v[row].map(Parsed::Datetime),
+        ColumnData::Boolean(_) | ColumnData::Text(_) => None,
+    }
 }
 
 /// Shortest text that reads back as the same double (`1e308`, `-0.0`,

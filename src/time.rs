@@ -115,21 +115,101 @@ pub fn parse_datetime(text: &str) -> Option<i64> {
     if hour > 23 || minute > 59 || second > 60 {
         return None;
     }
-    let mut offset_seconds = 0i64;
-    match rest {
-        [] => {}
-        [b'Z'] => {}
-        [sign @ (b'+' | b'-'), h1, h2, b':', m1, m2] => {
-            let hours = digits(&[*h1, *h2])? as i64;
-            let minutes = digits(&[*m1, *m2])? as i64;
-            let total = hours * 3600 + minutes * 60;
-            offset_seconds = if *sign == b'+' { total } else { -total };
-        }
-        _ => return None,
-    }
+    let offset_seconds = zone_offset(rest)?;
     let seconds =
         days * 86_400 + hour as i64 * 3600 + minute as i64 * 60 + second as i64 - offset_seconds;
     Some(seconds * 1_000_000 + micros as i64)
+}
+
+/// The offset from UTC in seconds of a zone suffix: none, `Z`, `UTC`,
+/// `GMT`, `+HH:MM`, `+HHMM` or `+HH` (and `-`).
+fn zone_offset(zone: &[u8]) -> Option<i64> {
+    let (sign, hours, minutes) = match zone {
+        [] | [b'Z'] | b"UTC" | b"GMT" => return Some(0),
+        [sign @ (b'+' | b'-'), h1, h2, b':', m1, m2] | [sign @ (b'+' | b'-'), h1, h2, m1, m2] => {
+            (*sign, digits(&[*h1, *h2])?, digits(&[*m1, *m2])?)
+        }
+        [sign @ (b'+' | b'-'), h1, h2] => (*sign, digits(&[*h1, *h2])?, 0),
+        _ => return None,
+    };
+    if hours > 18 || minutes > 59 {
+        return None;
+    }
+    let total = i64::from(hours) * 3600 + i64::from(minutes) * 60;
+    Some(if sign == b'+' { total } else { -total })
+}
+
+/// Days since the epoch of a calendar date, when it is one.
+pub fn civil_days(year: i64, month: u32, day: u32) -> Option<i64> {
+    ((1..=12).contains(&month) && day >= 1 && day <= days_in_month(year, month))
+        .then(|| days_from_civil(year, month, day))
+}
+
+/// The time after a date written in another spelling, as microseconds
+/// from that day's midnight UTC: one `T` or spaces, then
+/// `H[H]:MM[:SS[.fraction]]`, an optional `AM`/`PM` and an optional zone
+/// (`Z`, `UTC`, `+HH:MM`, ...).
+pub fn parse_time_of_day(text: &str) -> Option<i64> {
+    let b = text.as_bytes();
+    let mut at = match b.first()? {
+        b'T' => 1,
+        b' ' => b.iter().take_while(|c| **c == b' ').count(),
+        _ => return None,
+    };
+    let number = |at: &mut usize, min: usize, max: usize| -> Option<u32> {
+        let start = *at;
+        while *at < b.len() && *at - start < max && b[*at].is_ascii_digit() {
+            *at += 1;
+        }
+        (*at - start >= min).then(|| digits(&b[start..*at]))?
+    };
+    let mut hour = number(&mut at, 1, 2)?;
+    if b.get(at) != Some(&b':') {
+        return None;
+    }
+    at += 1;
+    let minute = number(&mut at, 2, 2)?;
+    let mut second = 0;
+    let mut micros = 0u32;
+    if b.get(at) == Some(&b':') {
+        at += 1;
+        second = number(&mut at, 2, 2)?;
+        if b.get(at) == Some(&b'.') {
+            at += 1;
+            let start = at;
+            while at < b.len() && b[at].is_ascii_digit() {
+                at += 1;
+            }
+            let fraction = &b[start..at];
+            if fraction.is_empty() || fraction.len() > 9 {
+                return None;
+            }
+            for i in 0..6 {
+                micros = micros * 10 + fraction.get(i).map_or(0, |d| u32::from(d - b'0'));
+            }
+        }
+    }
+    let mut rest = &b[at..];
+    let trimmed = |r: &[u8]| -> usize { r.iter().take_while(|c| **c == b' ').count() };
+    let skip = trimmed(rest);
+    let meridiem = rest[skip..]
+        .get(..2)
+        .map(|m| m.to_ascii_uppercase())
+        .filter(|m| m == b"AM" || m == b"PM");
+    if let Some(meridiem) = meridiem {
+        if !(1..=12).contains(&hour) {
+            return None;
+        }
+        hour = hour % 12 + if meridiem == b"PM" { 12 } else { 0 };
+        rest = &rest[skip + 2..];
+    }
+    let rest = &rest[trimmed(rest)..];
+    let offset = zone_offset(rest)?;
+    if hour > 23 || minute > 59 || second > 60 {
+        return None;
+    }
+    let seconds = i64::from(hour) * 3600 + i64::from(minute) * 60 + i64::from(second) - offset;
+    Some(seconds * 1_000_000 + i64::from(micros))
 }
 
 /// Formats days since the epoch as `YYYY-MM-DD`.
@@ -220,6 +300,13 @@ mod tests {
         assert_eq!(parse_datetime("1970-01-01T01:00:00+01:00"), Some(0));
         assert_eq!(parse_datetime("1970-01-01 00:01"), Some(60_000_000));
         assert!(parse_datetime("1970-01-01 24:00:00").is_none());
+        assert_eq!(parse_datetime("1970-01-01T01:00:00.250+0100"), Some(250_000));
+        assert_eq!(parse_datetime("1970-01-01T00:00:00-01"), Some(3_600_000_000));
+        assert_eq!(parse_time_of_day(" 1:00 pm UTC"), Some(13 * 3_600_000_000));
+        assert_eq!(parse_time_of_day("T12:00:00.5Z"), Some(43_200_500_000));
+        assert_eq!(parse_time_of_day(" 12:30 AM"), Some(30 * 60_000_000));
+        assert!(parse_time_of_day(" 13:00 PM").is_none());
+        assert!(parse_time_of_day("13:00").is_none());
         assert_eq!(
             format_datetime(parse_datetime("2021-03-04 05:06:07.000123").unwrap()),
             "2021-03-04 05:06:07.000123"

@@ -377,6 +377,7 @@ impl Client {
             no_features,
             no_header: false,
             metadata_only: false,
+            source_format: false,
         };
         let settings = self.settings.clone();
         let report = interruptible(py, move || {

@@ -57,6 +57,11 @@ pub struct ExportOpt {
     /// Write only NAME_metadata.yaml (schema, roles, rows), no table files.
     #[arg(long, conflicts_with = "no_metadata")]
     pub metadata_only: bool,
+    /// CSV only: write each column as its source spelled it (`28/01/2018`, `1,234.50`)
+    /// instead of ISO dates and plain numbers; NAME_metadata.yaml records the spellings,
+    /// so registering the export reads the same values.
+    #[arg(long)]
+    pub source_format: bool,
     /// Print what was written as JSON on stdout.
     #[arg(long)]
     pub json: bool,
@@ -82,6 +87,7 @@ pub fn run(settings: &Settings, opt: ExportOpt, ui: &Ui) -> Result<()> {
         no_include_features,
         no_header,
         metadata_only,
+        source_format,
         json,
     } = opt;
     let options = ExportOptions {
@@ -97,6 +103,7 @@ pub fn run(settings: &Settings, opt: ExportOpt, ui: &Ui) -> Result<()> {
         no_features: no_include_features,
         no_header,
         metadata_only,
+        source_format,
     };
     let report = export::export(settings, &name, &options, ui)?;
     if json {

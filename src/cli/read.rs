@@ -6,6 +6,7 @@ use clap::Args;
 
 use crate::config::BadRows;
 use crate::ingest::dialect::{self, Escape, ReadOptions};
+use crate::model::spelling::Spelling;
 
 /// A character, or `none` (clap reads `Option<Option<_>>` as an optional value).
 #[derive(Clone, Copy, Debug)]
@@ -42,6 +43,11 @@ pub struct ReadOpt {
     /// in files not delimited by commas).
     #[arg(long, value_parser = dialect::parse_decimal, help_heading = "Reading")]
     pub decimal: Option<u8>,
+    /// How a column's dates are written, as COLUMN=FORMAT with %d, %m, %b (month name),
+    /// %Y and an optional time (`date=%d/%m/%Y`, `when=%m/%d/%Y %H:%M`); repeatable.
+    /// Detected per column when every value decides it (a day above 12).
+    #[arg(long, value_name = "COL=FORMAT", value_parser = dialect::parse_date_format, help_heading = "Reading")]
+    pub date_format: Vec<(String, Spelling)>,
 }
 
 impl From<ReadOpt> for ReadOptions {
@@ -56,6 +62,7 @@ impl From<ReadOpt> for ReadOptions {
             encoding,
             bad_rows,
             decimal,
+            date_format,
         } = opt;
         ReadOptions {
             delimiter,
@@ -67,6 +74,7 @@ impl From<ReadOpt> for ReadOptions {
             encoding,
             bad_rows,
             decimal,
+            formats: date_format,
         }
     }
 }
@@ -147,6 +155,25 @@ pub fn render_ingest(ingest: Option<&serde_json::Value>) -> String {
         }
         text.push_str(&rows);
         text.push('\n');
+        if let Some(serde_json::Value::Object(formats)) = read.get("formats") {
+            // Decimal-comma columns are listed above already.
+            let spelled: Vec<String> = formats
+                .iter()
+                .filter(|(_, f)| f.as_str() != Some("1234,5"))
+                .map(|(column, f)| format!("{column} {}", f.as_str().unwrap_or("-")))
+                .collect();
+            if !spelled.is_empty() {
+                text.push_str(&format!("    read as: {}\n", spelled.join(", ")));
+            }
+        }
+        if let Some(serde_json::Value::Object(columns)) = read.get("left_as_text") {
+            for (column, why) in columns {
+                text.push_str(&format!(
+                    "    left as text: {column}: {}\n",
+                    why.as_str().unwrap_or("-")
+                ));
+            }
+        }
     }
     text
 }

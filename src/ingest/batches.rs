@@ -16,6 +16,7 @@ use super::typed::{self, ReaderKind};
 use crate::config::BadRows;
 use crate::error::{Error, Result};
 use crate::model::parse;
+use crate::model::spelling::{Parsed as Spelled, Spelling};
 use crate::model::{Batch, ColumnData, ColumnDef};
 use crate::profile::ColumnProfiler;
 
@@ -55,12 +56,11 @@ pub fn parse_batches(
     let layout = &plan.format.layout;
     let offset = layout.skip_rows;
     let width = layout.width;
-    let any_decimal_comma = plan.decimal_comma.iter().any(|d| *d);
+    let any_spelled = plan.spellings.iter().any(Option::is_some);
     let mut csv = reader::csv_reader(&plan.format, counter)?;
     let mut record = csv::ByteRecord::new();
     let mut rows = 0u64;
     let mut header_rows = layout.header_rows;
-    let mut comma_buffer = String::new();
     loop {
         match csv.read_byte_record(&mut record) {
             Ok(true) => {}
@@ -106,12 +106,9 @@ pub fn parse_batches(
             .zip(record.iter())
             .enumerate()
         {
-            let pushed = if any_decimal_comma && plan.decimal_comma[index] {
-                comma_buffer.clear();
-                comma_buffer.push_str(&String::from_utf8_lossy(field).replace(',', "."));
-                push_field(data, comma_buffer.as_bytes())
-            } else {
-                push_field(data, field)
+            let pushed = match &plan.spellings[index] {
+                Some(spelling) if any_spelled => push_spelled(data, spelling, field),
+                _ => push_field(data, field),
             };
             if !pushed {
                 return Err(parse_error(path, &record, column, field, offset));
@@ -193,6 +190,32 @@ fn push_field(data: &mut ColumnData, field: &[u8]) -> bool {
             true
         }
     }
+}
+
+/// Parses one raw field written in a column's spelling.
+fn push_spelled(data: &mut ColumnData, spelling: &Spelling, field: &[u8]) -> bool {
+    if is_null_token(field) {
+        data.push_null();
+        return true;
+    }
+    let Some(parsed) = std::str::from_utf8(field)
+        .ok()
+        .and_then(|text| spelling.read(text))
+    else {
+        return false;
+    };
+    match (data, parsed) {
+        (ColumnData::Integer(v), Spelled::Integer(x)) => v.push(Some(x)),
+        (ColumnData::Float(v), Spelled::Integer(x)) => v.push(Some(x as f64)),
+        (ColumnData::Float(v), Spelled::Float(x)) => v.push(Some(x)),
+        (ColumnData::Date(v), Spelled::Date(x)) => v.push(Some(x)),
+        (ColumnData::Datetime(v), Spelled::Date(x)) => {
+            v.push(Some(i64::from(x) * crate::time::MICROS_PER_DAY))
+        }
+        (ColumnData::Datetime(v), Spelled::Datetime(x)) => v.push(Some(x)),
+        _ => return false,
+    }
+    true
 }
 
 fn parse_error(

@@ -10,6 +10,7 @@ use serde_json::json;
 use super::encoding::TextEncoding;
 use crate::config::BadRows;
 use crate::error::{Error, Result};
+use crate::model::spelling::{DateSpelling, Spelling};
 
 choice!(
     /// How a quote character inside a quoted field is written.
@@ -202,6 +203,9 @@ pub struct ReadOptions {
     /// `Some(b',')` reads `1234,56` as a number in every numeric column;
     /// `Some(b'.')` never does.
     pub decimal: Option<u8>,
+    /// Spellings given per column (`--date-format COL=FORMAT`, an export's
+    /// sidecar): every value of the column must be written so.
+    pub formats: Vec<(String, Spelling)>,
 }
 
 /// Parses `--delimiter`: one character, `\t`/`tab`, `space`, `, ` or `; `.
@@ -249,6 +253,17 @@ pub fn parse_decimal(text: &str) -> std::result::Result<u8, String> {
         "." => Ok(b'.'),
         _ => Err(format!("`{text}` is not a decimal separator: give , or .")),
     }
+}
+
+/// Parses `--date-format COL=FORMAT` (a strftime-style date pattern).
+pub fn parse_date_format(text: &str) -> std::result::Result<(String, Spelling), String> {
+    let Some((column, pattern)) = text.split_once('=') else {
+        return Err(format!(
+            "`{text}` is not COLUMN=FORMAT (for example date=%d/%m/%Y)"
+        ));
+    };
+    let spelling = DateSpelling::from_pattern(pattern)?;
+    Ok((column.to_string(), Spelling::Date(spelling)))
 }
 
 /// Parses `--encoding` (WHATWG labels plus `cp1252`-style names).

@@ -27,6 +27,7 @@ pub mod rows;
 pub mod scan;
 pub mod schema;
 pub mod sniff;
+pub mod spellings;
 pub mod typed;
 
 use std::path::{Path, PathBuf};

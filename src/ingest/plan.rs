@@ -9,6 +9,7 @@ use super::rows::Outcome;
 use super::SourceFile;
 use crate::config::BadRows;
 use crate::model::name::{cut_name, distinct_name, MAX_COLUMN_NAME_BYTES};
+use crate::model::spelling::Spelling;
 use crate::model::ColumnDef;
 
 /// One source file after the inference pass.
@@ -21,8 +22,8 @@ pub struct TablePlan {
     pub rows: u64,
     /// Bytes of the longest record (a bound on any one value).
     pub widest_record: u64,
-    /// Per column: numbers written with a decimal comma.
-    pub decimal_comma: Vec<bool>,
+    /// Per column: how its values are written, when not plainly.
+    pub spellings: Vec<Option<Spelling>>,
     /// The line where the table ends (a footer or a further table).
     pub end_line: Option<u64>,
     pub bad_rows: BadRows,

@@ -3,6 +3,8 @@
 //! (source file, line, the row's text, reason), and the account of where
 //! the rows of a file went, recorded in `_metadata`.
 
+use std::collections::BTreeMap;
+
 use serde::Serialize;
 
 use super::dialect::Layout;
@@ -135,6 +137,13 @@ pub struct Outcome {
     /// Numeric columns written with a decimal comma.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub decimal_comma_columns: Vec<String>,
+    /// Columns read in another spelling than plain numbers and ISO dates,
+    /// with it (`%d/%m/%Y`, `1,234.5`).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub formats: BTreeMap<String, String>,
+    /// Columns left as text because their values read two ways, with why.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub left_as_text: BTreeMap<String, String>,
 }
 
 impl Outcome {

@@ -12,12 +12,13 @@ use super::infer::{classify, is_null_token, Inferred};
 use super::plan::{storage_names, TablePlan};
 use super::reader::{self, CsvFormat};
 use super::rows::{self, Fit, Outcome};
-use super::sniff::is_decimal_comma;
+use super::spellings::{Allowed, Candidates, Resolution};
 use super::typed::{self, ReaderKind};
 use super::SourceFile;
 use crate::config::BadRows;
 use crate::error::{Error, Result};
 use crate::interrupt;
+use crate::model::spelling::Spelling;
 use crate::model::ColumnDef;
 use crate::ui::Ui;
 
@@ -130,7 +131,7 @@ pub fn infer_table(
             )));
         }
     }
-    let (names, columns, decimal_comma) = scan.columns();
+    let (names, columns, spellings) = scan.columns();
     let Pass {
         outcome,
         widest_record,
@@ -144,7 +145,7 @@ pub fn infer_table(
         original_names: names,
         columns,
         widest_record,
-        decimal_comma,
+        spellings,
         end_line,
         bad_rows,
         outcome,
@@ -160,8 +161,8 @@ enum Step {
 }
 
 /// Pass 1's state over one delimited table: the header read so far, each
-/// column's type and decimal marks, the irregular rows being weighed, and
-/// where the table ends.
+/// column's type and spelling, the irregular rows being weighed, and where
+/// the table ends.
 struct Pass<'a> {
     path: &'a Path,
     layout: &'a Layout,
@@ -172,8 +173,11 @@ struct Pass<'a> {
     header: Vec<Vec<String>>,
     names: Vec<String>,
     types: Vec<Inferred>,
-    /// Where cell errors point, and the decimal marks seen per column.
+    /// Where cell errors point, and the spellings seen per column.
     marks: Marks<'a>,
+    /// Spellings the user gave (`--date-format`, an export's sidecar), by
+    /// column name, until the header is known.
+    forced: Vec<(String, Spelling)>,
     outcome: Outcome,
     widest_record: u64,
     run: IrregularRun,
@@ -201,13 +205,17 @@ impl<'a> Pass<'a> {
                 path,
                 offset: layout.skip_rows,
                 width,
-                decimal_allowed: match read.decimal {
-                    Some(separator) => separator == b',',
-                    None => layout.dialect.delimiter != b',',
+                allowed: Allowed {
+                    decimal_comma: match read.decimal {
+                        Some(separator) => separator == b',',
+                        None => layout.dialect.delimiter != b',',
+                    },
+                    decimal_point: read.decimal != Some(b','),
                 },
-                comma: vec![false; width],
-                dot: vec![false; width],
+                dotted: vec![false; width],
+                spelled: vec![None; width],
             },
+            forced: read.formats.clone(),
             outcome: Outcome::default(),
             widest_record: 0,
             run: IrregularRun::default(),
@@ -237,6 +245,9 @@ impl<'a> Pass<'a> {
         }
         if self.names.is_empty() {
             self.names = (1..=self.width).map(|i| format!("column_{i}")).collect();
+        }
+        if !self.forced.is_empty() {
+            self.apply_forced();
         }
         // The same header again after a gap: a second table starts.
         if after_gap && !self.header.is_empty() && self.run.count == 0 {
@@ -375,33 +386,55 @@ impl<'a> Pass<'a> {
         Ok(())
     }
 
-    /// The header as read, the stored columns with their types, and which
-    /// columns hold numbers with a decimal comma.
-    fn columns(&mut self) -> (Vec<String>, Vec<ColumnDef>, Vec<bool>) {
-        let mut decimal_comma = vec![false; self.width];
-        for (((inferred, comma), dot), decimal) in self
-            .types
-            .iter_mut()
-            .zip(&self.marks.comma)
-            .zip(&self.marks.dot)
-            .zip(decimal_comma.iter_mut())
-        {
-            if *comma && *inferred == Inferred::Float {
-                if *dot {
-                    // `1.5` and `1,5` in one column: neither reading is safe.
-                    *inferred = Inferred::Text;
-                } else {
-                    *decimal = true;
+    /// The spellings given for columns of this file, now that its header
+    /// is known (a name of no column here may be another file's).
+    fn apply_forced(&mut self) {
+        let stored = storage_names(&self.names);
+        for (name, spelling) in std::mem::take(&mut self.forced) {
+            let found = self
+                .names
+                .iter()
+                .zip(&stored)
+                .position(|(original, stored)| original.trim() == name || *stored == name);
+            if let Some(index) = found {
+                self.marks.spelled[index] = Some(Candidates::forced(spelling));
+            }
+        }
+    }
+
+    /// The header as read, the stored columns with their types, and each
+    /// column's spelling (recorded in the outcome, with the columns left as
+    /// text because their values read two ways).
+    fn columns(&mut self) -> (Vec<String>, Vec<ColumnDef>, Vec<Option<Spelling>>) {
+        let names_stored = storage_names(&self.names);
+        let mut spellings = vec![None; self.width];
+        let evidence: Vec<_> = self
+            .marks
+            .spelled
+            .iter()
+            .flatten()
+            .filter_map(Candidates::decided)
+            .collect();
+        for (index, candidates) in self.marks.spelled.iter().enumerate() {
+            let Some(candidates) = candidates else {
+                continue;
+            };
+            let name = &names_stored[index];
+            match candidates.resolve(name, &evidence) {
+                Resolution::Spelled(spelling, found) => {
+                    self.types[index] = found;
+                    if spelling.is_decimal_comma() {
+                        self.outcome.decimal_comma_columns.push(name.clone());
+                    }
+                    self.outcome.formats.insert(name.clone(), spelling.text());
+                    spellings[index] = Some(spelling);
+                }
+                Resolution::Text(why) => {
+                    self.types[index] = Inferred::Text;
+                    self.outcome.left_as_text.insert(name.clone(), why);
                 }
             }
         }
-        let names_stored = storage_names(&self.names);
-        self.outcome.decimal_comma_columns = names_stored
-            .iter()
-            .zip(&decimal_comma)
-            .filter(|(_, is)| **is)
-            .map(|(n, _)| n.clone())
-            .collect();
         let columns = names_stored
             .into_iter()
             .zip(&self.types)
@@ -410,24 +443,27 @@ impl<'a> Pass<'a> {
                 column_type: inferred.column_type(),
             })
             .collect();
-        (std::mem::take(&mut self.names), columns, decimal_comma)
+        (std::mem::take(&mut self.names), columns, spellings)
     }
 }
 
 /// What inferring a row's cells needs besides the types: where errors
-/// point, and the per-column decimal marks it notes.
+/// point, and the per-column spellings it narrows.
 struct Marks<'a> {
     path: &'a Path,
     offset: u64,
     width: usize,
-    decimal_allowed: bool,
-    /// Per column: numbers written with a decimal comma, with a point.
-    comma: Vec<bool>,
-    dot: Vec<bool>,
+    allowed: Allowed,
+    /// Per column: a plain value had a decimal point that is no group mark
+    /// (so a comma cannot be the decimal mark).
+    dotted: Vec<bool>,
+    /// Per column: the readings still possible once a value was not a
+    /// plain number or ISO date.
+    spelled: Vec<Option<Candidates>>,
 }
 
-/// Joins each cell's type into its column's (`types`), noting decimal
-/// commas and points.
+/// Joins each cell's type into its column's (`types`), or narrows the
+/// column's spellings once it has some.
 fn infer_cells(
     record: &csv::ByteRecord,
     names: &[String],
@@ -444,18 +480,66 @@ fn infer_cells(
         }
         let text = std::str::from_utf8(field)
             .map_err(|_| utf8_error(marks.path, record, &names[index], marks.offset))?;
-        let mut found = classify(text);
-        if marks.decimal_allowed {
-            if found == Inferred::Text && is_decimal_comma(text) {
-                found = Inferred::Float;
-                marks.comma[index] = true;
-            } else if found == Inferred::Float && text.contains('.') {
-                marks.dot[index] = true;
+        if let Some(candidates) = &mut marks.spelled[index] {
+            if !candidates.admit(text) {
+                if candidates.forced {
+                    let format = candidates.text();
+                    return Err(forced_error(marks, record, &names[index], text, &format));
+                }
+                marks.spelled[index] = None;
+                types[index] = Inferred::Text;
             }
+            continue;
+        }
+        let found = classify(text);
+        if found == Inferred::Text && current != Inferred::Text {
+            match Candidates::open(text, current, marks.dotted[index], marks.allowed) {
+                Some(candidates) => marks.spelled[index] = Some(candidates),
+                None => types[index] = Inferred::Text,
+            }
+            continue;
+        }
+        if found == Inferred::Float
+            && marks.allowed.decimal_comma
+            && !marks.dotted[index]
+            && text.contains('.')
+            && !is_point_grouped(text)
+        {
+            marks.dotted[index] = true;
         }
         types[index] = current.join(found);
     }
     Ok(())
+}
+
+/// `1.234`, `-12.345.678`: an integer with points between groups of three
+/// digits (a plain float to the plain parsers, a thousand where the comma
+/// is the decimal mark).
+fn is_point_grouped(text: &str) -> bool {
+    let digits = text.strip_prefix(['-', '+']).unwrap_or(text);
+    let mut groups = digits.split('.');
+    let first = groups.next().unwrap_or("");
+    (1..=3).contains(&first.len())
+        && !first.starts_with('0')
+        && first.bytes().all(|b| b.is_ascii_digit())
+        && groups.all(|g| g.len() == 3 && g.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// A value of a column the user gave a spelling for that is not in it.
+fn forced_error(
+    marks: &Marks,
+    record: &csv::ByteRecord,
+    column: &str,
+    value: &str,
+    format: &str,
+) -> Error {
+    let shown: String = value.chars().take(40).collect();
+    Error::General(format!(
+        "{}: line {}, column '{column}': `{shown}` is not written as {} (the format given for it)",
+        marks.path.display(),
+        record.position().map_or(0, |p| p.line()) + marks.offset,
+        format
+    ))
 }
 
 /// A row that can end the table as a footer: only a first field, which
@@ -631,7 +715,7 @@ fn infer_typed_table(source: SourceFile, ui: &Ui) -> Result<TablePlan> {
         columns,
         rows: scan.rows,
         widest_record: scan.widest,
-        decimal_comma: vec![false; width],
+        spellings: vec![None; width],
         end_line: None,
         bad_rows: BadRows::Error,
         outcome: Outcome {

@@ -7,6 +7,7 @@
 
 pub mod name;
 pub mod parse;
+pub mod spelling;
 
 use serde::{Deserialize, Serialize};
 

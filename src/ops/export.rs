@@ -11,7 +11,10 @@ use crate::config::{Compression, ExportFormat, Settings};
 use crate::error::{Error, Result};
 use crate::features::FeatureSet;
 use crate::interrupt;
-use crate::metadata::{self, ColumnInfo, Sidecar, SidecarTable, TableInfo, SIDECAR_SUFFIX};
+use crate::metadata::{
+    self, ColumnInfo, DatasetMetadata, Sidecar, SidecarTable, TableInfo, SIDECAR_SUFFIX,
+};
+use crate::model::spelling::Spelling;
 use crate::model::ColumnDef;
 use crate::sink::{self, FileSink};
 use crate::ui::Ui;
@@ -43,6 +46,9 @@ pub struct ExportOptions {
     pub no_header: bool,
     /// Write only the metadata sidecar, no table files.
     pub metadata_only: bool,
+    /// CSV values in the spelling each column was read in (`28/01/2018`,
+    /// `1,234.50`) instead of ISO dates and plain numbers.
+    pub source_format: bool,
 }
 
 /// One file written.
@@ -85,6 +91,18 @@ pub fn export(
     }
     let selected = select(&tables, &wanted, &options.columns)?;
     let (format, compression) = resolve_format(settings, options);
+    if options.source_format && format != ExportFormat::Csv {
+        return Err(Error::InvalidArgument(format!(
+            "--source-format writes CSV values as the source spelled them; {format} stores typed values (drop --source-format or export csv)"
+        )));
+    }
+    let spellings: Vec<Vec<Option<Spelling>>> = selected
+        .iter()
+        .map(|(table, columns)| match options.source_format {
+            true => source_spellings(&metadata, &table.name, columns),
+            false => Vec::new(),
+        })
+        .collect();
     let targets: Vec<PathBuf> = match &options.output {
         Some(file) => {
             if selected.len() != 1 {
@@ -122,7 +140,7 @@ pub fn export(
 
     let batch_size = settings.config.performance.batch_size;
     let mut files = Vec::new();
-    for ((table, columns), target) in selected.iter().zip(&targets) {
+    for (((table, columns), target), spellings) in selected.iter().zip(&targets).zip(&spellings) {
         if options.metadata_only {
             files.push(ExportedFile {
                 table: table.name.clone(),
@@ -139,7 +157,8 @@ pub fn export(
             &defs,
             options.force,
             !options.no_header,
-        )?;
+        )?
+        .with_spellings(spellings.clone());
         let bar = ui.progress_rows(table.rows, &format!("export {}", table.name));
         store.scan(&table.name, &defs, batch_size, &mut |batch| {
             sink.write(batch)?;
@@ -187,6 +206,12 @@ pub fn export(
             read: if format == ExportFormat::Csv {
                 crate::metadata::SidecarRead {
                     header_rows: Some(usize::from(!options.no_header)),
+                    formats: selected
+                        .iter()
+                        .zip(&spellings)
+                        .flat_map(|((_, columns), spellings)| columns.iter().zip(spellings))
+                        .filter_map(|(column, s)| Some((column.name.clone(), s.as_ref()?.text())))
+                        .collect(),
                     ..crate::metadata::SidecarRead::csv_export()
                 }
             } else {
@@ -220,6 +245,27 @@ pub fn export(
         files,
         metadata_file,
     })
+}
+
+/// Each column's spelling in its source (from `_metadata`'s `ingest`
+/// record of the table, or of the table a feature table was made from).
+fn source_spellings(
+    metadata: &DatasetMetadata,
+    table: &str,
+    columns: &[ColumnInfo],
+) -> Vec<Option<Spelling>> {
+    let ingest = metadata.fields.get(super::register::INGEST_METADATA_KEY);
+    let source = table.strip_suffix("_features").unwrap_or(table);
+    let formats = ingest
+        .and_then(|i| i.get(table).or_else(|| i.get(source)))
+        .and_then(|t| t.get("formats"));
+    columns
+        .iter()
+        .map(|column| {
+            let text = formats?.get(&column.name)?.as_str()?;
+            Spelling::from_text(text).ok()
+        })
+        .collect()
 }
 
 /// The tables and, per table, the columns to export. Unknown tables or

@@ -39,6 +39,9 @@ pub(super) fn report_read(plan: &TablePlan, ui: &Ui) {
             outcome.rows_rejected
         ));
     }
+    for (column, why) in &outcome.left_as_text {
+        parts.push(format!("column '{column}' left as text: {why}"));
+    }
     if !parts.is_empty() {
         ui.message(&format!(
             "{}: {}",

@@ -44,6 +44,14 @@ pub(super) fn apply_sidecar_read(
     if let (None, Some(text)) = (read.decimal, &keys.decimal) {
         read.decimal = Some(parse(path, "decimal", d::parse_decimal(text))?);
     }
+    for (column, text) in &keys.formats {
+        if read.formats.iter().any(|(given, _)| given == column) {
+            continue;
+        }
+        let key = format!("formats.{column}");
+        let spelling = parse(path, &key, crate::model::spelling::Spelling::from_text(text))?;
+        read.formats.push((column.clone(), spelling));
+    }
     Ok(())
 }
 

@@ -107,6 +107,22 @@ pub(super) fn read_and_infer(
         report_read(&plan, ui);
         plans.push(plan);
     }
+    for (column, _) in &options.read.formats {
+        let known = plans.iter().any(|plan| {
+            plan.original_names.iter().any(|n| n.trim() == column)
+                || plan.columns.iter().any(|c| &c.name == column)
+        });
+        if !known {
+            return Err(Error::InvalidArgument(format!(
+                "--date-format: no column '{column}' in {}",
+                plans
+                    .iter()
+                    .map(|p| p.source.path.display().to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )));
+        }
+    }
     Ok(plans)
 }
 
