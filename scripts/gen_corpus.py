@@ -176,7 +176,182 @@ def further_tables():
     write("further_table_wider_and_longer.csv", "\n".join(first + wide) + "\n")
 
 
+def iso(value, timestamp=False):
+    """A date or timestamp as mdm exports it (ISO; microseconds when any)."""
+    if not timestamp:
+        return value.strftime("%Y-%m-%d")
+    text = value.strftime("%Y-%m-%d %H:%M:%S")
+    return text + (f".{value.microsecond:06d}" if value.microsecond else "")
+
+
+def spelled_values():
+    """Dates and numbers spelled as people write them, each written by pandas
+    (`Series.dt.strftime`, `to_csv(decimal=",")`) or by Python's own number
+    formatting; the expected table is made from the same pandas values, in
+    ISO dates and plain numbers."""
+    import pandas as pd
+
+    days = pd.to_datetime(["2018-01-28", "2019-02-13", "2020-03-05", "2021-12-31"])
+    stamps = pd.to_datetime(
+        ["2018-01-28 13:45:10.250", "2019-02-13 08:00:00", "2020-03-05 23:59:59.999", "2021-12-31 00:00:00"],
+        format="ISO8601",
+    )
+    prices = [1234.5, 0.25, 99.99, 1000000.0]
+    quantities = [3, 1200, 45, 1234567]
+
+    def expected(name, frame):
+        write(name.rsplit(".", 1)[0] + ".expected.csv", frame.to_csv(index=False, lineterminator="\n"))
+
+    plain = pd.DataFrame(
+        {
+            "id": [1, 2, 3, 4],
+            "day": [iso(d) for d in days],
+            "stamp": [iso(t, True) for t in stamps],
+            "price": prices,
+            "qty": quantities,
+        }
+    )
+    # Day-first dates and times, comma-grouped numbers (as a UK export).
+    uk = pd.DataFrame(
+        {
+            "id": [1, 2, 3, 4],
+            "day": days.strftime("%d/%m/%Y"),
+            "stamp": stamps.strftime("%d/%m/%Y %H:%M:%S.%f"),
+            "price": [f"{p:,.2f}" for p in prices],
+            "qty": [f"{q:,}" for q in quantities],
+        }
+    )
+    write("spelled_dayfirst_grouped.csv", uk.to_csv(index=False, lineterminator="\n"))
+    expected("spelled_dayfirst_grouped.csv", plain.assign(price=[float(f"{p:.2f}") for p in prices]))
+    # Month-first dates with 12-hour times, as a US export.
+    us = pd.DataFrame(
+        {
+            "id": [1, 2, 3, 4],
+            "day": days.strftime("%m/%d/%Y"),
+            "stamp": stamps.floor("s").strftime("%m/%d/%Y %I:%M:%S %p"),
+            "price": prices,
+            "qty": quantities,
+        }
+    )
+    write("spelled_monthfirst_us.csv", us.to_csv(index=False, lineterminator="\n"))
+    expected("spelled_monthfirst_us.csv", plain.assign(stamp=[iso(t, True) for t in stamps.floor("s")]))
+    # German: semicolons, dotted dates, a decimal comma and dotted thousands.
+    de = pd.DataFrame(
+        {
+            "id": [1, 2, 3, 4],
+            "day": days.strftime("%d.%m.%Y"),
+            "stamp": stamps.floor("s").strftime("%d.%m.%Y %H:%M"),
+            "price": [f"{p:,.2f}".replace(",", "_").replace(".", ",").replace("_", ".") for p in prices],
+            "qty": quantities,
+        }
+    )
+    write("spelled_german.csv", de.to_csv(index=False, sep=";", lineterminator="\n"))
+    expected(
+        "spelled_german.csv",
+        plain.assign(stamp=[iso(t, True) for t in stamps.floor("min")]),
+    )
+    # No-break spaces between thousands (as French and Swedish write them),
+    # a decimal comma (pandas' own) and full month names.
+    fr = pd.DataFrame(
+        {
+            "id": [1, 2, 3, 4],
+            "day": days.strftime("%d %B %Y"),
+            "amount": [f"{p:,.2f}".replace(",", "\u00a0").replace(".", ",") for p in prices],
+            "ratio": [0.5, 1.25, 3.0, 0.125],
+        }
+    )
+    write("spelled_space_grouped_month_names.csv", fr.to_csv(index=False, sep=";", decimal=",", lineterminator="\n"))
+    expected(
+        "spelled_space_grouped_month_names.csv",
+        pd.DataFrame({"id": [1, 2, 3, 4], "day": plain.day, "amount": prices, "ratio": [0.5, 1.25, 3.0, 0.125]}),
+    )
+    # Month names first, and UTC timestamps with milliseconds as pandas and
+    # JavaScript's toISOString write them.
+    utc = stamps.tz_localize("UTC")
+    named = pd.DataFrame(
+        {
+            "id": [1, 2, 3, 4],
+            "day": days.strftime("%b %d, %Y"),
+            "pandas_utc": utc,
+            "js_utc": [t.strftime("%Y-%m-%dT%H:%M:%S.") + f"{t.microsecond // 1000:03d}Z" for t in utc],
+        }
+    )
+    write("spelled_month_names_utc.csv", named.to_csv(index=False, lineterminator="\n"))
+    expected(
+        "spelled_month_names_utc.csv",
+        pd.DataFrame(
+            {
+                "id": [1, 2, 3, 4],
+                "day": plain.day,
+                "pandas_utc": [iso(t, True) for t in stamps],
+                "js_utc": [iso(t, True) for t in stamps.floor("ms")],
+            }
+        ),
+    )
+    # Every day at most 12: either order reads; nothing is guessed, the
+    # column stays text as written.
+    ambiguous = pd.DataFrame({"id": [1, 2, 3], "day": ["05/03/2020", "01/02/2019", "12/11/2018"]})
+    write("spelled_ambiguous_dates.csv", ambiguous.to_csv(index=False, lineterminator="\n"))
+    expected("spelled_ambiguous_dates.csv", ambiguous)
+
+
+def spreadsheet_exports():
+    """Files saved by a spreadsheet program: a workbook written by openpyxl
+    (a title row, a blank row, US date and grouped number formats) saved as
+    CSV by LibreOffice Calc with its cells as shown, comma- and
+    semicolon-separated. Skipped (the committed files stay) where
+    LibreOffice is not installed (Debian: libreoffice-calc-nogui)."""
+    import datetime
+    import shutil
+    import subprocess
+    import tempfile
+
+    import openpyxl
+
+    soffice = shutil.which("soffice")
+    if soffice is None:
+        print("gen_corpus: soffice not found; spreadsheet exports left as committed")
+        return
+    rows = [
+        (datetime.date(2018, 1, 28), datetime.datetime(2018, 1, 29, 14, 5), 1234.5, 1200),
+        (datetime.date(2019, 2, 13), datetime.datetime(2019, 2, 14, 9, 30), 0.25, 3),
+        (datetime.date(2020, 3, 5), datetime.datetime(2020, 3, 5, 23, 59), 1000000, 1234567),
+    ]
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["Sales export"])
+    sheet.append([])
+    sheet.append(["Order date", "Shipped", "Amount", "Units"])
+    for row in rows:
+        sheet.append(list(row))
+    for cells in sheet.iter_rows(min_row=4):
+        cells[0].number_format = "mm/dd/yyyy"
+        cells[1].number_format = "mm/dd/yyyy hh:mm AM/PM"
+        cells[2].number_format = "#,##0.00"
+        cells[3].number_format = "#,##0"
+    expected = "Order date,Shipped,Amount,Units\n" + "".join(
+        f"{d:%Y-%m-%d},{t:%Y-%m-%d %H:%M:%S},{float(a)!r},{u}\n" for d, t, a, u in rows
+    )
+    with tempfile.TemporaryDirectory() as work:
+        workbook = os.path.join(work, "sales.xlsx")
+        book.save(workbook)
+        # Filter options: separator, quote, UTF-8, first line, -, en-US,
+        # quote text cells, detect special numbers, save cells as shown.
+        for name, separator in [("spreadsheet_calc_us_comma", 44), ("spreadsheet_calc_us_semicolon", 59)]:
+            subprocess.run(
+                [soffice, "--headless", "--convert-to",
+                 f"csv:Text - txt - csv (StarCalc):{separator},34,76,1,,1033,true,true,true",
+                 "--outdir", work, workbook],
+                check=True, capture_output=True,
+            )
+            with open(os.path.join(work, "sales.csv"), "rb") as f:
+                write(name + ".csv", f.read())
+            write(name + ".expected.csv", expected)
+
+
 if __name__ == "__main__":
     os.makedirs(OUT, exist_ok=True)
     pandas_files()
     hand_files()
+    spelled_values()
+    spreadsheet_exports()
