@@ -299,9 +299,8 @@ impl FileSink {
     pub fn write(&mut self, batch: &Batch) -> Result<()> {
         let target = self.target.clone();
         match self.writer.as_mut().expect("not finished") {
-            Writer::Csv(writer) => {
-                write_csv(writer, batch, &self.spellings).map_err(|e| csv_write_error(&target, e))?
-            }
+            Writer::Csv(writer) => write_csv(writer, batch, &self.spellings)
+                .map_err(|e| csv_write_error(&target, e))?,
             Writer::Json(stream) => write_json(stream, &self.json_keys, batch)
                 .map_err(|e| Error::io(&target, "write", e))?,
             Writer::Parquet(writer, schema) => {

@@ -300,8 +300,14 @@ mod tests {
         assert_eq!(parse_datetime("1970-01-01T01:00:00+01:00"), Some(0));
         assert_eq!(parse_datetime("1970-01-01 00:01"), Some(60_000_000));
         assert!(parse_datetime("1970-01-01 24:00:00").is_none());
-        assert_eq!(parse_datetime("1970-01-01T01:00:00.250+0100"), Some(250_000));
-        assert_eq!(parse_datetime("1970-01-01T00:00:00-01"), Some(3_600_000_000));
+        assert_eq!(
+            parse_datetime("1970-01-01T01:00:00.250+0100"),
+            Some(250_000)
+        );
+        assert_eq!(
+            parse_datetime("1970-01-01T00:00:00-01"),
+            Some(3_600_000_000)
+        );
         assert_eq!(parse_time_of_day(" 1:00 pm UTC"), Some(13 * 3_600_000_000));
         assert_eq!(parse_time_of_day("T12:00:00.5Z"), Some(43_200_500_000));
         assert_eq!(parse_time_of_day(" 12:30 AM"), Some(30 * 60_000_000));

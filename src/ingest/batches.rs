@@ -106,9 +106,14 @@ pub fn parse_batches(
             .zip(record.iter())
             .enumerate()
         {
-            let pushed = match &plan.spellings[index] {
-                Some(spelling) if any_spelled => push_spelled(data, spelling, field),
-                _ => push_field(data, field),
+            let spelling = if any_spelled {
+                plan.spellings[index].as_ref()
+            } else {
+                None
+            };
+            let pushed = match spelling {
+                Some(spelling) => push_spelled(data, spelling, field),
+                None => push_field(data, field),
             };
             if !pushed {
                 return Err(parse_error(path, &record, column, field, offset));

@@ -24,8 +24,18 @@ pub struct Allowed {
 
 /// The date patterns tried on a column whose values are not ISO dates.
 const DATE_PATTERNS: &[&str] = &[
-    "%d/%m/%Y", "%m/%d/%Y", "%d.%m.%Y", "%m.%d.%Y", "%d-%m-%Y", "%m-%d-%Y", "%Y.%m.%d",
-    "%d %b %Y", "%b %d, %Y", "%b %d %Y", "%d-%b-%Y", "%d %b, %Y",
+    "%d/%m/%Y",
+    "%m/%d/%Y",
+    "%d.%m.%Y",
+    "%m.%d.%Y",
+    "%d-%m-%Y",
+    "%m-%d-%Y",
+    "%Y.%m.%d",
+    "%d %b %Y",
+    "%b %d, %Y",
+    "%b %d %Y",
+    "%d-%b-%Y",
+    "%d %b, %Y",
 ];
 
 fn date_patterns() -> &'static [DateSpelling] {
@@ -116,9 +126,10 @@ impl Candidate {
 
     fn settled(&self) -> (Spelling, Inferred) {
         let spelling = match &self.spelling {
-            Spelling::Date(date) => Spelling::Date(
-                date.adjusted(self.full_month, self.found == Inferred::Datetime || date.with_time),
-            ),
+            Spelling::Date(date) => Spelling::Date(date.adjusted(
+                self.full_month,
+                self.found == Inferred::Datetime || date.with_time,
+            )),
             number => number.clone(),
         };
         (spelling, self.found)
@@ -130,11 +141,20 @@ impl Candidates {
     /// a column whose earlier values joined to `history` (`dotted`: one of
     /// them had a decimal point that is no group mark). `None` when there
     /// is none: the column is text.
-    pub fn open(text: &str, history: Inferred, dotted: bool, allowed: Allowed) -> Option<Candidates> {
+    pub fn open(
+        text: &str,
+        history: Inferred,
+        dotted: bool,
+        allowed: Allowed,
+    ) -> Option<Candidates> {
         let mut list = Vec::new();
         let first = *text.as_bytes().first()?;
-        let numeric_history = matches!(history, Inferred::Null | Inferred::Integer | Inferred::Float);
-        if numeric_history && (first.is_ascii_digit() || matches!(first, b'-' | b'+' | b',' | b'.')) {
+        let numeric_history = matches!(
+            history,
+            Inferred::Null | Inferred::Integer | Inferred::Float
+        );
+        if numeric_history && (first.is_ascii_digit() || matches!(first, b'-' | b'+' | b',' | b'.'))
+        {
             let mut marks = Vec::new();
             if allowed.decimal_point {
                 marks.push('.');
@@ -144,7 +164,10 @@ impl Candidates {
             }
             for decimal in marks {
                 let mut candidate = Candidate {
-                    spelling: Spelling::Number(NumberSpelling { decimal, group: None }),
+                    spelling: Spelling::Number(NumberSpelling {
+                        decimal,
+                        group: None,
+                    }),
                     found: history,
                     full_month: None,
                 };
@@ -195,7 +218,9 @@ impl Candidates {
 
     /// The first reading's text form (what a forced column must match).
     pub fn text(&self) -> String {
-        self.list.first().map_or_else(String::new, |c| c.spelling.text())
+        self.list
+            .first()
+            .map_or_else(String::new, |c| c.spelling.text())
     }
 
     /// The convention of a column with one reading left (what other
@@ -270,7 +295,10 @@ mod tests {
     #[test]
     fn a_day_above_twelve_decides_the_order() {
         let values = ["05/03/2020", "28/01/2018", "13/02/2019"];
-        assert_eq!(spelled(column(&values, ANY)), ("%d/%m/%Y".into(), Inferred::Date));
+        assert_eq!(
+            spelled(column(&values, ANY)),
+            ("%d/%m/%Y".into(), Inferred::Date)
+        );
         let values = ["01/28/2018 13:45", "02/13/2019 08:00"];
         assert_eq!(
             spelled(column(&values, ANY)),
@@ -288,7 +316,10 @@ mod tests {
         let mut candidates = Candidates::open(values[0], Inferred::Null, false, ANY).unwrap();
         assert!(candidates.admit(values[1]));
         let evidence = [Convention::Order(DateOrder::DayFirst)];
-        assert!(matches!(candidates.resolve("c", &evidence), Resolution::Spelled(..)));
+        assert!(matches!(
+            candidates.resolve("c", &evidence),
+            Resolution::Spelled(..)
+        ));
     }
 
     #[test]
@@ -298,9 +329,15 @@ mod tests {
         let values = ["5 January 2021", "13 Feb 2020"];
         assert_eq!(spelled(column(&values, ANY)).0, "%d %B %Y");
         let values = ["1,234.50", "999.00", "12,345"];
-        assert_eq!(spelled(column(&values, ANY)), ("1,234.5".into(), Inferred::Float));
+        assert_eq!(
+            spelled(column(&values, ANY)),
+            ("1,234.5".into(), Inferred::Float)
+        );
         let values = ["1.234,50", "999,00"];
-        assert_eq!(spelled(column(&values, ANY)), ("1.234,5".into(), Inferred::Float));
+        assert_eq!(
+            spelled(column(&values, ANY)),
+            ("1.234,5".into(), Inferred::Float)
+        );
         let values = ["1 234,50", "12"];
         assert_eq!(spelled(column(&values, ANY)).0, "1 234,5");
         let values = ["1234,5", "-0,25"];
@@ -309,7 +346,10 @@ mod tests {
 
     #[test]
     fn a_number_that_reads_two_ways_is_not_guessed() {
-        assert!(matches!(column(&["1,234", "5,678"], ANY), Resolution::Text(_)));
+        assert!(matches!(
+            column(&["1,234", "5,678"], ANY),
+            Resolution::Text(_)
+        ));
         let point_only = Allowed {
             decimal_comma: false,
             decimal_point: true,

@@ -251,7 +251,10 @@ fn plain_number(text: &str) -> Option<Parsed> {
     if let Some(value) = super::parse::parse_integer(text) {
         return Some(Parsed::Integer(value));
     }
-    if text.bytes().all(|b| b.is_ascii_digit() || b == b'-' || b == b'+') {
+    if text
+        .bytes()
+        .all(|b| b.is_ascii_digit() || b == b'-' || b == b'+')
+    {
         // Leading zeros or out of range: a code, not a number.
         return None;
     }
@@ -367,7 +370,11 @@ impl DateSpelling {
     /// Which field comes first.
     pub fn order(&self) -> DateOrder {
         let position = |wanted: Item| self.items.iter().position(|i| *i == wanted);
-        match (position(Item::Day), position(Item::Month), position(Item::Year)) {
+        match (
+            position(Item::Day),
+            position(Item::Month),
+            position(Item::Year),
+        ) {
             (Some(day), Some(month), Some(year)) if year > day.min(month) => {
                 if day < month {
                     DateOrder::DayFirst
@@ -433,10 +440,7 @@ impl DateSpelling {
             return Some((Parsed::Date(days as i32), full));
         }
         let micros = time::parse_time_of_day(rest)?;
-        Some((
-            Parsed::Datetime(days * time::MICROS_PER_DAY + micros),
-            full,
-        ))
+        Some((Parsed::Datetime(days * time::MICROS_PER_DAY + micros), full))
     }
 
     /// The pattern with month names written in full or abbreviated, and
@@ -593,7 +597,10 @@ mod tests {
     fn grouped_numbers_read_in_their_own_spelling_only() {
         let us = number('.', Some(','));
         assert_eq!(us.read("1,234.50", false).unwrap().0, Parsed::Float(1234.5));
-        assert_eq!(us.read("-12,345,678", false).unwrap().0, Parsed::Integer(-12_345_678));
+        assert_eq!(
+            us.read("-12,345,678", false).unwrap().0,
+            Parsed::Integer(-12_345_678)
+        );
         assert_eq!(us.read("999.5", false).unwrap().0, Parsed::Float(999.5));
         assert!(us.read("1,23.5", false).is_none());
         assert!(us.read("1234,567", false).is_none());
@@ -603,7 +610,10 @@ mod tests {
         assert_eq!(de.read("1.234", false).unwrap().0, Parsed::Integer(1234));
         assert!(de.read("1.5", false).is_none());
         let fr = number(',', Some('\u{a0}'));
-        assert_eq!(fr.read("1\u{a0}234,5", false).unwrap().0, Parsed::Float(1234.5));
+        assert_eq!(
+            fr.read("1\u{a0}234,5", false).unwrap().0,
+            Parsed::Float(1234.5)
+        );
         let comma = number(',', None);
         assert_eq!(comma.read("-0,5", false).unwrap().0, Parsed::Float(-0.5));
         assert!(comma.read("1 234,5", false).is_none());
@@ -617,7 +627,11 @@ mod tests {
     #[test]
     fn numbers_write_back_in_their_spelling() {
         let cases = [
-            (number('.', Some(',')), Parsed::Float(1234567.25), "1,234,567.25"),
+            (
+                number('.', Some(',')),
+                Parsed::Float(1234567.25),
+                "1,234,567.25",
+            ),
             (number(',', Some('.')), Parsed::Integer(-1234), "-1.234"),
             (number(',', Some(' ')), Parsed::Float(0.5), "0,5"),
             (number(',', None), Parsed::Float(1e300), "1e300"),
@@ -643,16 +657,25 @@ mod tests {
         assert!(mdy.with_time);
         assert_eq!(mdy.order(), DateOrder::MonthFirst);
         let noon = time::parse_datetime("2018-01-28 13:05:00").unwrap();
-        assert_eq!(mdy.read("01/28/2018 1:05 PM").unwrap().0, Parsed::Datetime(noon));
+        assert_eq!(
+            mdy.read("01/28/2018 1:05 PM").unwrap().0,
+            Parsed::Datetime(noon)
+        );
         let named = DateSpelling::from_pattern("%b %d, %Y").unwrap();
         assert_eq!(named.order(), DateOrder::Unambiguous);
         assert_eq!(named.read("Jan 28, 2018").unwrap().0, Parsed::Date(day));
-        assert_eq!(named.read("January 28, 2018").unwrap(), (Parsed::Date(day), Some(true)));
+        assert_eq!(
+            named.read("January 28, 2018").unwrap(),
+            (Parsed::Date(day), Some(true))
+        );
         let mut out = String::new();
-        named.adjusted(Some(true), false).format(&mut out, Parsed::Date(day));
+        named
+            .adjusted(Some(true), false)
+            .format(&mut out, Parsed::Date(day));
         assert_eq!(out, "January 28, 2018");
         out.clear();
-        dmy.adjusted(None, true).format(&mut out, Parsed::Datetime(noon + 5));
+        dmy.adjusted(None, true)
+            .format(&mut out, Parsed::Datetime(noon + 5));
         assert_eq!(out, "28/01/2018 13:05:00.000005");
         assert!(DateSpelling::from_pattern("%d/%m/%y").is_err());
         assert!(DateSpelling::from_pattern("%d/%m").is_err());
@@ -660,7 +683,15 @@ mod tests {
 
     #[test]
     fn text_forms_round_trip() {
-        for text in ["%d/%m/%Y", "%b %d, %Y", "%d-%B-%Y %H:%M:%S", "1,234.5", "1.234,5", "1234,5", "1'234.5"] {
+        for text in [
+            "%d/%m/%Y",
+            "%b %d, %Y",
+            "%d-%B-%Y %H:%M:%S",
+            "1,234.5",
+            "1.234,5",
+            "1234,5",
+            "1'234.5",
+        ] {
             assert_eq!(Spelling::from_text(text).unwrap().text(), text);
         }
         assert!(Spelling::from_text("1,234,5").is_err());

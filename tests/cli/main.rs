@@ -20,4 +20,5 @@ mod odbc_source_disabled;
 mod query;
 mod register;
 mod sniff;
+mod spellings;
 mod team;

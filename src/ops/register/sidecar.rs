@@ -49,7 +49,11 @@ pub(super) fn apply_sidecar_read(
             continue;
         }
         let key = format!("formats.{column}");
-        let spelling = parse(path, &key, crate::model::spelling::Spelling::from_text(text))?;
+        let spelling = parse(
+            path,
+            &key,
+            crate::model::spelling::Spelling::from_text(text),
+        )?;
         read.formats.push((column.clone(), spelling));
     }
     Ok(())
