@@ -25,7 +25,7 @@ use crate::features;
 use crate::ingest;
 use crate::ingest::dialect::ReadOptions;
 use crate::ingest::plan::TablePlan;
-use crate::ingest::typed::ReaderKind;
+use crate::ingest::ReaderKind;
 use crate::model::name::validate_name;
 use crate::model::ColumnType;
 use crate::ui::Ui;
