@@ -23,6 +23,7 @@ pub mod plan;
 pub mod query;
 #[cfg(feature = "odbc")]
 mod query_odbc;
+pub mod raw;
 pub mod reader;
 pub mod roles;
 pub mod rows;
