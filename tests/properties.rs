@@ -187,7 +187,7 @@ proptest! {
         tail in proptest::collection::vec(any::<u8>(), 0..1024),
         name in prop_oneof![Just("data.parquet"), Just("data.json"), Just("data.xlsx"), Just("data.zip"), Just("data.bin")],
     ) {
-        use mdm::ingest::{archive, discover, resolve, typed, IngestOptions};
+        use mdm::ingest::{archive, discover, dispatch, resolve, IngestOptions, ReaderKind};
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join(name);
         let mut bytes = head.to_vec();
@@ -199,9 +199,9 @@ proptest! {
             if let Ok(mut sources) = discover(&path) {
                 let source = &mut sources[0];
                 if resolve(source, &mut workspace, &IngestOptions::default()).is_ok()
-                    && source.reader != typed::ReaderKind::Delimited
+                    && source.reader != ReaderKind::Delimited
                 {
-                    let _ = typed::scan(source, Default::default());
+                    let _ = dispatch::scan(source, Default::default());
                 }
             }
         }

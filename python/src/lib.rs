@@ -243,7 +243,7 @@ impl Client {
         let found = py
             .detach(|| ops::search::search(settings, &options))
             .map_err(to_python)?;
-        json_text(&ops::list::with_sizes(settings, found))
+        json_text(&ops::listed::with_sizes(settings, found))
     }
 
     /// `dataset stats --json` of one table.

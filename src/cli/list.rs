@@ -6,7 +6,8 @@ use clap::Args;
 use super::{parse_choice, short_time};
 use crate::config::{Backend, Settings};
 use crate::error::Result;
-use crate::ops::list::{self, ListOptions, ListedDataset, SortBy};
+use crate::ops::list::{self, ListOptions, SortBy};
+use crate::ops::listed::ListedDataset;
 use crate::ui::{self, human_bytes, Table, Ui};
 
 #[derive(Debug, Args)]

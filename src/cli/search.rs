@@ -7,7 +7,7 @@ use super::{clean, parse_choice};
 use crate::backend::record::ProblemType;
 use crate::config::Settings;
 use crate::error::Result;
-use crate::ops::list::ListedDataset;
+use crate::ops::listed::ListedDataset;
 use crate::ops::search::{self, SearchOptions};
 use crate::ui::{self, Ui};
 
@@ -55,7 +55,7 @@ pub fn run(settings: &Settings, opt: SearchOpt, ui: &Ui) -> Result<()> {
         data_source,
     };
     let found: Vec<ListedDataset> =
-        crate::ops::list::with_sizes(settings, search::search(settings, &options)?);
+        crate::ops::listed::with_sizes(settings, search::search(settings, &options)?);
     if json {
         return ui::print_json(&found);
     }

@@ -12,7 +12,8 @@ use super::plan::TablePlan;
 use super::reader;
 use super::rows::{self, Fit};
 use super::scan::utf8_error;
-use super::typed::{self, ReaderKind};
+use super::typed;
+use super::{dispatch, ReaderKind};
 use crate::config::BadRows;
 use crate::error::{Error, Result};
 use crate::model::parse;
@@ -280,7 +281,7 @@ fn parse_typed_batches(
         Ok(parsed.send(Parsed::Rows(batch)).is_ok())
     };
     let mut output = typed::Output::new(batch_size, &mut fresh, &mut emit);
-    let rows = typed::read(&plan.source, &plan.columns, counter, &mut output)?;
+    let rows = dispatch::read(&plan.source, &plan.columns, counter, &mut output)?;
     let stopped = output.is_stopped();
     drop(output);
     if !stopped && plan.source.reader.counts_rows_upfront() && rows != plan.rows {

@@ -126,7 +126,7 @@ pub fn detect(path: &Path) -> Result<Detected> {
     decompress(path, compression, Box::new(raw))?
         .take(HEAD_BYTES as u64)
         .read_to_end(&mut inner)
-        .map_err(|e| super::reader::read_error(path, e))?;
+        .map_err(|e| super::raw::read_error(path, e))?;
     Ok(Detected {
         format: classify(path, &inner, false)?,
         compression,
@@ -255,7 +255,7 @@ fn decompress(
         Compression::None => raw,
         Compression::Gzip => buffered(Box::new(flate2::bufread::MultiGzDecoder::new(raw))),
         Compression::Zstd => buffered(Box::new(
-            zstd::Decoder::with_buffer(raw).map_err(|e| super::reader::read_error(path, e))?,
+            zstd::Decoder::with_buffer(raw).map_err(|e| super::raw::read_error(path, e))?,
         )),
         Compression::Bzip2 => buffered(Box::new(bzip2::bufread::MultiBzDecoder::new(raw))),
         Compression::Xz => buffered(Box::new(liblzma::bufread::XzDecoder::new_multi_decoder(

@@ -98,7 +98,7 @@ impl Objects {
         let mut text = format::open_decompressed(path, compression, counter)?;
         let head = text
             .fill_buf()
-            .map_err(|e| super::reader::read_error(path, e))?;
+            .map_err(|e| super::raw::read_error(path, e))?;
         if head.starts_with(&[0xef, 0xbb, 0xbf]) {
             text.consume(3);
         } else if head.starts_with(&[0xff, 0xfe]) || head.starts_with(&[0xfe, 0xff]) {
@@ -151,7 +151,7 @@ impl Objects {
             let buf = self
                 .text
                 .fill_buf()
-                .map_err(|e| super::reader::read_error(path, e))?;
+                .map_err(|e| super::raw::read_error(path, e))?;
             if buf.is_empty() {
                 return Ok(None);
             }
@@ -206,7 +206,7 @@ impl Objects {
         (&mut self.text)
             .take(limit)
             .read_until(b'\n', &mut self.buffer)
-            .map_err(|e| super::reader::read_error(path, e))?;
+            .map_err(|e| super::raw::read_error(path, e))?;
         if self.buffer.len() as u64 >= limit && self.buffer.last() != Some(&b'\n') {
             return Err(self.error(&format!(
                 "the line is longer than {} MiB; mdm reads values up to that size",

@@ -3,14 +3,16 @@
 //! each file's format from its content, opening (and decompressing) them,
 //! sniffing the CSV dialect of delimited text and inferring column types.
 //! Typed sources (Parquet, JSON, Excel, ODBC queries) have their own
-//! readers behind [`typed`]. Registration reads each source twice:
-//! [`scan`] (pass 1) makes its [`plan::TablePlan`], [`schema`] and
-//! [`roles`] settle the columns, and [`batches`] (pass 2) parses the typed
-//! batches that are stored.
+//! readers, reached through [`dispatch`] and sharing [`typed`]'s batches
+//! and cells. Registration reads each source twice: [`scan`] (pass 1)
+//! makes its [`plan::TablePlan`], [`schema`] and [`roles`] settle the
+//! columns, and [`batches`] (pass 2) parses the typed batches that are
+//! stored.
 
 pub mod archive;
 pub mod batches;
 pub mod dialect;
+pub mod dispatch;
 pub mod encoding;
 mod excel;
 pub mod format;
@@ -21,6 +23,7 @@ pub mod plan;
 pub mod query;
 #[cfg(feature = "odbc")]
 mod query_odbc;
+pub mod raw;
 pub mod reader;
 pub mod roles;
 pub mod rows;
@@ -35,7 +38,6 @@ use std::path::{Path, PathBuf};
 use crate::error::{Error, Result};
 use archive::{UnpackLimits, Workspace};
 use format::{Compression, Format};
-use typed::ReaderKind;
 
 /// `train.csv.gz` -> `train.csv` (also `.zst`).
 pub fn strip_compression_suffix(name: &str) -> &str {
@@ -57,6 +59,28 @@ pub struct IngestOptions {
     /// The sheet of an Excel workbook (default: the first).
     pub sheet: Option<String>,
     pub limits: UnpackLimits,
+}
+
+/// Which reader a source file needs.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum ReaderKind {
+    /// Delimited text (the CSV path: sniffer, inference, parser).
+    #[default]
+    Delimited,
+    Json(Compression),
+    Parquet,
+    /// Excel and OpenDocument workbooks; `None` reads the first sheet.
+    Excel(Option<String>),
+    /// A query on an ODBC data source (`register --odbc`).
+    Query(Box<query::QuerySource>),
+}
+
+impl ReaderKind {
+    /// Whether pass 1 counts the rows (a query's rows are only known once
+    /// it has been read).
+    pub fn counts_rows_upfront(&self) -> bool {
+        !matches!(self, ReaderKind::Query(_))
+    }
 }
 
 /// One input file and the table it becomes.

@@ -1,18 +1,15 @@
 //! A SQL query on an ODBC data source as the source of a table
 //! (`register --odbc CONNECTION --query SQL`): the connection string and
 //! its redaction (passwords never leave memory), the `--table` shorthand,
-//! the split read over several connections (`--split-by`), and the reader
-//! behind the `odbc` feature (`query_odbc`), or a clear refusal without it.
+//! the split read over several connections (`--split-by`). The reader is
+//! `query_odbc`, behind the `odbc` feature.
 
-use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, OnceLock};
 
 use serde::{Deserialize, Serialize};
 
-use super::typed::{Output, Scan};
 use crate::backend::record::{QueryRecord, QuerySourceRecord};
 use crate::error::{Error, Result};
-use crate::model::ColumnDef;
 
 /// The environment variable holding the source's password (read at
 /// register and at refresh; never stored).
@@ -105,7 +102,7 @@ impl OdbcSource {
                     table: table.clone(),
                     path: label.clone(),
                     origin: label,
-                    reader: super::typed::ReaderKind::Query(Box::new(QuerySource {
+                    reader: super::ReaderKind::Query(Box::new(QuerySource {
                         split: self.split.clone(),
                         ..QuerySource::new(&self.connection, sql)
                     })),
@@ -123,7 +120,7 @@ pub fn record(
     tables: &[(&super::SourceFile, u64)],
 ) -> (QuerySourceRecord, serde_json::Value) {
     let split = tables.iter().find_map(|(source, _)| match &source.reader {
-        super::typed::ReaderKind::Query(query) => query.split.as_ref(),
+        super::ReaderKind::Query(query) => query.split.as_ref(),
         _ => None,
     });
     let record = QuerySourceRecord {
@@ -131,7 +128,7 @@ pub fn record(
         queries: tables
             .iter()
             .filter_map(|(source, rows)| match &source.reader {
-                super::typed::ReaderKind::Query(query) => Some(QueryRecord {
+                super::ReaderKind::Query(query) => Some(QueryRecord {
                     table: source.table.clone(),
                     query: query.sql.clone(),
                     rows: *rows,
@@ -147,7 +144,7 @@ pub fn record(
     let columns: serde_json::Map<String, serde_json::Value> = tables
         .iter()
         .filter_map(|(source, _)| match &source.reader {
-            super::typed::ReaderKind::Query(query) => Some((
+            super::ReaderKind::Query(query) => Some((
                 source.table.clone(),
                 serde_json::to_value(query.described.get().cloned().unwrap_or_default())
                     .unwrap_or_default(),
@@ -338,51 +335,6 @@ pub fn query_text(flag: &str, value: &str) -> Result<String> {
         )));
     }
     Ok(sql)
-}
-
-/// Describes the query's result columns (pass 1: nothing is fetched).
-pub fn scan(source: &QuerySource, table: &str) -> Result<Scan> {
-    imp::scan(source, table)
-}
-
-/// Runs the query and streams its rows into batches of `columns`.
-pub fn read(
-    source: &QuerySource,
-    table: &str,
-    columns: &[ColumnDef],
-    counter: Arc<AtomicU64>,
-    output: &mut Output,
-) -> Result<()> {
-    imp::read(source, table, columns, counter, output)
-}
-
-#[cfg(feature = "odbc")]
-use super::query_odbc as imp;
-
-#[cfg(not(feature = "odbc"))]
-mod imp {
-    use super::*;
-
-    fn disabled() -> Error {
-        Error::Config(
-            "--odbc: this mdm was built without ODBC; rebuild with --features odbc (see drivers/README.md)"
-                .into(),
-        )
-    }
-
-    pub fn scan(_source: &QuerySource, _table: &str) -> Result<Scan> {
-        Err(disabled())
-    }
-
-    pub fn read(
-        _source: &QuerySource,
-        _table: &str,
-        _columns: &[ColumnDef],
-        _counter: Arc<AtomicU64>,
-        _output: &mut Output,
-    ) -> Result<()> {
-        Err(disabled())
-    }
 }
 
 #[cfg(test)]

@@ -1,21 +1,20 @@
-//! Opening input files: transparent gzip and zstd, byte counting for
-//! progress, the byte-order mark, transcoding to UTF-8, skipping the lines
-//! before the table, and the `csv` reader in the sniffed dialect.
+//! Opening delimited text (from [`super::raw`]'s bytes): the byte-order
+//! mark, transcoding to UTF-8, skipping the lines before the table, and the
+//! `csv` reader in the sniffed dialect.
 
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
 
 use flate2::read::MultiGzDecoder;
 
 use super::dialect::{Layout, ReadOptions, SpaceAfterDelimiter};
-use super::encoding::{InvalidText, Transcoder};
+use super::encoding::Transcoder;
+use super::raw::{open_raw, read_error, CountingReader, BUFFER_SIZE};
 use crate::error::{Error, Result};
 
-/// Bytes read from disk per buffer fill.
-const BUFFER_SIZE: usize = 256 * 1024;
 /// How a delimited text file is laid out.
 #[derive(Clone, Debug, PartialEq)]
 pub struct CsvFormat {
@@ -42,49 +41,6 @@ impl CsvFormat {
 /// The modification time of `path`, if the file system has one.
 pub fn modified(path: &Path) -> Option<std::time::SystemTime> {
     std::fs::metadata(path).and_then(|m| m.modified()).ok()
-}
-
-/// Counts bytes read from the underlying file, for progress reporting.
-struct CountingReader<R> {
-    inner: R,
-    counter: Arc<AtomicU64>,
-}
-
-impl<R: Read> Read for CountingReader<R> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        self.counter.fetch_add(n as u64, Ordering::Relaxed);
-        Ok(n)
-    }
-}
-
-/// Opens `path` as a stream of bytes, decompressed when the file starts
-/// with the gzip or zstd magic. `counter` receives the raw bytes read. The
-/// flag says whether the file was compressed.
-pub fn open_raw(path: &Path, counter: Arc<AtomicU64>) -> Result<(Box<dyn BufRead>, bool)> {
-    let file = File::open(path).map_err(|e| Error::io(path, "open", e))?;
-    let mut raw = BufReader::with_capacity(
-        BUFFER_SIZE,
-        CountingReader {
-            inner: file,
-            counter,
-        },
-    );
-    let head = raw.fill_buf().map_err(|e| Error::io(path, "read", e))?;
-    let gzip = head.starts_with(&[0x1f, 0x8b]);
-    let zstd = head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]);
-    let text: Box<dyn BufRead> = if gzip {
-        Box::new(BufReader::with_capacity(
-            BUFFER_SIZE,
-            MultiGzDecoder::new(raw),
-        ))
-    } else if zstd {
-        let decoder = zstd::Decoder::with_buffer(raw).map_err(|e| read_error(path, e))?;
-        Box::new(BufReader::with_capacity(BUFFER_SIZE, decoder))
-    } else {
-        Box::new(raw)
-    };
-    Ok((text, gzip || zstd))
 }
 
 /// The UTF-8 text of a table in `layout`: decompressed, its byte-order mark
@@ -162,25 +118,6 @@ pub fn open_text(path: &Path, counter: Arc<AtomicU64>) -> Result<(Box<dyn BufRea
         )));
     }
     Ok((text, gzip || zstd))
-}
-
-/// An I/O error while reading (decompressing) a file.
-pub fn read_error(path: &Path, err: std::io::Error) -> Error {
-    if let Some(invalid) = err
-        .get_ref()
-        .and_then(|inner| inner.downcast_ref::<InvalidText>())
-    {
-        return Error::General(format!("{}: {invalid}", path.display()));
-    }
-    match err.kind() {
-        std::io::ErrorKind::InvalidInput
-        | std::io::ErrorKind::InvalidData
-        | std::io::ErrorKind::UnexpectedEof => Error::General(format!(
-            "{}: corrupt or truncated compressed data ({err})",
-            path.display()
-        )),
-        _ => Error::io(path, "read", err),
-    }
 }
 
 /// The reader a table is parsed with.

@@ -13,8 +13,7 @@ use super::plan::{storage_names, TablePlan};
 use super::reader::{self, CsvFormat};
 use super::rows::{self, Fit, Outcome};
 use super::spellings::{Allowed, Candidates, Resolution};
-use super::typed::{self, ReaderKind};
-use super::SourceFile;
+use super::{dispatch, ReaderKind, SourceFile};
 use crate::config::BadRows;
 use crate::error::{Error, Result};
 use crate::interrupt;
@@ -688,7 +687,7 @@ fn infer_typed_table(source: SourceFile, ui: &Ui) -> Result<TablePlan> {
             .len(),
     };
     let bar = ui.progress(size, &format!("scan {}", source.table));
-    let scan = typed::scan(&source, Arc::default())?;
+    let scan = dispatch::scan(&source, Arc::default())?;
     bar.finish_and_clear();
     let names = storage_names(&scan.names);
     let columns = names

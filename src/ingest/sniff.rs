@@ -19,7 +19,7 @@ use std::sync::Arc;
 use super::dialect::{Dialect, Escape, Layout, ReadOptions, DELIMITERS};
 use super::encoding::{self, TextEncoding};
 use super::infer::{classify, is_null_token, Inferred};
-use super::reader::{open_raw, read_error};
+use super::raw::{open_raw, read_error};
 use crate::error::{Error, Result};
 
 /// Bytes of each sample (start, middle, end).

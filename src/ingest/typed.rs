@@ -1,45 +1,20 @@
 //! The reader abstraction for sources other than delimited text:
 //! `source -> column schema (names + types) -> stream of typed batches`.
-//! Parquet, JSON and Excel readers implement [`scan`] (pass 1: names,
-//! types, row count, widest value) and [`read`] (pass 2: batches of the
-//! planned column types). Values carry their own types (a JSON number, an
+//! Parquet, JSON and Excel readers implement `scan` (pass 1: names, types,
+//! row count, widest value, as a [`Scan`]) and `read` (pass 2: batches of
+//! the planned column types, into an [`Output`]), reached through
+//! [`super::dispatch`]. Values carry their own types (a JSON number, an
 //! Excel date cell, a Parquet int32), so nothing is re-inferred from text;
 //! a planned type that differs (from an export's sidecar or a
 //! `--*-columns` flag) is reached by the conversions here.
 
 use std::path::Path;
-use std::sync::atomic::AtomicU64;
-use std::sync::Arc;
 
-use super::format::Compression;
 use super::infer::Inferred;
-use super::{excel, json, parquet, SourceFile};
 use crate::error::{Error, Result};
 use crate::model::parse;
 use crate::model::{Batch, ColumnData, ColumnDef, ColumnType};
 use crate::time;
-
-/// Which reader a source file needs.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub enum ReaderKind {
-    /// Delimited text (the CSV path: sniffer, inference, parser).
-    #[default]
-    Delimited,
-    Json(Compression),
-    Parquet,
-    /// Excel and OpenDocument workbooks; `None` reads the first sheet.
-    Excel(Option<String>),
-    /// A query on an ODBC data source (`register --odbc`).
-    Query(Box<super::query::QuerySource>),
-}
-
-impl ReaderKind {
-    /// Whether pass 1 counts the rows (a query's rows are only known once
-    /// it has been read).
-    pub fn counts_rows_upfront(&self) -> bool {
-        !matches!(self, ReaderKind::Query(_))
-    }
-}
 
 /// The most bytes of one text value read from JSON or Excel: a value past
 /// this is refused rather than buffered (PostgreSQL's own limit is 1 GiB;
@@ -55,40 +30,6 @@ pub struct Scan {
     pub rows: u64,
     /// An upper bound on the bytes of any one value.
     pub widest: u64,
-}
-
-/// Pass 1 over a typed source.
-pub fn scan(source: &SourceFile, counter: Arc<AtomicU64>) -> Result<Scan> {
-    match &source.reader {
-        ReaderKind::Parquet => parquet::scan(&source.path),
-        ReaderKind::Json(compression) => json::scan(&source.path, *compression, counter),
-        ReaderKind::Excel(sheet) => excel::scan(&source.path, sheet.as_deref()),
-        ReaderKind::Query(query) => super::query::scan(query, &source.table),
-        ReaderKind::Delimited => unreachable!("delimited text has its own path"),
-    }
-}
-
-/// Pass 2: reads the source into batches of `columns` (positionally: the
-/// n-th column of the file fills the n-th column), handing each full batch
-/// to `output`. Returns the rows read.
-pub fn read(
-    source: &SourceFile,
-    columns: &[ColumnDef],
-    counter: Arc<AtomicU64>,
-    output: &mut Output,
-) -> Result<u64> {
-    match &source.reader {
-        ReaderKind::Parquet => parquet::read(&source.path, columns, counter, output)?,
-        ReaderKind::Json(compression) => {
-            json::read(&source.path, *compression, columns, counter, output)?
-        }
-        ReaderKind::Excel(sheet) => excel::read(&source.path, sheet.as_deref(), columns, output)?,
-        ReaderKind::Query(query) => {
-            super::query::read(query, &source.table, columns, counter, output)?
-        }
-        ReaderKind::Delimited => unreachable!("delimited text has its own path"),
-    }
-    output.finish()
 }
 
 /// Where a typed reader puts its rows: the batch being filled, a supply of
@@ -136,7 +77,7 @@ impl<'a> Output<'a> {
         crate::interrupt::check()
     }
 
-    fn finish(&mut self) -> Result<u64> {
+    pub(super) fn finish(&mut self) -> Result<u64> {
         if !self.batch.is_empty() && !self.stopped {
             self.hand_on()?;
         }

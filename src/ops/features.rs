@@ -78,7 +78,7 @@ pub fn features(
     )?;
     let value = serde_json::to_string(&set).map_err(|e| Error::General(e.to_string()))?;
     store::write_metadata(store.as_mut(), &[(features::METADATA_KEY, value)])?;
-    super::register::report_features(&set, ui);
+    report_features(&set, ui);
     Ok(Some(set))
 }
 
@@ -118,4 +118,28 @@ pub(crate) fn generate(
         settings.config.performance.batch_size,
         ui.progress_steps(features::STAGES, "features"),
     )
+}
+
+/// One line on what feature generation made.
+pub fn report_features(set: &FeatureSet, ui: &Ui) {
+    let count = set.tables.first().map_or(0, |t| t.features.len());
+    let tables: Vec<&str> = set.tables.iter().map(|t| t.name.as_str()).collect();
+    ui.message(&format!(
+        "features: {count} generated into {}; {} constant or empty dropped{}",
+        if tables.is_empty() {
+            "-".to_string()
+        } else {
+            tables.join(", ")
+        },
+        set.dropped.len(),
+        if set.skipped.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "; {} skipped ({})",
+                set.skipped.len(),
+                set.skipped.join("; ")
+            )
+        }
+    ));
 }

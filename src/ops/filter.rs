@@ -7,7 +7,7 @@
 
 use globset::GlobBuilder;
 
-use super::list::ListedDataset;
+use super::listed::ListedDataset;
 use crate::backend::record::ProblemType;
 use crate::error::{Error, Result};
 
@@ -389,7 +389,7 @@ pub fn select(
     };
     let filter = Filter::parse(expression)?;
     let now = now_micros();
-    let kept: Vec<_> = super::list::with_sizes(settings, records)
+    let kept: Vec<_> = super::listed::with_sizes(settings, records)
         .into_iter()
         .filter(|d| filter.matches(d, now))
         .map(|d| d.record)

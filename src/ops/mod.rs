@@ -7,6 +7,7 @@ pub mod features;
 pub mod filter;
 pub mod info;
 pub mod list;
+pub mod listed;
 pub mod load;
 pub mod partition;
 pub mod register;

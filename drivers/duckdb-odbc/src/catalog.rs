@@ -4,9 +4,9 @@
 //! (`information_schema`, `duckdb_columns()`, `duckdb_constraints()`), with
 //! the columns ODBC specifies and the same types result sets describe.
 
+use crate::connection::Statement;
 use crate::handles::with_statement;
 use crate::odbc::{Handle, Pointer, SqlReturn};
-use crate::statement::Statement;
 use crate::text::{self, Width};
 use crate::value::Cell;
 

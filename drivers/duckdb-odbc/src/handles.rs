@@ -1,12 +1,13 @@
-//! Handles: allocation and release, the registry of live handles that
-//! every entry point checks, the panic guard, and environments.
+//! Handles: allocation and release, finding a live handle of the expected
+//! type (see [`crate::registry`]) for every entry point, the panic guard,
+//! and environments.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-use crate::connect::Connection;
+use crate::connection::{Connection, Statement};
 use crate::diagnostics::Diagnostics;
 use crate::odbc::{self, Handle, Pointer, SqlReturn};
-use crate::statement::Statement;
+use crate::registry::{is_live, live};
 
 pub struct Environment {
     pub diagnostics: Diagnostics,
@@ -24,69 +25,6 @@ pub fn guard(diagnostics: Option<&mut Diagnostics>, body: impl FnOnce() -> SqlRe
                 diagnostics.push("HY000", "internal error in the DuckDB ODBC driver");
             }
             odbc::ERROR
-        }
-    }
-}
-
-/// Every live handle and its type, so that a null, freed or foreign
-/// pointer is answered with SQL_INVALID_HANDLE instead of being followed.
-pub fn live() -> std::sync::MutexGuard<'static, std::collections::HashMap<usize, i16>> {
-    static LIVE: std::sync::OnceLock<std::sync::Mutex<std::collections::HashMap<usize, i16>>> =
-        std::sync::OnceLock::new();
-    let map = LIVE.get_or_init(Default::default);
-    map.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
-}
-
-/// Takes a handle out of the registry (its owner frees it).
-pub fn forget(handle: Handle) {
-    live().remove(&(handle as usize));
-}
-
-pub fn is_live(handle: Handle, handle_type: i16) -> bool {
-    live().get(&(handle as usize)) == Some(&handle_type)
-}
-
-/// A lock one thread may take again (an entry point that calls another):
-/// the owner and how many times it holds it.
-#[derive(Default)]
-pub struct ConnectionLock {
-    state: std::sync::Mutex<(Option<std::thread::ThreadId>, usize)>,
-    free: std::sync::Condvar,
-}
-
-/// Holds a [`ConnectionLock`] until dropped.
-pub struct Held<'a>(&'a ConnectionLock);
-
-impl ConnectionLock {
-    pub fn hold(&self) -> Held<'_> {
-        let me = std::thread::current().id();
-        let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
-        loop {
-            match state.0 {
-                None => {
-                    *state = (Some(me), 1);
-                    break;
-                }
-                Some(owner) if owner == me => {
-                    state.1 += 1;
-                    break;
-                }
-                Some(_) => {
-                    state = self.free.wait(state).unwrap_or_else(|p| p.into_inner());
-                }
-            }
-        }
-        Held(self)
-    }
-}
-
-impl Drop for Held<'_> {
-    fn drop(&mut self) {
-        let mut state = self.0.state.lock().unwrap_or_else(|p| p.into_inner());
-        state.1 -= 1;
-        if state.1 == 0 {
-            state.0 = None;
-            self.0.free.notify_one();
         }
     }
 }
@@ -166,7 +104,7 @@ pub unsafe extern "C" fn SQLAllocHandle(
                     }
                     let statement = Box::into_raw(Box::new(Statement::new(connection)));
                     connection.statements.push(statement);
-                    crate::descriptors::register(statement);
+                    crate::connection::statement::descriptors::register(statement);
                     statement as Handle
                 }
                 _ => return odbc::ERROR,

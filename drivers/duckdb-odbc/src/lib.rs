@@ -2,23 +2,27 @@
 //! Each module owns one area of ODBC: handles, connect, statement,
 //! parameters, fetch, catalog, descriptors, info and diagnostics; types and
 //! value convert data between DuckDB and application buffers, text the two
-//! string encodings. Every entry point checks its handle and catches
-//! panics, so a bug turns into SQL_ERROR with a diagnostic instead of
-//! taking the host down.
+//! string encodings. The entry points of an area sit above `handles`; what
+//! they act on, a connection and the statements it owns, is `connection`
+//! below it. Every entry point checks its handle and catches panics, so a
+//! bug turns into SQL_ERROR with a diagnostic instead of taking the host
+//! down.
 
 #![allow(non_snake_case, clippy::missing_safety_doc, clippy::too_many_arguments)]
 
 mod catalog;
 mod connect;
+mod connection;
 mod descriptors;
 mod diagnostics;
 mod escape;
 mod fetch;
+mod get_diag;
 mod handles;
 mod info;
-mod insert;
 mod odbc;
 mod parameters;
+mod registry;
 mod statement;
 mod text;
 mod types;
@@ -26,7 +30,7 @@ mod value;
 
 #[cfg(test)]
 mod tests {
-    use crate::insert::{parse_plain_insert, InsertTarget};
+    use crate::connection::statement::insert::{parse_plain_insert, InsertTarget};
 
     #[test]
     fn times_and_intervals_print_like_duckdb() {
@@ -111,7 +115,7 @@ mod tests {
 
     #[test]
     fn connection_strings_parse_with_braced_values() {
-        let pairs = crate::connect::parse_connection_string(
+        let pairs = crate::connection::attributes::parse_connection_string(
             "Driver={MDM DuckDB};Database={/tmp/a;b}}c.duckdb};threads=2;",
         );
         assert_eq!(

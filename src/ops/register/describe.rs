@@ -14,7 +14,7 @@ use crate::features::FeatureSet;
 use crate::ingest;
 use crate::ingest::plan::TablePlan;
 use crate::ingest::roles::detect_id_columns;
-use crate::ingest::typed::ReaderKind;
+use crate::ingest::ReaderKind;
 use crate::interrupt;
 use crate::metadata::{self, ColumnInfo, ColumnKind, DatasetMetadata, TableInfo};
 use crate::model::{ColumnDef, ColumnType};

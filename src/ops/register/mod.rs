@@ -25,7 +25,7 @@ use crate::features;
 use crate::ingest;
 use crate::ingest::dialect::ReadOptions;
 use crate::ingest::plan::TablePlan;
-use crate::ingest::typed::ReaderKind;
+use crate::ingest::ReaderKind;
 use crate::model::name::validate_name;
 use crate::model::ColumnType;
 use crate::ui::Ui;
@@ -33,7 +33,6 @@ use checks::check_existing;
 use describe::{absolute, describe_dataset, describe_read, publish};
 use loading::load_tables;
 use plan::plan_tables;
-pub use report::report_features;
 use sources::{read_and_infer, resolve_sources};
 
 /// What the user asked for.
@@ -310,7 +309,7 @@ fn run(settings: &Settings, options: &RegisterOptions, ui: &Ui, dry_run: bool) -
             false,
             ui,
         )?;
-        report_features(&set, ui);
+        super::features::report_features(&set, ui);
         metadata.fields.insert(
             features::METADATA_KEY.into(),
             serde_json::to_value(&set).map_err(|e| Error::General(e.to_string()))?,

@@ -1,7 +1,6 @@
 //! What a registration tells the user along the way: what was not read
-//! into a table, and what feature generation made.
+//! into a table.
 
-use crate::features::FeatureSet;
 use crate::ingest::plan::TablePlan;
 use crate::ingest::rows::REJECTS_TABLE;
 use crate::ui::Ui;
@@ -49,28 +48,4 @@ pub(super) fn report_read(plan: &TablePlan, ui: &Ui) {
             parts.join("; ")
         ));
     }
-}
-
-/// One line on what feature generation made.
-pub fn report_features(set: &FeatureSet, ui: &Ui) {
-    let count = set.tables.first().map_or(0, |t| t.features.len());
-    let tables: Vec<&str> = set.tables.iter().map(|t| t.name.as_str()).collect();
-    ui.message(&format!(
-        "features: {count} generated into {}; {} constant or empty dropped{}",
-        if tables.is_empty() {
-            "-".to_string()
-        } else {
-            tables.join(", ")
-        },
-        set.dropped.len(),
-        if set.skipped.is_empty() {
-            String::new()
-        } else {
-            format!(
-                "; {} skipped ({})",
-                set.skipped.len(),
-                set.skipped.join("; ")
-            )
-        }
-    ));
 }

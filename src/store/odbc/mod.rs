@@ -19,6 +19,8 @@ mod insert;
 #[cfg(feature = "odbc")]
 mod pool;
 #[cfg(feature = "odbc")]
+mod rows;
+#[cfg(feature = "odbc")]
 mod store;
 #[cfg(feature = "odbc")]
 mod target;
@@ -26,7 +28,9 @@ mod target;
 mod values;
 
 #[cfg(feature = "odbc")]
-pub(crate) use fetch::{close_cursor, fill_column};
+pub(crate) use fetch::fill_column;
+#[cfg(feature = "odbc")]
+pub(crate) use rows::close_cursor;
 #[cfg(feature = "odbc")]
 pub use store::{sqlstate, OdbcStore};
 #[cfg(feature = "odbc")]

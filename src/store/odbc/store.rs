@@ -1,16 +1,18 @@
-//! The ODBC store itself: a connection to one dataset database, its
-//! setting sets (session, bulk load, bulk compute, bulk read) from the
+//! The ODBC store itself: a connection to one dataset database (made from
+//! an [`OdbcTarget`], with a pool slot on servers), its setting sets (session, bulk load, bulk compute, bulk read) from the
 //! backend's profile, statements and queries with bound parameters,
 //! transactions, errors decided by SQLSTATE, and a disconnect that never
 //! panics. Bulk inserts and block fetches are in `insert` and `fetch`.
 
+use std::path::Path;
+
 use odbc_api::parameter::InputParameter;
 use odbc_api::{Cursor, IntoParameter, Nullable, ResultSetMetadata};
 
-use super::fetch::{close_cursor, read_rows};
 use super::profile::OdbcProfile;
-use super::target::OdbcTarget;
-use crate::dialect::Dialect;
+use super::rows::{close_cursor, read_rows};
+use super::target::{connect_with_string, environment, OdbcTarget};
+use crate::dialect::{self, Dialect};
 use crate::error::{Error, Result};
 use crate::model::{Batch, ColumnDef, Value};
 use crate::store::{ExactDouble, LoadShape, Store};
@@ -41,6 +43,57 @@ pub struct OdbcStore {
     pub(super) shape: LoadShape,
     /// The connection's slot in the server pool, freed after disconnecting.
     pub(super) _permit: Option<super::pool::Permit>,
+}
+
+impl OdbcTarget {
+    /// Connects to database `database`.
+    pub fn connect(&self, database: &str) -> Result<OdbcStore> {
+        let environment = environment()?;
+        let permit = match self.profile.pool() {
+            Some(pool) => Some(super::pool::acquire(pool)?),
+            None => None,
+        };
+        let connection_string = self.connection(database).connection_string(true);
+        let conn = connect_with_string(environment, &connection_string).map_err(|e| {
+            Error::Backend(format!(
+                "cannot connect to {} database {database} through ODBC {}: {}",
+                self.backend,
+                self.label,
+                self.redact(&e.to_string())
+            ))
+        })?;
+        let mut store = OdbcStore {
+            conn: std::mem::ManuallyDrop::new(conn),
+            dialect: dialect::for_backend(self.backend),
+            target: self.clone(),
+            database: database.to_string(),
+            bulk_load: false,
+            shape: LoadShape::default(),
+            _permit: permit,
+        };
+        store.apply_settings(SettingSet::Session)?;
+        Ok(store)
+    }
+
+    /// Connects to a database file (SQLite, DuckDB); with `bulk_load`, the
+    /// file is new and private and gets the profile's bulk-load settings.
+    pub fn connect_file(&self, path: &Path, bulk_load: bool) -> Result<OdbcStore> {
+        let database = path.display().to_string();
+        if bulk_load {
+            self.connect_for_load(&database)
+        } else {
+            self.connect(&database)
+        }
+    }
+
+    /// Connects to a new, private database that is about to be bulk-loaded,
+    /// with the profile's bulk-load settings.
+    pub fn connect_for_load(&self, database: &str) -> Result<OdbcStore> {
+        let mut store = self.connect(database)?;
+        store.bulk_load = true;
+        store.apply_settings(SettingSet::BulkLoad)?;
+        Ok(store)
+    }
 }
 
 /// The sets of connection settings a profile defines.

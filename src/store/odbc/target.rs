@@ -1,18 +1,15 @@
 //! How mdm reaches one backend over ODBC: the DSN or driver and the
-//! connection attributes from the backend's profile, the password kept out
-//! of messages, and connecting (with a pool slot on servers).
+//! connection attributes from the backend's profile, and the password kept
+//! out of messages. Connecting makes a store, so it is in `store`.
 
-use std::path::Path;
 use std::sync::Arc;
 
 use odbc_api::{ConnectionOptions, Environment};
 
 use super::profile::{self, OdbcProfile};
-use super::store::{OdbcStore, SettingSet};
 use crate::config::{Backend, OdbcSettings, Settings};
-use crate::dialect;
 use crate::error::{Error, Result};
-use crate::store::{Connection, LoadShape};
+use crate::store::Connection;
 
 /// The process's ODBC environment (odbc-api's, made once).
 pub(crate) fn environment() -> Result<&'static Environment> {
@@ -134,54 +131,5 @@ impl OdbcTarget {
             Some(password) if !password.is_empty() => one_line.replace(password.as_str(), "***"),
             _ => one_line,
         }
-    }
-
-    /// Connects to database `database`.
-    pub fn connect(&self, database: &str) -> Result<OdbcStore> {
-        let environment = environment()?;
-        let permit = match self.profile.pool() {
-            Some(pool) => Some(super::pool::acquire(pool)?),
-            None => None,
-        };
-        let connection_string = self.connection(database).connection_string(true);
-        let conn = connect_with_string(environment, &connection_string).map_err(|e| {
-            Error::Backend(format!(
-                "cannot connect to {} database {database} through ODBC {}: {}",
-                self.backend,
-                self.label,
-                self.redact(&e.to_string())
-            ))
-        })?;
-        let mut store = OdbcStore {
-            conn: std::mem::ManuallyDrop::new(conn),
-            dialect: dialect::for_backend(self.backend),
-            target: self.clone(),
-            database: database.to_string(),
-            bulk_load: false,
-            shape: LoadShape::default(),
-            _permit: permit,
-        };
-        store.apply_settings(SettingSet::Session)?;
-        Ok(store)
-    }
-
-    /// Connects to a database file (SQLite, DuckDB); with `bulk_load`, the
-    /// file is new and private and gets the profile's bulk-load settings.
-    pub fn connect_file(&self, path: &Path, bulk_load: bool) -> Result<OdbcStore> {
-        let database = path.display().to_string();
-        if bulk_load {
-            self.connect_for_load(&database)
-        } else {
-            self.connect(&database)
-        }
-    }
-
-    /// Connects to a new, private database that is about to be bulk-loaded,
-    /// with the profile's bulk-load settings.
-    pub fn connect_for_load(&self, database: &str) -> Result<OdbcStore> {
-        let mut store = self.connect(database)?;
-        store.bulk_load = true;
-        store.apply_settings(SettingSet::BulkLoad)?;
-        Ok(store)
     }
 }

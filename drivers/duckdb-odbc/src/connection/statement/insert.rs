@@ -6,9 +6,9 @@ use std::ffi::{CStr, CString};
 
 use libduckdb_sys as ffi;
 
+use super::Statement;
 use crate::diagnostics::state_of;
 use crate::odbc::{self, Len, SqlReturn};
-use crate::statement::Statement;
 use crate::value;
 
 impl Statement {
