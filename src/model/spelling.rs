@@ -159,10 +159,10 @@ fn read_number(
     let mut run = 0usize;
     let mut runs = 0usize;
     let mut first_run = 0usize;
-    let mut chars = body.char_indices().peekable();
+    let mut chars = body.char_indices();
     let mut fraction = false;
     let mut exponent = false;
-    while let Some((_, c)) = chars.next() {
+    for (_, c) in chars.by_ref() {
         if c.is_ascii_digit() {
             normal.push(c);
             run += 1;
@@ -395,8 +395,8 @@ impl DateSpelling {
         let mut full = None;
         for item in &self.items {
             match *item {
-                Item::Day => day = digits(bytes, &mut at, 1, 2)? as u32,
-                Item::Month => month = digits(bytes, &mut at, 1, 2)? as u32,
+                Item::Day => day = digits(bytes, &mut at, 1, 2)?,
+                Item::Month => month = digits(bytes, &mut at, 1, 2)?,
                 Item::Year => year = digits(bytes, &mut at, 4, 4)? as i64,
                 Item::MonthName { .. } => {
                     let start = at;
