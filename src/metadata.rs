@@ -12,6 +12,7 @@ use crate::backend::record::{Annotations, DatasetRecord, ProblemType, SourceReco
 use crate::error::{Error, Result};
 use crate::model::{ColumnDef, ColumnType};
 use crate::profile::ColumnStatistics;
+use crate::store::groups::ColumnGroup;
 use crate::store::{self, Store};
 
 choice!(
@@ -143,15 +144,47 @@ impl ColumnInfo {
     }
 }
 
-/// One stored table.
+/// One table as its readers see it: its columns in source order, and
+/// for a table wider than its database takes, the column groups holding
+/// the columns that are not in the table `name` itself.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TableInfo {
     pub name: String,
     pub rows: u64,
     pub columns: Vec<ColumnInfo>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub groups: Vec<ColumnGroup>,
 }
 
 impl TableInfo {
+    /// Reads `columns` of the table (from its groups as needed) in batches.
+    pub fn scan(
+        &self,
+        store: &mut dyn Store,
+        columns: &[ColumnDef],
+        filter: &crate::store::RowFilter,
+        batch_size: usize,
+        on_batch: &mut dyn FnMut(&crate::model::Batch) -> Result<()>,
+    ) -> Result<()> {
+        crate::store::groups::scan(
+            store,
+            &self.name,
+            &self.groups,
+            columns,
+            filter,
+            batch_size,
+            on_batch,
+        )
+    }
+
+    /// The table holding `column`: a group's, or the table itself.
+    pub fn table_of(&self, column: &str) -> &str {
+        self.groups
+            .iter()
+            .find(|g| g.columns.iter().any(|c| c == column))
+            .map_or(&self.name, |g| &g.table)
+    }
+
     pub fn column(&self, name: &str) -> Option<&ColumnInfo> {
         self.columns.iter().find(|c| c.name == name)
     }

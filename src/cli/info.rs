@@ -223,6 +223,27 @@ fn render_info(info: &DatasetInfo, show_columns: bool) -> String {
     for row in tables.render().lines() {
         text.push_str(&format!("  {row}\n"));
     }
+    for table in info.metadata.tables.iter().filter(|t| !t.groups.is_empty()) {
+        let grouped: usize = table.groups.iter().map(|g| g.columns.len()).sum();
+        let parts: Vec<String> = std::iter::once(format!(
+            "{} ({} columns)",
+            table.name,
+            table.columns.len() - grouped
+        ))
+        .chain(
+            table
+                .groups
+                .iter()
+                .map(|g| format!("{} ({})", g.table, g.columns.len())),
+        )
+        .collect();
+        text.push_str(&format!(
+            "  {} is stored in column groups joined on {}: {}\n",
+            table.name,
+            crate::dialect::ROW_KEY,
+            parts.join(", ")
+        ));
+    }
     text.push_str(&read::render_ingest(info.metadata.fields.get("ingest")));
     if show_columns {
         for table in &info.metadata.tables {

@@ -94,6 +94,11 @@ pub struct Database {
     pub default_backend: Backend,
     /// Seconds to wait for a connection or a lock.
     pub connection_timeout: u64,
+    /// Columns per stored table of a wide table's column groups; unset: the
+    /// backend's own (SQLite 1,000 and PostgreSQL 400, for tables wider than
+    /// the database takes; DuckDB keeps every table whole). Set, every table
+    /// wider than it is stored in groups of it, on every backend.
+    pub column_group_size: Option<usize>,
     /// Settings for every backend, under the name the backend document
     /// gives them.
     pub sqlalchemy: SqlSettings,
@@ -107,6 +112,7 @@ impl Default for Database {
         Database {
             default_backend: Backend::Sqlite,
             connection_timeout: 30,
+            column_group_size: None,
             sqlalchemy: SqlSettings::default(),
             sqlite: SqliteSettings::default(),
             duckdb: DuckdbSettings::default(),
@@ -455,6 +461,8 @@ impl Default for Cli {
 pub struct FeatureEngineering {
     /// Generate `{table}_features` tables at registration.
     pub enabled: bool,
+    /// Most generated columns per feature table (custom features count).
+    pub max_features: usize,
     pub statistical: StatisticalFeatures,
     pub temporal: TemporalFeatures,
     pub categorical: CategoricalFeatures,
@@ -467,6 +475,7 @@ impl Default for FeatureEngineering {
     fn default() -> Self {
         FeatureEngineering {
             enabled: true,
+            max_features: 1000,
             statistical: StatisticalFeatures::default(),
             temporal: TemporalFeatures::default(),
             categorical: CategoricalFeatures::default(),

@@ -23,6 +23,8 @@ database:
   # configured when they are registered and are only visible under it.
   default_backend: sqlite
   connection_timeout: 30          # seconds to connect, or to wait for a dataset's lock
+  # column_group_size: 1000       # columns per stored table of a table too wide for
+                                  # the backend (default: SQLite 1000, PostgreSQL 400)
   sqlalchemy:                     # applies to every backend
     echo: false                   # log every SQL statement mdm runs (info level)
     pool_size: 5                  # connections mdm opens at once on a server ...
@@ -97,6 +99,7 @@ cli:
 # `mdm dataset features NAME --regenerate` applies a changed configuration.
 feature_engineering:
   enabled: true
+  max_features: 1000              # most generated columns per feature table
   statistical:                    # {col}_zscore, _log, _is_outlier, _percentile_rank
     enabled: true
     outlier_threshold: 3.0        # |z-score| above this is an outlier

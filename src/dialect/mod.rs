@@ -340,6 +340,14 @@ pub trait Dialect: Send + Sync {
         "BIGINT"
     }
 
+    /// Columns per stored table when a table wider than [`max_columns`]
+    /// (less some headroom) is stored as column groups.
+    ///
+    /// [`max_columns`]: Dialect::max_columns
+    fn column_group_size(&self) -> usize {
+        self.max_columns() / 2
+    }
+
     /// Whether the database numbers the row key itself as rows are
     /// appended (SQLite's rowid), so that loads need not send it.
     fn numbers_row_key(&self) -> bool {

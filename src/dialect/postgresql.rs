@@ -110,6 +110,12 @@ impl Dialect for PostgresqlDialect {
         1600
     }
 
+    /// A row must fit in one 8 KB page: 400 columns hold 8-byte numbers,
+    /// or 18-byte pointers to text moved out of line, with room to spare.
+    fn column_group_size(&self) -> usize {
+        400
+    }
+
     /// <https://www.postgresql.org/docs/current/sql-syntax-lexical.html#SQL-SYNTAX-IDENTIFIERS>
     fn folds_unquoted_names(&self) -> bool {
         true

@@ -62,6 +62,9 @@ impl<'a> Train<'a> {
             .columns
             .iter()
             .filter(|c| !excluded.contains(c.name.as_str()))
+            // In a table stored as column groups, features read the
+            // columns of the table itself (no join per feature).
+            .filter(|c| table.table_of(&c.name) == table.name)
             .filter_map(|c| stats.get(&c.name).map(|s| (c, s)))
             .filter(|(c, s)| {
                 let rows = s.count + s.nulls;

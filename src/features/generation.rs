@@ -94,9 +94,24 @@ pub fn generate(
             )
         })
         .collect();
+    if !train.table.groups.is_empty() {
+        let grouped: usize = train.table.groups.iter().map(|g| g.columns.len()).sum();
+        skipped.push(format!(
+            "{grouped} columns stored in column groups (train__cols2, ...): features are made from the {} columns of train itself",
+            train.table.columns.len() - grouped
+        ));
+    }
     name_features(&mut candidates, train.table)?;
+    skipped.extend(keep_fair_share(&mut candidates, config.max_features));
     let limit = max_table_columns(owned_dialect.as_ref());
-    let room = limit.saturating_sub(train.table.columns.len());
+    // Over a table in column groups the feature table holds the row key
+    // and the features only.
+    let copied = if train.table.groups.is_empty() {
+        train.table.columns.len()
+    } else {
+        1
+    };
+    let room = limit.saturating_sub(copied);
     if candidates.len() > room {
         skipped.push(format!(
             "{} features beyond the {limit}-column limit of a feature table",
@@ -123,6 +138,79 @@ pub fn generate(
     stages.next("done");
     bar.finish_and_clear();
     Ok(set)
+}
+
+/// Keeps at most `max` candidates, shared fairly between the families
+/// (each gets an equal share, a family needing less leaves the rest to
+/// the others; within a family the first columns win), and says what was
+/// left out: per family, how many and from which columns.
+fn keep_fair_share(candidates: &mut Vec<Candidate>, max: usize) -> Option<String> {
+    if candidates.len() <= max {
+        return None;
+    }
+    let mut families: Vec<(Transformer, usize)> = Vec::new();
+    for candidate in candidates.iter() {
+        match families
+            .iter_mut()
+            .find(|(f, _)| *f == candidate.column.transformer)
+        {
+            Some((_, count)) => *count += 1,
+            None => families.push((candidate.column.transformer, 1)),
+        }
+    }
+    // Water-filling: the smallest families are served in full first.
+    let mut by_size: Vec<(Transformer, usize)> = families.clone();
+    by_size.sort_by_key(|(_, count)| *count);
+    let mut left = max;
+    let mut shares: Vec<(Transformer, usize)> = Vec::new();
+    for (index, (family, count)) in by_size.iter().enumerate() {
+        let share = (left / (by_size.len() - index)).min(*count);
+        shares.push((*family, share));
+        left -= share;
+    }
+    let share_of =
+        |family: Transformer| shares.iter().find(|(f, _)| *f == family).map_or(0, |s| s.1);
+    let mut taken: Vec<(Transformer, usize)> = Vec::new();
+    let mut out: Vec<(Transformer, usize, String, String)> = Vec::new();
+    candidates.retain(|candidate| {
+        let family = candidate.column.transformer;
+        let used = match taken.iter_mut().find(|(f, _)| *f == family) {
+            Some((_, used)) => used,
+            None => {
+                taken.push((family, 0));
+                &mut taken.last_mut().expect("just pushed").1
+            }
+        };
+        if *used < share_of(family) {
+            *used += 1;
+            return true;
+        }
+        let column = &candidate.column;
+        let from = column.source.clone().unwrap_or_else(|| column.name.clone());
+        match out.iter_mut().find(|(f, ..)| *f == family) {
+            Some((_, count, _, last)) => {
+                *count += 1;
+                *last = from;
+            }
+            None => out.push((family, 1, from.clone(), from)),
+        }
+        false
+    });
+    let parts: Vec<String> = out
+        .iter()
+        .map(|(family, count, first, last)| {
+            if first == last {
+                format!("{count} {family} (column {first})")
+            } else {
+                format!("{count} {family} (columns {first} to {last})")
+            }
+        })
+        .collect();
+    Some(format!(
+        "{} features beyond feature_engineering.max_features ({max}), shared between the families: {}",
+        out.iter().map(|o| o.1).sum::<usize>(),
+        parts.join(", ")
+    ))
 }
 
 /// Creates the feature table of train, test and validation (each with the
@@ -191,7 +279,13 @@ fn build_tables(
         };
         // Train's feature table keeps train's row key, so that folds and
         // features join on it.
-        let row_key = metadata.row_key().filter(|_| *source == "train");
+        // So does a table in column groups: its feature table holds the
+        // key and the features, and joins the table's groups on it.
+        let row_key = if table.groups.is_empty() {
+            metadata.row_key().filter(|_| *source == "train")
+        } else {
+            Some(crate::dialect::ROW_KEY)
+        };
         materialize(store, table, row_key, &staging(&name), &chosen)?;
         set.tables.push(FeatureTable {
             name,

@@ -141,10 +141,29 @@ impl FeatureSet {
             column_type: f.column_type,
             kind: ColumnKind::Feature,
         }));
+        // Over a table in column groups, the feature table holds the
+        // features only: the source's columns are read from its tables.
+        let groups = if source.groups.is_empty() {
+            Vec::new()
+        } else {
+            let own = crate::store::groups::ColumnGroup {
+                table: source.name.clone(),
+                columns: source
+                    .columns
+                    .iter()
+                    .map(|c| c.name.clone())
+                    .filter(|c| source.table_of(c) == source.name)
+                    .collect(),
+            };
+            std::iter::once(own)
+                .chain(source.groups.iter().cloned())
+                .collect()
+        };
         Some(TableInfo {
             name: table.name.clone(),
             rows: table.rows,
             columns,
+            groups,
         })
     }
 }

@@ -29,7 +29,14 @@ pub(super) fn materialize(
     features: &[&Candidate],
 ) -> Result<()> {
     let dialect = store.dialect();
-    let mut columns: Vec<ColumnDef> = table.defs();
+    // A table in column groups is not copied: its feature table joins it
+    // on the row key.
+    let copied: &[crate::metadata::ColumnInfo] = if table.groups.is_empty() {
+        &table.columns
+    } else {
+        &[]
+    };
+    let mut columns: Vec<ColumnDef> = copied.iter().map(|c| c.def()).collect();
     columns.extend(row_key.map(|key| ColumnDef {
         name: key.to_string(),
         column_type: crate::model::ColumnType::Integer,
@@ -39,8 +46,7 @@ pub(super) fn materialize(
         column_type: c.column.column_type,
     }));
     let create = dialect.create_table_keeping_key(name, &columns);
-    let mut select: Vec<String> = table
-        .columns
+    let mut select: Vec<String> = copied
         .iter()
         .map(|c| dialect.quote_identifier(&c.name))
         .collect();

@@ -24,6 +24,10 @@ pub struct TablePlan {
     pub widest_record: u64,
     /// Per column: how its values are written, when not plainly.
     pub spellings: Vec<Option<Spelling>>,
+    /// Set by registration for a table stored as column groups: the
+    /// indexes of the columns in each stored table, the first being the
+    /// table itself; empty for a table stored whole.
+    pub column_groups: Vec<Vec<usize>>,
     /// The line where the table ends (a footer or a further table).
     pub end_line: Option<u64>,
     pub bad_rows: BadRows,

@@ -145,6 +145,7 @@ pub fn infer_table(
         columns,
         widest_record,
         spellings,
+        column_groups: Vec::new(),
         end_line,
         bad_rows,
         outcome,
@@ -715,6 +716,7 @@ fn infer_typed_table(source: SourceFile, ui: &Ui) -> Result<TablePlan> {
         rows: scan.rows,
         widest_record: scan.widest,
         spellings: vec![None; width],
+        column_groups: Vec::new(),
         end_line: None,
         bad_rows: BadRows::Error,
         outcome: Outcome {

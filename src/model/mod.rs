@@ -143,6 +143,20 @@ impl ColumnData {
         }
     }
 
+    /// Appends the value at `row` of `other`, a column of the same type
+    /// (a null when the types differ).
+    pub fn push_from(&mut self, other: &ColumnData, row: usize) {
+        match (self, other) {
+            (ColumnData::Boolean(v), ColumnData::Boolean(o)) => v.push(o[row]),
+            (ColumnData::Integer(v), ColumnData::Integer(o)) => v.push(o[row]),
+            (ColumnData::Float(v), ColumnData::Float(o)) => v.push(o[row]),
+            (ColumnData::Date(v), ColumnData::Date(o)) => v.push(o[row]),
+            (ColumnData::Datetime(v), ColumnData::Datetime(o)) => v.push(o[row]),
+            (ColumnData::Text(v), ColumnData::Text(o)) => v.push(o.get(row)),
+            (column, _) => column.push_null(),
+        }
+    }
+
     /// Whether the value at `row` is null.
     pub fn is_null(&self, row: usize) -> bool {
         match self {

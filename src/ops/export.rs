@@ -160,7 +160,8 @@ pub fn export(
         )?
         .with_spellings(spellings.clone());
         let bar = ui.progress_rows(table.rows, &format!("export {}", table.name));
-        store.scan(&table.name, &defs, batch_size, &mut |batch| {
+        let all = crate::store::RowFilter::default();
+        table.scan(store.as_mut(), &defs, &all, batch_size, &mut |batch| {
             sink.write(batch)?;
             bar.inc(batch.len() as u64);
             interrupt::check()

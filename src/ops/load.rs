@@ -122,6 +122,7 @@ pub fn plan(settings: &Settings, name: &str, options: &LoadOptions) -> Result<Lo
         filter: RowFilter {
             condition,
             limit: options.limit,
+            order_by: None,
         },
         batch_size: options
             .batch_size
@@ -141,8 +142,8 @@ pub fn scan(
     let _lock = super::DatasetLock::shared(settings, &plan.record.name)?;
     let record = Catalog::new(settings).get(&plan.record.name)?;
     let mut store = super::open_store_read_only(settings, &record)?;
-    store.scan_filtered(
-        &plan.table.name,
+    plan.table.scan(
+        store.as_mut(),
         &plan.columns,
         &plan.filter,
         plan.batch_size,

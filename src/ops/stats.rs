@@ -116,7 +116,7 @@ pub fn stats(settings: &Settings, name: &str, options: &StatsOptions) -> Result<
         let cap = settings.config.validation.max_categorical_cardinality as usize;
         let fresh = profile_table(
             store.as_mut(),
-            &table.name,
+            &table,
             &table.defs(),
             settings.config.performance.batch_size,
             cap,
@@ -168,7 +168,7 @@ pub fn stats(settings: &Settings, name: &str, options: &StatsOptions) -> Result<
 /// Profiles every column of a table with one scan.
 pub fn profile_table(
     store: &mut dyn Store,
-    table: &str,
+    table: &crate::metadata::TableInfo,
     columns: &[crate::model::ColumnDef],
     batch_size: usize,
     cap: usize,
@@ -177,7 +177,8 @@ pub fn profile_table(
         .iter()
         .map(|c| ColumnProfiler::new(c.column_type, cap))
         .collect();
-    store.scan(table, columns, batch_size, &mut |batch| {
+    let all = crate::store::RowFilter::default();
+    table.scan(store, columns, &all, batch_size, &mut |batch| {
         for (profiler, data) in profilers.iter_mut().zip(&batch.columns) {
             profiler.update(data);
         }

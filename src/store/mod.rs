@@ -9,6 +9,7 @@
 
 mod connection;
 mod exact;
+pub mod groups;
 pub mod odbc;
 mod sqlite;
 mod sqlite_fill;
@@ -67,15 +68,21 @@ pub(crate) fn chunks(total: usize, size: usize) -> impl Iterator<Item = (usize, 
 pub struct RowFilter {
     pub condition: Option<String>,
     pub limit: Option<u64>,
+    /// A column (quoted) the rows are read in the order of.
+    pub order_by: Option<String>,
 }
 
 impl RowFilter {
-    /// ` WHERE (...) LIMIT n`, as far as given, to follow `SELECT ... FROM t`.
+    /// ` WHERE (...) ORDER BY c LIMIT n`, as far as given, to follow
+    /// `SELECT ... FROM t`.
     pub fn clause(&self) -> String {
         let mut clause = String::new();
         if let Some(condition) = &self.condition {
             // The line break ends a `--` comment the condition may close with.
             clause.push_str(&format!(" WHERE ({condition}\n)"));
+        }
+        if let Some(column) = &self.order_by {
+            clause.push_str(&format!(" ORDER BY {column}"));
         }
         if let Some(limit) = self.limit {
             clause.push_str(&format!(" LIMIT {limit}"));

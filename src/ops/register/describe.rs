@@ -147,10 +147,24 @@ pub(super) fn describe_dataset(
                 kind: column_kind(column, stats, options, &id_columns, cap),
             })
             .collect();
+        let groups = plan
+            .column_groups
+            .iter()
+            .enumerate()
+            .skip(1)
+            .map(|(number, indexes)| crate::store::groups::ColumnGroup {
+                table: crate::store::groups::group_table(&plan.source.table, number + 1),
+                columns: indexes
+                    .iter()
+                    .map(|&i| plan.columns[i].name.clone())
+                    .collect(),
+            })
+            .collect();
         metadata.tables.push(TableInfo {
             name: plan.source.table.clone(),
             rows: plan.rows,
             columns,
+            groups,
         });
         metadata.statistics.insert(
             plan.source.table.clone(),
@@ -188,26 +202,46 @@ pub(super) fn publish(
     metadata: &DatasetMetadata,
     record: &DatasetRecord,
 ) -> Result<()> {
-    let mut indexed: Vec<(String, Vec<String>)> = metadata
-        .tables
-        .iter()
-        .map(|t| {
-            (
-                t.name.clone(),
-                t.columns.iter().map(|c| c.name.clone()).collect(),
-            )
-        })
-        .collect();
+    // Each stored table with the columns it holds.
+    let mut indexed: Vec<(String, Vec<String>)> = Vec::new();
+    let mut keyed: Vec<String> = Vec::new();
+    for table in &metadata.tables {
+        let own = table
+            .columns
+            .iter()
+            .map(|c| c.name.clone())
+            .filter(|c| table.table_of(c) == table.name)
+            .collect();
+        indexed.push((table.name.clone(), own));
+        if !table.groups.is_empty() {
+            keyed.push(table.name.clone());
+            keyed.extend(table.groups.iter().map(|g| g.table.clone()));
+        }
+    }
     if let Ok(Some(set)) = FeatureSet::from_metadata(metadata) {
         for table in &set.tables {
-            // A feature table starts with its source table's columns.
+            // A feature table starts with its source table's columns (none
+            // over a table in column groups: it joins them on the key).
             if let Some(source) = metadata.table(&table.source) {
-                let columns = source.columns.iter().map(|c| c.name.clone()).collect();
-                indexed.push((table.name.clone(), columns));
+                if source.groups.is_empty() {
+                    let columns = source.columns.iter().map(|c| c.name.clone()).collect();
+                    indexed.push((table.name.clone(), columns));
+                } else {
+                    keyed.push(table.name.clone());
+                }
             }
         }
     }
     crate::ops::index_id_columns(store, &indexed, &record.annotations.id_columns)?;
+    // Grouped reads find rows by the key (SQLite's key is the rowid).
+    if !store.dialect().numbers_row_key() {
+        for table in &keyed {
+            let index = store
+                .dialect()
+                .create_index(table, crate::dialect::ROW_KEY, true);
+            store.execute(&index, &[])?;
+        }
+    }
     metadata::save(store, metadata)?;
     interrupt::check()?;
     store.finish_load()

@@ -32,6 +32,12 @@ pub(super) fn handle_duplicates(
         return Ok(None);
     }
     let table = train.source.table.clone();
+    if !train.column_groups.is_empty() {
+        ui.message(&format!(
+            "{table}: duplicate rows not checked (a table in column groups has no one row to compare)"
+        ));
+        return Ok(None);
+    }
     let mut found = 0u64;
     let sql = store.dialect().count_duplicates(&table, &train.columns);
     store.query(&sql, &[], &mut |row| {
@@ -53,9 +59,15 @@ pub(super) fn handle_duplicates(
     store.execute(&sql, &[])?;
     duplicates.removed = found;
     train.rows -= found;
+    let whole = crate::metadata::TableInfo {
+        name: table.clone(),
+        rows: train.rows,
+        columns: Vec::new(),
+        groups: Vec::new(),
+    };
     let profiled = crate::ops::stats::profile_table(
         store,
-        &table,
+        &whole,
         &train.columns,
         settings.config.performance.batch_size,
         cap,

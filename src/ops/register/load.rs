@@ -31,12 +31,15 @@ pub(super) fn load_table(
     let table = &plan.source.table;
     // Where the database numbers the key itself, rows are sent without it.
     let send_key = keyed && !store.dialect().numbers_row_key();
-    let create = if keyed {
-        store.dialect().create_keyed_table(table, &plan.columns)
-    } else {
-        store.dialect().create_table(table, &plan.columns)
-    };
-    store.execute(&create, &[])?;
+    let stored = StoredTables::new(plan);
+    for (name, columns) in &stored.tables {
+        let create = if keyed {
+            store.dialect().create_keyed_table(name, columns)
+        } else {
+            store.dialect().create_table(name, columns)
+        };
+        store.execute(&create, &[])?;
+    }
     store.begin()?;
     let counter = Arc::new(AtomicU64::new(0));
     let bar = if plan.source.reader.counts_rows_upfront() {
@@ -49,11 +52,6 @@ pub(super) fn load_table(
     // With the row key, each batch is appended with one more column: the
     // rows' positions, counted here.
     let mut key: Vec<Option<i64>> = Vec::new();
-    let mut keyed_columns = plan.columns.clone();
-    keyed_columns.push(ColumnDef {
-        name: ROW_KEY.to_string(),
-        column_type: ColumnType::Integer,
-    });
     // Parsed batches waiting for the store; emptied ones come back for reuse.
     let (parsed_tx, parsed_rx) = std::sync::mpsc::sync_channel::<Parsed>(BATCHES_AHEAD);
     let (spent_tx, spent_rx) = std::sync::mpsc::channel::<Batch>();
@@ -77,22 +75,14 @@ pub(super) fn load_table(
                 Parsed::Rows(batch) => batch,
             };
             let rows = batch.len() as u64;
-            appended = if send_key {
+            if send_key {
                 let first = loaded as i64 + 1;
                 key.clear();
                 key.extend((first..first + rows as i64).map(Some));
-                batch
-                    .columns
-                    .push(ColumnData::Integer(std::mem::take(&mut key)));
-                let done = store.append(table, &keyed_columns, &batch);
-                if let Some(ColumnData::Integer(values)) = batch.columns.pop() {
-                    key = values;
-                }
-                done
-            } else {
-                store.append(table, &plan.columns, &batch)
             }
-            .and_then(|()| interrupt::check());
+            appended = stored
+                .append(store, &mut batch, send_key.then_some(&mut key))
+                .and_then(|()| interrupt::check());
             if appended.is_err() {
                 break;
             }
@@ -113,4 +103,97 @@ pub(super) fn load_table(
     store.commit()?;
     bar.finish_and_clear();
     Ok((profilers, loaded))
+}
+
+/// The stored tables of one source table: the table itself, or for a
+/// table in column groups, one per group, each with its columns.
+struct StoredTables {
+    tables: Vec<(String, Vec<ColumnDef>)>,
+    /// Per stored table, the indexes of its columns in a parsed batch.
+    groups: Vec<Vec<usize>>,
+    /// The stored tables' columns followed by the row key, for loads that
+    /// send it.
+    keyed: Vec<Vec<ColumnDef>>,
+}
+
+impl StoredTables {
+    fn new(plan: &TablePlan) -> StoredTables {
+        let table = &plan.source.table;
+        let groups = if plan.column_groups.is_empty() {
+            vec![(0..plan.columns.len()).collect()]
+        } else {
+            plan.column_groups.clone()
+        };
+        let tables: Vec<(String, Vec<ColumnDef>)> = groups
+            .iter()
+            .enumerate()
+            .map(|(number, indexes)| {
+                let name = match number {
+                    0 => table.clone(),
+                    _ => crate::store::groups::group_table(table, number + 1),
+                };
+                let columns = indexes.iter().map(|&i| plan.columns[i].clone()).collect();
+                (name, columns)
+            })
+            .collect();
+        let keyed = tables
+            .iter()
+            .map(|(_, columns)| {
+                let mut keyed = columns.clone();
+                keyed.push(ColumnDef {
+                    name: ROW_KEY.to_string(),
+                    column_type: ColumnType::Integer,
+                });
+                keyed
+            })
+            .collect();
+        StoredTables {
+            tables,
+            groups,
+            keyed,
+        }
+    }
+
+    /// Appends a parsed batch to every stored table (each group's columns
+    /// moved out of the batch and back, not copied), with `key` as the row
+    /// key's values where the load sends them.
+    fn append(
+        &self,
+        store: &mut dyn Store,
+        batch: &mut Batch,
+        mut key: Option<&mut Vec<Option<i64>>>,
+    ) -> Result<()> {
+        if self.tables.len() == 1 && key.is_none() {
+            return store.append(&self.tables[0].0, &self.tables[0].1, batch);
+        }
+        for (((name, columns), indexes), keyed) in
+            self.tables.iter().zip(&self.groups).zip(&self.keyed)
+        {
+            let mut part = Batch {
+                columns: indexes
+                    .iter()
+                    .map(|&i| {
+                        std::mem::replace(&mut batch.columns[i], ColumnData::Boolean(Vec::new()))
+                    })
+                    .collect(),
+            };
+            let done = match key.as_deref_mut() {
+                Some(values) => {
+                    part.columns
+                        .push(ColumnData::Integer(std::mem::take(values)));
+                    let done = store.append(name, keyed, &part);
+                    if let Some(ColumnData::Integer(taken)) = part.columns.pop() {
+                        *values = taken;
+                    }
+                    done
+                }
+                None => store.append(name, columns, &part),
+            };
+            for (&i, column) in indexes.iter().zip(part.columns) {
+                batch.columns[i] = column;
+            }
+            done?;
+        }
+        Ok(())
+    }
 }

@@ -44,7 +44,8 @@ pub(super) fn load_tables(
     let cap = settings.config.validation.max_categorical_cardinality as usize;
     let mut profilers = Vec::with_capacity(plans.len());
     for (index, plan) in plans.iter_mut().enumerate() {
-        let keyed = index == 0 && has_row_key(plan);
+        // A table in column groups joins them on the row key.
+        let keyed = (index == 0 && has_row_key(plan)) || !plan.column_groups.is_empty();
         let (profiled, rows) = load_table(
             store,
             plan,

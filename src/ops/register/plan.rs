@@ -3,7 +3,7 @@
 //! this step.
 
 use super::checks::check_min_rows;
-use super::{has_row_key, RegisterOptions};
+use super::RegisterOptions;
 use crate::config::Settings;
 use crate::error::{Error, Result};
 use crate::ingest::plan::TablePlan;
@@ -61,20 +61,7 @@ pub(super) fn plan_tables(
             column,
         )?;
     }
-    let limit = crate::dialect::for_backend(settings.backend()).max_columns();
-    if let Some(plan) = plans
-        .iter()
-        .enumerate()
-        .find(|(i, p)| p.columns.len() + usize::from(*i == 0 && has_row_key(p)) > limit)
-        .map(|(_, p)| p)
-    {
-        return Err(Error::General(format!(
-            "{}: line 1: {} columns; the {} backend stores at most {limit} columns in a table (mdm adds a row key to train)",
-            plan.source.path.display(),
-            plan.columns.len(),
-            settings.backend()
-        )));
-    }
+    plan_column_groups(&mut plans, &options, settings)?;
     if plans[0].source.reader.counts_rows_upfront() {
         check_min_rows(&plans[0], settings)?;
     }
@@ -85,6 +72,66 @@ pub(super) fn plan_tables(
             implied_target,
         },
     ))
+}
+
+/// Headroom below a database's column limit before a table is stored as
+/// column groups.
+const COLUMN_HEADROOM: usize = 10;
+
+/// Decides which tables are stored as column groups: those wider than the
+/// backend takes in one table (or than `database.column_group_size`,
+/// when set). The columns with a role stay in the table itself, so that
+/// SQL over them (features, folds) needs no join.
+fn plan_column_groups(
+    plans: &mut [TablePlan],
+    options: &RegisterOptions,
+    settings: &Settings,
+) -> Result<()> {
+    let dialect = crate::dialect::for_backend(settings.backend());
+    // Tables of more columns than `widest` (the row key is one more) are
+    // stored in groups of `size`.
+    let (widest, size) = match settings.config.database.column_group_size {
+        Some(size) => (size, size),
+        None => (
+            dialect.max_columns() - COLUMN_HEADROOM,
+            dialect.column_group_size(),
+        ),
+    };
+    let mut roles: Vec<String> = options.targets();
+    roles.extend(options.id_columns.iter().cloned());
+    roles.extend(
+        [
+            &options.time_column,
+            &options.group_column,
+            &options.stratify_column,
+        ]
+        .into_iter()
+        .flatten()
+        .cloned(),
+    );
+    for plan in plans.iter_mut() {
+        if plan.columns.len() <= widest {
+            continue;
+        }
+        if plan
+            .columns
+            .iter()
+            .any(|c| c.name.eq_ignore_ascii_case(crate::dialect::ROW_KEY))
+        {
+            return Err(Error::InvalidArgument(format!(
+                "{}: {} columns, one of them named {}: a table this wide is stored in column groups joined on mdm's row key of that name; rename the column",
+                plan.source.path.display(),
+                plan.columns.len(),
+                crate::dialect::ROW_KEY
+            )));
+        }
+        let first: Vec<usize> = roles
+            .iter()
+            .filter_map(|role| plan.columns.iter().position(|c| &c.name == role))
+            .collect();
+        plan.column_groups = crate::store::groups::split(plan.columns.len(), &first, size);
+    }
+    Ok(())
 }
 
 /// The columns the modeller named (`--time-column` and the like) with
