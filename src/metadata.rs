@@ -154,6 +154,10 @@ pub struct TableInfo {
     pub columns: Vec<ColumnInfo>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub groups: Vec<ColumnGroup>,
+    /// The table has the row key (train always; another table when it
+    /// is wide), so that other tables can join it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub keyed: bool,
 }
 
 impl TableInfo {

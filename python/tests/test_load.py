@@ -186,3 +186,43 @@ def test_stored_values_equal_other_clients_reads(client, home, tmp_path):
     )
     assert rows == expected
 
+
+
+def test_a_table_in_column_groups_loads_whole_in_source_order(home, tmp_path, monkeypatch):
+    """A table stored as column groups (forced here on a narrow table with
+    ``database.column_group_size``) loads as one table, in the source's
+    column order, without the row key, in every format and with columns,
+    where and limit."""
+    config = home.home / "mdm.yaml"
+    text = config.read_text() if config.exists() else ""
+    if "database:\n" in text:
+        text = text.replace("database:\n", "database:\n  column_group_size: 3\n", 1)
+    else:
+        text += "database:\n  column_group_size: 3\n"
+    config.write_text(text)
+    path = tmp_path / "people.csv"
+    people_csv(path, rows=300)
+    client = mdm.MDMClient()
+    client.register_dataset("grouped", path, id_columns=["id"], no_features=True)
+    if home.backend == "sqlite":
+        import sqlite3
+
+        stored = sqlite3.connect(home.dataset_file("grouped"))
+        tables = {row[0] for row in stored.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        assert {"train", "train__cols2", "train__cols3"} <= tables, tables
+    loaded = client.load_table("grouped")
+    expected = pd.read_csv(
+        path,
+        dtype={"id": "int64", "visits": "Int64", "score": "float64", "member": "bool"},
+        parse_dates=["seen"],
+    )
+    assert list(loaded.columns) == list(expected.columns)
+    pd.testing.assert_series_equal(loaded["score"], expected["score"])
+    pd.testing.assert_series_equal(loaded["visits"], expected["visits"], check_dtype=False)
+    assert loaded["city"].tolist() == [None if pd.isna(c) else c for c in expected["city"]]
+    arrow = client.load_table("grouped", format="arrow")
+    assert arrow.num_rows == 300 and arrow.column_names == list(expected.columns)
+    picked = client.load_table("grouped", columns=["city", "id", "score"], where="id >= %d" % (BIG + 100), limit=50)
+    assert list(picked.columns) == ["city", "id", "score"]
+    assert picked["id"].tolist() == [BIG + 100 + i for i in range(50)]
+    assert picked["score"].tolist() == expected["score"].iloc[100:150].tolist()

@@ -94,11 +94,11 @@ pub struct Database {
     pub default_backend: Backend,
     /// Seconds to wait for a connection or a lock.
     pub connection_timeout: u64,
-    /// Columns per stored table of a wide table's column groups; unset: the
+    /// Columns per stored table of a wide table's column groups; 0: the
     /// backend's own (SQLite 1,000 and PostgreSQL 400, for tables wider than
     /// the database takes; DuckDB keeps every table whole). Set, every table
     /// wider than it is stored in groups of it, on every backend.
-    pub column_group_size: Option<usize>,
+    pub column_group_size: usize,
     /// Settings for every backend, under the name the backend document
     /// gives them.
     pub sqlalchemy: SqlSettings,
@@ -112,7 +112,7 @@ impl Default for Database {
         Database {
             default_backend: Backend::Sqlite,
             connection_timeout: 30,
-            column_group_size: None,
+            column_group_size: 0,
             sqlalchemy: SqlSettings::default(),
             sqlite: SqliteSettings::default(),
             duckdb: DuckdbSettings::default(),

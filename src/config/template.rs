@@ -23,8 +23,8 @@ database:
   # configured when they are registered and are only visible under it.
   default_backend: sqlite
   connection_timeout: 30          # seconds to connect, or to wait for a dataset's lock
-  # column_group_size: 1000       # columns per stored table of a table too wide for
-                                  # the backend (default: SQLite 1000, PostgreSQL 400)
+  column_group_size: 0            # columns per stored table of a table too wide for the
+                                  # backend (0: its own, SQLite 1000, PostgreSQL 400)
   sqlalchemy:                     # applies to every backend
     echo: false                   # log every SQL statement mdm runs (info level)
     pool_size: 5                  # connections mdm opens at once on a server ...

@@ -25,12 +25,6 @@ pub(super) fn validate(config: &Config) -> Result<()> {
             ),
         );
     }
-    if config.database.column_group_size == Some(0) {
-        return bad(
-            "database.column_group_size",
-            "must be at least 1, got 0".into(),
-        );
-    }
     if config.database.duckdb.threads == 0 {
         return bad(
             "database.duckdb.threads",

@@ -42,6 +42,8 @@ pub(super) struct Train<'a> {
     pub(super) usable: Vec<(&'a ColumnInfo, &'a ColumnStatistics)>,
     /// Columns left out for missing in too many rows, with their ratio.
     pub(super) sparse: Vec<(String, f64)>,
+    /// Columns of a wide table beyond those features are made from.
+    pub(super) left_out: usize,
 }
 
 impl<'a> Train<'a> {
@@ -49,6 +51,7 @@ impl<'a> Train<'a> {
         table: &'a TableInfo,
         stats: &'a BTreeMap<String, ColumnStatistics>,
         roles: &Roles,
+        considered: Option<usize>,
     ) -> Train<'a> {
         let excluded: HashSet<&str> = roles
             .id_columns
@@ -58,13 +61,32 @@ impl<'a> Train<'a> {
             .chain(roles.targets.iter().map(String::as_str))
             .collect();
         let mut sparse = Vec::new();
+        // Columns with a role sit in a wide table's first column group
+        // ahead of the others: they take room there and are always read.
+        let placed: HashSet<&str> = excluded
+            .iter()
+            .copied()
+            .chain(roles.time_column)
+            .chain(roles.group_column)
+            .filter(|name| table.column(name).is_some())
+            .collect();
+        let considered = considered.map(|most| most.saturating_sub(placed.len()));
+        let mut seen = 0usize;
+        let mut left_out = 0usize;
         let usable = table
             .columns
             .iter()
             .filter(|c| !excluded.contains(c.name.as_str()))
             // In a table stored as column groups, features read the
             // columns of the table itself (no join per feature).
-            .filter(|c| table.table_of(&c.name) == table.name)
+            .filter(|c| {
+                let role = placed.contains(c.name.as_str());
+                seen += usize::from(!role);
+                let kept = table.table_of(&c.name) == table.name
+                    && (role || considered.is_none_or(|most| seen <= most));
+                left_out += usize::from(!kept);
+                kept
+            })
             .filter_map(|c| stats.get(&c.name).map(|s| (c, s)))
             .filter(|(c, s)| {
                 let rows = s.count + s.nulls;
@@ -85,6 +107,7 @@ impl<'a> Train<'a> {
             stats,
             usable,
             sparse,
+            left_out,
         }
     }
 

@@ -23,7 +23,13 @@ const FEATURE_SOURCES: &[&str] = &["train", "test", "validation"];
 /// gets the same features wherever it is stored: below the narrowest
 /// [`Dialect::max_columns`] of the supported databases, with room to spare
 /// (see [`max_table_columns`]).
-const PORTABLE_TABLE_COLUMNS: usize = 1500;
+pub(super) const PORTABLE_TABLE_COLUMNS: usize = 1500;
+
+/// Columns of a wide table that features are made from: its first ones, as
+/// many as the narrowest column group of any backend holds (PostgreSQL's
+/// 400), so that they are in the table itself everywhere and a wide
+/// dataset gets the same features on every backend.
+const WIDE_FEATURE_SOURCES: usize = 400;
 
 /// The most columns a feature table may have on `dialect`'s database.
 fn max_table_columns(dialect: &dyn Dialect) -> usize {
@@ -54,7 +60,10 @@ pub fn generate(
         .ok_or_else(|| Error::Backend("the dataset has no train table".into()))?;
     let empty = BTreeMap::new();
     let stats = metadata.statistics.get("train").unwrap_or(&empty);
-    let train = Train::new(train_table, stats, roles);
+    // A wide train's features read its first columns only, the same on
+    // every backend.
+    let considered = joins(train_table, config).then_some(WIDE_FEATURE_SOURCES);
+    let train = Train::new(train_table, stats, roles, considered);
     let mut stages = Stages::new(bar.clone());
     let owned_dialect = store.dialect().boxed();
     let mut builder = Builder {
@@ -94,22 +103,22 @@ pub fn generate(
             )
         })
         .collect();
-    if !train.table.groups.is_empty() {
-        let grouped: usize = train.table.groups.iter().map(|g| g.columns.len()).sum();
+    if train.left_out > 0 {
         skipped.push(format!(
-            "{grouped} columns stored in column groups (train__cols2, ...): features are made from the {} columns of train itself",
-            train.table.columns.len() - grouped
+            "{} columns of a wide table: features are made from its first {} columns (the same on every backend)",
+            train.left_out,
+            train.usable.len() + train.sparse.len()
         ));
     }
     name_features(&mut candidates, train.table)?;
     skipped.extend(keep_fair_share(&mut candidates, config.max_features));
     let limit = max_table_columns(owned_dialect.as_ref());
-    // Over a table in column groups the feature table holds the row key
-    // and the features only.
-    let copied = if train.table.groups.is_empty() {
-        train.table.columns.len()
-    } else {
+    // A feature table joining its source holds the row key and the
+    // features only.
+    let copied = if joins(train.table, config) {
         1
+    } else {
+        train.table.columns.len()
     };
     let room = limit.saturating_sub(copied);
     if candidates.len() > room {
@@ -131,7 +140,15 @@ pub fn generate(
         fitted,
         ..Default::default()
     };
-    build_tables(store, metadata, &candidates, replace, &mut set, &mut stages)?;
+    build_tables(
+        store,
+        metadata,
+        config,
+        &candidates,
+        replace,
+        &mut set,
+        &mut stages,
+    )?;
     if replace {
         swap_in(store, &set)?;
     }
@@ -213,11 +230,17 @@ fn keep_fair_share(candidates: &mut Vec<Candidate>, max: usize) -> Option<String
     ))
 }
 
+/// Whether `table`'s feature table joins it (it has the key to join on).
+fn joins(table: &TableInfo, config: &FeatureEngineering) -> bool {
+    table.keyed && (!table.groups.is_empty() || super::joins_source(table.columns.len(), config))
+}
+
 /// Creates the feature table of train, test and validation (each with the
 /// candidates whose columns it has), under staging names when replacing.
 fn build_tables(
     store: &mut dyn Store,
     metadata: &DatasetMetadata,
+    config: &FeatureEngineering,
     candidates: &[Candidate],
     replace: bool,
     set: &mut FeatureSet,
@@ -279,19 +302,21 @@ fn build_tables(
         };
         // Train's feature table keeps train's row key, so that folds and
         // features join on it.
-        // So does a table in column groups: its feature table holds the
-        // key and the features, and joins the table's groups on it.
-        let row_key = if table.groups.is_empty() {
-            metadata.row_key().filter(|_| *source == "train")
-        } else {
+        // So does a feature table joining a wide source: it holds the key
+        // and the features.
+        let joined = joins(table, config);
+        let row_key = if joined {
             Some(crate::dialect::ROW_KEY)
+        } else {
+            metadata.row_key().filter(|_| *source == "train")
         };
-        materialize(store, table, row_key, &staging(&name), &chosen)?;
+        materialize(store, table, row_key, joined, &staging(&name), &chosen)?;
         set.tables.push(FeatureTable {
             name,
             source: source.to_string(),
             rows: table.rows,
             features: chosen.iter().map(|c| c.column.clone()).collect(),
+            joined,
         });
     }
     Ok(())

@@ -77,6 +77,17 @@ pub struct FeatureTable {
     pub source: String,
     pub rows: u64,
     pub features: Vec<FeatureColumn>,
+    /// The table holds the row key and the features only, and reads its
+    /// source's columns by the key (a wide source is not copied).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub joined: bool,
+}
+
+/// Whether the feature table of a source of `columns` columns joins it on
+/// the row key instead of copying it: when a copy and a full set of
+/// features would not fit in a feature table.
+pub fn joins_source(columns: usize, config: &crate::config::FeatureEngineering) -> bool {
+    columns + 1 + config.max_features > generation::PORTABLE_TABLE_COLUMNS
 }
 
 /// What feature generation produced, stored in `_metadata` under
@@ -141,9 +152,9 @@ impl FeatureSet {
             column_type: f.column_type,
             kind: ColumnKind::Feature,
         }));
-        // Over a table in column groups, the feature table holds the
-        // features only: the source's columns are read from its tables.
-        let groups = if source.groups.is_empty() {
+        // A joined feature table holds the features only: the source's
+        // columns are read from its tables.
+        let groups = if !table.joined {
             Vec::new()
         } else {
             let own = crate::store::groups::ColumnGroup {
@@ -164,6 +175,7 @@ impl FeatureSet {
             rows: table.rows,
             columns,
             groups,
+            keyed: table.joined,
         })
     }
 }

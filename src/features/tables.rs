@@ -25,17 +25,13 @@ pub(super) fn materialize(
     store: &mut dyn Store,
     table: &TableInfo,
     row_key: Option<&str>,
+    joined: bool,
     name: &str,
     features: &[&Candidate],
 ) -> Result<()> {
     let dialect = store.dialect();
-    // A table in column groups is not copied: its feature table joins it
-    // on the row key.
-    let copied: &[crate::metadata::ColumnInfo] = if table.groups.is_empty() {
-        &table.columns
-    } else {
-        &[]
-    };
+    // A wide table is not copied: its feature table joins it on the key.
+    let copied: &[crate::metadata::ColumnInfo] = if joined { &[] } else { &table.columns };
     let mut columns: Vec<ColumnDef> = copied.iter().map(|c| c.def()).collect();
     columns.extend(row_key.map(|key| ColumnDef {
         name: key.to_string(),

@@ -22,3 +22,4 @@ mod register;
 mod sniff;
 mod spellings;
 mod team;
+mod wide;

@@ -165,6 +165,8 @@ pub(super) fn describe_dataset(
             rows: plan.rows,
             columns,
             groups,
+            keyed: !plan.column_groups.is_empty()
+                || (plan.source.table == "train" && has_row_key(plan)),
         });
         metadata.statistics.insert(
             plan.source.table.clone(),
@@ -223,7 +225,7 @@ pub(super) fn publish(
             // A feature table starts with its source table's columns (none
             // over a table in column groups: it joins them on the key).
             if let Some(source) = metadata.table(&table.source) {
-                if source.groups.is_empty() {
+                if !table.joined {
                     let columns = source.columns.iter().map(|c| c.name.clone()).collect();
                     indexed.push((table.name.clone(), columns));
                 } else {
@@ -238,7 +240,7 @@ pub(super) fn publish(
         for table in &keyed {
             let index = store
                 .dialect()
-                .create_index(table, crate::dialect::ROW_KEY, true);
+                .create_index(table, crate::dialect::ROW_KEY, false);
             store.execute(&index, &[])?;
         }
     }

@@ -64,6 +64,7 @@ pub(super) fn handle_duplicates(
         rows: train.rows,
         columns: Vec::new(),
         groups: Vec::new(),
+        keyed: false,
     };
     let profiled = crate::ops::stats::profile_table(
         store,

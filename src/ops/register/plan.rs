@@ -91,11 +91,11 @@ fn plan_column_groups(
     // Tables of more columns than `widest` (the row key is one more) are
     // stored in groups of `size`.
     let (widest, size) = match settings.config.database.column_group_size {
-        Some(size) => (size, size),
-        None => (
+        0 => (
             dialect.max_columns() - COLUMN_HEADROOM,
             dialect.column_group_size(),
         ),
+        size => (size, size),
     };
     let mut roles: Vec<String> = options.targets();
     roles.extend(options.id_columns.iter().cloned());
@@ -111,6 +111,14 @@ fn plan_column_groups(
     );
     for plan in plans.iter_mut() {
         if plan.columns.len() <= widest {
+            // Stored whole, but with the row key when its feature table
+            // will join it rather than copy it.
+            if crate::features::joins_source(
+                plan.columns.len(),
+                &settings.config.feature_engineering,
+            ) {
+                plan.column_groups = vec![(0..plan.columns.len()).collect()];
+            }
             continue;
         }
         if plan
