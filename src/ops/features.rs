@@ -60,20 +60,11 @@ pub fn features(
         true,
         ui,
     )?;
-    let feature_tables: Vec<(String, Vec<String>)> = set
-        .tables
-        .iter()
-        .filter_map(|t| {
-            let source = metadata.table(&t.source)?;
-            Some((
-                t.name.clone(),
-                source.columns.iter().map(|c| c.name.clone()).collect(),
-            ))
-        })
-        .collect();
-    super::index_id_columns(
+    super::index_tables(
         store.as_mut(),
-        &feature_tables,
+        &metadata,
+        &set,
+        false,
         &record.annotations.id_columns,
     )?;
     let value = serde_json::to_string(&set).map_err(|e| Error::General(e.to_string()))?;

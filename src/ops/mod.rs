@@ -45,6 +45,56 @@ pub fn index_id_columns(
     Ok(())
 }
 
+/// Indexes the stored tables of a dataset (with `sources`) or of its
+/// feature set only: each ID column where a table holds it (a feature table
+/// copying its source holds the source's), and on databases that do not
+/// key rows themselves, the row key of every table a grouped read joins.
+pub fn index_tables(
+    store: &mut dyn Store,
+    metadata: &crate::metadata::DatasetMetadata,
+    features: &crate::features::FeatureSet,
+    sources: bool,
+    id_columns: &[String],
+) -> Result<()> {
+    let mut indexed: Vec<(String, Vec<String>)> = Vec::new();
+    let mut keyed: Vec<String> = Vec::new();
+    for table in metadata.tables.iter().filter(|_| sources) {
+        let own = table
+            .columns
+            .iter()
+            .map(|c| c.name.clone())
+            .filter(|c| table.table_of(c) == table.name)
+            .collect();
+        indexed.push((table.name.clone(), own));
+        if !table.groups.is_empty() {
+            keyed.push(table.name.clone());
+            keyed.extend(table.groups.iter().map(|g| g.table.clone()));
+        }
+    }
+    for table in &features.tables {
+        let Some(source) = metadata.table(&table.source) else {
+            continue;
+        };
+        if table.joined {
+            keyed.push(table.name.clone());
+        } else {
+            let columns = source.columns.iter().map(|c| c.name.clone()).collect();
+            indexed.push((table.name.clone(), columns));
+        }
+    }
+    index_id_columns(store, &indexed, id_columns)?;
+    // SQLite's row key is the rowid, indexed already.
+    if !store.dialect().numbers_row_key() {
+        for table in &keyed {
+            let index = store
+                .dialect()
+                .create_index(table, crate::dialect::ROW_KEY, false);
+            store.execute(&index, &[])?;
+        }
+    }
+    Ok(())
+}
+
 /// Opens the database of a registered dataset through its backend.
 pub fn open_store(settings: &Settings, record: &DatasetRecord) -> Result<Box<dyn Store>> {
     crate::backend::for_settings(settings)?.open(record)

@@ -204,46 +204,17 @@ pub(super) fn publish(
     metadata: &DatasetMetadata,
     record: &DatasetRecord,
 ) -> Result<()> {
-    // Each stored table with the columns it holds.
-    let mut indexed: Vec<(String, Vec<String>)> = Vec::new();
-    let mut keyed: Vec<String> = Vec::new();
-    for table in &metadata.tables {
-        let own = table
-            .columns
-            .iter()
-            .map(|c| c.name.clone())
-            .filter(|c| table.table_of(c) == table.name)
-            .collect();
-        indexed.push((table.name.clone(), own));
-        if !table.groups.is_empty() {
-            keyed.push(table.name.clone());
-            keyed.extend(table.groups.iter().map(|g| g.table.clone()));
-        }
-    }
-    if let Ok(Some(set)) = FeatureSet::from_metadata(metadata) {
-        for table in &set.tables {
-            // A feature table starts with its source table's columns (none
-            // over a table in column groups: it joins them on the key).
-            if let Some(source) = metadata.table(&table.source) {
-                if !table.joined {
-                    let columns = source.columns.iter().map(|c| c.name.clone()).collect();
-                    indexed.push((table.name.clone(), columns));
-                } else {
-                    keyed.push(table.name.clone());
-                }
-            }
-        }
-    }
-    crate::ops::index_id_columns(store, &indexed, &record.annotations.id_columns)?;
-    // Grouped reads find rows by the key (SQLite's key is the rowid).
-    if !store.dialect().numbers_row_key() {
-        for table in &keyed {
-            let index = store
-                .dialect()
-                .create_index(table, crate::dialect::ROW_KEY, false);
-            store.execute(&index, &[])?;
-        }
-    }
+    let features = FeatureSet::from_metadata(metadata)
+        .ok()
+        .flatten()
+        .unwrap_or_default();
+    crate::ops::index_tables(
+        store,
+        metadata,
+        &features,
+        true,
+        &record.annotations.id_columns,
+    )?;
     metadata::save(store, metadata)?;
     interrupt::check()?;
     store.finish_load()
