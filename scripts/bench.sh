@@ -21,6 +21,10 @@
 #             pandas vs pandas.read_sql, on the embedded SQLite dataset; on
 #             DuckDB (through mdm's driver) vs Python duckdb's .arrow()
 #             (BENCH_ONLY=python runs this part alone)
+#   wide:     20,000 rows x 5,000 columns (scripts/gen_wide_csv.py) registered
+#             on every backend next to pandas read_csv of the same file, and
+#             the peak RSS next to a 100-column file of the same size
+#             (BENCH_ONLY=wide runs this part alone; BENCH_WIDE=0 skips it)
 # Reports wall seconds, ratios and peak RSS (from /usr/bin/time -v).
 # Usage: scripts/bench.sh [ROWS]   (default 1000000; BENCH_FLAT=0 skips the 3x run)
 set -euo pipefail
@@ -120,6 +124,43 @@ python_bench() {
     echo "ratio mdm load_table(arrow) on duckdb/duckdb .arrow(): $(ratio "$wall_py_mdm_duckdb_arrow" "$wall_py_duckdb_arrow")"
   fi
 }
+
+# wide_bench: a 20,000 x 5,000 file registered (--no-features) on every
+# backend set up, next to pandas read_csv of it; then a 100-column file of
+# about the same size on embedded SQLite, for the peak RSS.
+wide_bench() {
+  local wide="$work/wide_20000x5000.csv" narrow="$work/wide_1000000x100.csv"
+  [ -s "$wide" ] || python3 scripts/gen_wide_csv.py 20000 5000 "$wide"
+  [ -s "$narrow" ] || python3 scripts/gen_wide_csv.py 1000000 100 "$narrow"
+  echo
+  echo "== wide: 20,000 rows x 5,000 columns ($(du -h "$wide" | cut -f1)) =="
+  python3 -c 'import pandas' 2>/dev/null && measure pandas_read_csv_wide python3 -c "import pandas, sys; pandas.read_csv(sys.argv[1])" "$wide"
+  local home="$work/home-wide"
+  rm -rf "$home"; mkdir -p "$home"
+  MDM_HOME=$home measure wide_sqlite "$mdm" --quiet dataset register wide "$wide" --target target --no-features
+  MDM_HOME=$home measure wide_export_sqlite "$mdm" --quiet dataset export wide --table train --output "$work/wide-out.csv" --force
+  MDM_HOME=$home measure narrow_100_sqlite "$mdm" --quiet dataset register narrow "$narrow" --target target --no-features
+  [ -n "${wall_pandas_read_csv_wide:-}" ] && echo "ratio register wide sqlite/pandas read_csv: $(ratio "$wall_wide_sqlite" "$wall_pandas_read_csv_wide")"
+  if [ ${#features[@]} -gt 0 ] && odbcinst -q -d 2>/dev/null | grep -q 'MDM DuckDB'; then
+    local duck="$work/home-wide-duckdb"
+    rm -rf "$duck"; mkdir -p "$duck"
+    printf 'database:\n  default_backend: duckdb\n' >"$duck/mdm.yaml"
+    MDM_HOME=$duck measure wide_duckdb "$mdm" --quiet dataset register wide "$wide" --target target --no-features
+  fi
+  if [ ${#features[@]} -gt 0 ] && psql -h 127.0.0.1 -U postgres -Atc 'select 1' >/dev/null 2>&1; then
+    local pg="$work/home-wide-postgresql"
+    rm -rf "$pg"; mkdir -p "$pg"
+    printf 'database:\n  default_backend: postgresql\n  postgresql:\n    host: 127.0.0.1\n    database_prefix: mdmbench_\n' >"$pg/mdm.yaml"
+    psql -h 127.0.0.1 -U postgres -qc 'DROP DATABASE IF EXISTS mdmbench_wide'
+    MDM_HOME=$pg measure wide_postgresql "$mdm" --quiet dataset register wide "$wide" --target target --no-features
+    MDM_HOME=$pg "$mdm" --quiet dataset remove wide --force
+  fi
+}
+
+if [ "${BENCH_ONLY:-}" = wide ]; then
+  wide_bench
+  exit 0
+fi
 
 if [ "${BENCH_ONLY:-}" = python ]; then
   python_bench
@@ -255,3 +296,7 @@ if [ ${#features[@]} -gt 0 ] && odbcinst -q -d 2>/dev/null | grep -q 'MDM DuckDB
 fi
 
 python_bench
+
+if [ "${BENCH_WIDE:-1}" != 0 ]; then
+  wide_bench
+fi

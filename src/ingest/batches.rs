@@ -30,6 +30,16 @@ pub enum Parsed {
 /// Batches parsed ahead of the one being stored.
 pub const BATCHES_AHEAD: usize = 1;
 
+/// Values a parsed batch holds at most (rows times columns): a wide
+/// table's batches have fewer rows, so that memory does not grow with the
+/// column count (two batches are in flight, each some 16 bytes a value).
+const BATCH_VALUES: usize = 1 << 19;
+
+/// Rows per batch of a table of `columns` columns, at most `batch_size`.
+pub fn rows_per_batch(batch_size: usize, columns: usize) -> usize {
+    batch_size.min(BATCH_VALUES / columns.max(1)).max(1)
+}
+
 /// Rejected rows per batch sent to `_rejects`.
 const REJECTS_BATCH: usize = 1024;
 

@@ -46,10 +46,14 @@ pub(super) fn load_tables(
     for (index, plan) in plans.iter_mut().enumerate() {
         // A table in column groups joins them on the row key.
         let keyed = (index == 0 && has_row_key(plan)) || !plan.column_groups.is_empty();
+        let batch_rows = crate::ingest::batches::rows_per_batch(
+            settings.config.performance.batch_size,
+            plan.columns.len(),
+        );
         let (profiled, rows) = load_table(
             store,
             plan,
-            settings.config.performance.batch_size,
+            batch_rows,
             cap,
             keyed,
             ui,
