@@ -95,7 +95,8 @@ mod tests {
             Some(InsertTarget {
                 schema: None,
                 table: "tr\"ain".into(),
-                columns: vec!["a".into(), "b c".into()]
+                columns: vec!["a".into(), "b c".into()],
+                whole_table: std::cell::Cell::new(None),
             })
         );
         assert_eq!(
