@@ -144,7 +144,10 @@ wide_bench() {
   if [ ${#features[@]} -gt 0 ] && odbcinst -q -d 2>/dev/null | grep -q 'MDM DuckDB'; then
     local duck="$work/home-wide-duckdb"
     rm -rf "$duck"; mkdir -p "$duck"
-    printf 'database:\n  default_backend: duckdb\n' >"$duck/mdm.yaml"
+    # DuckDB keeps a table's unfinished row group (up to 122,880 rows) in
+    # memory while loading it: 20,000 x 5,000 values need more than the
+    # default 2GB limit (its own read_csv peaks near 4 GB on this file).
+    printf 'database:\n  default_backend: duckdb\n  duckdb:\n    memory_limit: 8GB\n' >"$duck/mdm.yaml"
     MDM_HOME=$duck measure wide_duckdb "$mdm" --quiet dataset register wide "$wide" --target target --no-features
   fi
   if [ ${#features[@]} -gt 0 ] && psql -h 127.0.0.1 -U postgres -Atc 'select 1' >/dev/null 2>&1; then

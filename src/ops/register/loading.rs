@@ -54,7 +54,7 @@ pub(super) fn load_tables(
             store,
             plan,
             batch_rows,
-            cap,
+            crate::profile::exact_count_cap(cap, plan.columns.len()),
             keyed,
             ui,
         )?;
