@@ -283,3 +283,35 @@ fn forced_column_groups_on_a_narrow_table_change_nothing_its_readers_see() {
         "{header}"
     );
 }
+
+#[test]
+fn duckdb_keeps_20000_columns_in_one_table() {
+    let env = Env::new();
+    if env.profile != Profile::Duckdb {
+        return;
+    }
+    let source = wide_csv(&env, "w20000.csv", 20_000, 12);
+    env.ok(&[
+        "-q",
+        "dataset",
+        "register",
+        "w20000",
+        source.to_str().unwrap(),
+        "--target",
+        "target",
+        "--no-features",
+    ]);
+    assert_eq!(env.stored_tables("w20000"), ["_metadata", "train"]);
+    let exported = env.dir.path().join("w20000-out.csv");
+    env.ok(&[
+        "-q",
+        "dataset",
+        "export",
+        "w20000",
+        "--table",
+        "train",
+        "--output",
+        exported.to_str().unwrap(),
+    ]);
+    assert_same_as_pandas(&source, &exported);
+}
