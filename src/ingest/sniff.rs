@@ -22,8 +22,13 @@ use super::infer::{classify, is_null_token, Inferred};
 use super::raw::{open_raw, read_error};
 use crate::error::{Error, Result};
 
-/// Bytes of each sample (start, middle, end).
+/// Bytes of each sample (start, middle, end), at least.
 const SAMPLE_BYTES: usize = 64 * 1024;
+/// Lines the start sample holds at least (it grows for wide rows, up to
+/// [`MAX_SAMPLE_BYTES`]), so that rows of tens of thousands of fields are
+/// seen whole.
+const SAMPLE_LINES: usize = 8;
+const MAX_SAMPLE_BYTES: usize = 16 << 20;
 /// Rows of each sample that are scored.
 const SAMPLE_ROWS: usize = 200;
 /// Header rows the sniffer may join (a name row plus units or sub-names).
@@ -54,17 +59,28 @@ pub fn sniff(path: &Path, forced: &ReadOptions) -> Result<(Layout, u64, bool)> {
         .len();
     let (mut raw, compressed) = open_raw(path, Arc::default())?;
     let mut head = Vec::with_capacity(SAMPLE_BYTES);
-    (&mut raw)
-        .take(SAMPLE_BYTES as u64)
-        .read_to_end(&mut head)
-        .map_err(|e| read_error(path, e))?;
-    let head_is_cut = head.len() == SAMPLE_BYTES;
+    let mut wanted = SAMPLE_BYTES;
+    let head_is_cut = loop {
+        (&mut raw)
+            .take((wanted - head.len()) as u64)
+            .read_to_end(&mut head)
+            .map_err(|e| read_error(path, e))?;
+        if head.len() < wanted {
+            break false;
+        }
+        let lines = head.iter().filter(|b| **b == b'\n').count();
+        if lines >= SAMPLE_LINES || wanted >= MAX_SAMPLE_BYTES {
+            break true;
+        }
+        wanted *= 2;
+    };
+    let sample_bytes = head.len().max(SAMPLE_BYTES);
     let mut raw_samples = vec![head];
-    if !compressed && size > 4 * SAMPLE_BYTES as u64 {
+    if !compressed && size > 4 * sample_bytes as u64 {
         let mut file = File::open(path).map_err(|e| Error::io(path, "open", e))?;
         // Even offsets keep UTF-16 code units whole.
-        for offset in [(size / 2) & !1, (size - SAMPLE_BYTES as u64) & !1] {
-            let mut chunk = vec![0; SAMPLE_BYTES];
+        for offset in [(size / 2) & !1, (size - sample_bytes as u64) & !1] {
+            let mut chunk = vec![0; sample_bytes];
             file.seek(SeekFrom::Start(offset))
                 .and_then(|_| file.read_exact(&mut chunk))
                 .map_err(|e| Error::io(path, "read", e))?;
