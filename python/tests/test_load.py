@@ -219,7 +219,9 @@ def test_a_table_in_column_groups_loads_whole_in_source_order(home, tmp_path, mo
     assert list(loaded.columns) == list(expected.columns)
     pd.testing.assert_series_equal(loaded["score"], expected["score"])
     pd.testing.assert_series_equal(loaded["visits"], expected["visits"], check_dtype=False)
-    assert loaded["city"].tolist() == [None if pd.isna(c) else c for c in expected["city"]]
+    assert [None if pd.isna(c) else c for c in loaded["city"]] == [
+        None if pd.isna(c) else c for c in expected["city"]
+    ]
     arrow = client.load_table("grouped", format="arrow")
     assert arrow.num_rows == 300 and arrow.column_names == list(expected.columns)
     picked = client.load_table("grouped", columns=["city", "id", "score"], where="id >= %d" % (BIG + 100), limit=50)

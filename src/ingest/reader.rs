@@ -2,17 +2,14 @@
 //! mark, transcoding to UTF-8, skipping the lines before the table, and the
 //! `csv` reader in the sniffed dialect.
 
-use std::fs::File;
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufRead, Read};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
 
-use flate2::read::MultiGzDecoder;
-
 use super::dialect::{Layout, ReadOptions, SpaceAfterDelimiter};
 use super::encoding::Transcoder;
-use super::raw::{open_raw, read_error, CountingReader, BUFFER_SIZE};
+use super::raw::{open_raw, read_error, BUFFER_SIZE};
 use crate::error::{Error, Result};
 
 /// How a delimited text file is laid out.
@@ -85,28 +82,7 @@ pub fn open_table(
 /// rejects UTF-16 with a hint. `counter` receives the raw bytes read. The
 /// flag says whether the file was compressed.
 pub fn open_text(path: &Path, counter: Arc<AtomicU64>) -> Result<(Box<dyn BufRead>, bool)> {
-    let file = File::open(path).map_err(|e| Error::io(path, "open", e))?;
-    let mut raw = BufReader::with_capacity(
-        BUFFER_SIZE,
-        CountingReader {
-            inner: file,
-            counter,
-        },
-    );
-    let head = raw.fill_buf().map_err(|e| Error::io(path, "read", e))?;
-    let gzip = head.starts_with(&[0x1f, 0x8b]);
-    let zstd = head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]);
-    let mut text: Box<dyn BufRead> = if gzip {
-        Box::new(BufReader::with_capacity(
-            BUFFER_SIZE,
-            MultiGzDecoder::new(raw),
-        ))
-    } else if zstd {
-        let decoder = zstd::Decoder::with_buffer(raw).map_err(|e| read_error(path, e))?;
-        Box::new(BufReader::with_capacity(BUFFER_SIZE, decoder))
-    } else {
-        Box::new(raw)
-    };
+    let (mut text, compressed) = open_raw(path, counter)?;
     let head = text.fill_buf().map_err(|e| read_error(path, e))?;
     if head.starts_with(&[0xef, 0xbb, 0xbf]) {
         text.consume(3);
@@ -117,7 +93,7 @@ pub fn open_text(path: &Path, counter: Arc<AtomicU64>) -> Result<(Box<dyn BufRea
             path.display()
         )));
     }
-    Ok((text, gzip || zstd))
+    Ok((text, compressed))
 }
 
 /// The reader a table is parsed with.
