@@ -149,8 +149,8 @@ pub fn scan(
                     own_index += 1;
                 }
                 Some(number) => {
-                    let (batch, group_keys) = parts[*number].as_ref().expect("read above");
-                    let source = &batch.columns[group_index[*number]];
+                    let (batch, group_keys) = parts[*number].as_mut().expect("read above");
+                    let source = &mut batch.columns[group_index[*number]];
                     group_index[*number] += 1;
                     gather(&mut out.columns[slot], source, group_keys, &base_keys);
                 }
@@ -218,10 +218,11 @@ fn keys(batch: &Batch) -> Vec<i64> {
 }
 
 /// `into` gets, for each key of `wanted`, the value of `source` at the
-/// same key (`source_keys`, ascending like `wanted`), or a null.
-fn gather(into: &mut ColumnData, source: &ColumnData, source_keys: &[i64], wanted: &[i64]) {
+/// same key (`source_keys`, ascending like `wanted`), or a null; the
+/// whole column is moved when the keys are the same.
+fn gather(into: &mut ColumnData, source: &mut ColumnData, source_keys: &[i64], wanted: &[i64]) {
     if source_keys == wanted {
-        *into = source.clone();
+        *into = std::mem::replace(source, ColumnData::Boolean(Vec::new()));
         return;
     }
     let mut at = 0;
@@ -256,9 +257,9 @@ mod tests {
 
     #[test]
     fn gathering_by_key_fills_missing_rows_with_null() {
-        let source = ColumnData::Integer(vec![Some(10), Some(30)]);
+        let mut source = ColumnData::Integer(vec![Some(10), Some(30)]);
         let mut into = ColumnData::Integer(Vec::new());
-        gather(&mut into, &source, &[1, 3], &[1, 2, 3]);
+        gather(&mut into, &mut source, &[1, 3], &[1, 2, 3]);
         match into {
             ColumnData::Integer(values) => assert_eq!(values, [Some(10), None, Some(30)]),
             _ => unreachable!(),
