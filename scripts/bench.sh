@@ -25,8 +25,14 @@
 #             on every backend next to pandas read_csv of the same file, and
 #             the peak RSS next to a 100-column file of the same size
 #             (BENCH_ONLY=wide runs this part alone; BENCH_WIDE=0 skips it)
+#   size:     each backend's dataset with default features on disk, next to
+#             the CSV
+#   scale:    a run with ROWS other than 1000000 ends with its figures next
+#             to the last 1M run's (seconds per million rows and peak RSS):
+#             `scripts/bench.sh && scripts/bench.sh 10000000`
 # Reports wall seconds, ratios and peak RSS (from /usr/bin/time -v).
-# Usage: scripts/bench.sh [ROWS]   (default 1000000; BENCH_FLAT=0 skips the 3x run)
+# Usage: scripts/bench.sh [ROWS]   (default 1000000; BENCH_FLAT=0 skips the 3x run,
+#        BENCH_ONLY=features runs the registrations with features alone)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rows=${1:-1000000}
@@ -46,6 +52,14 @@ mdm="$CARGO_TARGET_DIR/release/mdm"
 csv="$work/bench_${rows}.csv"
 [ -s "$csv" ] || python3 scripts/gen_csv.py "$rows" "$csv"
 echo "input: $csv ($(du -h "$csv" | cut -f1), $rows rows, 12 columns)"
+# Every figure of this run, as "name seconds MiB" lines; a run of another
+# size is printed next to the 1M run's at the end.
+results="$work/results_${rows}.txt"
+# The 3x memory run and the wide files are part of the 1M run only, unless
+# asked for.
+if [ "$rows" -le 1000000 ]; then flat=${BENCH_FLAT:-1}; wide=${BENCH_WIDE:-1}; else flat=${BENCH_FLAT:-0}; wide=${BENCH_WIDE:-0}; fi
+: >"$results"
+csv_mb=$(du -m --apparent-size "$csv" | cut -f1)
 
 # measure NAME CMD...: runs CMD under /usr/bin/time, prints and records
 # wall seconds and peak RSS in MiB.
@@ -58,6 +72,7 @@ measure() {
   rss=$(awk -F': ' '/Maximum resident set size/ {printf "%.1f", $2/1024}' "$log")
   printf '%-28s %8.2f s  %8s MiB\n' "$name" "$wall" "$rss"
   eval "wall_$name=$wall"
+  echo "$name $wall $rss" >>"$results"
 }
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
@@ -160,6 +175,82 @@ wide_bench() {
   fi
 }
 
+# dataset_mb HOME NAME: the size on disk of a registered dataset in MB
+# (its directory for SQLite and DuckDB, the database on PostgreSQL).
+dataset_mb() {
+  local home=$1 name=$2
+  if [ -d "$home/datasets/$name" ]; then
+    du -m --apparent-size -s "$home/datasets/$name" | cut -f1
+  else
+    psql -h 127.0.0.1 -U postgres -Atc "SELECT pg_database_size('mdmbench_$name') / 1000000"
+  fi
+}
+
+# features_on HOME NAME: registers the CSV with feature generation and
+# prints how many features the train table got and the dataset's size on
+# disk next to the CSV's.
+features_on() {
+  local home=$1 name=$2
+  MDM_HOME=$home measure "$name" "$mdm" --quiet dataset register "${name}_f" "$csv" --target label --force
+  MDM_HOME=$home "$mdm" --quiet dataset features "${name}_f" --json |
+    python3 -c 'import json, sys; s = json.load(sys.stdin); t = s["tables"][0]; print("  %d features in train_features (%s), %d constant ones dropped" % (len(t["features"]), "a view" if t.get("view") else "a table", len(s["dropped"])))'
+  local size
+  size=$(dataset_mb "$home" "${name}_f")
+  echo "  size on disk: $size MB, $(ratio "$size" "$csv_mb")x the CSV ($csv_mb MB)"
+  echo "size_$name 0 $size" >>"$results"
+  MDM_HOME=$home "$mdm" --quiet dataset remove "${name}_f" --force
+}
+
+# features_bench: registration with features on every backend set up,
+# each in a home of its own under $work.
+features_bench() {
+  echo
+  echo "== registration with features, $rows rows =="
+  mkdir -p "$work/home"
+  features_on "$work/home" features_embedded
+  [ ${#features[@]} -gt 0 ] || return 0
+  mkdir -p "$work/home-sqlite-odbc"
+  printf 'database:\n  sqlite:\n    odbc: { driver: MDM SQLite3 }\n' >"$work/home-sqlite-odbc/mdm.yaml"
+  features_on "$work/home-sqlite-odbc" features_sqlite_odbc
+  if odbcinst -q -d 2>/dev/null | grep -q 'MDM DuckDB'; then
+    mkdir -p "$work/home-duckdb"
+    printf 'database:\n  default_backend: duckdb\n' >"$work/home-duckdb/mdm.yaml"
+    features_on "$work/home-duckdb" features_duckdb
+  fi
+  if psql -h 127.0.0.1 -U postgres -Atc 'select 1' >/dev/null 2>&1; then
+    mkdir -p "$work/home-postgresql"
+    printf 'database:\n  default_backend: postgresql\n  postgresql:\n    host: 127.0.0.1\n    database_prefix: mdmbench_\n' >"$work/home-postgresql/mdm.yaml"
+    psql -h 127.0.0.1 -U postgres -qc 'DROP DATABASE IF EXISTS mdmbench_features_postgresql_f'
+    features_on "$work/home-postgresql" features_postgresql
+  fi
+}
+
+# A run of another size next to the 1M run (scripts/bench.sh 10000000 after
+# scripts/bench.sh): seconds per million rows and peak RSS of each figure
+# both runs have; linear time keeps s/M equal, flat memory keeps MiB equal.
+scale_report() {
+  local base="$work/results_1000000.txt"
+  if [ "$rows" != 1000000 ] && [ -s "$base" ]; then
+    echo
+    echo "== $rows rows next to 1000000 rows =="
+    printf '%-28s %10s  %10s  %11s  %11s\n' figure "1M s/M" "this s/M" "1M MiB" "this MiB"
+    awk -v rows="$rows" '
+      NR == FNR { wall[$1] = $2; rss[$1] = $3; next }
+      ($1 in wall) && $1 !~ /^size_/ && wall[$1] > 0 {
+        printf "%-28s %8.2f s/M  %8.2f s/M  %7.1f MiB  %7.1f MiB  time x%.2f for rows x%.0f\n",
+          $1, wall[$1], $2 / (rows / 1000000), rss[$1], $3, $2 / wall[$1], rows / 1000000
+      }
+      ($1 in wall) && $1 ~ /^size_/ { printf "%-28s %8d MB  %8d MB (dataset size)\n", $1, rss[$1], $3 }
+    ' "$base" "$results"
+  fi
+}
+
+if [ "${BENCH_ONLY:-}" = features ]; then
+  features_bench
+  scale_report
+  exit 0
+fi
+
 if [ "${BENCH_ONLY:-}" = wide ]; then
   wide_bench
   exit 0
@@ -198,7 +289,7 @@ echo "== stats $rows rows =="
 measure mdm_stats "$mdm" --quiet dataset stats bench
 measure mdm_stats_extended "$mdm" --quiet dataset stats bench --extended
 
-if [ "${BENCH_FLAT:-1}" != 0 ]; then
+if [ "$flat" != 0 ]; then
   big_rows=$((rows * 3))
   big="$work/bench_${big_rows}.csv"
   [ -s "$big" ] || python3 scripts/gen_csv.py "$big_rows" "$big"
@@ -259,29 +350,9 @@ if [ ${#features[@]} -gt 0 ] && odbcinst -q -d 2>/dev/null | grep -q 'MDM DuckDB
   cmp -s "$work/out-duckdb.csv" "$work/out.csv" && echo "duckdb export is byte-identical to the embedded export"
 fi
 
-# features_on HOME NAME: registers the CSV with feature generation and
-# prints how many features the train table got.
-features_on() {
-  local home=$1 name=$2
-  MDM_HOME=$home measure "$name" "$mdm" --quiet dataset register "${name}_f" "$csv" --target label --force
-  MDM_HOME=$home "$mdm" --quiet dataset features "${name}_f" --json |
-    python3 -c 'import json, sys; s = json.load(sys.stdin); print("  %d features in train_features, %d constant ones dropped" % (len(s["tables"][0]["features"]), len(s["dropped"])))'
-  MDM_HOME=$home "$mdm" --quiet dataset remove "${name}_f" --force
-}
-
-echo
-echo "== registration with features, $rows rows =="
-features_on "$MDM_HOME" features_embedded
-if [ "${BENCH_FLAT:-1}" != 0 ]; then
+features_bench
+if [ "$flat" != 0 ]; then
   MDM_HOME=$MDM_HOME measure features_embedded_3x "$mdm" --quiet dataset register bench3_f "$big" --target label
-fi
-if [ ${#features[@]} -gt 0 ]; then
-  features_on "$work/home-sqlite-odbc" features_sqlite_odbc
-  odbcinst -q -d 2>/dev/null | grep -q 'MDM DuckDB' && features_on "$work/home-duckdb" features_duckdb
-  if [ -d "$work/home-postgresql" ] && psql -h 127.0.0.1 -U postgres -Atc 'select 1' >/dev/null 2>&1; then
-    psql -h 127.0.0.1 -U postgres -qc 'DROP DATABASE IF EXISTS mdmbench_features_postgresql_f'
-    features_on "$work/home-postgresql" features_postgresql
-  fi
 fi
 
 if [ ${#features[@]} -gt 0 ] && odbcinst -q -d 2>/dev/null | grep -q 'MDM DuckDB' && python3 -c 'import duckdb' 2>/dev/null; then
@@ -300,6 +371,8 @@ fi
 
 python_bench
 
-if [ "${BENCH_WIDE:-1}" != 0 ]; then
+if [ "$wide" != 0 ]; then
   wide_bench
 fi
+
+scale_report

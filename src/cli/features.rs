@@ -63,10 +63,15 @@ pub(crate) fn render_features(set: &FeatureSet) -> String {
     );
     for table in &set.tables {
         text.push_str(&format!(
-            "\n{} ({} rows, {} features):\n",
+            "\n{} ({} rows, {} features, {}):\n",
             table.name,
             table.rows,
-            table.features.len()
+            table.features.len(),
+            if table.view {
+                "a view computing them when read"
+            } else {
+                "stored"
+            }
         ));
         let mut rows = Table::new(&["FEATURE", "TRANSFORMER", "SOURCE", "TYPE"]);
         for feature in &table.features {

@@ -124,7 +124,12 @@ pub fn dataset(settings: &Settings, opt: DatasetInfoOpt) -> Result<()> {
             "features:     {}\n",
             set.tables
                 .iter()
-                .map(|t| format!("{} ({} features)", t.name, t.features.len()))
+                .map(|t| format!(
+                    "{} ({} features{})",
+                    t.name,
+                    t.features.len(),
+                    if t.view { ", a view" } else { "" }
+                ))
                 .collect::<Vec<_>>()
                 .join(", ")
         )),

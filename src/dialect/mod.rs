@@ -281,6 +281,13 @@ pub trait Dialect: Send + Sync {
     /// An owned copy, for work that needs the dialect while using the store.
     fn boxed(&self) -> Box<dyn Dialect>;
 
+    /// The dialect as every client of the database speaks it: without the
+    /// functions mdm's own connection registers, for SQL stored in the
+    /// database (views) that other tools run.
+    fn portable(&self) -> Box<dyn Dialect> {
+        self.boxed()
+    }
+
     /// The column type used to store a logical type.
     fn type_name(&self, column_type: ColumnType) -> &'static str;
 
@@ -322,6 +329,19 @@ pub trait Dialect: Send + Sync {
 
     /// A query listing the user tables of the database (one text column).
     fn list_tables(&self) -> String;
+
+    /// A query listing the views of the database (one text column).
+    fn list_views(&self) -> String {
+        "SELECT table_name FROM information_schema.tables \
+         WHERE table_schema = current_schema() AND table_type = 'VIEW' ORDER BY table_name"
+            .into()
+    }
+
+    /// `expression` as a view's column of `column_type`: the type a table
+    /// column of that type would report, and the values stored in one.
+    fn view_column(&self, expression: &str, column_type: ColumnType) -> String {
+        format!("CAST({expression} AS {})", self.type_name(column_type))
+    }
 
     /// Quotes an identifier so that any name (keywords, quotes, spaces,
     /// unicode) is taken literally.
@@ -373,6 +393,11 @@ pub trait Dialect: Send + Sync {
     /// `DROP TABLE IF EXISTS`.
     fn drop_table(&self, table: &str) -> String {
         format!("DROP TABLE IF EXISTS {}", self.quote_identifier(table))
+    }
+
+    /// `DROP VIEW IF EXISTS`.
+    fn drop_view(&self, view: &str) -> String {
+        format!("DROP VIEW IF EXISTS {}", self.quote_identifier(view))
     }
 
     /// `SELECT` of some columns of a table, in storage order.

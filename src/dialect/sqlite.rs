@@ -35,6 +35,12 @@ impl Dialect for SqliteDialect {
         Box::new(*self)
     }
 
+    fn portable(&self) -> Box<dyn Dialect> {
+        Box::new(SqliteDialect {
+            text_functions: false,
+        })
+    }
+
     fn name(&self) -> &'static str {
         "sqlite"
     }
@@ -185,6 +191,21 @@ impl Dialect for SqliteDialect {
 
     fn list_tables(&self) -> String {
         "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name".into()
+    }
+
+    fn list_views(&self) -> String {
+        "SELECT name FROM sqlite_master WHERE type = 'view' ORDER BY name".into()
+    }
+
+    /// A view applies no column affinity: numbers are cast to the storage
+    /// class a table column of the type would give them (dates and text
+    /// are kept as they are, as a table stores them).
+    fn view_column(&self, expression: &str, column_type: ColumnType) -> String {
+        match column_type {
+            ColumnType::Integer | ColumnType::Boolean => format!("CAST({expression} AS INTEGER)"),
+            ColumnType::Float => format!("CAST({expression} AS REAL)"),
+            ColumnType::Date | ColumnType::Datetime | ColumnType::Text => expression.to_string(),
+        }
     }
 
     fn upsert_metadata(&self) -> String {

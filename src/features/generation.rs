@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, HashSet};
 use super::builder::{Builder, Candidate};
 use super::fit::Train;
 use super::signal::signal_filter;
-use super::tables::{materialize, staging_name, swap_in};
+use super::tables::{define_view, materialize, staging_name, swap_in, view_select};
 use super::{CustomFeature, FeatureSet, FeatureTable, Roles, Transformer, TABLE_SUFFIX};
 use crate::config::FeatureEngineering;
 use crate::dialect::Dialect;
@@ -65,7 +65,13 @@ pub fn generate(
     let considered = joins(train_table, config).then_some(WIDE_FEATURE_SOURCES);
     let train = Train::new(train_table, stats, roles, considered);
     let mut stages = Stages::new(bar.clone());
-    let owned_dialect = store.dialect().boxed();
+    // Views are read by every client of the database: their SQL uses only
+    // what every client has.
+    let owned_dialect = if config.materialize {
+        store.dialect().boxed()
+    } else {
+        store.dialect().portable()
+    };
     let mut builder = Builder {
         dialect: owned_dialect.as_ref(),
         candidates: Vec::new(),
@@ -140,7 +146,7 @@ pub fn generate(
         fitted,
         ..Default::default()
     };
-    build_tables(
+    let views = build_tables(
         store,
         metadata,
         config,
@@ -150,7 +156,7 @@ pub fn generate(
         &mut stages,
     )?;
     if replace {
-        swap_in(store, &set)?;
+        swap_in(store, &set, &views)?;
     }
     stages.next("done");
     bar.finish_and_clear();
@@ -236,7 +242,9 @@ fn joins(table: &TableInfo, config: &FeatureEngineering) -> bool {
 }
 
 /// Creates the feature table of train, test and validation (each with the
-/// candidates whose columns it has), under staging names when replacing.
+/// candidates whose columns it has), under staging names when replacing;
+/// returns the views made (name and `SELECT`), to be defined again under
+/// their own names by the swap.
 fn build_tables(
     store: &mut dyn Store,
     metadata: &DatasetMetadata,
@@ -245,7 +253,8 @@ fn build_tables(
     replace: bool,
     set: &mut FeatureSet,
     stages: &mut Stages,
-) -> Result<()> {
+) -> Result<Vec<(String, String)>> {
+    let mut views = Vec::new();
     let staging = |name: &str| {
         if replace {
             staging_name(name)
@@ -310,16 +319,55 @@ fn build_tables(
         } else {
             metadata.row_key().filter(|_| *source == "train")
         };
-        materialize(store, table, row_key, joined, &staging(&name), &chosen)?;
+        // A view unless asked for tables; a wide source's features are
+        // stored (a view would join its column groups on every read).
+        let view = !joined && !config.materialize;
+        if view {
+            let select = view_select(store.dialect(), table, row_key, &chosen);
+            define_view(store, &staging(&name), &select)?;
+            if *source != "train" {
+                check_custom(store, table, &chosen)?;
+            }
+            views.push((name.clone(), select));
+        } else {
+            materialize(store, table, row_key, joined, &staging(&name), &chosen)?;
+        }
         set.tables.push(FeatureTable {
             name,
             source: source.to_string(),
             rows: table.rows,
             features: chosen.iter().map(|c| c.column.clone()).collect(),
             joined,
+            view,
         });
     }
-    Ok(())
+    Ok(views)
+}
+
+/// Evaluates the custom features of a view over every row of its source,
+/// so that an expression failing on a value of `test` (a division by zero
+/// on PostgreSQL, say) fails the registration, as filling a table would,
+/// rather than a later read. Train's were evaluated by the signal filter.
+fn check_custom(store: &mut dyn Store, table: &TableInfo, chosen: &[&Candidate]) -> Result<()> {
+    let custom: Vec<String> = chosen
+        .iter()
+        .filter(|c| c.column.transformer == Transformer::Custom)
+        // MAX needs every value (a COUNT may be answered without them);
+        // booleans have none on PostgreSQL.
+        .map(|c| match c.column.column_type {
+            crate::model::ColumnType::Boolean => format!("MAX(CAST({} AS INTEGER))", c.expression),
+            _ => format!("MAX({})", c.expression),
+        })
+        .collect();
+    if custom.is_empty() {
+        return Ok(());
+    }
+    let sql = format!(
+        "SELECT {} FROM {}",
+        custom.join(", "),
+        store.dialect().quote_identifier(&table.name)
+    );
+    store.query(&sql, &[], &mut |_| Ok(()))
 }
 
 /// Progress through the generation stages, each logged with its duration.

@@ -1,7 +1,9 @@
 //! Feature generation: the generic transformers (statistical, temporal,
 //! categorical, text, missing data, binning) and custom SQL features, fitted
 //! on `train` and computed inside the dataset's own database into
-//! `{table}_features` tables (the original columns, then the features).
+//! `{table}_features` (the original columns, then the features): views
+//! computing them from the source when read, or tables with
+//! `feature_engineering.materialize`.
 //!
 //! Each feature is one SQL expression built through the store's
 //! [`crate::dialect::Dialect`], so the same definition runs on every backend. Statistics a
@@ -81,6 +83,11 @@ pub struct FeatureTable {
     /// source's columns by the key (a wide source is not copied).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub joined: bool,
+    /// A view computing the features from its source when read (nothing
+    /// stored but the definition), unless `feature_engineering.materialize`
+    /// asks for a table.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub view: bool,
 }
 
 /// Whether the feature table of a source of `columns` columns joins it on

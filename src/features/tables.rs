@@ -1,5 +1,6 @@
-//! Writing the feature tables: one filled from a `SELECT` over its source
-//! table, and regenerated ones swapped in for the old in one transaction.
+//! Writing the feature tables: a view computing the features from its
+//! source table, or a table filled from the same `SELECT`; regenerated
+//! ones swapped in for the old in one transaction.
 
 use std::collections::HashSet;
 
@@ -58,23 +59,92 @@ pub(super) fn materialize(
         })
 }
 
-/// Replaces the old feature tables with the new ones in one transaction.
-pub(super) fn swap_in(store: &mut dyn Store, set: &FeatureSet) -> Result<()> {
+/// The `SELECT` of a feature view: the table's columns, its row key when
+/// given, then each feature under its name and type.
+pub(super) fn view_select(
+    dialect: &dyn crate::dialect::Dialect,
+    table: &TableInfo,
+    row_key: Option<&str>,
+    features: &[&Candidate],
+) -> String {
+    let mut select: Vec<String> = table
+        .columns
+        .iter()
+        .map(|c| dialect.quote_identifier(&c.name))
+        .collect();
+    select.extend(row_key.map(|key| dialect.quote_identifier(key)));
+    select.extend(features.iter().map(|c| {
+        format!(
+            "{} AS {}",
+            dialect.view_column(&c.expression, c.column.column_type),
+            dialect.quote_identifier(&c.column.name)
+        )
+    }));
+    format!(
+        "SELECT {} FROM {}",
+        select.join(", "),
+        dialect.quote_identifier(&table.name)
+    )
+}
+
+/// Creates the view `name` as `select` (a view of that name first dropped).
+pub(super) fn define_view(store: &mut dyn Store, name: &str, select: &str) -> Result<()> {
+    let dialect = store.dialect();
+    let drop = dialect.drop_view(name);
+    let create = format!("CREATE VIEW {} AS {select}", dialect.quote_identifier(name));
+    store.execute(&drop, &[])?;
+    store.execute(&create, &[])
+}
+
+/// Replaces the old feature tables with the new ones in one transaction:
+/// new tables (built under staging names) are renamed, new views (checked
+/// under staging names) are defined again under their own (`views`: name
+/// and `SELECT`).
+pub(super) fn swap_in(
+    store: &mut dyn Store,
+    set: &FeatureSet,
+    views: &[(String, String)],
+) -> Result<()> {
     let existing = store.table_names()?;
+    let mut existing_views = Vec::new();
+    let list_views = store.dialect().list_views();
+    store.query(&list_views, &[], &mut |row| {
+        if let Some(crate::model::Value::Text(name)) = row.first() {
+            existing_views.push(name.clone());
+        }
+        Ok(())
+    })?;
     let dialect = store.dialect();
     let mut statements = Vec::new();
-    let fresh: HashSet<String> = set.tables.iter().map(|t| staging_name(&t.name)).collect();
-    // Old feature tables, and leftovers of a regeneration that was killed.
+    let fresh: HashSet<String> = set
+        .tables
+        .iter()
+        .filter(|t| !t.view)
+        .map(|t| staging_name(&t.name))
+        .collect();
+    // Old feature tables and views, and leftovers of a regeneration that
+    // was killed.
     for name in &existing {
         if name.ends_with(TABLE_SUFFIX) && !fresh.contains(name) {
             statements.push(dialect.drop_table(name));
         }
     }
-    for table in &set.tables {
+    for name in &existing_views {
+        if name.ends_with(TABLE_SUFFIX) {
+            statements.push(dialect.drop_view(name));
+        }
+    }
+    for table in set.tables.iter().filter(|t| !t.view) {
         statements.push(format!(
             "ALTER TABLE {} RENAME TO {}",
             dialect.quote_identifier(&staging_name(&table.name)),
             dialect.quote_identifier(&table.name)
+        ));
+    }
+    for (name, select) in views {
+        statements.push(format!(
+            "CREATE VIEW {} AS {select}",
+            dialect.quote_identifier(name)
         ));
     }
     store.begin()?;

@@ -77,7 +77,7 @@ pub fn index_tables(
         };
         if table.joined {
             keyed.push(table.name.clone());
-        } else {
+        } else if !table.view {
             let columns = source.columns.iter().map(|c| c.name.clone()).collect();
             indexed.push((table.name.clone(), columns));
         }

@@ -272,7 +272,7 @@ impl Env {
     /// The names of the tables in a dataset's database, sorted.
     pub fn stored_tables(&self, dataset: &str) -> Vec<String> {
         let sql = if self.profile.stores_sqlite_files() {
-            "SELECT group_concat(name, ',') FROM (SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name)"
+            "SELECT group_concat(name, ',') FROM (SELECT name FROM sqlite_master WHERE type IN ('table', 'view') ORDER BY name)"
         } else if self.profile == Profile::Duckdb {
             "SELECT string_agg(table_name, ',' ORDER BY table_name) FROM information_schema.tables"
         } else {
@@ -625,7 +625,8 @@ fn logical_types(pairs: Vec<(String, String)>) -> Vec<(String, String)> {
         .into_iter()
         .map(|(name, declared)| {
             let logical = match declared.to_ascii_lowercase().as_str() {
-                "integer" | "bigint" => "integer",
+                // `int`: SQLite's name for a view's column cast to INTEGER.
+                "integer" | "bigint" | "int" => "integer",
                 "real" | "double precision" | "double" => "float",
                 "boolean" => "boolean",
                 "date" => "date",

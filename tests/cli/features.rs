@@ -675,7 +675,7 @@ fn no_features_skips_generation_and_regenerate_refits_after_a_target_change() {
 fn stored_rows(env: &Env, dataset: &str, table: &str) -> Vec<Vec<rusqlite::types::Value>> {
     let conn = env.sqlite(dataset);
     let mut statement = conn
-        .prepare(&format!("SELECT * FROM \"{table}\" ORDER BY rowid"))
+        .prepare(&format!("SELECT * FROM \"{table}\" ORDER BY 1"))
         .unwrap();
     let width = statement.column_count();
     statement
@@ -718,10 +718,11 @@ fn feature_tables_computed_in_slices_equal_the_ones_computed_in_one_statement() 
         ));
     }
     let input = env.write("slices.csv", data);
-    let register = |name: &str, workers: &str| {
+    let register = |name: &str, workers: &str, materialize: &str| {
         let output = env
             .cmd()
             .env("MDM_PERFORMANCE_WORKERS", workers)
+            .env("MDM_FEATURE_ENGINEERING_MATERIALIZE", materialize)
             .args(["-vv", "dataset", "register", name, input.to_str().unwrap()])
             .args(["--target", "label", "--id-columns", "id"])
             .output()
@@ -730,9 +731,9 @@ fn feature_tables_computed_in_slices_equal_the_ones_computed_in_one_statement() 
         assert!(output.status.success(), "{log}");
         log
     };
-    let log = register("serial", "1");
+    let log = register("serial", "1", "true");
     assert!(!log.contains("slices computed"), "{log}");
-    let log = register("sliced", "3");
+    let log = register("sliced", "3", "true");
     assert!(
         log.contains("fill train_features: 3 slices computed"),
         "{log}"
@@ -745,11 +746,19 @@ fn feature_tables_computed_in_slices_equal_the_ones_computed_in_one_statement() 
         serial == sliced,
         "the sliced fill differs from the serial one"
     );
+    // The default view computes the same values when read.
+    register("viewed", "1", "false");
+    assert_eq!(env.stored_tables("viewed"), env.stored_tables("serial"));
+    assert!(
+        stored_rows(&env, "viewed", "train_features") == serial,
+        "the view differs from the stored table"
+    );
 
     // Regeneration reads a published (WAL) database; the result is the same.
     let output = env
         .cmd()
         .env("MDM_PERFORMANCE_WORKERS", "4")
+        .env("MDM_FEATURE_ENGINEERING_MATERIALIZE", "true")
         .args(["dataset", "features", "sliced", "--regenerate"])
         .output()
         .unwrap();

@@ -969,8 +969,19 @@ fn id_columns_are_indexed_unique_where_their_values_are() {
     };
     assert_eq!(indexes("train", "order_id"), unique);
     assert_eq!(indexes("train", "user_id"), "plain");
-    assert_eq!(indexes("train_features", "order_id"), unique);
     assert_eq!(indexes("train", "amount"), "NULL");
+    // The feature view reads train's indexes; a stored feature table gets
+    // its own.
+    assert_eq!(indexes("train_features", "order_id"), "NULL");
+    let output = env
+        .cmd()
+        .env("MDM_FEATURE_ENGINEERING_MATERIALIZE", "true")
+        .args(["dataset", "register", "orders", data.to_str().unwrap()])
+        .args(["--id-columns", "order_id,user_id", "--force"])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    assert_eq!(indexes("train_features", "order_id"), unique);
 }
 
 #[test]

@@ -115,7 +115,7 @@ impl OdbcStore {
             .iter()
             .map(|c| self.profile().transfer(c.column_type))
             .collect();
-        let texts: Vec<Option<Vec<Option<String>>>> = batch
+        let texts: Vec<Option<Vec<Option<std::borrow::Cow<'_, str>>>>> = batch
             .columns
             .iter()
             .zip(&transfers)
@@ -135,7 +135,7 @@ impl OdbcStore {
                 Transfer::Text => BufferDesc::Text {
                     max_str_len: text
                         .as_ref()
-                        .map(|values| values.iter().flatten().map(String::len).max().unwrap_or(0))
+                        .map(|values| values.iter().flatten().map(|v| v.len()).max().unwrap_or(0))
                         .unwrap_or(0)
                         .max(1),
                 },

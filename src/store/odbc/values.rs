@@ -63,22 +63,37 @@ pub(super) fn array_literal(data: &ColumnData) -> String {
     out
 }
 
-/// A column's values in mdm's canonical text form.
-pub(super) fn text_values(data: &ColumnData, start: usize, rows: usize) -> Vec<Option<String>> {
+/// A column's values in mdm's canonical text form (text borrowed, not
+/// copied).
+pub(super) fn text_values(
+    data: &ColumnData,
+    start: usize,
+    rows: usize,
+) -> Vec<Option<std::borrow::Cow<'_, str>>> {
+    use std::borrow::Cow;
     let range = start..start + rows;
     match data {
-        ColumnData::Text(v) => range.map(|r| v.get(r).map(str::to_string)).collect(),
-        ColumnData::Date(v) => v[range].iter().map(|d| d.map(time::format_date)).collect(),
+        ColumnData::Text(v) => range.map(|r| v.get(r).map(Cow::Borrowed)).collect(),
+        ColumnData::Date(v) => v[range]
+            .iter()
+            .map(|d| d.map(|d| Cow::Owned(time::format_date(d))))
+            .collect(),
         ColumnData::Datetime(v) => v[range]
             .iter()
-            .map(|t| t.map(time::format_datetime))
+            .map(|t| t.map(|t| Cow::Owned(time::format_datetime(t))))
             .collect(),
-        ColumnData::Integer(v) => v[range].iter().map(|x| x.map(|x| x.to_string())).collect(),
+        ColumnData::Integer(v) => v[range]
+            .iter()
+            .map(|x| x.map(|x| Cow::Owned(x.to_string())))
+            .collect(),
         ColumnData::Float(v) => v[range]
             .iter()
-            .map(|x| x.map(|x| ryu::Buffer::new().format(x).to_string()))
+            .map(|x| x.map(|x| Cow::Owned(ryu::Buffer::new().format(x).to_string())))
             .collect(),
-        ColumnData::Boolean(v) => v[range].iter().map(|x| x.map(|x| x.to_string())).collect(),
+        ColumnData::Boolean(v) => v[range]
+            .iter()
+            .map(|x| x.map(|x| Cow::Owned(x.to_string())))
+            .collect(),
     }
 }
 

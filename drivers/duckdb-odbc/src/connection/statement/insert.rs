@@ -54,6 +54,16 @@ impl Statement {
             }
             for set in 0..sets {
                 for index in 0..count {
+                    if let Some(state) = self.append_text(appender, set, index) {
+                        if state != ffi::duckdb_state_DuckDBSuccess {
+                            let message = appender_error(appender);
+                            ffi::duckdb_appender_destroy(&mut appender);
+                            return self
+                                .diagnostics
+                                .error(state_of(&message), format!("row {}: {message}", set + 1));
+                        }
+                        continue;
+                    }
                     let cell = match self.parameter_cell(set, index) {
                         Ok(cell) => cell,
                         Err(outcome) => {
@@ -94,6 +104,63 @@ impl Statement {
         }
         self.row_count = sets as Len;
         odbc::SUCCESS
+    }
+}
+
+impl Statement {
+    /// Appends parameter `index` of set `set` when it is text (or null)
+    /// for a character column, straight from the application's buffer:
+    /// the general path copies every value first. None: the parameter
+    /// takes the general path.
+    ///
+    /// # Safety
+    /// `appender` must be a valid appender; the bound buffers must be
+    /// valid for `set`, as the application promised when binding them.
+    unsafe fn append_text(
+        &self,
+        appender: ffi::duckdb_appender,
+        set: usize,
+        index: usize,
+    ) -> Option<ffi::duckdb_state> {
+        if self.data_at_execution.is_some() {
+            return None;
+        }
+        let parameter = (*self.parameters.get(index)?)?;
+        let character = matches!(
+            parameter.sql_type,
+            odbc::SQL_CHAR | odbc::SQL_VARCHAR | odbc::SQL_LONGVARCHAR
+        );
+        if value::parameter_c_type(parameter.c_type, parameter.sql_type) != odbc::C_CHAR
+            || !character
+        {
+            return None;
+        }
+        let indicator = self.parameter_indicator(&parameter, set);
+        let length = if indicator.is_null() {
+            odbc::NTS
+        } else {
+            indicator.read_unaligned()
+        };
+        if length == odbc::NULL_DATA {
+            return Some(ffi::duckdb_append_null(appender));
+        }
+        let address =
+            self.parameter_address(parameter.value, set, parameter.capacity.max(0) as usize);
+        if address.is_null() {
+            return None;
+        }
+        let bytes = if length == odbc::NTS {
+            CStr::from_ptr(address as *const std::ffi::c_char).to_bytes()
+        } else if length >= 0 {
+            std::slice::from_raw_parts(address as *const u8, length as usize)
+        } else {
+            return None;
+        };
+        Some(ffi::duckdb_append_varchar_length(
+            appender,
+            bytes.as_ptr() as *const _,
+            bytes.len() as u64,
+        ))
     }
 }
 
