@@ -330,6 +330,14 @@ pub trait Dialect: Send + Sync {
     /// A query listing the user tables of the database (one text column).
     fn list_tables(&self) -> String;
 
+    /// An aggregate giving the `k`-th smallest non-null values of a
+    /// numeric column for each `k` of `ranks` (0-based, of `count` values)
+    /// as one array, where the database sorts faster than mdm reads the
+    /// column (a server); None elsewhere.
+    fn order_statistics(&self, _column: &str, _ranks: &[u64], _count: u64) -> Option<String> {
+        None
+    }
+
     /// A query listing the views of the database (one text column).
     fn list_views(&self) -> String {
         "SELECT table_name FROM information_schema.tables \

@@ -9,6 +9,25 @@ use crate::model::{ColumnDef, ColumnType};
 pub struct PostgresqlDialect;
 
 impl Dialect for PostgresqlDialect {
+    /// `percentile_disc` takes the value at row ceil(f * count) (1-based):
+    /// the fraction (k + 0.5) / count lands half a row clear of either
+    /// neighbour, so that rounding cannot move it.
+    /// <https://www.postgresql.org/docs/current/functions-aggregate.html#FUNCTIONS-ORDEREDSET-TABLE>
+    fn order_statistics(&self, column: &str, ranks: &[u64], count: u64) -> Option<String> {
+        let fractions: Vec<String> = ranks
+            .iter()
+            .map(|&k| {
+                let fraction = (k as f64 + 0.5) / count.max(1) as f64;
+                ryu::Buffer::new().format(fraction.min(1.0)).to_string()
+            })
+            .collect();
+        Some(format!(
+            "percentile_disc(CAST(ARRAY[{}] AS DOUBLE PRECISION[])) WITHIN GROUP (ORDER BY {})",
+            fractions.join(","),
+            self.quote_identifier(column)
+        ))
+    }
+
     fn boxed(&self) -> Box<dyn Dialect> {
         Box::new(*self)
     }
