@@ -188,6 +188,51 @@ def test_stored_values_equal_other_clients_reads(client, home, tmp_path):
 
 
 
+def test_the_feature_view_reads_the_same_in_other_clients(client, home):
+    """train_features is a view computing the features when read: the
+    backend's own client (sqlite3 without mdm's functions, Python duckdb,
+    psql) reads the same numbers mdm loads."""
+    client.register_dataset("titanic", EXAMPLES / "titanic", target_column="Survived")
+    info = client.get_dataset_info("titanic")
+    schema = client.load_table("titanic", "train_features", limit=1, format="arrow").schema
+    numeric = [
+        f.name for f in schema
+        if f.name in info.feature_columns
+        and (pa.types.is_integer(f.type) or pa.types.is_floating(f.type))
+    ]
+    assert len(numeric) > 20
+    ours = client.load_table("titanic", "train_features", columns=["PassengerId", *numeric],
+                             format="arrow")
+    quoted = ", ".join('"' + name.replace('"', '""') + '"' for name in ["PassengerId", *numeric])
+    sql = f"SELECT {quoted} FROM train_features ORDER BY 1"
+    if home.backend == "sqlite":
+        import sqlite3
+
+        connection = sqlite3.connect(f"file:{home.dataset_file('titanic')}?mode=ro", uri=True)
+        rows = connection.execute(sql).fetchall()
+        connection.close()
+    elif home.backend == "duckdb":
+        import duckdb
+
+        connection = duckdb.connect(str(home.dataset_file("titanic")), read_only=True)
+        rows = connection.execute(sql).fetchall()
+        connection.close()
+    else:
+        text = subprocess.run(
+            ["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", home.database("titanic"),
+             "-c", "SET extra_float_digits = 3", "--csv", "-c", sql],
+            capture_output=True, text=True, check=True,
+        ).stdout
+        frame = pd.read_csv(io.StringIO(text.split("\n", 1)[1]), dtype=float)
+        rows = [tuple(None if pd.isna(v) else v for v in r) for r in frame.itertuples(index=False)]
+    theirs = {row[0]: row[1:] for row in rows}
+    assert len(theirs) == ours.num_rows == 200
+    for index, key in enumerate(ours.column("PassengerId").to_pylist()):
+        expected = tuple(ours.column(name)[index].as_py() for name in numeric)
+        got = tuple(None if v is None else float(v) for v in theirs[key])
+        assert got == tuple(None if v is None else float(v) for v in expected), key
+
+
 def test_a_table_in_column_groups_loads_whole_in_source_order(home, tmp_path, monkeypatch):
     """A table stored as column groups (forced here on a narrow table with
     ``database.column_group_size``) loads as one table, in the source's

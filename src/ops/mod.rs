@@ -35,10 +35,10 @@ pub fn index_id_columns(
     for (table, columns) in tables {
         for id in id_columns.iter().filter(|id| columns.contains(id)) {
             let unique = store.dialect().create_index(table, id, true);
-            if let Err(err) = store.execute(&unique, &[]) {
+            if let Err(err) = store.build_index(&unique) {
                 log::info!("{table}.{id} is not unique ({err}); a plain index instead");
                 let plain = store.dialect().create_index(table, id, false);
-                store.execute(&plain, &[])?;
+                store.build_index(&plain)?;
             }
         }
     }
@@ -89,7 +89,7 @@ pub fn index_tables(
             let index = store
                 .dialect()
                 .create_index(table, crate::dialect::ROW_KEY, false);
-            store.execute(&index, &[])?;
+            store.build_index(&index)?;
         }
     }
     Ok(())

@@ -162,6 +162,12 @@ pub trait Store {
         on_row: &mut dyn FnMut(&[Value]) -> Result<()>,
     ) -> Result<()>;
 
+    /// Runs a `CREATE INDEX` statement (with the connection's own memory
+    /// settings where a bulk load caps them: an index is built in memory).
+    fn build_index(&mut self, sql: &str) -> Result<()> {
+        self.execute(sql, &[])
+    }
+
     /// Tells a bulk load what it will write, for stores that size their
     /// memory by it.
     fn expect(&mut self, shape: LoadShape) -> Result<()> {
