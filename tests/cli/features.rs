@@ -764,6 +764,27 @@ fn feature_tables_computed_in_slices_equal_the_ones_computed_in_one_statement() 
         .unwrap();
     assert!(output.status.success());
     assert!(stored_rows(&env, "sliced", "train_features") == serial);
+    // Regenerated as a view, then as a table again: each replaces the
+    // other under the same name, with the same values.
+    let kind = || {
+        env.scalar(
+            "sliced",
+            "SELECT type FROM sqlite_master WHERE name = 'train_features'",
+        )
+    };
+    assert_eq!(kind(), "table");
+    for (materialize, expected) in [("false", "view"), ("true", "table")] {
+        let output = env
+            .cmd()
+            .env("MDM_FEATURE_ENGINEERING_MATERIALIZE", materialize)
+            .args(["dataset", "features", "sliced", "--regenerate"])
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{output:?}");
+        assert_eq!(kind(), expected);
+        assert!(stored_rows(&env, "sliced", "train_features") == serial);
+        assert_eq!(env.stored_tables("sliced"), env.stored_tables("serial"));
+    }
     let leftovers: Vec<_> = std::fs::read_dir(env.database("sliced").parent().unwrap())
         .unwrap()
         .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())

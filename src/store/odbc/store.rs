@@ -105,6 +105,8 @@ pub(super) enum SettingSet {
     BulkCompute(usize),
     /// Reading this many columns of a whole table.
     BulkRead(usize),
+    /// Building an index.
+    Index,
 }
 
 impl OdbcStore {
@@ -120,6 +122,7 @@ impl OdbcStore {
             SettingSet::BulkLoad => profile.bulk_load_statements(self.shape),
             SettingSet::BulkCompute(columns) => profile.bulk_compute_statements(columns),
             SettingSet::BulkRead(columns) => profile.bulk_read_statements(columns),
+            SettingSet::Index => profile.index_statements(),
         };
         for statement in statements {
             self.execute(&statement, &[])?;
@@ -264,10 +267,13 @@ impl Store for OdbcStore {
         }
     }
 
-    /// DuckDB builds an index in memory (a bulk load's cap left 76 MiB
-    /// for the index of 10M rows): under the session's own settings.
+    /// Under the profile's index settings
+    /// ([`super::profile::OdbcProfile::index_statements`]).
     fn build_index(&mut self, sql: &str) -> Result<()> {
-        self.under_settings(SettingSet::Session, |store| store.execute(sql, &[]))
+        if self.profile().index_statements().is_empty() {
+            return self.execute(sql, &[]);
+        }
+        self.under_settings(SettingSet::Index, |store| store.execute(sql, &[]))
     }
 
     fn expect(&mut self, shape: LoadShape) -> Result<()> {

@@ -181,6 +181,15 @@ impl OdbcProfile for DuckdbProfile {
         vec![self.capped_memory_limit(room)]
     }
 
+    /// DuckDB builds an index in memory: a bulk load's cap (76 MiB left
+    /// for the index of 10M rows) fails it; the configured limit holds.
+    fn index_statements(&self) -> Vec<String> {
+        vec![format!(
+            "SET memory_limit = {}",
+            quote(&self.settings.memory_limit)
+        )]
+    }
+
     fn finish_load_statements(&self) -> Vec<String> {
         vec!["CHECKPOINT".into()]
     }

@@ -163,6 +163,13 @@ pub trait OdbcProfile: Send + Sync {
         Vec::new()
     }
 
+    /// Statements run before building an index (the connection's settings
+    /// are put back afterwards); none: the index is built under the
+    /// settings in force (a bulk load's, during one).
+    fn index_statements(&self) -> Vec<String> {
+        Vec::new()
+    }
+
     /// Statements that make a loaded database durable and ready for use.
     fn finish_load_statements(&self) -> Vec<String> {
         Vec::new()
