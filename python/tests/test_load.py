@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime
 import io
+import math
 import subprocess
 
 import numpy as np
@@ -227,10 +228,17 @@ def test_the_feature_view_reads_the_same_in_other_clients(client, home):
         rows = [tuple(None if pd.isna(v) else v for v in r) for r in frame.itertuples(index=False)]
     theirs = {row[0]: row[1:] for row in rows}
     assert len(theirs) == ours.num_rows == 200
+    # The reader's engine computes a view: another build of it may round a
+    # function's result in the last bit (Python duckdb 2.0 against the
+    # driver's libduckdb 1.5 did, once in 200 rows).
     for index, key in enumerate(ours.column("PassengerId").to_pylist()):
-        expected = tuple(ours.column(name)[index].as_py() for name in numeric)
-        got = tuple(None if v is None else float(v) for v in theirs[key])
-        assert got == tuple(None if v is None else float(v) for v in expected), key
+        for name, got in zip(numeric, theirs[key]):
+            expected = ours.column(name)[index].as_py()
+            if expected is None or got is None:
+                assert got is None and expected is None, (key, name, got, expected)
+            else:
+                assert math.isclose(float(got), float(expected), rel_tol=1e-12, abs_tol=1e-300), (
+                    key, name, got, expected)
 
 
 def test_a_table_in_column_groups_loads_whole_in_source_order(home, tmp_path, monkeypatch):
