@@ -106,14 +106,7 @@ pub(super) fn swap_in(
     views: &[(String, String)],
 ) -> Result<()> {
     let existing = store.table_names()?;
-    let mut existing_views = Vec::new();
-    let list_views = store.dialect().list_views();
-    store.query(&list_views, &[], &mut |row| {
-        if let Some(crate::model::Value::Text(name)) = row.first() {
-            existing_views.push(name.clone());
-        }
-        Ok(())
-    })?;
+    let existing_views = store.view_names()?;
     let dialect = store.dialect();
     let mut statements = Vec::new();
     let fresh: HashSet<String> = set

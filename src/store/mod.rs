@@ -33,6 +33,18 @@ pub fn set_echo(on: bool) {
     ECHO.store(on, std::sync::atomic::Ordering::Relaxed);
 }
 
+/// The text values of the first column of a query's rows.
+fn first_column_names<S: Store + ?Sized>(store: &mut S, sql: &str) -> Result<Vec<String>> {
+    let mut names = Vec::new();
+    store.query(sql, &[], &mut |row| {
+        if let Some(Value::Text(name)) = row.first() {
+            names.push(name.clone());
+        }
+        Ok(())
+    })?;
+    Ok(names)
+}
+
 /// Logs `sql` at info level under the target `mdm::sql` when statement
 /// logging is on. Values travel as parameters, never in the text; a
 /// `PASSWORD '...'` literal is still hidden.
@@ -187,7 +199,16 @@ pub trait Store {
     ) -> Result<()>;
 
     /// Names of the tables in the database.
-    fn table_names(&mut self) -> Result<Vec<String>>;
+    fn table_names(&mut self) -> Result<Vec<String>> {
+        let sql = self.dialect().list_tables();
+        first_column_names(self, &sql)
+    }
+
+    /// Names of the views in the database.
+    fn view_names(&mut self) -> Result<Vec<String>> {
+        let sql = self.dialect().list_views();
+        first_column_names(self, &sql)
+    }
 
     /// Makes the database durable and applies its long-term settings after a
     /// bulk load (for example SQLite's journal mode).

@@ -495,17 +495,6 @@ impl Store for SqliteStore {
         filled
     }
 
-    fn table_names(&mut self) -> Result<Vec<String>> {
-        let mut names = Vec::new();
-        self.query(&self.dialect.list_tables(), &[], &mut |row| {
-            if let Some(Value::Text(name)) = row.first() {
-                names.push(name.clone());
-            }
-            Ok(())
-        })?;
-        Ok(names)
-    }
-
     fn finish_load(&mut self) -> Result<()> {
         self.pragmas(&[sqlite_pragmas::locking_mode(false)])?;
         self.exclusive = false;

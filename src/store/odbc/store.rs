@@ -357,18 +357,6 @@ impl Store for OdbcStore {
         }
     }
 
-    fn table_names(&mut self) -> Result<Vec<String>> {
-        let sql = self.dialect.list_tables();
-        let mut names = Vec::new();
-        self.query(&sql, &[], &mut |row| {
-            if let Some(Value::Text(name)) = row.first() {
-                names.push(name.clone());
-            }
-            Ok(())
-        })?;
-        Ok(names)
-    }
-
     fn finish_load(&mut self) -> Result<()> {
         for statement in self.profile().finish_load_statements() {
             self.execute(&statement, &[])?;

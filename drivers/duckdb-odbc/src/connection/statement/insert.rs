@@ -135,17 +135,10 @@ impl Statement {
         {
             return None;
         }
-        let indicator = self.parameter_indicator(&parameter, set);
-        let length = if indicator.is_null() {
-            odbc::NTS
-        } else {
-            indicator.read_unaligned()
-        };
+        let (length, address) = self.parameter_location(&parameter, odbc::C_CHAR, set);
         if length == odbc::NULL_DATA {
             return Some(ffi::duckdb_append_null(appender));
         }
-        let address =
-            self.parameter_address(parameter.value, set, parameter.capacity.max(0) as usize);
         if address.is_null() {
             return None;
         }

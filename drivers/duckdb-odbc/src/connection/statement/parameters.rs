@@ -93,6 +93,33 @@ impl Statement {
         ) as *mut Len
     }
 
+    /// Where set `set`'s value of a bound parameter read as `c_type` is:
+    /// its length (from the indicator; unindicated text is null-terminated)
+    /// and its address (null when the parameter has no value buffer).
+    pub fn parameter_location(
+        &self,
+        parameter: &BoundParameter,
+        c_type: i16,
+        set: usize,
+    ) -> (Len, *mut u8) {
+        let element = value::c_type_size(c_type).unwrap_or(parameter.capacity.max(0) as usize);
+        let indicator = self.parameter_indicator(parameter, set);
+        let length = if indicator.is_null() {
+            if matches!(c_type, odbc::C_CHAR | odbc::C_WCHAR) {
+                odbc::NTS
+            } else {
+                0
+            }
+        } else {
+            // Row-wise bound structures need not align their members.
+            unsafe { indicator.read_unaligned() }
+        };
+        (
+            length,
+            self.parameter_address(parameter.value, set, element),
+        )
+    }
+
     /// The value of parameter `index` (0-based) in parameter set `set`.
     pub fn parameter_cell(&mut self, set: usize, index: usize) -> Result<Cell, SqlReturn> {
         let Some(Some(parameter)) = self.parameters.get(index).copied() else {
@@ -122,29 +149,17 @@ impl Statement {
                 }),
             };
         }
-        let element = value::c_type_size(c_type).unwrap_or(parameter.capacity.max(0) as usize);
-        let indicator = self.parameter_indicator(&parameter, set);
+        let (length, address) = self.parameter_location(&parameter, c_type, set);
+        if length == odbc::NULL_DATA {
+            return Ok(Cell::Null);
+        }
+        if address.is_null() {
+            return Err(self.diagnostics.error(
+                "HY009",
+                format!("parameter {} has no value buffer", index + 1),
+            ));
+        }
         unsafe {
-            let length = if indicator.is_null() {
-                if matches!(c_type, odbc::C_CHAR | odbc::C_WCHAR) {
-                    odbc::NTS
-                } else {
-                    0
-                }
-            } else {
-                // Row-wise bound structures need not align their members.
-                indicator.read_unaligned()
-            };
-            if length == odbc::NULL_DATA {
-                return Ok(Cell::Null);
-            }
-            let address = self.parameter_address(parameter.value, set, element);
-            if address.is_null() {
-                return Err(self.diagnostics.error(
-                    "HY009",
-                    format!("parameter {} has no value buffer", index + 1),
-                ));
-            }
             value::read_parameter(c_type, parameter.sql_type, address as *const c_void, length)
                 .map_err(|state| {
                     self.diagnostics
