@@ -134,6 +134,21 @@ python_bench() {
   MDM_HOME=$home measure py_mdm_train_pandas python3 -c "import mdm; mdm.MDMClient().load_table('bench', 'train')"
   measure py_pandas_read_sql_train python3 -c "import pandas, sqlite3, sys; pandas.read_sql('SELECT * FROM train', sqlite3.connect(sys.argv[1]))" "$db"
   echo "ratio pandas.read_sql/mdm load_table(pandas): $(ratio "$wall_py_pandas_read_sql_train" "$wall_py_mdm_train_pandas")"
+  # The same two reads in one process with everything imported (as in a
+  # notebook): the load alone, without the interpreter's start-up.
+  MDM_HOME=$home python3 - "$db" <<'PY'
+import sqlite3, statistics, sys, time
+import pandas, mdm
+client = mdm.MDMClient()
+def median(read):
+    times = []
+    for _ in range(3):
+        start = time.perf_counter(); read(); times.append(time.perf_counter() - start)
+    return statistics.median(times)
+ours = median(lambda: client.load_table("bench", "train"))
+theirs = median(lambda: pandas.read_sql("SELECT * FROM train", sqlite3.connect(sys.argv[1])))
+print(f"in one process (median of 3): mdm load_table(pandas) {ours:.2f} s, pandas.read_sql {theirs:.2f} s, ratio {theirs / ours:.2f}")
+PY
   if [ ${#features[@]} -gt 0 ] && odbcinst -q -d 2>/dev/null | grep -q 'MDM DuckDB' && python3 -c 'import duckdb' 2>/dev/null; then
     local duck="$work/home-python-duckdb"
     rm -rf "$duck"; mkdir -p "$duck"

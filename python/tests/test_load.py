@@ -281,3 +281,25 @@ def test_a_table_in_column_groups_loads_whole_in_source_order(home, tmp_path, mo
     assert list(picked.columns) == ["city", "id", "score"]
     assert picked["id"].tolist() == [BIG + 100 + i for i in range(50)]
     assert picked["score"].tolist() == expected["score"].iloc[100:150].tolist()
+
+
+def test_a_large_table_loads_whole_and_in_order(client, home, tmp_path, monkeypatch):
+    """Large reads go in ranges of rows on several connections (embedded
+    SQLite): the rows, their order and their values are those of the file,
+    with a condition too, and batches stay within their size."""
+    monkeypatch.setenv("MDM_PERFORMANCE_WORKERS", "3")
+    rows = 60_000
+    path, _ = register_people(client, home, tmp_path, rows=rows)
+    client = mdm.MDMClient()
+    expected = pd.read_csv(path, dtype={"id": "int64", "visits": "Int64", "score": "float64"})
+    loaded = client.load_table("people")
+    assert loaded["id"].tolist() == expected["id"].tolist()
+    assert loaded["score"].tolist() == expected["score"].tolist()
+    assert loaded["visits"].isna().tolist() == expected["visits"].isna().tolist()
+    assert loaded["city"].fillna("").tolist() == expected["city"].fillna("").tolist()
+    kept = client.load_table("people", where="visits % 2 = 0 AND city = 'Lyon'", format="arrow")
+    wanted = expected[(expected["visits"].fillna(1) % 2 == 0) & (expected["city"] == "Lyon")]
+    assert kept.column("id").to_pylist() == wanted["id"].tolist()
+    batches = list(client.iter_batches("people", batch_size=4096, columns=["id"]))
+    assert max(b.num_rows for b in batches) <= 4096
+    assert [v for b in batches for v in b.column(0).to_pylist()] == expected["id"].tolist()

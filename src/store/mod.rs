@@ -14,6 +14,7 @@ pub mod odbc;
 mod sqlite;
 mod sqlite_fill;
 pub(crate) mod sqlite_pragmas;
+mod sqlite_scan;
 
 pub use connection::{quote_odbc_value, Connection};
 pub use exact::ExactDouble;

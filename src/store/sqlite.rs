@@ -8,7 +8,7 @@ use std::time::Duration;
 use rusqlite::types::ValueRef;
 use rusqlite::{Connection, OpenFlags};
 
-use super::{sqlite_fill, sqlite_pragmas, ExactDouble, Store};
+use super::{sqlite_fill, sqlite_pragmas, sqlite_scan, ExactDouble, Store};
 use crate::config::SqliteSettings;
 use crate::dialect::{Dialect, SqliteDialect, TextMeasure};
 use crate::error::{Error, Result};
@@ -30,8 +30,12 @@ pub struct SqliteStore {
     format_buffer: String,
     /// Whether the connection keeps the file locked (a bulk load).
     exclusive: bool,
-    /// Threads for [`Store::insert_select`]; 0 = one per core.
+    /// Threads for [`Store::insert_select`] and large scans; 0 = one per
+    /// core.
     workers: usize,
+    /// How long a statement waits for a lock (the connections of a
+    /// parallel scan wait as long).
+    timeout_seconds: u64,
 }
 
 /// Registers the text measures of feature generation as SQL functions
@@ -115,7 +119,8 @@ impl SqliteStore {
         let conn = Connection::open_with_flags(path, flags).map_err(|e| Error::sqlite(path, e))?;
         conn.busy_timeout(Duration::from_secs(timeout_seconds))
             .map_err(|e| Error::sqlite(path, e))?;
-        let store = SqliteStore::new(conn, path, settings)?;
+        let mut store = SqliteStore::new(conn, path, settings)?;
+        store.timeout_seconds = timeout_seconds;
         store.apply_durability_settings()?;
         store.apply_cache_settings()?;
         Ok(store)
@@ -133,6 +138,7 @@ impl SqliteStore {
             format_buffer: String::new(),
             exclusive: false,
             workers: 0,
+            timeout_seconds: 0,
         })
     }
 
@@ -152,6 +158,33 @@ impl SqliteStore {
 
     fn apply_durability_settings(&self) -> Result<()> {
         self.pragmas(&sqlite_pragmas::durability(&self.settings))
+    }
+
+    /// How a scan of `table` is read on several threads, when it is worth
+    /// it: every row (a condition is fine; an order or a limit is not) of
+    /// a published dataset's table, outside a transaction (other
+    /// connections see what this one does), many batches long.
+    fn ranges_to_read(
+        &self,
+        table: &str,
+        filter: &super::RowFilter,
+        batch_size: usize,
+    ) -> Option<(sqlite_scan::Ranges, usize)> {
+        if self.exclusive
+            || !self.conn.is_autocommit()
+            || filter.limit.is_some()
+            || filter.order_by.is_some()
+        {
+            return None;
+        }
+        // A table mdm did not shape (no rowid) is read as one statement.
+        let ranges = sqlite_scan::ranges(&self.conn, &self.dialect, table).ok()??;
+        let span = ranges.last.saturating_sub(ranges.first).saturating_add(1);
+        if span < 4 * batch_size.max(1) as i64 {
+            return None;
+        }
+        let workers = sqlite_fill::workers_for(span, self.workers);
+        (workers > 1).then_some((ranges, workers))
     }
 
     fn err(&self, e: rusqlite::Error) -> Error {
@@ -209,7 +242,7 @@ impl SqliteStore {
 }
 
 /// Converts one stored value into a typed column; false when it does not fit.
-fn push_value(data: &mut ColumnData, value: ValueRef<'_>) -> bool {
+pub(super) fn push_value(data: &mut ColumnData, value: ValueRef<'_>) -> bool {
     if let ValueRef::Null = value {
         data.push_null();
         return true;
@@ -261,6 +294,24 @@ fn push_value(data: &mut ColumnData, value: ValueRef<'_>) -> bool {
         },
     }
     true
+}
+
+/// The error for a stored value that is not of its column's type; `at`
+/// says which row.
+pub(super) fn unfit_value(
+    path: &Path,
+    table: &str,
+    at: &str,
+    column: &ColumnDef,
+    value: ValueRef<'_>,
+) -> Error {
+    Error::Backend(format!(
+        "{}: table {table}, {at}, column '{}': stored value {:?} is not a {} value",
+        path.display(),
+        column.name,
+        from_sql(value),
+        column.column_type.as_str()
+    ))
 }
 
 fn to_sql(value: &Value) -> rusqlite::types::Value {
@@ -397,7 +448,17 @@ impl Store for SqliteStore {
         batch_size: usize,
         on_batch: &mut dyn FnMut(&Batch) -> Result<()>,
     ) -> Result<()> {
-        let sql = self.dialect.select_columns(table, columns) + &filter.clause();
+        let select = self.dialect.select_columns(table, columns);
+        if let Some((ranges, workers)) = self.ranges_to_read(table, filter, batch_size) {
+            super::echo(&select);
+            let (path, settings, timeout) = (&self.path, &self.settings, self.timeout_seconds);
+            let open = move || SqliteStore::open(path, settings, timeout).map(|store| store.conn);
+            return sqlite_scan::scan_in_ranges(
+                &open, &self.path, table, &select, filter, &ranges, columns, batch_size, workers,
+                on_batch,
+            );
+        }
+        let sql = select + &filter.clause();
         let path = self.path.clone();
         let wrap = |e| Error::sqlite(&path, e);
         super::echo(&sql);
@@ -411,13 +472,8 @@ impl Store for SqliteStore {
             {
                 let value = row.get_ref(index).map_err(wrap)?;
                 if !push_value(data, value) {
-                    return Err(Error::Backend(format!(
-                        "{}: table {table}, row {number}, column '{}': stored value {:?} is not a {} value",
-                        path.display(),
-                        column.name,
-                        from_sql(value),
-                        column.column_type.as_str()
-                    )));
+                    let at = format!("row {number}");
+                    return Err(unfit_value(&path, table, &at, column, value));
                 }
             }
             if batch.len() >= batch_size {

@@ -785,6 +785,49 @@ fn feature_tables_computed_in_slices_equal_the_ones_computed_in_one_statement() 
         assert!(stored_rows(&env, "sliced", "train_features") == serial);
         assert_eq!(env.stored_tables("sliced"), env.stored_tables("serial"));
     }
+    // Reads of a published table or view go in ranges of rows on several
+    // connections: the export holds the same rows in the same order as a
+    // read in one statement, and train's rows come in the file's order.
+    let export = |dataset: &str, table: &str, workers: &str| {
+        let path = env
+            .dir
+            .path()
+            .join(format!("{dataset}-{table}-{workers}.csv"));
+        let output = env
+            .cmd()
+            .env("MDM_PERFORMANCE_WORKERS", workers)
+            .env("MDM_PERFORMANCE_BATCH_SIZE", "1000")
+            .args([
+                "-vv", "dataset", "export", dataset, "--table", table, "--force",
+            ])
+            .arg("--output")
+            .arg(&path)
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{output:?}");
+        let log = String::from_utf8_lossy(&output.stderr);
+        let ranged = format!("read {table} in 36 ranges on {workers} connections");
+        assert_eq!(log.contains(&ranged), workers != "1", "{log}");
+        std::fs::read_to_string(path).unwrap()
+    };
+    for (dataset, table) in [
+        ("viewed", "train_features"),
+        ("viewed", "train"),
+        ("serial", "train_features"),
+    ] {
+        let one = export(dataset, table, "1");
+        assert_eq!(one.lines().count(), 35_018, "{dataset}.{table}");
+        assert!(
+            export(dataset, table, "3") == one,
+            "{dataset}.{table} read in ranges differs"
+        );
+    }
+    let ids: Vec<u64> = export("viewed", "train", "3")
+        .lines()
+        .skip(1)
+        .map(|line| line.split(',').next().unwrap().parse().unwrap())
+        .collect();
+    assert_eq!(ids, (0..35_017).collect::<Vec<u64>>());
     let leftovers: Vec<_> = std::fs::read_dir(env.database("sliced").parent().unwrap())
         .unwrap()
         .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())

@@ -1,0 +1,173 @@
+//! Reading a large table of a published dataset on several connections at
+//! once: its rows are cut into ranges of the row number (`rowid`, or the
+//! row key of a view that has one), each range read by one of a few
+//! threads with a connection of its own, and the ranges handed on in
+//! order. SQLite runs one statement on one core; a reader of a dataset
+//! (an export, a Python load) is then held up by the decoding of values
+//! on that core while the others idle.
+
+use std::path::Path;
+use std::sync::mpsc::{sync_channel, Receiver};
+
+use rusqlite::{Connection, Statement};
+
+use super::RowFilter;
+use crate::dialect::{Dialect, ROW_KEY};
+use crate::error::{Error, Result};
+use crate::model::{Batch, ColumnDef};
+
+/// Ranges a reading thread may have read ahead of the one being handed on.
+const RANGES_AHEAD: usize = 1;
+
+/// How a table's rows are cut into ranges: the column numbering them and
+/// its smallest and largest value.
+pub(super) struct Ranges {
+    pub column: String,
+    pub first: i64,
+    pub last: i64,
+}
+
+/// The column that numbers `table`'s rows and its bounds, when the rows can
+/// be read in ranges: a table's `rowid`, or a view's row key (a view over
+/// train keeps train's key, whose ranges SQLite looks up in train's b-tree).
+/// `None` for an empty table or a view without the key.
+pub(super) fn ranges(
+    conn: &Connection,
+    dialect: &dyn Dialect,
+    table: &str,
+) -> rusqlite::Result<Option<Ranges>> {
+    let kind: Option<String> = conn
+        .query_row(
+            "SELECT type FROM sqlite_schema WHERE name = ?1",
+            [table],
+            |row| row.get(0),
+        )
+        .map(Some)
+        .or_else(|e| match e {
+            rusqlite::Error::QueryReturnedNoRows => Ok(None),
+            other => Err(other),
+        })?;
+    let column = match kind.as_deref() {
+        Some("table") => "rowid".to_string(),
+        Some("view") => {
+            let has_key = conn
+                .prepare("SELECT 1 FROM pragma_table_info(?1) WHERE name = ?2")?
+                .exists([table, ROW_KEY])?;
+            if !has_key {
+                return Ok(None);
+            }
+            dialect.quote_identifier(ROW_KEY)
+        }
+        _ => return Ok(None),
+    };
+    let (first, last): (Option<i64>, Option<i64>) = conn.query_row(
+        &format!(
+            "SELECT min({column}), max({column}) FROM {}",
+            dialect.quote_identifier(table)
+        ),
+        [],
+        |row| Ok((row.get(0)?, row.get(1)?)),
+    )?;
+    Ok(match (first, last) {
+        (Some(first), Some(last)) => Some(Ranges {
+            column,
+            first,
+            last,
+        }),
+        _ => None,
+    })
+}
+
+/// Reads the rows `select` (a `SELECT ... FROM table`) returns under
+/// `filter`'s condition, range by range of `ranges` (`batch_size` row
+/// numbers each), on `workers` threads, each with a connection `open`
+/// gives it; `on_batch` gets each range's rows in order.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn scan_in_ranges(
+    open: &(dyn Fn() -> Result<Connection> + Sync),
+    path: &Path,
+    table: &str,
+    select: &str,
+    filter: &RowFilter,
+    ranges: &Ranges,
+    columns: &[ColumnDef],
+    batch_size: usize,
+    workers: usize,
+    on_batch: &mut dyn FnMut(&Batch) -> Result<()>,
+) -> Result<()> {
+    let width = batch_size.max(1) as i64;
+    let count = ((ranges.last - ranges.first) / width + 1) as usize;
+    let column = &ranges.column;
+    let sql = match &filter.condition {
+        Some(condition) => format!(
+            "{select} WHERE ({condition}\n) AND {column} BETWEEN ?1 AND ?2 ORDER BY {column}"
+        ),
+        None => format!("{select} WHERE {column} BETWEEN ?1 AND ?2 ORDER BY {column}"),
+    };
+    let sql = sql.as_str();
+    log::debug!("read {table} in {count} ranges on {workers} connections");
+    std::thread::scope(|scope| {
+        let mut receivers: Vec<Receiver<Result<Batch>>> = Vec::with_capacity(workers);
+        for worker in 0..workers {
+            let (sender, receiver) = sync_channel::<Result<Batch>>(RANGES_AHEAD);
+            receivers.push(receiver);
+            scope.spawn(move || {
+                let read = || -> Result<()> {
+                    let conn = open()?;
+                    let wrap = |e| Error::sqlite(path, e);
+                    // One snapshot for all the ranges this thread reads.
+                    conn.execute_batch("BEGIN").map_err(wrap)?;
+                    let mut stmt = conn.prepare(sql).map_err(wrap)?;
+                    for range in (worker..count).step_by(workers) {
+                        let low = ranges.first + range as i64 * width;
+                        let high = low.saturating_add(width - 1);
+                        let batch = read_range(&mut stmt, path, table, columns, low, high)?;
+                        if sender.send(Ok(batch)).is_err() {
+                            // The reader stopped: nothing more is wanted.
+                            return Ok(());
+                        }
+                    }
+                    Ok(())
+                };
+                if let Err(err) = read() {
+                    let _ = sender.send(Err(err));
+                }
+            });
+        }
+        for range in 0..count {
+            let batch = receivers[range % workers]
+                .recv()
+                .map_err(|_| Error::General("a reading thread stopped early".into()))??;
+            if !batch.is_empty() {
+                on_batch(&batch)?;
+            }
+        }
+        Ok(())
+        // Returning drops the receivers: threads still reading stop at
+        // their next range.
+    })
+}
+
+/// The rows of one range.
+fn read_range(
+    stmt: &mut Statement<'_>,
+    path: &Path,
+    table: &str,
+    columns: &[ColumnDef],
+    low: i64,
+    high: i64,
+) -> Result<Batch> {
+    let wrap = |e| Error::sqlite(path, e);
+    let mut batch = Batch::new(columns, (high - low + 1) as usize);
+    let mut rows = stmt.query([low, high]).map_err(wrap)?;
+    while let Some(row) = rows.next().map_err(wrap)? {
+        for (index, (column, data)) in columns.iter().zip(batch.columns.iter_mut()).enumerate() {
+            let value = row.get_ref(index).map_err(wrap)?;
+            if !super::sqlite::push_value(data, value) {
+                let at = format!("a row numbered {low} to {high}");
+                return Err(super::sqlite::unfit_value(path, table, &at, column, value));
+            }
+        }
+    }
+    Ok(batch)
+}
