@@ -8,10 +8,7 @@ use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use arrow_array::builder::{
-    BooleanBuilder, Date32Builder, Float64Builder, Int64Builder, StringBuilder,
-    TimestampMicrosecondBuilder,
-};
+use arrow_array::builder::BooleanBuilder;
 use arrow_array::{ArrayRef, RecordBatch};
 use arrow_schema::{DataType, Field, Schema, TimeUnit};
 use parquet::arrow::ArrowWriter;
@@ -508,46 +505,74 @@ pub fn arrow_schema(columns: &[ColumnDef]) -> Schema {
 /// A batch of typed columns as an Arrow record batch of `schema`
 /// ([`arrow_schema`] of its columns).
 pub fn record_batch(schema: &Arc<Schema>, batch: &Batch) -> Result<RecordBatch> {
+    use arrow_array::types::{Date32Type, Float64Type, Int64Type, TimestampMicrosecondType};
     let arrays: Vec<ArrayRef> = batch
         .columns
         .iter()
-        .map(|column| -> ArrayRef {
-            match column {
+        .map(|column| -> Result<ArrayRef> {
+            Ok(match column {
                 ColumnData::Boolean(v) => {
                     let mut b = BooleanBuilder::with_capacity(v.len());
                     v.iter().for_each(|x| b.append_option(*x));
                     Arc::new(b.finish())
                 }
-                ColumnData::Integer(v) => {
-                    let mut b = Int64Builder::with_capacity(v.len());
-                    v.iter().for_each(|x| b.append_option(*x));
-                    Arc::new(b.finish())
-                }
-                ColumnData::Float(v) => {
-                    let mut b = Float64Builder::with_capacity(v.len());
-                    v.iter().for_each(|x| b.append_option(*x));
-                    Arc::new(b.finish())
-                }
-                ColumnData::Date(v) => {
-                    let mut b = Date32Builder::with_capacity(v.len());
-                    v.iter().for_each(|x| b.append_option(*x));
-                    Arc::new(b.finish())
-                }
-                ColumnData::Datetime(v) => {
-                    let mut b = TimestampMicrosecondBuilder::with_capacity(v.len());
-                    v.iter().for_each(|x| b.append_option(*x));
-                    Arc::new(b.finish())
-                }
-                ColumnData::Text(v) => {
-                    let mut b = StringBuilder::with_capacity(v.len(), 32 * v.len());
-                    (0..v.len()).for_each(|row| b.append_option(v.get(row)));
-                    Arc::new(b.finish())
-                }
-            }
+                ColumnData::Integer(v) => primitive::<Int64Type>(v),
+                ColumnData::Float(v) => primitive::<Float64Type>(v),
+                ColumnData::Date(v) => primitive::<Date32Type>(v),
+                ColumnData::Datetime(v) => primitive::<TimestampMicrosecondType>(v),
+                ColumnData::Text(v) => text_array(v)?,
+            })
         })
-        .collect();
+        .collect::<Result<_>>()?;
     RecordBatch::try_new(schema.clone(), arrays)
         .map_err(|e| Error::General(format!("cannot build an Arrow batch: {e}")))
+}
+
+/// The validity of `valid`'s rows, none when every row holds a value.
+fn nulls(valid: impl ExactSizeIterator<Item = bool> + Clone) -> Option<arrow_buffer::NullBuffer> {
+    let mut all = valid.clone();
+    if all.all(|v| v) {
+        return None;
+    }
+    Some(arrow_buffer::NullBuffer::from_iter(valid))
+}
+
+/// A column of numbers as one values buffer and its validity.
+fn primitive<T: arrow_array::ArrowPrimitiveType>(values: &[Option<T::Native>]) -> ArrayRef {
+    let buffer: arrow_buffer::ScalarBuffer<T::Native> = values
+        .iter()
+        .map(|x| x.unwrap_or_default())
+        .collect::<Vec<_>>()
+        .into();
+    Arc::new(arrow_array::PrimitiveArray::<T>::new(
+        buffer,
+        nulls(values.iter().map(Option::is_some)),
+    ))
+}
+
+/// A text column as Arrow's offsets and values, taken over whole (its
+/// values already lie one after the other).
+fn text_array(column: &crate::model::TextColumn) -> Result<ArrayRef> {
+    let (data, ends, valid) = column.parts();
+    let Ok(total) = i32::try_from(data.len()) else {
+        // Arrow's 32-bit offsets cannot hold more than 2 GiB of text.
+        return Err(Error::General(format!(
+            "a batch holds {} bytes of text in one column, more than an Arrow string column takes",
+            data.len()
+        )));
+    };
+    let mut offsets = Vec::with_capacity(ends.len() + 1);
+    offsets.push(0i32);
+    // Each end is at most `total`, which fits.
+    offsets.extend(ends.iter().map(|&end| end as i32));
+    debug_assert!(offsets.last().is_none_or(|&last| last <= total));
+    let array = arrow_array::StringArray::try_new(
+        arrow_buffer::OffsetBuffer::new(offsets.into()),
+        arrow_buffer::Buffer::from(data.as_bytes()),
+        nulls(valid.iter().copied()),
+    )
+    .map_err(|e| Error::General(format!("cannot build an Arrow batch: {e}")))?;
+    Ok(Arc::new(array))
 }
 
 #[cfg(test)]
@@ -561,6 +586,86 @@ mod tests {
                 column_type,
             })
             .collect()
+    }
+
+    #[test]
+    fn arrow_batches_keep_every_value_and_null() {
+        use arrow_array::cast::AsArray;
+        use arrow_array::types::{Date32Type, Float64Type, Int64Type};
+        use arrow_array::Array;
+        let defs = vec![
+            ColumnDef {
+                name: "i".into(),
+                column_type: ColumnType::Integer,
+            },
+            ColumnDef {
+                name: "f".into(),
+                column_type: ColumnType::Float,
+            },
+            ColumnDef {
+                name: "d".into(),
+                column_type: ColumnType::Date,
+            },
+            ColumnDef {
+                name: "t".into(),
+                column_type: ColumnType::Text,
+            },
+            ColumnDef {
+                name: "n".into(),
+                column_type: ColumnType::Text,
+            },
+        ];
+        let mut batch = Batch::new(&defs, 4);
+        type Row<'a> = (Option<i64>, Option<f64>, Option<i32>, Option<&'a str>);
+        let rows: [Row; 4] = [
+            (Some(i64::MAX), Some(-0.0), Some(-719_162), Some("Kraków")),
+            (None, None, None, None),
+            (Some(-1), Some(f64::MIN_POSITIVE), Some(0), Some("")),
+            (Some(0), Some(1.5), Some(20_000), Some("a\"b,c")),
+        ];
+        for (i, f, d, t) in rows {
+            let ColumnData::Integer(v) = &mut batch.columns[0] else {
+                unreachable!()
+            };
+            v.push(i);
+            let ColumnData::Float(v) = &mut batch.columns[1] else {
+                unreachable!()
+            };
+            v.push(f);
+            let ColumnData::Date(v) = &mut batch.columns[2] else {
+                unreachable!()
+            };
+            v.push(d);
+            let ColumnData::Text(v) = &mut batch.columns[3] else {
+                unreachable!()
+            };
+            v.push(t);
+            let ColumnData::Text(v) = &mut batch.columns[4] else {
+                unreachable!()
+            };
+            v.push(Some("x"));
+        }
+        let schema = Arc::new(arrow_schema(&defs));
+        let arrow = record_batch(&schema, &batch).unwrap();
+        let ints = arrow.column(0).as_primitive::<Int64Type>();
+        assert_eq!(ints.iter().collect::<Vec<_>>(), rows.map(|r| r.0).to_vec());
+        let floats = arrow.column(1).as_primitive::<Float64Type>();
+        let bits = |v: Vec<Option<f64>>| {
+            v.into_iter()
+                .map(|x| x.map(f64::to_bits))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            bits(floats.iter().collect()),
+            bits(rows.map(|r| r.1).to_vec())
+        );
+        let dates = arrow.column(2).as_primitive::<Date32Type>();
+        assert_eq!(dates.iter().collect::<Vec<_>>(), rows.map(|r| r.2).to_vec());
+        let texts = arrow.column(3).as_string::<i32>();
+        assert_eq!(texts.iter().collect::<Vec<_>>(), rows.map(|r| r.3).to_vec());
+        assert_eq!(texts.null_count(), 1);
+        // A column without nulls carries no validity buffer.
+        assert!(arrow.column(4).nulls().is_none());
     }
 
     #[test]

@@ -80,5 +80,6 @@ class Client:
         condition: Optional[str] = None,
         limit: Optional[int] = None,
         batch_size: Optional[int] = None,
+        whole: bool = False,
     ) -> TableStream: ...
     def query(self, name: str, sql: str) -> TableStream: ...

@@ -419,8 +419,14 @@ class MDMClient:
         ``limit`` a row count."""
         _check_format(format)
         stream = self._client.open_table(
-            name, table, _names(columns), where, limit, None
+            name, table, _names(columns), where, limit, None, True
         )
+        # The table is being read meanwhile: the DataFrame library's first
+        # import overlaps with it.
+        if format == "pandas":
+            import pandas  # noqa: F401
+        elif format == "polars":
+            import polars  # noqa: F401
         return _convert(_table(stream), format)
 
     def load_dataset(

@@ -9,7 +9,7 @@
 #![allow(clippy::too_many_arguments)]
 
 use std::path::PathBuf;
-use std::sync::mpsc::{sync_channel, Receiver, RecvTimeoutError};
+use std::sync::mpsc::{channel, sync_channel, Receiver, RecvTimeoutError, Sender, SyncSender};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -398,7 +398,10 @@ impl Client {
 
     /// A stream of a table's rows (`columns`, `condition`, `limit` as
     /// given), read by a thread of its own while Python consumes batches.
-    #[pyo3(signature = (name, table, columns=Vec::new(), condition=None, limit=None, batch_size=None))]
+    /// `whole`: the caller keeps every batch (a load, not a stream), so the
+    /// thread reads on without waiting for Python to take each one.
+    #[pyo3(signature = (name, table, columns=Vec::new(), condition=None, limit=None, batch_size=None, whole=false))]
+    #[allow(clippy::too_many_arguments)]
     fn open_table(
         &self,
         py: Python<'_>,
@@ -408,6 +411,7 @@ impl Client {
         condition: Option<String>,
         limit: Option<u64>,
         batch_size: Option<usize>,
+        whole: bool,
     ) -> PyResult<TableStream> {
         let options = ops::load::LoadOptions {
             table,
@@ -420,9 +424,16 @@ impl Client {
         let plan = py
             .detach(|| ops::load::plan(settings, name, &options))
             .map_err(to_python)?;
-        // Two batches in flight: the database fills the next while Python
-        // converts the last, and memory stays at a few batches.
-        let (sender, receiver) = sync_channel::<RecordBatch>(2);
+        // A stream has two batches in flight: the database fills the next
+        // while Python converts the last, and memory stays at a few
+        // batches. A whole load holds every batch in the end anyway.
+        let (sender, receiver) = if whole {
+            let (sender, receiver) = channel::<RecordBatch>();
+            (BatchSender::Unbounded(sender), receiver)
+        } else {
+            let (sender, receiver) = sync_channel::<RecordBatch>(2);
+            (BatchSender::Bounded(sender), receiver)
+        };
         let failure = Arc::new(Mutex::new(None));
         let schema = plan.schema.clone();
         let settings = self.settings.clone();
@@ -431,7 +442,7 @@ impl Client {
             let result = ops::load::scan(&settings, &plan, &mut |batch| {
                 sender
                     .send(batch)
-                    .map_err(|_| mdm::Error::General("the reader of this table was closed".into()))
+                    .map_err(|()| mdm::Error::General("the reader of this table was closed".into()))
             });
             if let Err(err) = result {
                 *failed.lock().expect("not poisoned") = Some(err);
@@ -465,6 +476,22 @@ impl Client {
             })))),
             failure,
         })
+    }
+}
+
+/// Where the reading thread sends its batches.
+enum BatchSender {
+    Bounded(SyncSender<RecordBatch>),
+    Unbounded(Sender<RecordBatch>),
+}
+
+impl BatchSender {
+    /// Fails when the reader was closed.
+    fn send(&self, batch: RecordBatch) -> Result<(), ()> {
+        match self {
+            BatchSender::Bounded(sender) => sender.send(batch).map_err(|_| ()),
+            BatchSender::Unbounded(sender) => sender.send(batch).map_err(|_| ()),
+        }
     }
 }
 

@@ -84,6 +84,12 @@ impl TextColumn {
         self.ends.is_empty()
     }
 
+    /// The values one after the other, where each row's value ends in
+    /// them, and which rows hold a value (not null).
+    pub fn parts(&self) -> (&str, &[usize], &[bool]) {
+        (&self.data, &self.ends, &self.valid)
+    }
+
     fn clear(&mut self) {
         self.data.clear();
         self.ends.clear();

@@ -167,6 +167,7 @@ impl SqliteStore {
     fn ranges_to_read(
         &self,
         table: &str,
+        select: &str,
         filter: &super::RowFilter,
         batch_size: usize,
     ) -> Option<(sqlite_scan::Ranges, usize)> {
@@ -184,7 +185,8 @@ impl SqliteStore {
             return None;
         }
         let workers = sqlite_fill::workers_for(span, self.workers);
-        (workers > 1).then_some((ranges, workers))
+        let sql = sqlite_scan::range_select(select, filter, &ranges.column);
+        (workers > 1 && sqlite_scan::finds_ranges(&self.conn, &sql)).then_some((ranges, workers))
     }
 
     fn err(&self, e: rusqlite::Error) -> Error {
@@ -449,7 +451,7 @@ impl Store for SqliteStore {
         on_batch: &mut dyn FnMut(&Batch) -> Result<()>,
     ) -> Result<()> {
         let select = self.dialect.select_columns(table, columns);
-        if let Some((ranges, workers)) = self.ranges_to_read(table, filter, batch_size) {
+        if let Some((ranges, workers)) = self.ranges_to_read(table, &select, filter, batch_size) {
             super::echo(&select);
             let (path, settings, timeout) = (&self.path, &self.settings, self.timeout_seconds);
             let open = move || SqliteStore::open(path, settings, timeout).map(|store| store.conn);
@@ -499,18 +501,10 @@ impl Store for SqliteStore {
         // statement: slices would cut its frames.
         let windowed = sqlite_fill::uses_windows(select);
         if let Some(rowid) = sqlite_fill::rowid_alias(columns).filter(|_| !windowed) {
-            let (first, last): (Option<i64>, Option<i64>) = self
-                .conn
-                .query_row(
-                    &format!(
-                        "SELECT min({rowid}), max({rowid}) FROM {}",
-                        self.dialect.quote_identifier(source)
-                    ),
-                    [],
-                    |row| Ok((row.get(0)?, row.get(1)?)),
-                )
-                .map_err(|e| self.err(e))?;
-            if let (Some(first), Some(last)) = (first, last) {
+            let bounds =
+                sqlite_scan::bounds(&self.conn, rowid, &self.dialect.quote_identifier(source))
+                    .map_err(|e| self.err(e))?;
+            if let Some((first, last)) = bounds {
                 let workers = sqlite_fill::workers_for(last - first + 1, self.workers);
                 if workers > 1 {
                     split = Some((rowid, (first, last), workers));

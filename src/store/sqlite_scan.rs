@@ -7,7 +7,7 @@
 //! on that core while the others idle.
 
 use std::path::Path;
-use std::sync::mpsc::{sync_channel, Receiver};
+use std::sync::mpsc::{channel, sync_channel, Receiver, Sender};
 
 use rusqlite::{Connection, Statement};
 
@@ -47,34 +47,75 @@ pub(super) fn ranges(
             rusqlite::Error::QueryReturnedNoRows => Ok(None),
             other => Err(other),
         })?;
+    let names: Vec<String> = conn
+        .prepare("SELECT name FROM pragma_table_info(?1)")?
+        .query_map([table], |row| row.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
     let column = match kind.as_deref() {
-        Some("table") => "rowid".to_string(),
-        Some("view") => {
-            let has_key = conn
-                .prepare("SELECT 1 FROM pragma_table_info(?1) WHERE name = ?2")?
-                .exists([table, ROW_KEY])?;
-            if !has_key {
-                return Ok(None);
-            }
-            dialect.quote_identifier(ROW_KEY)
-        }
+        // The table's own columns may hide a name of the row number.
+        Some("table") => match ["rowid", "_rowid_", "oid"]
+            .into_iter()
+            .find(|alias| !names.iter().any(|n| n.eq_ignore_ascii_case(alias)))
+        {
+            Some(alias) => alias.to_string(),
+            None => return Ok(None),
+        },
+        Some("view") if names.iter().any(|n| n == ROW_KEY) => dialect.quote_identifier(ROW_KEY),
         _ => return Ok(None),
     };
-    let (first, last): (Option<i64>, Option<i64>) = conn.query_row(
-        &format!(
-            "SELECT min({column}), max({column}) FROM {}",
-            dialect.quote_identifier(table)
-        ),
-        [],
-        |row| Ok((row.get(0)?, row.get(1)?)),
-    )?;
-    Ok(match (first, last) {
-        (Some(first), Some(last)) => Some(Ranges {
+    Ok(
+        bounds(conn, &column, &dialect.quote_identifier(table))?.map(|(first, last)| Ranges {
             column,
             first,
             last,
         }),
-        _ => None,
+    )
+}
+
+/// The smallest and largest value of `column` (quoted) in `table` (quoted),
+/// none for an empty table. Each in a query of its own: SQLite looks up a
+/// lone `min` or `max` of a key in its b-tree, but scans the table for
+/// both in one select list.
+pub(super) fn bounds(
+    conn: &Connection,
+    column: &str,
+    table: &str,
+) -> rusqlite::Result<Option<(i64, i64)>> {
+    let (first, last): (Option<i64>, Option<i64>) = conn.query_row(
+        &format!("SELECT (SELECT min({column}) FROM {table}), (SELECT max({column}) FROM {table})"),
+        [],
+        |row| Ok((row.get(0)?, row.get(1)?)),
+    )?;
+    Ok(first.zip(last))
+}
+
+/// `select` under `filter`'s condition, for the rows whose `column` is
+/// between the two parameters, in its order.
+pub(super) fn range_select(select: &str, filter: &RowFilter, column: &str) -> String {
+    match &filter.condition {
+        Some(condition) => format!(
+            "{select} WHERE ({condition}\n) AND {column} BETWEEN ?1 AND ?2 ORDER BY {column}"
+        ),
+        None => format!("{select} WHERE {column} BETWEEN ?1 AND ?2 ORDER BY {column}"),
+    }
+}
+
+/// Whether SQLite finds a range of `sql` ([`range_select`]) by searching
+/// a b-tree rather than scanning a table (a view's key column may be a
+/// plain column of the table under it) or sorting.
+pub(super) fn finds_ranges(conn: &Connection, sql: &str) -> bool {
+    let plan = conn
+        .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
+        .and_then(|mut stmt| {
+            stmt.query_map([0i64, 0i64], |row| row.get::<_, String>(3))?
+                .collect::<rusqlite::Result<Vec<String>>>()
+        });
+    plan.is_ok_and(|details| {
+        !details.is_empty()
+            && details.iter().all(|d| {
+                let scans = d.starts_with("SCAN") && d != "SCAN CONSTANT ROW";
+                !scans && !d.contains("TEMP B-TREE")
+            })
     })
 }
 
@@ -97,20 +138,18 @@ pub(super) fn scan_in_ranges(
 ) -> Result<()> {
     let width = batch_size.max(1) as i64;
     let count = ((ranges.last - ranges.first) / width + 1) as usize;
-    let column = &ranges.column;
-    let sql = match &filter.condition {
-        Some(condition) => format!(
-            "{select} WHERE ({condition}\n) AND {column} BETWEEN ?1 AND ?2 ORDER BY {column}"
-        ),
-        None => format!("{select} WHERE {column} BETWEEN ?1 AND ?2 ORDER BY {column}"),
-    };
+    let sql = range_select(select, filter, &ranges.column);
     let sql = sql.as_str();
     log::debug!("read {table} in {count} ranges on {workers} connections");
     std::thread::scope(|scope| {
         let mut receivers: Vec<Receiver<Result<Batch>>> = Vec::with_capacity(workers);
+        // Batches handed on come back to their thread to be filled again.
+        let mut returns: Vec<Sender<Batch>> = Vec::with_capacity(workers);
         for worker in 0..workers {
             let (sender, receiver) = sync_channel::<Result<Batch>>(RANGES_AHEAD);
+            let (spent_sender, spent) = channel::<Batch>();
             receivers.push(receiver);
+            returns.push(spent_sender);
             scope.spawn(move || {
                 let read = || -> Result<()> {
                     let conn = open()?;
@@ -121,7 +160,10 @@ pub(super) fn scan_in_ranges(
                     for range in (worker..count).step_by(workers) {
                         let low = ranges.first + range as i64 * width;
                         let high = low.saturating_add(width - 1);
-                        let batch = read_range(&mut stmt, path, table, columns, low, high)?;
+                        let mut batch = spent
+                            .try_recv()
+                            .unwrap_or_else(|_| Batch::new(columns, (high - low + 1) as usize));
+                        read_range(&mut stmt, path, table, columns, low, high, &mut batch)?;
                         if sender.send(Ok(batch)).is_err() {
                             // The reader stopped: nothing more is wanted.
                             return Ok(());
@@ -135,12 +177,14 @@ pub(super) fn scan_in_ranges(
             });
         }
         for range in 0..count {
-            let batch = receivers[range % workers]
+            let mut batch = receivers[range % workers]
                 .recv()
                 .map_err(|_| Error::General("a reading thread stopped early".into()))??;
             if !batch.is_empty() {
                 on_batch(&batch)?;
             }
+            batch.clear();
+            let _ = returns[range % workers].send(batch);
         }
         Ok(())
         // Returning drops the receivers: threads still reading stop at
@@ -148,7 +192,7 @@ pub(super) fn scan_in_ranges(
     })
 }
 
-/// The rows of one range.
+/// The rows of one range, into `batch` (empty).
 fn read_range(
     stmt: &mut Statement<'_>,
     path: &Path,
@@ -156,9 +200,9 @@ fn read_range(
     columns: &[ColumnDef],
     low: i64,
     high: i64,
-) -> Result<Batch> {
+    batch: &mut Batch,
+) -> Result<()> {
     let wrap = |e| Error::sqlite(path, e);
-    let mut batch = Batch::new(columns, (high - low + 1) as usize);
     let mut rows = stmt.query([low, high]).map_err(wrap)?;
     while let Some(row) = rows.next().map_err(wrap)? {
         for (index, (column, data)) in columns.iter().zip(batch.columns.iter_mut()).enumerate() {
@@ -169,5 +213,5 @@ fn read_range(
             }
         }
     }
-    Ok(batch)
+    Ok(())
 }
