@@ -349,17 +349,32 @@ fn ranks_in_database(
     if aggregates.is_empty() {
         return Ok(false);
     }
-    let sql = format!(
-        "SELECT {} FROM {}",
-        aggregates.join(", "),
-        dialect.quote_identifier(table)
-    );
-    let mut row_seen: Option<Vec<crate::model::Value>> = None;
-    store.query(&sql, &[], &mut |row| {
-        row_seen = Some(row.to_vec());
-        Ok(())
-    })?;
-    let row = row_seen.unwrap_or_default();
+    // Each column sorts on its own: the columns are spread over as many
+    // statements as the database runs at once, round robin.
+    let statements_count = store.concurrent_statements().clamp(1, aggregates.len());
+    let from = dialect.quote_identifier(table);
+    let statements: Vec<String> = (0..statements_count)
+        .map(|k| {
+            let list: Vec<&str> = aggregates
+                .iter()
+                .skip(k)
+                .step_by(statements_count)
+                .map(String::as_str)
+                .collect();
+            format!("SELECT {} FROM {from}", list.join(", "))
+        })
+        .collect();
+    let results = store.query_each(&statements)?;
+    // Back in the columns' order.
+    let mut row: Vec<crate::model::Value> = vec![crate::model::Value::Null; aggregates.len()];
+    for (k, rows) in results.into_iter().enumerate() {
+        let cells = rows.into_iter().next().unwrap_or_default();
+        for (j, cell) in cells.into_iter().enumerate() {
+            if let Some(slot) = row.get_mut(k + j * statements_count) {
+                *slot = cell;
+            }
+        }
+    }
     for (cell, members) in row.iter().zip(&asked) {
         // An array as text (`{1,2.5,3}`); none when the column is all null.
         let values: Vec<f64> = match cell {

@@ -46,9 +46,18 @@ impl Builder<'_> {
                 Some(expression) => fit::target_mean(store, dialect, expression)?,
                 None => None,
             };
-            for column in categorical {
-                let target = target_expression.as_deref().zip(global_mean);
-                self.categorical(store, train, column, target, config)?;
+            let target = target_expression.as_deref().zip(global_mean);
+            let levels = fit::category_levels(
+                store,
+                dialect,
+                &categorical,
+                target,
+                config.categorical.max_cardinality,
+            )?;
+            for (column, levels) in categorical.into_iter().zip(levels) {
+                if let Some(levels) = levels {
+                    self.categorical(train, column, levels, target, config)?;
+                }
             }
         }
 
@@ -59,24 +68,14 @@ impl Builder<'_> {
     /// expression with its overall mean in train.
     fn categorical(
         &mut self,
-        store: &mut dyn Store,
         train: &Train,
         column: &str,
+        mut levels: Vec<fit::Level>,
         target: Option<(&str, f64)>,
         config: &FeatureEngineering,
     ) -> Result<()> {
         let dialect = self.dialect;
         let c = self.q(column);
-        let Some(mut levels) = fit::category_levels(
-            store,
-            dialect,
-            column,
-            target,
-            config.categorical.max_cardinality,
-        )?
-        else {
-            return Ok(());
-        };
         if levels.len() < 2 {
             return Ok(());
         }

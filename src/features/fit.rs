@@ -209,42 +209,51 @@ pub(super) fn target_mean(
 /// with a target, the target's mean over its rows.
 pub(super) type Level = (Value, i64, Option<f64>);
 
-/// The non-null values of a categorical column in train (in the order the
-/// database groups them), each with its count and, when `target` gives the
-/// target expression, the target's mean; `None` when there are more than
-/// `limit` values.
+/// The non-null values of each categorical column of `columns` in train
+/// (in the order the database groups them), each with its count and, when
+/// `target` gives the target expression, the target's mean; `None` for a
+/// column with more than `limit` values. The columns' queries run as many
+/// at once as the database takes.
 pub(super) fn category_levels(
     store: &mut dyn Store,
     dialect: &dyn Dialect,
-    column: &str,
+    columns: &[&str],
     target: Option<(&str, f64)>,
     limit: u64,
-) -> Result<Option<Vec<Level>>> {
-    let c = dialect.quote_identifier(column);
+) -> Result<Vec<Option<Vec<Level>>>> {
     let average = target.map(|(e, _)| store.exact_double(&format!("AVG({e})")));
-    let sql = format!(
-        "SELECT {c}, COUNT(*){} FROM {} WHERE {c} IS NOT NULL GROUP BY {c}",
-        average
-            .as_ref()
-            .map(|a| format!(", {}", a.select()))
-            .unwrap_or_default(),
-        dialect.quote_identifier("train")
-    );
-    let mut levels: Vec<Level> = Vec::new();
-    let mut too_many = false;
-    store.query(&sql, &[], &mut |row| {
-        if levels.len() as u64 >= limit {
-            too_many = true;
-            return Ok(());
-        }
-        levels.push((
-            row[0].clone(),
-            row[1].as_i64().unwrap_or(0),
-            average.as_ref().and_then(|a| a.read(row, 2)),
-        ));
-        Ok(())
-    })?;
-    Ok((!too_many).then_some(levels))
+    let statements: Vec<String> = columns
+        .iter()
+        .map(|column| {
+            let c = dialect.quote_identifier(column);
+            format!(
+                "SELECT {c}, COUNT(*){} FROM {} WHERE {c} IS NOT NULL GROUP BY {c} LIMIT {}",
+                average
+                    .as_ref()
+                    .map(|a| format!(", {}", a.select()))
+                    .unwrap_or_default(),
+                dialect.quote_identifier("train"),
+                limit.saturating_add(1)
+            )
+        })
+        .collect();
+    let results = store.query_each(&statements)?;
+    Ok(results
+        .into_iter()
+        .map(|rows| {
+            (rows.len() as u64 <= limit).then(|| {
+                rows.iter()
+                    .map(|row| {
+                        (
+                            row[0].clone(),
+                            row[1].as_i64().unwrap_or(0),
+                            average.as_ref().and_then(|a| a.read(row, 2)),
+                        )
+                    })
+                    .collect()
+            })
+        })
+        .collect())
 }
 
 /// The mean length in characters of each of `columns` over train (null

@@ -35,8 +35,19 @@ pub(super) fn signal_filter(
         };
         groups.entry(key).or_default().push(i);
     }
+    // One statement per chunk of features, run as many at once as the
+    // database takes. The features over all of train are spread over that
+    // many statements; a column's features stay together (reading its
+    // distinct values twice costs more than evaluating them).
+    let at_once = store.concurrent_statements().max(1);
+    let mut statements = Vec::new();
+    let mut chunks: Vec<&[usize]> = Vec::new();
     for (column, members) in &groups {
-        for chunk in members.chunks(SIGNAL_CHUNK) {
+        let size = match column {
+            Some(_) => SIGNAL_CHUNK,
+            None => members.len().div_ceil(at_once).clamp(1, SIGNAL_CHUNK),
+        };
+        for chunk in members.chunks(size) {
             let dialect = store.dialect();
             let train = dialect.quote_identifier("train");
             let source = match column {
@@ -58,20 +69,23 @@ pub(super) fn signal_filter(
                     )
                 })
                 .collect();
-            let sql = format!(
+            statements.push(format!(
                 "SELECT {} FROM (SELECT {} FROM {source}{}) features",
                 outer.join(", "),
                 inner.join(", "),
                 dialect.subquery_fence()
-            );
-            store.query(&sql, &[], &mut |row| {
-                for (k, &i) in chunk.iter().enumerate() {
-                    if row[k].as_i64() == Some(1) {
-                        constant.insert(i);
-                    }
+            ));
+            chunks.push(chunk);
+        }
+    }
+    let results = store.query_each(&statements)?;
+    for (rows, chunk) in results.iter().zip(&chunks) {
+        for row in rows {
+            for (k, &i) in chunk.iter().enumerate() {
+                if row[k].as_i64() == Some(1) {
+                    constant.insert(i);
                 }
-                Ok(())
-            })?;
+            }
         }
     }
     let mut dropped = Vec::new();

@@ -132,6 +132,29 @@ pub trait Store {
         on_row: &mut dyn FnMut(&[Value]) -> Result<()>,
     ) -> Result<()>;
 
+    /// How many statements the database runs at once to good effect
+    /// ([`Store::query_each`]): 1 where one connection is all there is.
+    fn concurrent_statements(&self) -> usize {
+        1
+    }
+
+    /// Runs each query (no parameters) and returns each one's rows, in the
+    /// order given; up to [`Store::concurrent_statements`] of them at once.
+    /// Callers split their work into that many statements.
+    fn query_each(&mut self, statements: &[String]) -> Result<Vec<Vec<Vec<Value>>>> {
+        statements
+            .iter()
+            .map(|sql| {
+                let mut rows = Vec::new();
+                self.query(sql, &[], &mut |row| {
+                    rows.push(row.to_vec());
+                    Ok(())
+                })?;
+                Ok(rows)
+            })
+            .collect()
+    }
+
     /// Starts a transaction.
     fn begin(&mut self) -> Result<()>;
 

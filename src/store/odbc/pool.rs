@@ -35,6 +35,16 @@ impl Drop for Permit {
     }
 }
 
+/// Takes a slot when one is free now.
+pub fn try_acquire(pool: Pool) -> Option<Permit> {
+    let slots = slots();
+    let mut in_use = slots.in_use.lock().unwrap_or_else(|e| e.into_inner());
+    (*in_use < pool.size + pool.overflow).then(|| {
+        *in_use += 1;
+        Permit(())
+    })
+}
+
 /// Takes a slot, waiting up to the pool's timeout for one to be freed.
 pub fn acquire(pool: Pool) -> Result<Permit> {
     let limit = pool.size + pool.overflow;

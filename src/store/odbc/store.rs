@@ -43,16 +43,29 @@ pub struct OdbcStore {
     pub(super) shape: LoadShape,
     /// The connection's slot in the server pool, freed after disconnecting.
     pub(super) _permit: Option<super::pool::Permit>,
+    /// Whether a transaction is open (other connections do not see what
+    /// it wrote).
+    pub(super) in_transaction: bool,
 }
 
 impl OdbcTarget {
     /// Connects to database `database`.
     pub fn connect(&self, database: &str) -> Result<OdbcStore> {
-        let environment = environment()?;
         let permit = match self.profile.pool() {
             Some(pool) => Some(super::pool::acquire(pool)?),
             None => None,
         };
+        self.connect_with_permit(database, permit)
+    }
+
+    /// Connects to `database` holding `permit` (the pool slot taken for
+    /// it, if any).
+    fn connect_with_permit(
+        &self,
+        database: &str,
+        permit: Option<super::pool::Permit>,
+    ) -> Result<OdbcStore> {
+        let environment = environment()?;
         let connection_string = self.connection(database).connection_string(true);
         let conn = connect_with_string(environment, &connection_string).map_err(|e| {
             Error::Backend(format!(
@@ -70,6 +83,7 @@ impl OdbcTarget {
             bulk_load: false,
             shape: LoadShape::default(),
             _permit: permit,
+            in_transaction: false,
         };
         store.apply_settings(SettingSet::Session)?;
         Ok(store)
@@ -296,14 +310,91 @@ impl Store for OdbcStore {
         })
     }
 
+    /// On a server, as many as the machine has cores (up to 4): a query
+    /// runs on one server process, and mdm's queries read through
+    /// cursors, for which PostgreSQL plans no parallel workers.
+    fn concurrent_statements(&self) -> usize {
+        if self.profile().pool().is_none() {
+            return 1;
+        }
+        std::thread::available_parallelism().map_or(1, |n| n.get().clamp(1, 4))
+    }
+
+    /// Runs the statements on this connection and on more connections to
+    /// the same database, as many as the pool has free slots for (none
+    /// inside a transaction: the others would not see its writes).
+    fn query_each(&mut self, statements: &[String]) -> Result<Vec<Vec<Vec<Value>>>> {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        use std::sync::Mutex;
+        let helpers = match self.profile().pool() {
+            Some(pool) if !self.in_transaction && statements.len() > 1 => {
+                (1..self.concurrent_statements().min(statements.len()))
+                    .map_while(|_| super::pool::try_acquire(pool))
+                    .collect::<Vec<_>>()
+            }
+            _ => Vec::new(),
+        };
+        let next = AtomicUsize::new(0);
+        type Rows = Vec<Vec<Value>>;
+        let results: Vec<Mutex<Option<Result<Rows>>>> =
+            statements.iter().map(|_| Mutex::new(None)).collect();
+        let run = |store: &mut OdbcStore| {
+            loop {
+                let index = next.fetch_add(1, Ordering::Relaxed);
+                let Some(sql) = statements.get(index) else {
+                    break;
+                };
+                let mut rows = Vec::new();
+                let result = store
+                    .query(sql, &[], &mut |row| {
+                        rows.push(row.to_vec());
+                        Ok(())
+                    })
+                    .map(|()| rows);
+                let failed = result.is_err();
+                *results[index].lock().unwrap_or_else(|e| e.into_inner()) = Some(result);
+                if failed {
+                    // The others stop at their next statement.
+                    next.store(statements.len(), Ordering::Relaxed);
+                }
+            }
+        };
+        let (target, database) = (self.target.clone(), self.database.clone());
+        let (target, database) = (&target, database.as_str());
+        std::thread::scope(|scope| {
+            for permit in helpers {
+                scope.spawn(|| {
+                    // A connection refused (a role's connection limit) only
+                    // leaves the work to the others.
+                    match target.connect_with_permit(database, Some(permit)) {
+                        Ok(mut helper) => run(&mut helper),
+                        Err(err) => log::debug!("no helper connection: {err}"),
+                    }
+                });
+            }
+            run(self);
+        });
+        results
+            .into_iter()
+            .map(|slot| {
+                slot.into_inner()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .unwrap_or_else(|| Err(Error::General("a query was not run".into())))
+            })
+            .collect()
+    }
+
     fn begin(&mut self) -> Result<()> {
         self.conn
             .set_autocommit(false)
-            .map_err(|e| self.error("begin a transaction", e))
+            .map_err(|e| self.error("begin a transaction", e))?;
+        self.in_transaction = true;
+        Ok(())
     }
 
     fn commit(&mut self) -> Result<()> {
         self.conn.commit().map_err(|e| self.error("commit", e))?;
+        self.in_transaction = false;
         self.conn
             .set_autocommit(true)
             .map_err(|e| self.error("end the transaction", e))
@@ -313,6 +404,7 @@ impl Store for OdbcStore {
         self.conn
             .rollback()
             .map_err(|e| self.error("roll back", e))?;
+        self.in_transaction = false;
         self.conn
             .set_autocommit(true)
             .map_err(|e| self.error("end the transaction", e))
