@@ -15,6 +15,7 @@ mod sqlite;
 mod sqlite_fill;
 pub(crate) mod sqlite_pragmas;
 mod sqlite_scan;
+mod sqlite_values;
 
 pub use connection::{quote_odbc_value, Connection};
 pub use exact::ExactDouble;

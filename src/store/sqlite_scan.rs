@@ -207,9 +207,11 @@ fn read_range(
     while let Some(row) = rows.next().map_err(wrap)? {
         for (index, (column, data)) in columns.iter().zip(batch.columns.iter_mut()).enumerate() {
             let value = row.get_ref(index).map_err(wrap)?;
-            if !super::sqlite::push_value(data, value) {
+            if !super::sqlite_values::push_value(data, value) {
                 let at = format!("a row numbered {low} to {high}");
-                return Err(super::sqlite::unfit_value(path, table, &at, column, value));
+                return Err(super::sqlite_values::unfit_value(
+                    path, table, &at, column, value,
+                ));
             }
         }
     }
