@@ -615,7 +615,6 @@ mod tests {
                 column_type: ColumnType::Text,
             },
         ];
-        let mut batch = Batch::new(&defs, 4);
         type Row<'a> = (Option<i64>, Option<f64>, Option<i32>, Option<&'a str>);
         let rows: [Row; 4] = [
             (Some(i64::MAX), Some(-0.0), Some(-719_162), Some("Kraków")),
@@ -623,28 +622,20 @@ mod tests {
             (Some(-1), Some(f64::MIN_POSITIVE), Some(0), Some("")),
             (Some(0), Some(1.5), Some(20_000), Some("a\"b,c")),
         ];
-        for (i, f, d, t) in rows {
-            let ColumnData::Integer(v) = &mut batch.columns[0] else {
-                unreachable!()
-            };
-            v.push(i);
-            let ColumnData::Float(v) = &mut batch.columns[1] else {
-                unreachable!()
-            };
-            v.push(f);
-            let ColumnData::Date(v) = &mut batch.columns[2] else {
-                unreachable!()
-            };
-            v.push(d);
-            let ColumnData::Text(v) = &mut batch.columns[3] else {
-                unreachable!()
-            };
-            v.push(t);
-            let ColumnData::Text(v) = &mut batch.columns[4] else {
-                unreachable!()
-            };
-            v.push(Some("x"));
-        }
+        let text = |values: &mut dyn Iterator<Item = Option<&str>>| {
+            let mut column = crate::model::TextColumn::default();
+            values.for_each(|v| column.push(v));
+            ColumnData::Text(column)
+        };
+        let batch = Batch {
+            columns: vec![
+                ColumnData::Integer(rows.map(|r| r.0).to_vec()),
+                ColumnData::Float(rows.map(|r| r.1).to_vec()),
+                ColumnData::Date(rows.map(|r| r.2).to_vec()),
+                text(&mut rows.iter().map(|r| r.3)),
+                text(&mut rows.iter().map(|_| Some("x"))),
+            ],
+        };
         let schema = Arc::new(arrow_schema(&defs));
         let arrow = record_batch(&schema, &batch).unwrap();
         let ints = arrow.column(0).as_primitive::<Int64Type>();

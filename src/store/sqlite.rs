@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags};
 
-use super::sqlite_values::{from_sql, push_value, to_sql, unfit_value};
+use super::sqlite_values::{from_sql, push_row, to_sql};
 use super::{sqlite_fill, sqlite_pragmas, sqlite_scan, ExactDouble, Store};
 use crate::config::SqliteSettings;
 use crate::dialect::{Dialect, SqliteDialect, TextMeasure};
@@ -377,14 +377,9 @@ impl Store for SqliteStore {
         let mut number = 0u64;
         while let Some(row) = rows.next().map_err(wrap)? {
             number += 1;
-            for (index, (column, data)) in columns.iter().zip(batch.columns.iter_mut()).enumerate()
-            {
-                let value = row.get_ref(index).map_err(wrap)?;
-                if !push_value(data, value) {
-                    let at = format!("row {number}");
-                    return Err(unfit_value(&path, table, &at, column, value));
-                }
-            }
+            push_row(row, columns, &mut batch, &path, table, &|| {
+                format!("row {number}")
+            })?;
             if batch.len() >= batch_size {
                 on_batch(&batch)?;
                 batch.clear();
@@ -407,7 +402,9 @@ impl Store for SqliteStore {
         // A window function (lags) needs every row of the table in one
         // statement: slices would cut its frames.
         let windowed = sqlite_fill::uses_windows(select);
-        if let Some(rowid) = sqlite_fill::rowid_alias(columns).filter(|_| !windowed) {
+        if let Some(rowid) =
+            sqlite_fill::rowid_alias(columns.iter().map(|c| c.name.as_str())).filter(|_| !windowed)
+        {
             let bounds =
                 sqlite_scan::bounds(&self.conn, rowid, &self.dialect.quote_identifier(source))
                     .map_err(|e| self.err(e))?;

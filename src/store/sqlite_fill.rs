@@ -61,11 +61,13 @@ pub(super) fn uses_windows(select: &str) -> bool {
     })
 }
 
-/// A name for the rowid that no column of the table shadows.
-pub(super) fn rowid_alias(columns: &[ColumnDef]) -> Option<&'static str> {
+/// A name for the rowid that no column of the table (`names`) shadows.
+pub(super) fn rowid_alias<'a>(
+    names: impl Iterator<Item = &'a str> + Clone,
+) -> Option<&'static str> {
     ["rowid", "_rowid_", "oid"]
         .into_iter()
-        .find(|alias| !columns.iter().any(|c| c.name.eq_ignore_ascii_case(alias)))
+        .find(|alias| !names.clone().any(|n| n.eq_ignore_ascii_case(alias)))
 }
 
 /// How scratch database files start: `{SCRATCH_PREFIX}{pid}_{slice}.sqlite`,

@@ -53,10 +53,7 @@ pub(super) fn ranges(
         .collect::<rusqlite::Result<_>>()?;
     let column = match kind.as_deref() {
         // The table's own columns may hide a name of the row number.
-        Some("table") => match ["rowid", "_rowid_", "oid"]
-            .into_iter()
-            .find(|alias| !names.iter().any(|n| n.eq_ignore_ascii_case(alias)))
-        {
+        Some("table") => match super::sqlite_fill::rowid_alias(names.iter().map(String::as_str)) {
             Some(alias) => alias.to_string(),
             None => return Ok(None),
         },
@@ -205,15 +202,8 @@ fn read_range(
     let wrap = |e| Error::sqlite(path, e);
     let mut rows = stmt.query([low, high]).map_err(wrap)?;
     while let Some(row) = rows.next().map_err(wrap)? {
-        for (index, (column, data)) in columns.iter().zip(batch.columns.iter_mut()).enumerate() {
-            let value = row.get_ref(index).map_err(wrap)?;
-            if !super::sqlite_values::push_value(data, value) {
-                let at = format!("a row numbered {low} to {high}");
-                return Err(super::sqlite_values::unfit_value(
-                    path, table, &at, column, value,
-                ));
-            }
-        }
+        let at = || format!("a row numbered {low} to {high}");
+        super::sqlite_values::push_row(row, columns, batch, path, table, &at)?;
     }
     Ok(())
 }

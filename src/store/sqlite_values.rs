@@ -11,7 +11,7 @@ use crate::model::parse::{parse_boolean, parse_timestamp};
 use crate::model::{ColumnData, ColumnDef, Value};
 
 /// Converts one stored value into a typed column; false when it does not fit.
-pub(super) fn push_value(data: &mut ColumnData, value: ValueRef<'_>) -> bool {
+fn push_value(data: &mut ColumnData, value: ValueRef<'_>) -> bool {
     if let ValueRef::Null = value {
         data.push_null();
         return true;
@@ -65,9 +65,28 @@ pub(super) fn push_value(data: &mut ColumnData, value: ValueRef<'_>) -> bool {
     true
 }
 
+/// Appends one result row (its values in `columns`' order) to `batch`;
+/// `at` says which row, for the error when a value does not fit.
+pub(super) fn push_row(
+    row: &rusqlite::Row<'_>,
+    columns: &[ColumnDef],
+    batch: &mut crate::model::Batch,
+    path: &Path,
+    table: &str,
+    at: &dyn Fn() -> String,
+) -> crate::error::Result<()> {
+    for (index, (column, data)) in columns.iter().zip(batch.columns.iter_mut()).enumerate() {
+        let value = row.get_ref(index).map_err(|e| Error::sqlite(path, e))?;
+        if !push_value(data, value) {
+            return Err(unfit_value(path, table, &at(), column, value));
+        }
+    }
+    Ok(())
+}
+
 /// The error for a stored value that is not of its column's type; `at`
 /// says which row.
-pub(super) fn unfit_value(
+fn unfit_value(
     path: &Path,
     table: &str,
     at: &str,
